@@ -1,0 +1,221 @@
+"""Where desk keeps things, its typed settings, and the analyst's feeds.yaml.
+
+Locations come from flags, then `DESK_CONFIG_DIR` / `DESK_DATA_DIR`, then the
+platform's usual folders. Settings and feeds are read with the safe YAML
+reader; any mistake is a ConfigError naming file:line:col.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import platformdirs
+
+from desk.core.errors import ConfigError
+from desk.core.models import Feed
+from desk.core.yamlio import PosDict, PosList, key_position_of, position_of, read_yaml
+
+APP_NAME = "desk"
+FEEDS_FILE = "feeds.yaml"
+SETTINGS_FILE = "settings.yaml"
+
+
+@dataclass(frozen=True)
+class Locations:
+    """The folders desk reads and writes."""
+
+    config_dir: Path
+    """Holds settings.yaml, feeds.yaml and, unless overridden, watchlists/."""
+    data_dir: Path
+    """Holds the store and its lock."""
+    watchlists_dir: Path
+    """The watchlist YAML files, one watchlist per file."""
+
+    @property
+    def feeds_file(self) -> Path:
+        """The analyst's feeds.yaml."""
+        return self.config_dir / FEEDS_FILE
+
+    @property
+    def settings_file(self) -> Path:
+        """The analyst's settings.yaml."""
+        return self.config_dir / SETTINGS_FILE
+
+
+def resolve_locations(
+    config: str | Path | None = None,
+    data: str | Path | None = None,
+    watchlists: str | Path | None = None,
+    environ: dict[str, str] | None = None,
+) -> Locations:
+    """Pick the folders: flags first, then DESK_* variables, then platformdirs."""
+    env = os.environ if environ is None else environ
+    config_dir = Path(
+        config or env.get("DESK_CONFIG_DIR") or platformdirs.user_config_dir(APP_NAME)
+    )
+    data_dir = Path(data or env.get("DESK_DATA_DIR") or platformdirs.user_data_dir(APP_NAME))
+    watch_dir = Path(watchlists) if watchlists else config_dir / "watchlists"
+    return Locations(config_dir.expanduser(), data_dir.expanduser(), watch_dir.expanduser())
+
+
+def shipped_watchlists_dir() -> Path:
+    """The watchlists that come with desk."""
+    return Path(__file__).resolve().parent.parent / "watchlists"
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$")
+_UNIT_SECONDS = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: object) -> float:
+    """Seconds from `90`, `30s`, `15m`, `2h` or `1d`; ValueError otherwise."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 15m")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        match = _DURATION.match(str(value))
+        if not match:
+            raise ValueError(f"{value!r} is not a duration such as 30s, 15m or 2h")
+        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if seconds <= 0:
+        raise ValueError("a duration must be above zero")
+    return seconds
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed settings, read from settings.yaml; every field has a default."""
+
+    default_interval: float = 900.0
+    """How often a feed is polled when feeds.yaml gives no interval (seconds)."""
+    max_connections: int = 16
+    """How many requests may be in flight at once."""
+    max_per_host: int = 2
+    """How many requests may go to one host at once."""
+    request_timeout: float = 30.0
+    """The whole-request deadline in seconds, however slowly a server answers."""
+    max_feed_bytes: int = 10_000_000
+    """The cap on a decoded feed body."""
+    max_page_bytes: int = 5_000_000
+    """The cap on a decoded article page."""
+    fetch_articles: bool = True
+    """Fetch each new item's page for the full text (else use the feed's text)."""
+    retention_days: int = 30
+    """How long items that raised no alert are kept."""
+    user_agent: str = "desk/0.1 (+https://example.invalid/desk)"
+    """The User-Agent header sent to servers."""
+    keys: dict[str, str] = field(default_factory=dict)
+    """Key remaps for the TUI: binding id -> keys, e.g. `ack: "a,space"`."""
+
+
+_DURATION_FIELDS = {"default_interval", "request_timeout"}
+
+
+def load_settings(path: Path) -> Settings:
+    """Read settings.yaml; a missing file gives the defaults."""
+    if not path.exists():
+        return Settings()
+    data = read_yaml(path, ConfigError)
+    if data is None:
+        return Settings()
+    if not isinstance(data, dict):
+        raise ConfigError("expected a mapping of setting: value", path, *position_of(data, 0))
+    return Settings(**{key: _setting_value(path, data, key) for key in data})
+
+
+def _setting_value(path: Path, data: dict[str, Any], key: str) -> Any:
+    fields = {f.name: f for f in dataclasses.fields(Settings)}
+    line, col = position_of(data, key)
+    if key not in fields:
+        line, col = key_position_of(data, key)
+        hint = get_close_matches(key, fields, n=1)
+        suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+        raise ConfigError(f"unknown setting {key!r}{suggestion}", path, line, col)
+    value = data[key]
+    try:
+        if key in _DURATION_FIELDS:
+            return parse_duration(value)
+        return _coerce(value, type(getattr(Settings(), key)))
+    except ValueError as exc:
+        raise ConfigError(f"{key}: {exc}", path, line, col) from None
+
+
+def _coerce(value: Any, kind: type) -> Any:
+    if kind is dict:
+        if not isinstance(value, dict):
+            raise ValueError("expected a mapping")
+        return {str(k): str(v) for k, v in value.items()}
+    if kind is bool and not isinstance(value, bool):
+        raise ValueError("expected true or false")
+    if kind in (int, float) and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise ValueError("expected a number")
+    if kind is str and not isinstance(value, str):
+        raise ValueError("expected text")
+    return kind(value)
+
+
+_FEED_KEYS = ("url", "name", "interval", "tags")
+
+
+def load_feeds(path: Path, settings: Settings | None = None) -> list[Feed]:
+    """Read feeds.yaml: `feeds: [{url, name, interval, tags}]`; only url is required."""
+    settings = settings or Settings()
+    if not path.exists():
+        return []
+    data = read_yaml(path, ConfigError)
+    if data is None:
+        return []
+    if not isinstance(data, PosDict) or "feeds" not in data:
+        raise ConfigError("expected a top-level 'feeds:' list", path, *position_of(data, 0))
+    entries = data["feeds"] or PosList()
+    if not isinstance(entries, list):
+        raise ConfigError("'feeds' must be a list", path, *position_of(data, "feeds"))
+    feeds = [_feed_from(path, entries, i, settings) for i in range(len(entries))]
+    _reject_duplicate_urls(path, entries, feeds)
+    return feeds
+
+
+def _feed_from(path: Path, entries: list[Any], index: int, settings: Settings) -> Feed:
+    entry = entries[index]
+    if isinstance(entry, str):
+        entry = {"url": entry}
+    line, col = position_of(entries, index)
+    if not isinstance(entry, dict):
+        raise ConfigError("a feed is a URL or a mapping with 'url:'", path, line, col)
+    for key in entry:
+        if key not in _FEED_KEYS:
+            hint = get_close_matches(key, _FEED_KEYS, n=1)
+            suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+            raise ConfigError(
+                f"unknown feed key {key!r}{suggestion}", path, *key_position_of(entry, key)
+            )
+    url = entry.get("url")
+    if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
+        raise ConfigError("a feed needs 'url:' with an http(s) URL", path, line, col)
+    try:
+        interval = parse_duration(entry.get("interval", settings.default_interval))
+    except ValueError as exc:
+        raise ConfigError(f"interval: {exc}", path, *position_of(entry, "interval")) from None
+    tags = entry.get("tags") or []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise ConfigError("tags must be a list of words", path, *position_of(entry, "tags"))
+    name = entry.get("name") or ""
+    return Feed(url=url, name=str(name), interval=interval, tags=tuple(tags))
+
+
+def _reject_duplicate_urls(path: Path, entries: list[Any], feeds: list[Feed]) -> None:
+    seen: set[str] = set()
+    for index, feed in enumerate(feeds):
+        if feed.url in seen:
+            raise ConfigError(
+                f"feed {feed.url} is listed twice", path, *position_of(entries, index)
+            )
+        seen.add(feed.url)

@@ -1,0 +1,153 @@
+"""Pure decisions: when a feed is due, how long to back off, what is new, what alerts.
+
+Nothing here does I/O or reads a clock: `now` and any randomness (jitter in
+0..1) are arguments, so every decision is tested without a network.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from rapidfuzz import fuzz
+
+from desk.core.models import (
+    Alert,
+    AlertState,
+    Article,
+    Feed,
+    FeedState,
+    Hit,
+    Item,
+    SeenItem,
+    Severity,
+    Watchlist,
+    short_hash,
+)
+
+MAX_BACKOFF = 24 * 3600.0
+FIRST_BACKOFF = 60.0
+SAME_STORY_WINDOW = timedelta(days=3)
+SAME_TITLE_SCORE = 90.0
+
+
+def is_due(state: FeedState | None, now: datetime) -> bool:
+    """A feed never polled, or whose next-due time has come, is due."""
+    return state is None or state.next_due is None or state.next_due <= now
+
+
+def next_due_after_success(feed: Feed, now: datetime, jitter: float) -> datetime:
+    """The next poll: the feed's interval, give or take 10%."""
+    return now + timedelta(seconds=feed.interval * (0.9 + 0.2 * jitter))
+
+
+def backoff_seconds(
+    failures: int, interval: float, retry_after: float | None, jitter: float
+) -> float:
+    """Exponential backoff after `failures` consecutive errors, capped at 24 h.
+
+    Never sooner than the feed's own interval or the server's Retry-After.
+    """
+    exponential = FIRST_BACKOFF * (2 ** min(max(failures - 1, 0), 20))
+    delay = min(max(exponential, interval), MAX_BACKOFF) * (0.9 + 0.2 * jitter)
+    return float(min(max(delay, retry_after or 0.0), MAX_BACKOFF))
+
+
+def new_or_changed(items: Iterable[Item], seen: dict[str, SeenItem]) -> list[Item]:
+    """Items never seen, or seen with different content (to be matched again)."""
+    fresh: dict[str, Item] = {}
+    for item in items:
+        known = seen.get(item.key)
+        if known is None or known.fingerprint != item.fingerprint:
+            fresh.setdefault(item.key, item)
+    return list(fresh.values())
+
+
+def story_title_key(title: str) -> str:
+    """A title folded for comparison: lower case, words only."""
+    return " ".join(re.findall(r"\w+", title.lower()))
+
+
+def find_same_story(article: Article, existing: Iterable[Alert], now: datetime) -> Alert | None:
+    """An alert already raised for this story (same URL or near-identical title)."""
+    urls = {article.url, article.canonical_url} - {""}
+    title = story_title_key(article.title)
+    for alert in existing:
+        if alert.url in urls:
+            return alert
+        recent = now - alert.created <= SAME_STORY_WINDOW
+        if recent and title and fuzz.ratio(title, story_title_key(alert.title)) >= SAME_TITLE_SCORE:
+            return alert
+    return None
+
+
+def decide_alert(
+    item: Item,
+    feed_name: str,
+    article: Article,
+    hits: list[Hit],
+    watchlists: dict[str, Watchlist],
+    existing: Alert | None,
+    now: datetime,
+) -> Alert | None:
+    """The alert these hits raise, merged into the story's existing alert if any."""
+    if not hits:
+        return None
+    fired = tuple(dict.fromkeys(hit.watchlist for hit in hits))
+    severity = max((watchlists[w].severity for w in fired if w in watchlists), key=_rank)
+    score = max(hit.score for hit in hits)
+    if existing is not None:
+        return _merge(existing, feed_name, fired, severity, score, hits)
+    return Alert(
+        id=short_hash(article.canonical_url or article.url or item.key),
+        title=article.title or item.title,
+        url=article.canonical_url or item.url,
+        sources=(feed_name,),
+        published=item.published or article.published,
+        watchlists=fired,
+        severity=severity,
+        score=score,
+        hits=tuple(hits),
+        created=now,
+        article_key=item.key,
+    )
+
+
+def _rank(severity: Severity) -> int:
+    return severity.rank
+
+
+def _merge(
+    alert: Alert,
+    feed_name: str,
+    fired: tuple[str, ...],
+    severity: Severity,
+    score: float,
+    hits: list[Hit],
+) -> Alert:
+    """One story, one alert: add the source and any newly fired watchlists."""
+    watchlists = tuple(dict.fromkeys((*alert.watchlists, *fired)))
+    sources = tuple(dict.fromkeys((*alert.sources, feed_name)))
+    grew = set(watchlists) - set(alert.watchlists)
+    return replace(
+        alert,
+        sources=sources,
+        watchlists=watchlists,
+        severity=max(alert.severity, severity, key=_rank),
+        score=max(alert.score, score),
+        hits=alert.hits + tuple(h for h in hits if h.watchlist in grew),
+    )
+
+
+def acknowledge(alert: Alert, now: datetime, note: str = "") -> Alert:
+    """The alert acknowledged at `now`."""
+    return replace(
+        alert, state=AlertState.ACKNOWLEDGED, acknowledged_at=now, note=note or alert.note
+    )
+
+
+def unacknowledge(alert: Alert) -> Alert:
+    """The alert back to new."""
+    return replace(alert, state=AlertState.NEW, acknowledged_at=None, snoozed_until=None)

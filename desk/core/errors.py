@@ -1,0 +1,52 @@
+"""The one root error of desk, and how it names the place that went wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class DeskError(Exception):
+    """An error a person can act on: what is wrong, and where (file:line:col)."""
+
+    def __init__(
+        self,
+        message: str,
+        path: Path | str | None = None,
+        line: int | None = None,
+        col: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.col = col
+
+    def where(self) -> str:
+        """The place as `file:line:col`, as much of it as is known."""
+        parts = [self.path or "<input>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.col is not None:
+                parts.append(str(self.col))
+        return ":".join(parts)
+
+    def __str__(self) -> str:
+        if self.path is None and self.line is None:
+            return self.message
+        return f"{self.where()}: {self.message}"
+
+
+class ConfigError(DeskError):
+    """Bad settings or feeds.yaml."""
+
+
+class WatchlistError(DeskError):
+    """A watchlist file that cannot be used."""
+
+
+class StoreError(DeskError):
+    """The store cannot be opened or written."""
+
+
+class StoreLocked(StoreError):
+    """Another desk process holds the data directory."""

@@ -1,0 +1,230 @@
+"""HTTP for feeds and article pages: one polite, bounded httpx client.
+
+Every request has a whole-request deadline (httpx's own timeouts are per
+read), a cap on the decoded body enforced while streaming with desk's own
+bounded decompressor (so `Content-Encoding: gzip, gzip` bombs stop at the
+cap), at most five redirects checked hop by hop (http and https only), a
+per-host concurrency limit, and conditional GET. The transport is injected so
+tests can use loopback servers or `httpx.MockTransport`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import zlib
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from desk.core.config import Settings
+from desk.core.errors import DeskError
+
+MAX_REDIRECTS = 5
+PERMANENT_REDIRECTS = {301, 308}
+RETRY_AFTER_MIN, RETRY_AFTER_MAX = 60.0, 6 * 3600.0
+
+
+class FetchError(DeskError):
+    """A request that failed, with the reason in words."""
+
+    def __init__(self, message: str, url: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = status
+        self.retry_after: float | None = None
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What a completed request brought back."""
+
+    url: str
+    status: int
+    body: bytes = b""
+    content_type: str = ""
+    charset: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    moved_to: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        """True for a 304 answer to a conditional GET."""
+        return self.status == 304
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait from a Retry-After header, clamped to 1 min..6 h."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value) if value.lstrip("-").isdigit() else None
+        if seconds is None:
+            when = parsedate_to_datetime(value)
+            seconds = (when - now).total_seconds() if when.tzinfo else None
+    except (TypeError, ValueError, OverflowError):
+        seconds = None
+    if seconds is None:
+        return RETRY_AFTER_MIN
+    return min(max(seconds, RETRY_AFTER_MIN), RETRY_AFTER_MAX)
+
+
+class _BoundedDecoder:
+    """Undo a stack of Content-Encodings without ever producing more than a cap."""
+
+    def __init__(self, encodings: list[str], cap: int) -> None:
+        self.cap = cap
+        self.stages = [self._stage(e) for e in reversed(encodings) if e not in ("", "identity")]
+        self.size = 0
+
+    @staticmethod
+    def _stage(encoding: str) -> zlib._Decompress:
+        if encoding in ("gzip", "x-gzip"):
+            return zlib.decompressobj(16 + zlib.MAX_WBITS)
+        if encoding == "deflate":
+            return zlib.decompressobj(32 + zlib.MAX_WBITS)
+        raise ValueError(f"unsupported Content-Encoding {encoding!r}")
+
+    def feed(self, chunk: bytes) -> bytes:
+        """Decode one raw chunk; raise OverflowError past the cap."""
+        for stage in self.stages:
+            chunk = self._drain(stage, chunk)
+        self.size += len(chunk)
+        if self.size > self.cap:
+            raise OverflowError
+        return chunk
+
+    def _drain(self, stage: zlib._Decompress, data: bytes) -> bytes:
+        out = bytearray()
+        while data:
+            out += stage.decompress(data, self.cap + 1 - len(out))
+            if len(out) > self.cap:
+                raise OverflowError
+            data = stage.unconsumed_tail
+        return bytes(out)
+
+
+class Fetcher:
+    """The shared async HTTP client of a poll cycle."""
+
+    def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None):
+        self.settings = settings
+        self.client = httpx.AsyncClient(
+            transport=transport,
+            follow_redirects=False,
+            timeout=httpx.Timeout(min(settings.request_timeout, 10.0)),
+            limits=httpx.Limits(max_connections=settings.max_connections),
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
+        )
+        self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(settings.max_per_host)
+        )
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self.client.aclose()
+
+    async def get(
+        self,
+        url: str,
+        *,
+        max_bytes: int,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: str = "*/*",
+    ) -> FetchResult:
+        """GET `url` within the deadline and caps; raise FetchError in words."""
+        headers = {"Accept": accept}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        try:
+            async with asyncio.timeout(self.settings.request_timeout):
+                return await self._follow(url, headers, max_bytes)
+        except TimeoutError:
+            raise FetchError(
+                f"no complete answer within {self.settings.request_timeout:g} s", url
+            ) from None
+        except httpx.HTTPError as exc:
+            raise FetchError(_describe(exc), url) from None
+
+    async def _follow(self, url: str, headers: dict[str, str], max_bytes: int) -> FetchResult:
+        moved_to: str | None = None
+        permanent = True
+        for _hop in range(MAX_REDIRECTS + 1):
+            _check_scheme(url)
+            host = urlsplit(url).netloc
+            async with self._hosts[host], self.client.stream("GET", url, headers=headers) as resp:
+                if resp.is_redirect and "location" in resp.headers:
+                    permanent = permanent and resp.status_code in PERMANENT_REDIRECTS
+                    url = urljoin(url, resp.headers["location"])
+                    moved_to = url if permanent else None
+                    continue
+                return await self._finish(resp, url, max_bytes, moved_to)
+        raise FetchError(f"more than {MAX_REDIRECTS} redirects", url)
+
+    async def _finish(
+        self, resp: httpx.Response, url: str, max_bytes: int, moved_to: str | None
+    ) -> FetchResult:
+        if resp.status_code == 304:
+            return FetchResult(url=url, status=304, moved_to=moved_to)
+        if resp.status_code >= 400:
+            error = FetchError(f"HTTP {resp.status_code} {resp.reason_phrase}".strip(), url)
+            error.status = resp.status_code
+            error.retry_after = parse_retry_after(
+                resp.headers.get("retry-after"), datetime.now().astimezone()
+            )
+            raise error
+        body = await _read_capped(resp, url, max_bytes)
+        return FetchResult(
+            url=url,
+            status=resp.status_code,
+            body=body,
+            content_type=resp.headers.get("content-type", "").split(";")[0].strip().lower(),
+            charset=resp.charset_encoding,
+            etag=resp.headers.get("etag"),
+            last_modified=resp.headers.get("last-modified"),
+            moved_to=moved_to,
+        )
+
+
+async def _read_capped(resp: httpx.Response, url: str, max_bytes: int) -> bytes:
+    encodings = [e.strip().lower() for e in resp.headers.get("content-encoding", "").split(",")]
+    try:
+        decoder = _BoundedDecoder(encodings, max_bytes)
+        return b"".join([decoder.feed(chunk) async for chunk in resp.aiter_raw()])
+    except ValueError as exc:
+        raise FetchError(str(exc), url, resp.status_code) from None
+    except OverflowError:
+        raise FetchError(f"body larger than {max_bytes:,} bytes", url, resp.status_code) from None
+    except zlib.error as exc:
+        raise FetchError(f"corrupt compressed body ({exc})", url, resp.status_code) from None
+
+
+def _check_scheme(url: str) -> None:
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in ("http", "https"):
+        raise FetchError(f"refused to follow a {scheme or 'schemeless'}: URL", url)
+
+
+def _describe(exc: httpx.HTTPError) -> str:
+    """An httpx exception in words a person understands."""
+    kinds: list[tuple[type[httpx.HTTPError], str]] = [
+        (httpx.ConnectTimeout, "connection timed out"),
+        (httpx.ReadTimeout, "server stopped sending"),
+        (httpx.ConnectError, "could not connect"),
+        (httpx.RemoteProtocolError, "connection broken mid-answer"),
+        (httpx.ReadError, "connection reset"),
+        (httpx.TooManyRedirects, "too many redirects"),
+    ]
+    for kind, words in kinds:
+        if isinstance(exc, kind):
+            detail = str(exc).strip()
+            return f"{words} ({detail})" if detail else words
+    return f"{type(exc).__name__}: {exc}".strip()

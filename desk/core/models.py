@@ -1,0 +1,200 @@
+"""The plain data that flows through desk: feeds, items, articles, hits, alerts.
+
+Every type is a frozen dataclass; the pipeline passes them between pure
+functions and only the poller, the fetcher and the store do I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    """How urgent a watchlist's alerts are, lowest first."""
+
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        """Position in the order info < low < medium < high < critical."""
+        return list(Severity).index(self)
+
+
+class AlertState(StrEnum):
+    """Where an alert is in the analyst's workflow."""
+
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    SNOOZED = "snoozed"
+    ARCHIVED = "archived"
+
+
+def short_hash(*parts: str) -> str:
+    """A stable 16-hex-digit key for the given strings."""
+    digest = hashlib.sha1("\x1f".join(parts).encode("utf-8"), usedforsecurity=False)
+    return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A feed the analyst configured."""
+
+    url: str
+    name: str = ""
+    interval: float = 900.0
+    tags: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        """The name to show: the configured one, else the URL."""
+        return self.name or self.url
+
+
+@dataclass(frozen=True)
+class Item:
+    """One entry of a feed, normalised from RSS, Atom or JSON Feed."""
+
+    feed_url: str
+    id: str
+    url: str
+    title: str
+    summary: str = ""
+    content: str = ""
+    published: datetime | None = None
+    updated: datetime | None = None
+    authors: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The item's identity in the store: its feed and its id."""
+        return short_hash(self.feed_url, self.id)
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes when the item's visible content changes."""
+        return short_hash(self.title, self.summary, self.content)
+
+
+@dataclass(frozen=True)
+class Article:
+    """The full cleaned text of an item, from its page or, failing that, its feed."""
+
+    url: str
+    title: str
+    text: str
+    byline: str = ""
+    published: datetime | None = None
+    canonical_url: str = ""
+    source: str = "page"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One place where a watchlist term matched the cleaned text."""
+
+    watchlist: str
+    term: str
+    text: str
+    start: int
+    end: int
+    score: float
+
+    def to_json(self) -> dict[str, object]:
+        """The hit in the JSON shape of DESIGN.md."""
+        return {
+            "watchlist": self.watchlist,
+            "term": self.term,
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "score": round(self.score, 1),
+        }
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A story that matched one or more watchlists, and its workflow state."""
+
+    id: str
+    title: str
+    url: str
+    sources: tuple[str, ...]
+    published: datetime | None
+    watchlists: tuple[str, ...]
+    severity: Severity
+    score: float
+    hits: tuple[Hit, ...]
+    created: datetime
+    article_key: str
+    state: AlertState = AlertState.NEW
+    acknowledged_at: datetime | None = None
+    note: str = ""
+    snoozed_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Term:
+    """One compiled watchlist term: fuzzy words, an exact word, or a regex."""
+
+    text: str
+    words: tuple[tuple[str, ...], ...] = ()
+    """Stems slot by slot; each slot holds its alternatives (troops|soldiers)."""
+    threshold: float = 85.0
+    exact: bool = False
+    pattern: re.Pattern[str] | None = None
+    within: int = 4
+
+
+@dataclass(frozen=True)
+class Watchlist:
+    """A compiled watchlist; its id is the YAML file name without extension."""
+
+    id: str
+    name: str
+    terms: tuple[Term, ...]
+    description: str = ""
+    severity: Severity = Severity.MEDIUM
+    threshold: float = 85.0
+    context: tuple[Term, ...] = ()
+    context_near: int = 40
+    exclude: tuple[Term, ...] = ()
+    exclude_near: int = 12
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """A feed's health and its HTTP cache validators, as the store keeps them."""
+
+    url: str
+    title: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    last_attempt: datetime | None = None
+    last_success: datetime | None = None
+    status: int | None = None
+    error: str = ""
+    warning: str = ""
+    failures: int = 0
+    next_due: datetime | None = None
+    moved_to: str | None = None
+
+
+@dataclass(frozen=True)
+class SeenItem:
+    """What the store remembers of an item so it is never treated as new again."""
+
+    key: str
+    feed_url: str
+    url: str
+    fingerprint: str
+    first_seen: datetime
+    alert_id: str | None = None

@@ -1,0 +1,292 @@
+"""One poll cycle: due feeds -> new items -> full articles -> hits -> alerts -> store.
+
+The Poller is shared by `desk poll --once`, `desk demo` and the TUI's
+background worker. Network work is async (one bounded client for the whole
+cycle); extraction and matching run in a thread so an event loop driving a UI
+stays responsive. All writes of a cycle go to the store in one batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from desk.core import decide
+from desk.core.clean import clean_text, lead_with_title
+from desk.core.config import Settings
+from desk.core.extract import extract_page
+from desk.core.feeds import FeedParseError, parse_feed, plain_text
+from desk.core.fetch import Fetcher, FetchError
+from desk.core.matching import Matcher
+from desk.core.models import Alert, Article, Feed, FeedState, Hit, Item, SeenItem, Watchlist
+from desk.core.store import Store
+
+FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5"
+HTML_TYPES = ("text/html", "application/xhtml+xml", "")
+
+
+def utc_now() -> datetime:
+    """The current time in UTC; the default clock."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class FeedOutcome:
+    """What one feed's poll came to, for the per-feed summary."""
+
+    feed: Feed
+    state: FeedState
+    items: tuple[Item, ...] = ()
+    summary: str = ""
+
+    @property
+    def name(self) -> str:
+        """The feed's configured name, else its own title, else its URL."""
+        return self.feed.name or self.state.title or self.feed.url
+
+
+@dataclass
+class CycleResult:
+    """The outcome of one cycle: per-feed results and the alerts raised or grown."""
+
+    outcomes: list[FeedOutcome] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    new_items: int = 0
+
+
+class Poller:
+    """Runs poll cycles against one store with one set of watchlists."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        watchlists: list[Watchlist],
+        transport: httpx.AsyncBaseTransport | None = None,
+        now: Callable[[], datetime] = utc_now,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.transport = transport
+        self.now = now
+        self.jitter = jitter
+        self.set_watchlists(watchlists)
+
+    def set_watchlists(self, watchlists: list[Watchlist]) -> None:
+        """Use a new set of watchlists from the next article on."""
+        self.watchlists = {w.id: w for w in watchlists}
+        self.matcher = Matcher(list(watchlists))
+
+    async def run_once(self, feeds: list[Feed], force: bool = False) -> CycleResult:
+        """Poll the due feeds (all of them with `force`) and store what came of it."""
+        states = self.store.feed_states()
+        due = [f for f in feeds if force or decide.is_due(states.get(f.url), self.now())]
+        fetcher = Fetcher(self.settings, self.transport)
+        try:
+            outcomes = await asyncio.gather(
+                *(self._poll_feed(fetcher, f, states.get(f.url)) for f in due)
+            )
+            result = CycleResult(outcomes=list(outcomes))
+            await self._process_items(fetcher, result)
+        finally:
+            await fetcher.aclose()
+        return result
+
+    async def _poll_feed(
+        self, fetcher: Fetcher, feed: Feed, state: FeedState | None
+    ) -> FeedOutcome:
+        state = state or FeedState(url=feed.url)
+        now = self.now()
+        try:
+            response = await fetcher.get(
+                state.moved_to or feed.url,
+                max_bytes=self.settings.max_feed_bytes,
+                etag=state.etag,
+                last_modified=state.last_modified,
+                accept=FEED_ACCEPT,
+            )
+        except FetchError as exc:
+            return self._failed(feed, state, now, str(exc), exc.status, exc.retry_after)
+        if response.not_modified:
+            return self._succeeded(feed, state, now, 304, "not modified", response.moved_to)
+        try:
+            parsed = parse_feed(response.body, feed.url, response.content_type)
+        except FeedParseError as exc:
+            return self._failed(feed, state, now, str(exc), response.status, None)
+        state = replace(
+            state, etag=response.etag, last_modified=response.last_modified, title=parsed.title
+        )
+        outcome = self._succeeded(feed, state, now, response.status, "", response.moved_to)
+        return replace(
+            outcome, items=parsed.items, state=replace(outcome.state, warning=parsed.warning)
+        )
+
+    def _succeeded(
+        self,
+        feed: Feed,
+        state: FeedState,
+        now: datetime,
+        status: int,
+        summary: str,
+        moved: str | None,
+    ) -> FeedOutcome:
+        new_state = replace(
+            state,
+            last_attempt=now,
+            last_success=now,
+            status=status,
+            error="",
+            failures=0,
+            next_due=decide.next_due_after_success(feed, now, self.jitter()),
+            moved_to=moved or state.moved_to,
+        )
+        return FeedOutcome(feed=feed, state=new_state, summary=summary)
+
+    def _failed(
+        self,
+        feed: Feed,
+        state: FeedState,
+        now: datetime,
+        error: str,
+        status: int | None,
+        retry_after: float | None,
+    ) -> FeedOutcome:
+        failures = state.failures + 1
+        delay = decide.backoff_seconds(failures, feed.interval, retry_after, self.jitter())
+        new_state = replace(
+            state,
+            last_attempt=now,
+            status=status,
+            error=error,
+            failures=failures,
+            next_due=now + timedelta(seconds=delay),
+        )
+        return FeedOutcome(feed=feed, state=new_state, summary=f"failed: {error}")
+
+    async def _process_items(self, fetcher: Fetcher, result: CycleResult) -> None:
+        pairs = [(o.feed, item) for o in result.outcomes for item in o.items]
+        seen = self.store.seen(item.key for _, item in pairs)
+        fresh = {item.key for item in decide.new_or_changed((i for _, i in pairs), seen)}
+        todo = [(feed, item) for feed, item in pairs if item.key in fresh]
+        todo = list({item.key: (feed, item) for feed, item in todo}.values())
+        articles = await asyncio.gather(*(self._article(fetcher, item) for _, item in todo))
+        result.new_items = len(todo)
+        result.outcomes = [_summarised(outcome, todo) for outcome in result.outcomes]
+        hits = await asyncio.to_thread(lambda: [self.matcher.match(a.text) for a in articles])
+        names = {o.feed.url: o.name for o in result.outcomes}
+        self._commit(todo, list(articles), hits, seen, result, names)
+
+    def _commit(
+        self,
+        todo: list[tuple[Feed, Item]],
+        articles: list[Article],
+        hits: list[list[Hit]],
+        seen: dict[str, SeenItem],
+        result: CycleResult,
+        source_names: dict[str, str],
+    ) -> None:
+        now = self.now()
+        known = {a.id: a for a in self.store.alerts()}
+        changed: dict[str, Alert] = {}
+        records = []
+        for (feed, item), article, item_hits in zip(todo, articles, hits, strict=True):
+            previous = seen.get(item.key)
+            existing = self._existing_alert(previous, article, known, changed, now)
+            alert = decide.decide_alert(
+                item, source_names[feed.url], article, item_hits, self.watchlists, existing, now
+            )
+            if alert is not None and alert != existing:
+                changed[alert.id] = alert
+            alert_id = alert.id if alert else (previous.alert_id if previous else None)
+            records.append(
+                SeenItem(item.key, item.feed_url, item.url, item.fingerprint, now, alert_id)
+            )
+        self.store.commit_cycle(
+            records,
+            {item.key: article for (_, item), article in zip(todo, articles, strict=True)},
+            changed.values(),
+            [o.state for o in result.outcomes],
+        )
+        result.alerts = list(changed.values())
+
+    @staticmethod
+    def _existing_alert(
+        previous: SeenItem | None,
+        article: Article,
+        known: dict[str, Alert],
+        changed: dict[str, Alert],
+        now: datetime,
+    ) -> Alert | None:
+        if previous and previous.alert_id:
+            return changed.get(previous.alert_id) or known.get(previous.alert_id)
+        pool = {**known, **changed}
+        return decide.find_same_story(article, pool.values(), now)
+
+    async def _article(self, fetcher: Fetcher, item: Item) -> Article:
+        """The item's full article from its page, or its feed text when that is better."""
+        from_feed = _article_from_feed(item)
+        if not self.settings.fetch_articles or not item.url.startswith(("http://", "https://")):
+            return from_feed
+        try:
+            page = await fetcher.get(
+                item.url, max_bytes=self.settings.max_page_bytes, accept="text/html"
+            )
+        except FetchError:
+            return from_feed
+        if page.content_type not in HTML_TYPES or not page.body:
+            return from_feed
+        html = _decode(page.body, page.charset)
+        extracted = await asyncio.to_thread(extract_page, html, page.url)
+        if len(extracted.text) < len(from_feed.text):
+            return from_feed
+        return Article(
+            url=item.url,
+            title=extracted.title or item.title,
+            text=extracted.text,
+            byline=extracted.byline or ", ".join(item.authors),
+            published=item.published or extracted.published,
+            canonical_url=extracted.canonical_url,
+            source="page",
+        )
+
+
+def _summarised(outcome: FeedOutcome, todo: list[tuple[Feed, Item]]) -> FeedOutcome:
+    if outcome.summary:
+        return outcome
+    count = sum(1 for feed, _ in todo if feed is outcome.feed)
+    return replace(outcome, summary=f"{len(outcome.items)} items, {count} new")
+
+
+def _article_from_feed(item: Item) -> Article:
+    raw = item.content or item.summary
+    body = clean_text(plain_text_paragraphs(raw))
+    return Article(
+        url=item.url,
+        title=item.title,
+        text=lead_with_title(item.title, body),
+        byline=", ".join(item.authors),
+        published=item.published,
+        source="feed",
+    )
+
+
+def plain_text_paragraphs(markup: str) -> str:
+    """Feed HTML as plain text, keeping paragraph and line breaks."""
+    spaced = markup.replace("</p>", "\n\n").replace("<br>", "\n").replace("<br/>", "\n")
+    return "\n\n".join(plain_text(part) for part in spaced.split("\n\n"))
+
+
+def _decode(body: bytes, charset: str | None) -> str:
+    for encoding in (charset, "utf-8"):
+        if encoding:
+            try:
+                return body.decode(encoding)
+            except (LookupError, UnicodeDecodeError):
+                continue
+    return body.decode("cp1252", errors="replace")

@@ -1,0 +1,129 @@
+"""Plain-dict forms of the models, for the store and for JSON output."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from desk.core.models import Alert, AlertState, Article, FeedState, Hit, SeenItem, Severity
+
+
+def iso(when: datetime | None) -> str | None:
+    """A datetime as ISO 8601, or None."""
+    return when.isoformat() if when else None
+
+
+def from_iso(value: Any) -> datetime | None:
+    """An ISO 8601 string back to a datetime; anything else to None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def alert_to_dict(alert: Alert) -> dict[str, Any]:
+    """An alert in the JSON shape of DESIGN.md, plus its workflow fields."""
+    return {
+        "id": alert.id,
+        "state": alert.state.value,
+        "title": alert.title,
+        "url": alert.url,
+        "sources": list(alert.sources),
+        "published": iso(alert.published),
+        "watchlists": list(alert.watchlists),
+        "severity": alert.severity.value,
+        "score": round(alert.score, 1),
+        "hits": [hit.to_json() for hit in alert.hits],
+        "created": iso(alert.created),
+        "article_key": alert.article_key,
+        "acknowledged_at": iso(alert.acknowledged_at),
+        "note": alert.note,
+        "snoozed_until": iso(alert.snoozed_until),
+    }
+
+
+def alert_from_dict(data: dict[str, Any]) -> Alert:
+    """The inverse of alert_to_dict."""
+    return Alert(
+        id=data["id"],
+        title=data.get("title", ""),
+        url=data.get("url", ""),
+        sources=tuple(data.get("sources", ())),
+        published=from_iso(data.get("published")),
+        watchlists=tuple(data.get("watchlists", ())),
+        severity=Severity(data.get("severity", "medium")),
+        score=float(data.get("score", 0)),
+        hits=tuple(Hit(**hit) for hit in data.get("hits", ())),
+        created=from_iso(data.get("created")) or datetime.fromtimestamp(0).astimezone(),
+        article_key=data.get("article_key", ""),
+        state=AlertState(data.get("state", "new")),
+        acknowledged_at=from_iso(data.get("acknowledged_at")),
+        note=data.get("note", ""),
+        snoozed_until=from_iso(data.get("snoozed_until")),
+    )
+
+
+def article_to_dict(article: Article) -> dict[str, Any]:
+    """An article as a plain dict."""
+    return {
+        "url": article.url,
+        "title": article.title,
+        "text": article.text,
+        "byline": article.byline,
+        "published": iso(article.published),
+        "canonical_url": article.canonical_url,
+        "source": article.source,
+    }
+
+
+def article_from_dict(data: dict[str, Any]) -> Article:
+    """The inverse of article_to_dict."""
+    return Article(
+        url=data.get("url", ""),
+        title=data.get("title", ""),
+        text=data.get("text", ""),
+        byline=data.get("byline", ""),
+        published=from_iso(data.get("published")),
+        canonical_url=data.get("canonical_url", ""),
+        source=data.get("source", "page"),
+    )
+
+
+_FEED_TIMES = ("last_attempt", "last_success", "next_due")
+
+
+def feed_state_to_dict(state: FeedState) -> dict[str, Any]:
+    """A feed's health as a plain dict."""
+    data = dict(state.__dict__)
+    for key in _FEED_TIMES:
+        data[key] = iso(data[key])
+    return data
+
+
+def feed_state_from_dict(data: dict[str, Any]) -> FeedState:
+    """The inverse of feed_state_to_dict."""
+    fields = dict(data)
+    for key in _FEED_TIMES:
+        fields[key] = from_iso(fields.get(key))
+    known = FeedState.__dataclass_fields__
+    return FeedState(**{k: v for k, v in fields.items() if k in known})
+
+
+def seen_to_dict(item: SeenItem) -> dict[str, Any]:
+    """A seen item as a plain dict."""
+    return {**item.__dict__, "first_seen": iso(item.first_seen)}
+
+
+def seen_from_dict(data: dict[str, Any]) -> SeenItem:
+    """The inverse of seen_to_dict."""
+    first_seen = from_iso(data.get("first_seen")) or datetime.fromtimestamp(0).astimezone()
+    return SeenItem(
+        key=data["key"],
+        feed_url=data.get("feed_url", ""),
+        url=data.get("url", ""),
+        fingerprint=data.get("fingerprint", ""),
+        first_seen=first_seen,
+        alert_id=data.get("alert_id"),
+    )

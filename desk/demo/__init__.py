@@ -1,0 +1,1 @@
+"""The bundled demo: feeds and article pages written for desk, and a loopback server."""

@@ -1,0 +1,1 @@
+"""The Textual front of desk: the alert list, the article pane and the keys."""

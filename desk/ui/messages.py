@@ -1,0 +1,23 @@
+"""Messages the desk's workers send to its widgets, named as past events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from desk.core.pipeline import CycleResult
+
+
+@dataclass
+class CycleFinished(Message):
+    """A poll cycle ended; its alerts are already in the store."""
+
+    result: CycleResult
+
+
+@dataclass
+class CycleFailed(Message):
+    """A poll cycle could not run at all (feed failures do not count)."""
+
+    error: str

@@ -1,0 +1,107 @@
+"""The main screen: the alert list beside the article pane, and its keys."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from desk.core import decide
+from desk.core.errors import DeskError
+from desk.core.models import Alert, AlertState
+from desk.core.store import Store
+from desk.ui.widgets.alert_list import AlertList
+from desk.ui.widgets.article_view import ArticleView
+
+
+class MainScreen(Screen[None]):
+    """Alerts on the left, the highlighted alert's article on the right."""
+
+    BINDINGS = [
+        Binding("a", "acknowledge", "Ack", id="ack", tooltip="Acknowledge the alert (saved at once)"),
+        Binding("u", "unacknowledge", "Unack", id="unack", show=False, tooltip="Mark it new again"),
+        Binding("j", "cursor_down", "Down", id="down", show=False),
+        Binding("k", "cursor_up", "Up", id="up", show=False),
+        Binding("tab", "focus_next", "Pane", id="pane", show=False),
+    ]
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+
+    def compose(self) -> ComposeResult:
+        """Header, the two panes, the status line and the key footer."""
+        yield Header()
+        with Horizontal(id="panes"):
+            yield AlertList(id="alerts")
+            yield ArticleView(id="article")
+        yield Static("Starting…", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Show what the store already holds."""
+        self.refresh_alerts()
+        self.query_one(AlertList).focus()
+
+    def refresh_alerts(self) -> None:
+        """Reload the list from the store."""
+        alerts = self.store.alerts()
+        self.query_one(AlertList).show(alerts)
+        if alerts and self.query_one(AlertList).current_alert:
+            self._show_article(self.query_one(AlertList).current_alert)
+        self._update_title(alerts)
+
+    def _update_title(self, alerts: list[Alert]) -> None:
+        fresh = sum(1 for a in alerts if a.state is AlertState.NEW)
+        self.sub_title = f"{fresh} new · {len(alerts)} alerts"
+
+    def set_status(self, text: str) -> None:
+        """Show a one-line status under the panes."""
+        self.query_one("#status", Static).update(text)
+
+    @on(AlertList.AlertHighlighted)
+    def _alert_highlighted(self, event: AlertList.AlertHighlighted) -> None:
+        self._show_article(event.alert)
+
+    def _show_article(self, alert: Alert | None) -> None:
+        if alert is not None:
+            self.query_one(ArticleView).show(alert, self.store.get_article(alert.article_key))
+
+    def action_acknowledge(self) -> None:
+        """Acknowledge the highlighted alert; the row changes only once it is on disk."""
+        self._change(lambda alert: decide.acknowledge(alert, self.app_now()))
+
+    def action_unacknowledge(self) -> None:
+        """Put the highlighted alert back to new."""
+        self._change(decide.unacknowledge)
+
+    def _change(self, change) -> None:  # type: ignore[no-untyped-def]
+        table = self.query_one(AlertList)
+        alert = table.current_alert
+        if alert is None:
+            return
+        updated = change(alert)
+        try:
+            self.store.update_alert(updated)
+        except DeskError as exc:
+            self.notify(str(exc), title="Not saved", severity="error")
+            return
+        table.replace_alert(updated)
+        self._update_title(table.alerts)
+        if updated.state is AlertState.ACKNOWLEDGED:
+            table.action_cursor_down()
+
+    def app_now(self):  # type: ignore[no-untyped-def]
+        """The app's clock."""
+        return self.app.now()  # type: ignore[attr-defined]
+
+    def action_cursor_down(self) -> None:
+        """Next alert."""
+        self.query_one(AlertList).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        """Previous alert."""
+        self.query_one(AlertList).action_cursor_up()

@@ -1,0 +1,1 @@
+"""Widgets of the desk: the alert list and the article view."""
