@@ -90,16 +90,24 @@ def repair_mojibake(text: str) -> str:
 
 
 def _repair_line(line: str) -> str:
-    if not _MOJIBAKE.search(line):
+    try:
+        fixed = _as_windows_bytes(line).decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
         return line
-    for codec in ("cp1252", "latin-1"):
+    return fixed if len(_MOJIBAKE.findall(fixed)) < len(_MOJIBAKE.findall(line)) else line
+
+
+def _as_windows_bytes(line: str) -> bytes:
+    """The bytes a cp1252 (or, for its gaps, latin-1) decoder turned into `line`."""
+    out = bytearray()
+    for char in line:
         try:
-            fixed = line.encode(codec).decode("utf-8")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            continue
-        if len(_MOJIBAKE.findall(fixed)) < len(_MOJIBAKE.findall(line)):
-            return fixed
-    return line
+            out += char.encode("cp1252")
+        except UnicodeEncodeError:
+            if ord(char) > 0xFF:
+                raise
+            out.append(ord(char))
+    return bytes(out)
 
 
 def _lines(block: str) -> list[str]:

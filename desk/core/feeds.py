@@ -73,8 +73,9 @@ def _short(reason: object) -> str:
 def _item_from_entry(entry: Any, feed_url: str) -> Item:
     link = urljoin(feed_url, entry.get("link", "") or "")
     title = plain_text(entry.get("title", ""))
-    published = _struct_time(entry.get("published_parsed"))
-    updated = _struct_time(entry.get("updated_parsed"))
+    # dict.get skips feedparser's deprecated updated->published fallback mapping.
+    published = _struct_time(dict.get(entry, "published_parsed"))
+    updated = _struct_time(dict.get(entry, "updated_parsed"))
     content = "\n".join(part.get("value", "") for part in entry.get("content", []) or [])
     authors = tuple(a.get("name", "") for a in entry.get("authors", []) if a.get("name"))
     ident = entry.get("id") or link or short_hash(title, str(published or updated or ""))

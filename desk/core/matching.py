@@ -19,12 +19,14 @@ from functools import lru_cache
 
 import snowballstemmer
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from desk.core.models import Hit, Term, Watchlist
 
 _WORD = re.compile(r"\w+(?:['’\-]\w+)*")
 _FOLD_DROP = re.compile(r"['’\-_]")
-MIN_FUZZY_LENGTH = 5
+MIN_FUZZY_LENGTH = 6
+"""Stems shorter than this match only exactly: short words differ by one letter."""
 STOP_WORDS = frozenset("a an the of to in on for and or by with from at as is are was were".split())
 
 _stemmer = snowballstemmer.stemmer("english")
@@ -100,6 +102,7 @@ class Matcher:
             for word in slot
         }
         self._vocabulary = sorted(vocabulary)
+        self._vocabulary_set = frozenset(vocabulary)
         self._similar: dict[str, tuple[tuple[str, float], ...]] = {}
 
     def match(self, text: str) -> list[Hit]:
@@ -134,16 +137,18 @@ class Matcher:
         return cached
 
     def _compute_similar(self, unit: str) -> tuple[tuple[str, float], ...]:
+        exact = ((unit, 100.0),) if unit in self._vocabulary_set else ()
         if len(unit) < MIN_FUZZY_LENGTH:
-            return ((unit, 100.0),) if unit in self._vocabulary else ()
+            return exact
         found = process.extract(
-            unit, self._vocabulary, scorer=fuzz.ratio, score_cutoff=75, limit=None
+            unit, self._vocabulary, scorer=Levenshtein.distance, score_cutoff=2, limit=None
         )
-        return tuple(
-            (word, float(score))
-            for word, score, _ in found
-            if word[0] == unit[0] and (word == unit or len(word) >= MIN_FUZZY_LENGTH)
+        similar = tuple(
+            (word, float(fuzz.ratio(unit, word)))
+            for word, distance, _ in found
+            if word != unit and _close_enough(unit, word, int(distance))
         )
+        return exact + similar
 
     def _match_watchlist(
         self, watchlist: Watchlist, text: str, tokens: Tokens, places: Places
@@ -201,6 +206,13 @@ class Matcher:
         first = tokens.index_at(found.start())
         last = max(first, tokens.index_at(found.end() - 1))
         return _Span(first, last, 100.0)
+
+
+def _close_enough(unit: str, word: str, distance: int) -> bool:
+    """A misspelling, not another word: same first letter, one edit (two if long)."""
+    if unit[0] != word[0] or min(len(unit), len(word)) < MIN_FUZZY_LENGTH:
+        return False
+    return distance <= (2 if min(len(unit), len(word)) >= 9 else 1)
 
 
 def fuzzy_spans(term: Term, places: Places) -> list[_Span]:

@@ -1,0 +1,156 @@
+"""The headless commands as a user runs them: real processes, real files, real loopback HTTP."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from desk.demo.server import DemoServer, demo_manifest
+
+WATCHLISTS = {"troop-deployment", "technology-transfer", "icbm-reentry"}
+
+
+def desk(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python -m desk` with the test's isolated environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "desk", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=120,
+    )
+
+
+def one_line_error(run: subprocess.CompletedProcess[str]) -> str:
+    assert "Traceback" not in run.stderr
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, run.stderr
+    return lines[0]
+
+
+def test_help_teaches_the_commands() -> None:
+    run = desk("--help")
+    assert run.returncode == 0
+    for command in ("demo", "init", "poll", "feeds", "match", "extract", "check", "export"):
+        assert command in run.stdout
+    assert "desk demo" in run.stdout
+    for command in ("poll", "match", "extract", "check", "export", "demo"):
+        assert desk(command, "--help").returncode == 0
+
+
+def test_demo_once_json_alerts_on_each_watchlist_and_never_on_near_misses() -> None:
+    run = desk("demo", "--once", "--json")
+    assert run.returncode == 0, run.stderr
+    alerts = [json.loads(line) for line in run.stdout.splitlines()]
+    fired = {w for alert in alerts for w in alert["watchlists"]}
+    assert fired == WATCHLISTS
+    quiet = {s for s, e in demo_manifest().items() if not e["expect"]}
+    assert quiet and not any(
+        a["url"].rsplit("/", 1)[-1].removesuffix(".html") in quiet for a in alerts
+    )
+    for alert in alerts:
+        assert {"id", "state", "title", "url", "sources", "published", "watchlists"} <= alert.keys()
+        assert {"severity", "score", "hits"} <= alert.keys()
+        assert {"watchlist", "term", "text", "start", "end", "score"} <= alert["hits"][0].keys()
+    assert run.stderr.count("[ok]") == 3
+
+
+def test_match_json_on_the_seed(shared_dir: Path) -> None:
+    seed = shared_dir / "seed" / "scraped-article.txt"
+    run = desk("match", str(seed), "--json")
+    assert run.returncode == 0, run.stderr
+    (result,) = [json.loads(line) for line in run.stdout.splitlines()]
+    assert result["file"] == str(seed)
+    assert set(result["watchlists"]) == WATCHLISTS
+    assert all(hit["end"] > hit["start"] for hit in result["hits"])
+
+
+def test_match_reads_stdin_and_exits_1_when_nothing_fires() -> None:
+    quiet = desk("match", "-", stdin="The cloud platform was deployed to production.")
+    assert quiet.returncode == 1 and "no watchlist fired" in quiet.stdout
+    loud = desk("match", "-", stdin="Moscow sent 2,000 troops to the border on Monday.")
+    assert loud.returncode == 0 and "troop-deployment" in loud.stdout
+
+
+def test_init_then_check(isolated_dirs: Path) -> None:
+    run = desk("init")
+    assert run.returncode == 0, run.stderr
+    config = isolated_dirs / "config"
+    assert (config / "feeds.yaml").exists() and (config / "settings.yaml").exists()
+    assert {p.stem for p in (config / "watchlists").glob("*.yaml")} == WATCHLISTS
+    check = desk("check")
+    assert check.returncode == 0, check.stderr
+    assert "ok  watchlist icbm-reentry" in check.stdout
+    assert "kept" in desk("init").stdout  # never overwrites without --force
+
+
+def test_check_names_the_bad_watchlist_place(isolated_dirs: Path) -> None:
+    desk("init")
+    bad = isolated_dirs / "config" / "watchlists" / "mine.yaml"
+    bad.write_text("name: Mine\nterms: lockbit\n")
+    run = desk("check")
+    assert run.returncode == 1
+    assert (
+        one_line_error(run)
+        == f"desk: {bad}:2:8: 'terms' must be a list of terms (one '- term' per line), not str"
+    )
+
+
+@pytest.mark.parametrize("command", [[], ["poll", "--once"], ["check"]])
+def test_bad_feeds_file_is_one_line_and_exit_2_or_1(
+    isolated_dirs: Path, command: list[str]
+) -> None:
+    desk("init")
+    config = isolated_dirs / "config"
+    (config / "feeds.yaml").write_text("feeds:\n  - url: https://a.example/\n    intervl: 5m\n")
+    run = desk(*command)
+    assert run.returncode == (1 if command == ["check"] else 2)
+    line = one_line_error(run)
+    assert "feeds.yaml:3:5: unknown feed key 'intervl'; did you mean 'interval'?" in line
+
+
+def test_poll_export_and_feeds_on_a_served_demo(
+    isolated_dirs: Path, demo_server: DemoServer
+) -> None:
+    desk("init")
+    feeds = "feeds:\n" + "".join(f"  - url: {url}\n" for _, url in demo_server.feed_urls())
+    (isolated_dirs / "config" / "feeds.yaml").write_text(feeds)
+    poll = desk("poll", "--once", "--json")
+    assert poll.returncode == 0, poll.stderr
+    alerts = [json.loads(line) for line in poll.stdout.splitlines()]
+    assert len(alerts) >= 3
+    again = desk("poll", "--once", "--json", "--all")
+    assert again.returncode == 0 and again.stdout == ""
+    exported = desk("export", "--format", "jsonl", "--state", "new")
+    assert sorted(json.loads(line)["id"] for line in exported.stdout.splitlines()) == sorted(
+        a["id"] for a in alerts
+    )
+    csv_rows = desk("export", "--format", "csv").stdout.strip().splitlines()
+    assert csv_rows[0].startswith("id,state,severity") and len(csv_rows) == len(alerts) + 1
+    table = desk("feeds")
+    assert table.returncode == 0 and "Meridian Wire" in table.stdout and "304" in table.stdout
+
+
+def test_extract_a_demo_page_from_a_file_and_a_url(demo_server: DemoServer) -> None:
+    from desk.demo.server import DEMO_DIR
+
+    page = DEMO_DIR / "articles" / "north-korea-troops-kursk.html"
+    from_file = desk("extract", str(page))
+    assert from_file.returncode == 0
+    assert "spot_img" not in from_file.stdout and "level of military" in from_file.stdout
+    from_url = desk(
+        "extract", f"{demo_server.base_url}/articles/north-korea-troops-kursk.html", "--json"
+    )
+    data = json.loads(from_url.stdout)
+    assert data["text"] == from_file.stdout.rstrip("\n")
+    assert data["canonical_url"].endswith("north-korea-troops-kursk.html")
+
+
+def test_unreadable_input_is_one_line() -> None:
+    run = desk("match", "/no/such/file.txt")
+    assert run.returncode == 2
+    assert one_line_error(run) == "desk: /no/such/file.txt: cannot read: No such file or directory"

@@ -1,0 +1,128 @@
+"""Settings, feeds.yaml and locations: defaults, overrides and errors with places."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from desk.core.config import (
+    Settings,
+    load_feeds,
+    load_settings,
+    parse_duration,
+    resolve_locations,
+)
+from desk.core.errors import ConfigError
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_flags_beat_environment_which_beats_platform(tmp_path: Path) -> None:
+    env = {"DESK_CONFIG_DIR": str(tmp_path / "env-config"), "DESK_DATA_DIR": str(tmp_path / "d")}
+    from_env = resolve_locations(environ=env)
+    assert from_env.config_dir == tmp_path / "env-config"
+    assert from_env.watchlists_dir == tmp_path / "env-config" / "watchlists"
+    flagged = resolve_locations(config=tmp_path / "flag", data=tmp_path / "fd", environ=env)
+    assert flagged.config_dir == tmp_path / "flag"
+    assert flagged.data_dir == tmp_path / "fd"
+    assert resolve_locations(environ={}).config_dir.name == "desk"
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90", 90), (45, 45), ("30s", 30), ("15m", 900), ("2h", 7200), ("1d", 86400)],
+)
+def test_durations(text: object, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["soon", "-5m", "0", True, "15 minutes"])
+def test_bad_durations(text: object) -> None:
+    with pytest.raises(ValueError):
+        parse_duration(text)
+
+
+def test_feeds_file_minimal_and_full(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "feeds.yaml",
+        "feeds:\n"
+        "  - url: https://a.example/rss\n"
+        "  - url: https://b.example/atom\n"
+        "    name: Bee\n"
+        "    interval: 5m\n"
+        "    tags: [world, asia]\n"
+        "  - https://c.example/feed.json\n",
+    )
+    feeds = load_feeds(path)
+    assert [f.url for f in feeds] == [
+        "https://a.example/rss",
+        "https://b.example/atom",
+        "https://c.example/feed.json",
+    ]
+    assert feeds[0].interval == 900 and feeds[0].title == "https://a.example/rss"
+    assert (feeds[1].name, feeds[1].interval, feeds[1].tags) == ("Bee", 300, ("world", "asia"))
+
+
+@pytest.mark.parametrize(
+    ("text", "place", "words"),
+    [
+        (
+            "feeds:\n  - url: https://a.example/\n    intervall: 5m\n",
+            ":3:5:",
+            "did you mean 'interval'",
+        ),
+        ("feeds:\n  - url: ftp://a.example/\n", ":2:5:", "http(s) URL"),
+        ("feeds:\n  - name: no url\n", ":2:5:", "needs 'url:'"),
+        ("feeds:\n  - url: https://a.example/\n    interval: often\n", ":3:15:", "not a duration"),
+        ("feeds:\n  - url: https://a.example/\n    tags: world\n", ":3:11:", "tags must be a list"),
+        ("feeds: [\n", ":2:1:", "invalid YAML"),
+        (
+            "feeds:\n  - url: https://a.example/\n  - url: https://a.example/\n",
+            ":3:5:",
+            "listed twice",
+        ),
+        ("feeds:\n  - &x {url: https://a.example/}\n  - *x\n", ":3:5:", "aliases"),
+        ("url: https://a.example/\n", ":1:1:", "top-level 'feeds:'"),
+    ],
+)
+def test_feed_errors_name_file_line_and_column(
+    tmp_path: Path, text: str, place: str, words: str
+) -> None:
+    path = write(tmp_path / "feeds.yaml", text)
+    with pytest.raises(ConfigError) as caught:
+        load_feeds(path)
+    message = str(caught.value)
+    assert message.startswith(str(path) + place), message
+    assert words in message
+    assert "\n" not in message
+
+
+def test_settings_defaults_and_overrides(tmp_path: Path) -> None:
+    assert load_settings(tmp_path / "missing.yaml") == Settings()
+    path = write(
+        tmp_path / "settings.yaml", "request_timeout: 10s\nmax_per_host: 4\nkeys: {ack: space}\n"
+    )
+    settings = load_settings(path)
+    assert (settings.request_timeout, settings.max_per_host) == (10.0, 4)
+    assert settings.keys == {"ack": "space"}
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("max_conections: 4\n", "did you mean 'max_connections'"),
+        ("max_per_host: lots\n", "expected a number"),
+        ("fetch_articles: 1\n", "expected true or false"),
+    ],
+)
+def test_settings_errors(tmp_path: Path, text: str, words: str) -> None:
+    path = write(tmp_path / "settings.yaml", text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert str(caught.value).startswith(f"{path}:1:")
+    assert words in str(caught.value)

@@ -1,0 +1,76 @@
+"""Pure decisions: due feeds, backoff, new items, one story one alert."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from desk.core import decide
+from desk.core.models import Article, Feed, FeedState, Hit, Item, SeenItem, Severity, Watchlist
+
+NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+FEED = Feed(url="https://feed.example/", interval=900)
+WATCHLISTS = {
+    "a": Watchlist(id="a", name="A", terms=(), severity=Severity.LOW),
+    "b": Watchlist(id="b", name="B", terms=(), severity=Severity.CRITICAL),
+}
+
+
+def item(n: int, content: str = "body") -> Item:
+    return Item(FEED.url, f"id{n}", f"https://news.example/{n}", f"Title {n}", content=content)
+
+
+def test_due() -> None:
+    assert decide.is_due(None, NOW)
+    assert decide.is_due(FeedState(url="u", next_due=NOW), NOW)
+    assert not decide.is_due(FeedState(url="u", next_due=NOW + timedelta(seconds=1)), NOW)
+
+
+def test_next_poll_is_the_interval_with_jitter() -> None:
+    low = decide.next_due_after_success(FEED, NOW, 0.0)
+    high = decide.next_due_after_success(FEED, NOW, 1.0)
+    assert low == NOW + timedelta(seconds=810) and high == NOW + timedelta(seconds=990)
+
+
+def test_backoff_grows_caps_and_honours_retry_after() -> None:
+    delays = [decide.backoff_seconds(n, 60, None, 0.5) for n in range(1, 14)]
+    assert delays == sorted(delays) and delays[0] == 60 and delays[-1] == 24 * 3600
+    assert decide.backoff_seconds(1, 60, 3600, 0.5) == 3600
+    assert decide.backoff_seconds(1, 900, None, 0.5) == 900
+
+
+def test_new_or_changed() -> None:
+    seen = {item(1).key: SeenItem(item(1).key, FEED.url, "", item(1).fingerprint, NOW)}
+    fresh = decide.new_or_changed([item(1), item(2), item(2), item(1, "edited")], seen)
+    assert [(i.id, i.content) for i in fresh] == [("id2", "body"), ("id1", "edited")]
+
+
+def hits(*watchlists: str) -> list[Hit]:
+    return [Hit(w, "t", "text", 0, 4, 90.0 + n) for n, w in enumerate(watchlists)]
+
+
+def test_an_alert_takes_the_highest_severity_and_score() -> None:
+    article = Article(url="https://news.example/1", title="Title 1", text="text")
+    alert = decide.decide_alert(item(1), "Wire", article, hits("a", "b"), WATCHLISTS, None, NOW)
+    assert alert is not None
+    assert (alert.severity, alert.score, alert.watchlists) == (Severity.CRITICAL, 91.0, ("a", "b"))
+    assert decide.decide_alert(item(1), "Wire", article, [], WATCHLISTS, None, NOW) is None
+
+
+def test_one_story_from_two_feeds_is_one_alert() -> None:
+    article = Article(
+        url="https://a.example/1", title="Troops sent to the border, officials say", text="x"
+    )
+    first = decide.decide_alert(item(1), "Wire", article, hits("a"), WATCHLISTS, None, NOW)
+    assert first is not None
+    rewrite = replace(
+        article, url="https://b.example/9", title="Troops sent to border, officials say"
+    )
+    same = decide.find_same_story(rewrite, [first], NOW)
+    assert same is first
+    merged = decide.decide_alert(item(2), "World", rewrite, hits("b"), WATCHLISTS, same, NOW)
+    assert merged is not None and merged.id == first.id
+    assert merged.sources == ("Wire", "World") and merged.watchlists == ("a", "b")
+    other = replace(article, url="https://c.example/2", title="Markets rally on rate hopes")
+    assert decide.find_same_story(other, [first], NOW) is None
+    assert decide.find_same_story(rewrite, [first], NOW + timedelta(days=4)) is None

@@ -1,0 +1,92 @@
+"""Whole poll cycles over the demo served on loopback: HTTP, parsing, extraction, matching, store."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from desk.core.config import Settings, shipped_watchlists_dir
+from desk.core.models import Feed
+from desk.core.pipeline import CycleResult, Poller
+from desk.core.store import TinyStore
+from desk.core.watchlists import load_watchlists
+from desk.demo.server import DemoServer, demo_manifest
+
+
+def run_cycle(store: TinyStore, feeds: list[Feed], force: bool = True) -> CycleResult:
+    poller = Poller(store, Settings(), list(load_watchlists(shipped_watchlists_dir()).watchlists))
+    return asyncio.run(poller.run_once(feeds, force=force))
+
+
+def demo_feeds(server: DemoServer) -> list[Feed]:
+    return [Feed(url=url) for _, url in server.feed_urls()]
+
+
+def slug(url: str) -> str:
+    return url.rsplit("/", 1)[-1].removesuffix(".html")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> TinyStore:
+    made = TinyStore(tmp_path / "data")
+    yield made
+    made.close()
+
+
+def test_demo_alerts_match_the_manifest(demo_server: DemoServer, store: TinyStore) -> None:
+    result = run_cycle(store, demo_feeds(demo_server))
+    manifest = demo_manifest()
+    assert all(not o.state.error for o in result.outcomes)
+    assert result.new_items == 31
+    raised = {slug(a.url): set(a.watchlists) for a in store.alerts()}
+    originals = {s: e for s, e in manifest.items() if "rewrite of" not in e.get("note", "")}
+    for page, entry in originals.items():
+        assert raised.get(page, set()) == set(entry["expect"]), page
+    for watchlist in ("troop-deployment", "technology-transfer", "icbm-reentry"):
+        assert any(watchlist in ws for ws in raised.values())
+
+
+def test_one_story_in_two_feeds_is_one_alert_with_both_sources(
+    demo_server: DemoServer, store: TinyStore
+) -> None:
+    run_cycle(store, demo_feeds(demo_server))
+    by_page = {slug(a.url): a for a in store.alerts()}
+    assert "brazil-troops-roraima-border" not in by_page
+    assert len(by_page["brazil-troops-guyana-border"].sources) == 2
+    assert len(by_page["russia-iran-missile-tech-memo"].sources) == 2
+
+
+def test_hits_point_into_the_stored_cleaned_article(
+    demo_server: DemoServer, store: TinyStore
+) -> None:
+    run_cycle(store, demo_feeds(demo_server))
+    for alert in store.alerts():
+        article = store.get_article(alert.article_key)
+        assert article is not None and article.source == "page"
+        assert "spot_img" not in article.text and "Get in Touch" not in article.text
+        for hit in alert.hits:
+            assert article.text[hit.start : hit.end] == hit.text
+
+
+def test_a_second_cycle_is_all_not_modified_and_raises_nothing(
+    demo_server: DemoServer, store: TinyStore
+) -> None:
+    feeds = demo_feeds(demo_server)
+    run_cycle(store, feeds)
+    before = store.alerts()
+    again = run_cycle(store, feeds)
+    assert [o.state.status for o in again.outcomes] == [304, 304, 304]
+    assert again.new_items == 0 and again.alerts == []
+    assert store.alerts() == before
+    assert run_cycle(store, feeds, force=False).outcomes == []  # nothing due yet
+
+
+def test_a_failing_feed_does_not_stop_the_others(demo_server: DemoServer, store: TinyStore) -> None:
+    feeds = [*demo_feeds(demo_server), Feed(url=f"{demo_server.base_url}/feeds/missing.xml")]
+    result = run_cycle(store, feeds)
+    failed = [o for o in result.outcomes if o.state.error]
+    assert len(failed) == 1 and "HTTP 404" in failed[0].state.error
+    assert failed[0].state.failures == 1 and failed[0].state.next_due is not None
+    assert result.new_items == 31

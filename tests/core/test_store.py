@@ -1,0 +1,130 @@
+"""The stores: one contract, crash-safe files, the lock, and recovery from a bad file."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from desk.core import decide
+from desk.core.errors import StoreError, StoreLocked
+from desk.core.models import Alert, AlertState, Article, FeedState, Hit, SeenItem, Severity
+from desk.core.store import MemoryStore, TinyStore
+
+NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+
+def alert(n: int) -> Alert:
+    hit = Hit("troop-deployment", "troops sent", "sent troops", 10, 21, 100.0)
+    return Alert(
+        id=f"alert{n}",
+        title=f"Story {n}",
+        url=f"https://news.example/{n}",
+        sources=("Wire",),
+        published=NOW,
+        watchlists=("troop-deployment",),
+        severity=Severity.HIGH,
+        score=100.0,
+        hits=(hit,),
+        created=NOW.replace(minute=n),
+        article_key=f"item{n}",
+    )
+
+
+def fill(store: MemoryStore | TinyStore) -> None:
+    store.commit_cycle(
+        [SeenItem("item1", "https://feed.example/", "https://news.example/1", "fp", NOW, "alert1")],
+        {"item1": Article(url="https://news.example/1", title="Story 1", text="Story 1\n\nBody.")},
+        [alert(1), alert(2)],
+        [FeedState(url="https://feed.example/", etag='"e"', status=200)],
+    )
+
+
+@pytest.fixture(params=["memory", "tinydb"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> MemoryStore | TinyStore:
+    made = MemoryStore() if request.param == "memory" else TinyStore(tmp_path / "data")
+    yield made
+    made.close()
+
+
+def test_the_contract(store: MemoryStore | TinyStore) -> None:
+    fill(store)
+    assert [a.id for a in store.alerts()] == ["alert2", "alert1"]
+    assert store.get_alert("alert1") == alert(1)
+    assert store.get_alert("missing") is None
+    assert store.seen(["item1", "item9"]).keys() == {"item1"}
+    assert store.get_article("item1").text == "Story 1\n\nBody."
+    assert store.get_article("item9") is None
+    assert store.feed_states()["https://feed.example/"].etag == '"e"'
+    store.update_alert(decide.acknowledge(alert(1), NOW, note="seen"))
+    acked = store.get_alert("alert1")
+    assert acked.state is AlertState.ACKNOWLEDGED and acked.note == "seen"
+
+
+def test_everything_survives_a_reopen(tmp_path: Path) -> None:
+    first = TinyStore(tmp_path)
+    fill(first)
+    first.update_alert(decide.acknowledge(alert(2), NOW))
+    first.close()
+    again = TinyStore(tmp_path)
+    assert again.get_alert("alert2").state is AlertState.ACKNOWLEDGED
+    assert again.get_alert("alert1") == alert(1)
+    assert again.get_article("item1").title == "Story 1"
+    assert again.seen(["item1"])["item1"].alert_id == "alert1"
+    again.close()
+
+
+def test_bodies_live_apart_from_the_alerts(tmp_path: Path) -> None:
+    store = TinyStore(tmp_path)
+    fill(store)
+    store.close()
+    assert "Body." not in (tmp_path / "alerts.json").read_text()
+    assert (tmp_path / "articles" / "item1.json").exists()
+
+
+def test_a_second_desk_is_told_who_holds_the_data(tmp_path: Path) -> None:
+    store = TinyStore(tmp_path)
+    code = (
+        "import sys; from pathlib import Path; from desk.core.store import TinyStore\n"
+        f"TinyStore(Path({str(tmp_path)!r}))\n"
+    )
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert other.returncode != 0 and "StoreLocked" in other.stderr
+    import os
+
+    assert f"desk process {os.getpid()}" in other.stderr
+    with pytest.raises(StoreLocked):
+        TinyStore(tmp_path)
+    reader = TinyStore(tmp_path, read_only=True)
+    with pytest.raises(StoreError, match="read-only"):
+        reader.update_alert(alert(1))
+    store.close()
+    TinyStore(tmp_path).close()
+
+
+def test_a_corrupt_file_is_moved_aside_and_the_backup_restored(tmp_path: Path) -> None:
+    store = TinyStore(tmp_path)
+    fill(store)
+    store.close()
+    TinyStore(tmp_path).close()  # a clean open refreshes the backup
+    (tmp_path / "alerts.json").write_text('{"_default": {"1": {"id": "half')
+    reopened = TinyStore(tmp_path)
+    assert [a.id for a in reopened.alerts()] == ["alert2", "alert1"]
+    assert any(
+        "unreadable" in note and "restored the backup" in note for note in reopened.recovered
+    )
+    assert list(tmp_path.glob("alerts.json.corrupt-*"))
+    reopened.close()
+
+
+def test_writes_are_atomic_files(tmp_path: Path) -> None:
+    store = TinyStore(tmp_path)
+    fill(store)
+    store.close()
+    leftovers = [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name]
+    assert leftovers == []
+    assert json.loads((tmp_path / "alerts.json").read_text())["_default"]

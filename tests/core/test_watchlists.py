@@ -1,0 +1,108 @@
+"""Watchlist files: the shipped ones load, and every hand-made mistake names its place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from desk.core.config import shipped_watchlists_dir
+from desk.core.errors import WatchlistError
+from desk.core.models import Severity
+from desk.core.watchlists import load_watchlist, load_watchlists
+
+SHIPPED_IDS = {"troop-deployment", "technology-transfer", "icbm-reentry"}
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_watchlists_load_with_ids_from_file_names() -> None:
+    result = load_watchlists(shipped_watchlists_dir())
+    assert result.errors == ()
+    assert {w.id for w in result.watchlists} == SHIPPED_IDS
+    icbm = next(w for w in result.watchlists if w.id == "icbm-reentry")
+    assert icbm.severity is Severity.CRITICAL
+    assert icbm.context, "icbm-reentry needs missile context to stay off spacecraft"
+
+
+def test_the_repository_watchlists_folder_is_the_shipped_one() -> None:
+    top = Path(__file__).resolve().parents[2] / "watchlists"
+    assert {p.stem for p in top.glob("*.yaml")} == SHIPPED_IDS
+
+
+def test_a_full_watchlist(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "mine.yaml",
+        "name: Mine\nseverity: low\nthreshold: 90\nterms:\n"
+        "  - reentry vehicle\n"
+        "  - {term: ICBM, exact: true}\n"
+        "  - {regex: 'MIRV(s|ed)?', label: MIRV}\n"
+        "  - {term: troops|soldiers sent, within: 2, threshold: 95}\n"
+        "context: {near: 30, any: [missile]}\n"
+        "exclude: [visa]\n",
+    )
+    watchlist = load_watchlist(path)
+    assert watchlist.id == "mine" and watchlist.severity is Severity.LOW
+    assert [t.text for t in watchlist.terms] == [
+        "reentry vehicle",
+        "ICBM",
+        "MIRV",
+        "troops|soldiers sent",
+    ]
+    assert watchlist.terms[3].words == (("troop", "soldier"), ("sent",))
+    assert (watchlist.terms[3].within, watchlist.terms[3].threshold) == (2, 95)
+    assert watchlist.context_near == 30 and len(watchlist.exclude) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "place", "words"),
+    [
+        ("terms: lockbit\n", ":1:8:", "must be a list of terms"),
+        ("terms: []\n", ":1:8:", "is empty"),
+        ("name: x\n", ":1:1:", "missing 'terms:'"),
+        ("terms:\n  - ''\n", ":2:5:", "at least one word"),
+        ("trems:\n  - a\n", ":1:1:", "did you mean 'terms'"),
+        ("terms:\n  - {term: a, thresold: 80}\n", ":2:15:", "did you mean 'threshold'"),
+        ("terms: [a]\nterms: [b]\n", ":2:1:", "duplicate key 'terms'"),
+        ("terms: [a]\nseverity: urgent\n", ":2:11:", "not one of info, low"),
+        ("terms: [a]\nthreshold: 150\n", ":2:12:", "from 0 to 100"),
+        ("terms:\n  - regex: '(a+)+$'\n", ":2:12:", "exponential time"),
+        ("terms:\n  - regex: '(unclosed'\n", ":2:12:", "invalid regex"),
+        ("terms:\n  - regex: 'a*'\n", ":2:12:", "matches empty text"),
+        ("terms: [a\n", ":2:1:", "invalid YAML"),
+        ("a: &a [x, x, x]\nb: &b [*a, *a]\nterms: [*b]\n", ":2:8:", "aliases"),
+        ("", ":1:1:", "empty (half-saved?)"),
+        ("terms:\n  - term: a\n    exact: yes please\n", ":3:12:", "'exact' must be true or false"),
+    ],
+)
+def test_errors_name_file_line_and_column(
+    tmp_path: Path, text: str, place: str, words: str
+) -> None:
+    path = write(tmp_path, "bad.yaml", text)
+    with pytest.raises(WatchlistError) as caught:
+        load_watchlist(path)
+    message = str(caught.value)
+    assert message.startswith(str(path) + place), message
+    assert words in message
+    assert "\n" not in message
+
+
+def test_oversized_file_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "big.yaml", "terms:\n" + "  - word\n" * 150_000)
+    with pytest.raises(WatchlistError, match="limit is 1,000,000"):
+        load_watchlist(path)
+
+
+def test_a_folder_keeps_good_files_and_reports_bad_ones(tmp_path: Path) -> None:
+    write(tmp_path, "good.yaml", "terms: [missile]\n")
+    write(tmp_path, "bad.yml", "terms: missile\n")
+    write(tmp_path, "notes.txt", "not a watchlist")
+    result = load_watchlists(tmp_path)
+    assert [w.id for w in result.watchlists] == ["good"]
+    assert len(result.errors) == 1 and "bad.yml:1:8" in str(result.errors[0])
