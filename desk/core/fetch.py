@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import zlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -112,18 +113,27 @@ class _BoundedDecoder:
 class Fetcher:
     """The shared async HTTP client of a poll cycle."""
 
-    def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        transport: httpx.AsyncBaseTransport | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.settings = settings
+        self.now = now
         self.client = httpx.AsyncClient(
             transport=transport,
             follow_redirects=False,
-            timeout=httpx.Timeout(min(settings.request_timeout, 10.0)),
+            # Per-read limits; the whole-request deadline is desk's own (see _follow).
+            # No pool timeout: desk's own slots do the queueing, outside the deadline.
+            timeout=httpx.Timeout(min(settings.request_timeout, 10.0), pool=None),
             limits=httpx.Limits(max_connections=settings.max_connections),
             headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
         )
         self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(settings.max_per_host)
         )
+        self._slots = asyncio.Semaphore(settings.max_connections)
 
     async def aclose(self) -> None:
         """Close the connection pool."""
@@ -145,8 +155,7 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         try:
-            async with asyncio.timeout(self.settings.request_timeout):
-                return await self._follow(url, headers, max_bytes)
+            return await self._follow(url, headers, max_bytes)
         except TimeoutError:
             raise FetchError(
                 f"no complete answer within {self.settings.request_timeout:g} s", url
@@ -155,19 +164,38 @@ class Fetcher:
             raise FetchError(_describe(exc), url) from None
 
     async def _follow(self, url: str, headers: dict[str, str], max_bytes: int) -> FetchResult:
+        """Follow up to MAX_REDIRECTS hops; the deadline runs from the first request sent.
+
+        Time spent queueing for a host slot does not count against it, so a
+        slow server never makes the requests waiting behind it time out.
+        """
         moved_to: str | None = None
         permanent = True
+        deadline: float | None = None
         for _hop in range(MAX_REDIRECTS + 1):
             _check_scheme(url)
-            host = urlsplit(url).netloc
-            async with self._hosts[host], self.client.stream("GET", url, headers=headers) as resp:
-                if resp.is_redirect and "location" in resp.headers:
-                    permanent = permanent and resp.status_code in PERMANENT_REDIRECTS
-                    url = urljoin(url, resp.headers["location"])
-                    moved_to = url if permanent else None
-                    continue
-                return await self._finish(resp, url, max_bytes, moved_to)
+            async with self._hosts[urlsplit(url).netloc], self._slots:
+                deadline = (
+                    deadline or asyncio.get_running_loop().time() + self.settings.request_timeout
+                )
+                async with asyncio.timeout_at(deadline):
+                    answer = await self._request(url, headers, max_bytes, moved_to)
+            if isinstance(answer, FetchResult):
+                return answer
+            location, status = answer
+            permanent = permanent and status in PERMANENT_REDIRECTS
+            url = urljoin(url, location)
+            moved_to = url if permanent else None
         raise FetchError(f"more than {MAX_REDIRECTS} redirects", url)
+
+    async def _request(
+        self, url: str, headers: dict[str, str], max_bytes: int, moved_to: str | None
+    ) -> FetchResult | tuple[str, int]:
+        """One hop: a result, or (Location, status) for a redirect."""
+        async with self.client.stream("GET", url, headers=headers) as resp:
+            if resp.is_redirect and "location" in resp.headers:
+                return resp.headers["location"], resp.status_code
+            return await self._finish(resp, url, max_bytes, moved_to)
 
     async def _finish(
         self, resp: httpx.Response, url: str, max_bytes: int, moved_to: str | None
@@ -177,9 +205,7 @@ class Fetcher:
         if resp.status_code >= 400:
             error = FetchError(f"HTTP {resp.status_code} {resp.reason_phrase}".strip(), url)
             error.status = resp.status_code
-            error.retry_after = parse_retry_after(
-                resp.headers.get("retry-after"), datetime.now().astimezone()
-            )
+            error.retry_after = parse_retry_after(resp.headers.get("retry-after"), self.now())
             raise error
         body = await _read_capped(resp, url, max_bytes)
         return FetchResult(
@@ -226,5 +252,5 @@ def _describe(exc: httpx.HTTPError) -> str:
     for kind, words in kinds:
         if isinstance(exc, kind):
             detail = str(exc).strip()
-            return f"{words} ({detail})" if detail else words
+            return f"{words} ({detail[:80]})" if detail else words
     return f"{type(exc).__name__}: {exc}".strip()

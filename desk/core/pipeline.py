@@ -87,7 +87,7 @@ class Poller:
         """Poll the due feeds (all of them with `force`) and store what came of it."""
         states = self.store.feed_states()
         due = [f for f in feeds if force or decide.is_due(states.get(f.url), self.now())]
-        fetcher = Fetcher(self.settings, self.transport)
+        fetcher = Fetcher(self.settings, self.transport, self.now)
         try:
             outcomes = await asyncio.gather(
                 *(self._poll_feed(fetcher, f, states.get(f.url)) for f in due)

@@ -13,6 +13,7 @@ from desk.core.pipeline import CycleResult, Poller
 from desk.core.store import TinyStore
 from desk.core.watchlists import load_watchlists
 from desk.demo.server import DemoServer, demo_manifest
+from tests.served import Site, served_site
 
 
 def run_cycle(store: TinyStore, feeds: list[Feed], force: bool = True) -> CycleResult:
@@ -90,3 +91,56 @@ def test_a_failing_feed_does_not_stop_the_others(demo_server: DemoServer, store:
     assert len(failed) == 1 and "HTTP 404" in failed[0].state.error
     assert failed[0].state.failures == 1 and failed[0].state.next_due is not None
     assert result.new_items == 31
+
+
+FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>Test Wire</title>
+<item><title>{title}</title><link>{{{{BASE}}}}/story.html</link><guid>story-1</guid>
+<description>{summary}</description></item></channel></rss>"""
+PAGE = """<html><head><title>{title}</title></head><body><article><h1>{title}</h1>
+<p>{body}</p><p>Officials gave no further details on Monday, and the ministry declined to
+comment on the timing of the move or on the reports that followed it later in the week.</p>
+</article></body></html>"""
+
+
+def publish(site: Site, title: str, body: str) -> None:
+    site.put("/feed.xml", FEED.format(title=title, summary=body[:60]), "application/rss+xml")
+    site.put("/story.html", PAGE.format(title=title, body=body))
+
+
+def test_an_updated_item_is_matched_again_but_never_duplicates_its_alert(
+    store: TinyStore,
+) -> None:
+    with served_site() as site:
+        feeds = [Feed(url=f"{site.base}/feed.xml")]
+        publish(site, "Troops sent north", "The army sent 2,000 troops to the northern border.")
+        first = run_cycle(store, feeds)
+        assert [a.watchlists for a in first.alerts] == [("troop-deployment",)]
+        publish(
+            site,
+            "Troops sent north",
+            "The army sent 2,000 troops to the northern border. Officials also said the "
+            "transfer of missile technology to the neighbour would continue.",
+        )
+        second = run_cycle(store, feeds)
+        assert second.new_items == 1
+        (alert,) = store.alerts()
+        assert alert.id == first.alerts[0].id
+        assert alert.watchlists == ("troop-deployment", "technology-transfer")
+        assert run_cycle(store, feeds).new_items == 0  # unchanged: 304, nothing new
+        assert len(store.alerts()) == 1
+
+
+def test_a_permanent_redirect_moves_the_feed_and_a_temporary_one_does_not(
+    store: TinyStore,
+) -> None:
+    with served_site() as site:
+        publish(site, "Quiet day", "Nothing happened.")
+        feeds = [Feed(url=f"{site.base}/old.xml"), Feed(url=f"{site.base}/temp.xml")]
+        site.redirects.update({"/old.xml": (301, "/feed.xml"), "/temp.xml": (302, "/feed.xml")})
+        run_cycle(store, feeds)
+        states = store.feed_states()
+        assert states[feeds[0].url].moved_to == f"{site.base}/feed.xml"
+        assert states[feeds[1].url].moved_to is None
+        site.requests.clear()
+        run_cycle(store, feeds)
+        assert "/old.xml" not in site.requests and "/temp.xml" in site.requests
