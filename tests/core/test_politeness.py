@@ -6,7 +6,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from desk.core.config import Settings
@@ -71,10 +71,10 @@ def fetch_all(urls: list[str], settings: Settings) -> None:
 def test_per_host_and_overall_limits() -> None:
     overall = _Counter()
     hosts = [_Counter() for _ in range(3)]
-    with slow_server(hosts[0], overall) as a, slow_server(hosts[1], overall) as b:
-        with slow_server(hosts[2], overall) as c:
-            urls = [f"{base}/{n}" for base in (a, b, c) for n in range(6)]
-            fetch_all(urls, Settings(max_per_host=2, max_connections=5))
+    with ExitStack() as stack:
+        bases = [stack.enter_context(slow_server(host, overall)) for host in hosts]
+        urls = [f"{base}/{n}" for base in bases for n in range(6)]
+        fetch_all(urls, Settings(max_per_host=2, max_connections=5))
     assert [h.peak for h in hosts] == [2, 2, 2]
     assert overall.peak == 5
 
