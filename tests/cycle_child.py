@@ -10,11 +10,20 @@ import json
 import resource
 import sys
 import time
+from pathlib import Path
 
 from desk.core.config import Settings
 from desk.core.models import Feed
 from desk.core.pipeline import Poller
 from desk.core.store import MemoryStore
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM; ru_maxrss would include the parent's)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:
@@ -26,7 +35,7 @@ def main() -> None:
     result = asyncio.run(poller.run_once([Feed(url=u) for u in urls], force=True))
     report = {
         "seconds": time.monotonic() - started,
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_mb": peak_rss_mb(),
         "feeds": {
             o.feed.url: {
                 "status": o.state.status,

@@ -99,6 +99,8 @@ def decide_alert(
     severity = max((watchlists[w].severity for w in fired if w in watchlists), key=_rank)
     score = max(hit.score for hit in hits)
     if existing is not None:
+        if item.key != existing.article_key:
+            hits = [replace(hit, article_key=item.key) for hit in hits]
         return _merge(existing, feed_name, fired, severity, score, hits)
     return Alert(
         id=short_hash(article.canonical_url or article.url or item.key),

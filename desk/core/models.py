@@ -106,10 +106,12 @@ class Hit:
     start: int
     end: int
     score: float
+    article_key: str = ""
+    """Set when the hit is in another source's copy of the story, not the alert's article."""
 
     def to_json(self) -> dict[str, object]:
-        """The hit in the JSON shape of DESIGN.md."""
-        return {
+        """The hit in the JSON shape of DESIGN.md (plus `article` for another source's hit)."""
+        data: dict[str, object] = {
             "watchlist": self.watchlist,
             "term": self.term,
             "text": self.text,
@@ -117,6 +119,9 @@ class Hit:
             "end": self.end,
             "score": round(self.score, 1),
         }
+        if self.article_key:
+            data["article"] = self.article_key
+        return data
 
 
 @dataclass(frozen=True)

@@ -55,13 +55,25 @@ def alert_from_dict(data: dict[str, Any]) -> Alert:
         watchlists=tuple(data.get("watchlists", ())),
         severity=Severity(data.get("severity", "medium")),
         score=float(data.get("score", 0)),
-        hits=tuple(Hit(**hit) for hit in data.get("hits", ())),
+        hits=tuple(_hit_from_dict(hit) for hit in data.get("hits", ())),
         created=from_iso(data.get("created")) or datetime.fromtimestamp(0).astimezone(),
         article_key=data.get("article_key", ""),
         state=AlertState(data.get("state", "new")),
         acknowledged_at=from_iso(data.get("acknowledged_at")),
         note=data.get("note", ""),
         snoozed_until=from_iso(data.get("snoozed_until")),
+    )
+
+
+def _hit_from_dict(data: dict[str, Any]) -> Hit:
+    return Hit(
+        watchlist=data["watchlist"],
+        term=data["term"],
+        text=data["text"],
+        start=int(data["start"]),
+        end=int(data["end"]),
+        score=float(data["score"]),
+        article_key=data.get("article", ""),
     )
 
 

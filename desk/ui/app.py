@@ -57,7 +57,8 @@ class DeskApp(App[None]):
 
     def get_default_screen(self) -> MainScreen:
         """The main screen is the desk's first and lowest screen."""
-        return MainScreen(self.store)
+        status = "Starting…" if self.autopoll else "Automatic polling is off; press r to poll now"
+        return MainScreen(self.store, status)
 
     def on_mount(self) -> None:
         """Apply key remaps, report bad watchlists and start polling."""

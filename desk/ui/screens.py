@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,16 +24,19 @@ class MainScreen(Screen[None]):
     """Alerts on the left, the highlighted alert's article on the right."""
 
     BINDINGS = [
-        Binding("a", "acknowledge", "Ack", id="ack", tooltip="Acknowledge the alert (saved at once)"),
+        Binding(
+            "a", "acknowledge", "Ack", id="ack", tooltip="Acknowledge the alert (saved at once)"
+        ),
         Binding("u", "unacknowledge", "Unack", id="unack", show=False, tooltip="Mark it new again"),
         Binding("j", "cursor_down", "Down", id="down", show=False),
         Binding("k", "cursor_up", "Up", id="up", show=False),
         Binding("tab", "focus_next", "Pane", id="pane", show=False),
     ]
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, status: str = "Starting…") -> None:
         super().__init__()
         self.store = store
+        self._first_status = status
 
     def compose(self) -> ComposeResult:
         """Header, the two panes, the status line and the key footer."""
@@ -38,7 +44,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="panes"):
             yield AlertList(id="alerts")
             yield ArticleView(id="article")
-        yield Static("Starting…", id="status")
+        yield Static(self._first_status, id="status")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -78,7 +84,7 @@ class MainScreen(Screen[None]):
         """Put the highlighted alert back to new."""
         self._change(decide.unacknowledge)
 
-    def _change(self, change) -> None:  # type: ignore[no-untyped-def]
+    def _change(self, change: Callable[[Alert], Alert]) -> None:
         table = self.query_one(AlertList)
         alert = table.current_alert
         if alert is None:
@@ -94,9 +100,10 @@ class MainScreen(Screen[None]):
         if updated.state is AlertState.ACKNOWLEDGED:
             table.action_cursor_down()
 
-    def app_now(self):  # type: ignore[no-untyped-def]
+    def app_now(self) -> datetime:
         """The app's clock."""
-        return self.app.now()  # type: ignore[attr-defined]
+        now: Callable[[], datetime] = self.app.now  # type: ignore[attr-defined]
+        return now()
 
     def action_cursor_down(self) -> None:
         """Next alert."""

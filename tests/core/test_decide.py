@@ -74,3 +74,13 @@ def test_one_story_from_two_feeds_is_one_alert() -> None:
     other = replace(article, url="https://c.example/2", title="Markets rally on rate hopes")
     assert decide.find_same_story(other, [first], NOW) is None
     assert decide.find_same_story(rewrite, [first], NOW + timedelta(days=4)) is None
+
+
+def test_hits_from_another_sources_copy_are_tagged_with_its_article() -> None:
+    article = Article(url="https://a.example/1", title="Troops sent to the border", text="x")
+    first = decide.decide_alert(item(1), "Wire", article, hits("a"), WATCHLISTS, None, NOW)
+    rewrite = replace(article, url="https://b.example/2")
+    merged = decide.decide_alert(item(2), "World", rewrite, hits("b"), WATCHLISTS, first, NOW)
+    assert merged is not None and first is not None
+    assert [h.article_key for h in merged.hits] == ["", item(2).key]
+    assert merged.article_key == first.article_key == item(1).key

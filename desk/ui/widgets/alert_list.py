@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.text import Text
+from textual import events
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -23,9 +25,48 @@ STATE_MARK = {
     AlertState.SNOOZED: Text("z", style="dim"),
     AlertState.ARCHIVED: Text("·", style="dim"),
 }
+COLUMNS = {
+    "state": "",
+    "severity": "Severity",
+    "published": "Published",
+    "title": "Title",
+    "watchlists": "Watchlists",
+}
+FIXED_WIDTHS = {"state": 1, "severity": 8, "published": 12}
+MIN_TITLE_WIDTH = 24
 
 
-class AlertList(DataTable[Text | str]):
+def fitted_widths(total: int, watchlists: int, padding: int = 1) -> dict[str, int]:
+    """Column widths that fill `total` cells: the title takes what the others leave.
+
+    The watchlists column gets its longest cell but at most a third of the room,
+    so long titles are cut with an ellipsis instead of pushing it off screen.
+    """
+    room = total - 2 * padding * len(COLUMNS) - sum(FIXED_WIDTHS.values())
+    room = max(room, MIN_TITLE_WIDTH + len(COLUMNS["watchlists"]))
+    watch = max(min(watchlists, room // 3), len(COLUMNS["watchlists"]))
+    return {**FIXED_WIDTHS, "title": room - watch, "watchlists": watch}
+
+
+def cells_of(alert: Alert) -> dict[str, Text]:
+    """The row of one alert, by column key."""
+    when = alert.published.astimezone().strftime("%d %b %H:%M") if alert.published else ""
+    sources = f" ×{len(alert.sources)}" if len(alert.sources) > 1 else ""
+    return {
+        "state": STATE_MARK[alert.state],
+        "severity": Text(alert.severity.value, style=SEVERITY_STYLE[alert.severity]),
+        "published": Text(when),
+        "title": _cut(alert.title, "bold" if alert.state is AlertState.NEW else ""),
+        "watchlists": _cut(", ".join(alert.watchlists) + sources),
+    }
+
+
+def _cut(text: str, style: str = "") -> Text:
+    """One line that ends in an ellipsis when its column is too narrow."""
+    return Text(text, style=style, no_wrap=True, overflow="ellipsis", end="")
+
+
+class AlertList(DataTable[Text]):
     """The alerts as a table; the highlighted row is the one the analyst is reading."""
 
     @dataclass
@@ -34,36 +75,43 @@ class AlertList(DataTable[Text | str]):
 
         alert: Alert
 
-    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=False)
         self.alerts: list[Alert] = []
+        self._laid_out_for = 0
 
-    def on_mount(self) -> None:
-        """Lay out the columns."""
-        self.add_column("", key="state", width=1)
-        self.add_column("Severity", key="severity", width=8)
-        self.add_column("Published", key="published", width=12)
-        self.add_column("Title", key="title")
-        self.add_column("Watchlists", key="watchlists")
+    def on_resize(self, event: events.Resize) -> None:
+        """Fit the columns again when the pane's width changes."""
+        if event.size.width != self._laid_out_for:
+            self.show(self.alerts)
 
     def show(self, alerts: list[Alert]) -> None:
         """Replace the rows, keeping the cursor on the same alert where it can."""
         current = self.current_alert
         self.alerts = list(alerts)
-        self.clear()
-        for alert in self.alerts:
-            self.add_row(*self._cells(alert), key=alert.id)
-        if current is not None:
-            ids = [a.id for a in self.alerts]
-            if current.id in ids:
-                self.move_cursor(row=ids.index(current.id))
+        self.clear(columns=True)
+        rows = [cells_of(alert) for alert in self.alerts]
+        self._add_columns(max((cell_len(r["watchlists"].plain) for r in rows), default=0))
+        for alert, row in zip(self.alerts, rows, strict=True):
+            self.add_row(*row.values(), key=alert.id)
+        ids = [a.id for a in self.alerts]
+        if current is not None and current.id in ids:
+            self.move_cursor(row=ids.index(current.id))
+
+    def _add_columns(self, watchlists: int) -> None:
+        """Columns sized to the pane, leaving room for a vertical scrollbar."""
+        self._laid_out_for = self.size.width
+        total = self.size.width - self.styles.scrollbar_size_vertical
+        widths = fitted_widths(total, watchlists, self.cell_padding)
+        for key, label in COLUMNS.items():
+            self.add_column(label, key=key, width=widths[key])
 
     def replace_alert(self, alert: Alert) -> None:
         """Redraw one alert's row in place."""
         for index, known in enumerate(self.alerts):
             if known.id == alert.id:
                 self.alerts[index] = alert
-                for column, value in zip(("state", "severity"), self._cells(alert)[:2], strict=True):
+                for column, value in cells_of(alert).items():
                     self.update_cell(alert.id, column, value)
 
     @property
@@ -72,14 +120,6 @@ class AlertList(DataTable[Text | str]):
         if not self.alerts or not 0 <= self.cursor_row < len(self.alerts):
             return None
         return self.alerts[self.cursor_row]
-
-    @staticmethod
-    def _cells(alert: Alert) -> tuple[Text | str, ...]:
-        severity = Text(alert.severity.value, style=SEVERITY_STYLE[alert.severity])
-        when = alert.published.astimezone().strftime("%d %b %H:%M") if alert.published else ""
-        title = Text(alert.title, style="bold" if alert.state is AlertState.NEW else "")
-        sources = f" ×{len(alert.sources)}" if len(alert.sources) > 1 else ""
-        return (STATE_MARK[alert.state], severity, when, title, ", ".join(alert.watchlists) + sources)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         """Tell the screen which alert is now under the cursor."""

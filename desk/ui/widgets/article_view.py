@@ -3,42 +3,70 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from desk.core.models import Alert, Article
+from desk.core.models import Alert, Article, Hit
 
 HIT_STYLE = "bold black on yellow"
+TERM_WIDTH = 50
+
+
+def hit_span(text: str, hit: Hit) -> tuple[int, int] | None:
+    """Where `hit` sits in `text`, or None for a hit in another source's copy of the story."""
+    if hit.article_key or not 0 <= hit.start < hit.end <= len(text):
+        return None
+    return hit.start, hit.end
 
 
 def highlighted(article: Article, alert: Alert) -> Text:
-    """The article text with each hit's span styled, plus a why-it-fired footer."""
+    """The article text, its headline paragraph bold and each hit styled."""
     text = Text(article.text)
-    for hit in alert.hits:
-        if 0 <= hit.start < hit.end <= len(article.text):
-            text.stylize(HIT_STYLE, hit.start, hit.end)
     if article.text:
         text.stylize("bold", 0, len(article.text.split("\n\n", 1)[0]))
+    for hit in alert.hits:
+        span = hit_span(article.text, hit)
+        if span is not None:
+            text.stylize(HIT_STYLE, *span)
     return text
 
 
+def grouped_hits(hits: tuple[Hit, ...]) -> dict[tuple[str, str], list[Hit]]:
+    """The hits by (watchlist, term), in the order they were found."""
+    groups: dict[tuple[str, str], list[Hit]] = {}
+    for hit in hits:
+        groups.setdefault((hit.watchlist, hit.term), []).append(hit)
+    return groups
+
+
 def explanation(alert: Alert, article: Article) -> Text:
-    """Why the alert fired: each hit's watchlist, matched text, term and score."""
+    """Why the alert fired: per watchlist and term, the phrases that matched and their scores."""
     lines = Text()
     meta = [", ".join(alert.sources), article.byline, alert.url]
     lines.append(" · ".join(part for part in meta if part) + "\n", style="dim")
-    for hit in alert.hits:
-        lines.append(f"{hit.watchlist}", style="bold")
-        lines.append(f"  “{hit.text}”", style=HIT_STYLE)
-        term = hit.term if len(hit.term) <= 50 else hit.term[:49] + "…"
-        lines.append(f"  {hit.score:.0f}  term: {term}\n", style="dim")
+    for (watchlist, term), hits in grouped_hits(alert.hits).items():
+        short = term if len(term) <= TERM_WIDTH else term[: TERM_WIDTH - 1] + "…"
+        lines.append(watchlist, style="bold")
+        lines.append(f"  term: {short}\n", style="dim")
+        for hit in hits:
+            lines.append("  ")
+            lines.append(f"“{hit.text}”", style="italic" if hit.article_key else HIT_STYLE)
+            lines.append(f" {hit.score:.0f}", style="dim")
+            if hit.article_key:
+                lines.append(" (in another source's copy)", style="dim")
+        lines.append("\n")
+    lines.rstrip()
     return lines
 
 
 class ArticleView(VerticalScroll):
     """Shows one alert's article; empty until an alert is chosen."""
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    shown_alert_id: str | None = None
+    """The alert on show; the same alert shown again keeps the scroll position."""
+
+    def compose(self) -> ComposeResult:
         """A header explaining the alert, then the article."""
         yield Static(id="article-why")
         yield Static("Choose an alert to read its article.", id="article-text")
@@ -50,7 +78,9 @@ class ArticleView(VerticalScroll):
         if article is None:
             why.update("")
             body.update(Text(f"The article of “{alert.title}” is no longer stored."))
-            return
-        why.update(explanation(alert, article))
-        body.update(highlighted(article, alert))
-        self.scroll_home(animate=False)
+        else:
+            why.update(explanation(alert, article))
+            body.update(highlighted(article, alert))
+        if alert.id != self.shown_alert_id:
+            self.scroll_home(animate=False)
+        self.shown_alert_id = alert.id

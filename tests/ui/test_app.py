@@ -1,0 +1,251 @@
+"""Pilot tests of the desk on the served demo: a real poll over loopback, real keys.
+
+Each test builds the app the way `desk demo` does (the demo feeds served on
+127.0.0.1, the shipped watchlists, a TinyStore in a temp dir), lets it poll,
+and then drives it with the keys an analyst would press.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from rich.text import Text
+from textual.notifications import Notify
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from desk.core.config import Locations, Settings, shipped_watchlists_dir
+from desk.core.models import AlertState, Feed
+from desk.core.store import TinyStore
+from desk.demo.server import DemoServer
+from desk.ui.app import DeskApp
+from desk.ui.widgets.alert_list import AlertList
+from desk.ui.widgets.article_view import HIT_STYLE
+
+SIZE = (140, 40)
+POLL_TIMEOUT = 15.0
+DEMO_ALERTS = 13
+
+
+def demo_feeds(server: DemoServer) -> list[Feed]:
+    """The demo's feeds, as `desk.cli.demo_workspace` builds them."""
+    return [Feed(url=url, interval=60.0) for _, url in server.feed_urls()]
+
+
+def demo_app(server: DemoServer, root: Path, watchlists: Path | None = None) -> DeskApp:
+    """A polling desk on the served demo, its store in `root`/data."""
+    where = Locations(root / "config", root / "data", watchlists or shipped_watchlists_dir())
+    store = TinyStore(where.data_dir)
+    settings = Settings(default_interval=60.0)
+    return DeskApp(store, settings, demo_feeds(server), where, title="desk demo", autopoll=True)
+
+
+def run(app: DeskApp, body: Callable[[Pilot[None]], Awaitable[None]], **options: object) -> None:
+    """Drive `app` headless with `body`, then close its store."""
+
+    async def main() -> None:
+        async with app.run_test(size=SIZE, **options) as pilot:  # type: ignore[arg-type]
+            await body(pilot)
+
+    try:
+        asyncio.run(main())
+    finally:
+        app.store.close()
+
+
+def polling(app: DeskApp) -> bool:
+    """Whether a poll worker is still at work."""
+    return any(w.group == "poll" and not w.is_finished for w in app.workers)
+
+
+async def wait_until(pilot: Pilot[None], done: Callable[[], bool], what: str) -> None:
+    """Let the app run until `done()` holds; fail after POLL_TIMEOUT seconds."""
+    deadline = time.monotonic() + POLL_TIMEOUT
+    while time.monotonic() < deadline:
+        await pilot.pause(0.1)
+        if done():
+            return
+    pytest.fail(f"no {what} after {POLL_TIMEOUT:.0f}s; status: {status_of(pilot)!r}")
+
+
+async def wait_for_poll(pilot: Pilot[None]) -> AlertList:
+    """Wait until the first poll is done and its alerts are listed."""
+    app = pilot.app
+    table = app.screen.query_one(AlertList)
+
+    def listed() -> bool:
+        return bool(table.row_count) and not polling(app) and "Polled" in status_of(pilot)  # type: ignore[arg-type]
+
+    await wait_until(pilot, listed, "alerts listed")
+    return table
+
+
+def status_of(pilot: Pilot[None]) -> str:
+    """The status line's text."""
+    return str(pilot.app.screen.query_one("#status", Static).content)
+
+
+def article_text(pilot: Pilot[None]) -> Text:
+    """The article pane's body, as the rich Text it renders."""
+    content = pilot.app.screen.query_one("#article-text", Static).content
+    assert isinstance(content, Text)
+    return content
+
+
+def listed_state(table: AlertList, row: int) -> AlertState:
+    """The state of the alert on `row` as the list holds it."""
+    return table.alerts[row].state
+
+
+def stored_state(data_dir: Path, alert_id: str) -> AlertState | None:
+    """The alert's state as a second, read-only look at the disk sees it."""
+    store = TinyStore(data_dir, read_only=True)
+    try:
+        alert = store.get_alert(alert_id)
+    finally:
+        store.close()
+    return alert.state if alert else None
+
+
+def test_poll_lists_the_demo_alerts(demo_server: DemoServer, tmp_path: Path) -> None:
+    """The first poll fills the list with every alert the store holds, newest first."""
+    app = demo_app(demo_server, tmp_path)
+
+    async def body(pilot: Pilot[None]) -> None:
+        table = await wait_for_poll(pilot)
+        stored = app.store.alerts()
+        assert len(stored) == DEMO_ALERTS
+        assert table.row_count == len(stored)
+        assert [a.id for a in table.alerts] == [a.id for a in stored]
+        listed = [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
+        assert listed == [a.title for a in stored]
+        assert pilot.app.screen.sub_title == f"{DEMO_ALERTS} new · {DEMO_ALERTS} alerts"
+        assert f"{DEMO_ALERTS} alerts" in status_of(pilot)
+
+    run(app, body)
+
+
+def test_article_shows_the_highlighted_alert_with_its_hits(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    """The article pane holds the current alert's text, each hit styled in place."""
+    app = demo_app(demo_server, tmp_path)
+
+    async def body(pilot: Pilot[None]) -> None:
+        table = await wait_for_poll(pilot)
+        for _ in range(2):
+            alert = table.current_alert
+            assert alert is not None
+            article = app.store.get_article(alert.article_key)
+            assert article is not None
+            text = article_text(pilot)
+            assert text.plain == article.text
+            styled = {(s.start, s.end) for s in text.spans if str(s.style) == HIT_STYLE}
+            assert alert.hits
+            for hit in alert.hits:
+                assert (hit.start, hit.end) in styled
+                assert text.plain[hit.start : hit.end] == hit.text
+            await pilot.press("j")
+
+    run(app, body)
+
+
+def test_acknowledge_saves_to_disk_and_moves_on(demo_server: DemoServer, tmp_path: Path) -> None:
+    """`a` acknowledges on disk and moves down; `k` goes back; `u` makes it new again."""
+    app = demo_app(demo_server, tmp_path)
+    data_dir = tmp_path / "data"
+
+    async def body(pilot: Pilot[None]) -> None:
+        table = await wait_for_poll(pilot)
+        first = table.current_alert
+        assert first is not None and table.cursor_row == 0
+        await pilot.press("a")
+        assert table.cursor_row == 1
+        assert listed_state(table, 0) is AlertState.ACKNOWLEDGED
+        assert stored_state(data_dir, first.id) is AlertState.ACKNOWLEDGED
+        assert str(table.get_row_at(0)[0]) == "✓"
+        assert "bold" not in str(table.get_row_at(0)[3].style)
+        following = app.store.get_article(table.alerts[1].article_key)
+        assert following is not None and article_text(pilot).plain == following.text
+        assert str(pilot.app.screen.sub_title).startswith(f"{DEMO_ALERTS - 1} new")
+        await pilot.press("k")
+        assert table.cursor_row == 0
+        await pilot.press("u")
+        assert table.cursor_row == 0
+        assert listed_state(table, 0) is AlertState.NEW
+        assert "bold" in str(table.get_row_at(0)[3].style)
+        assert stored_state(data_dir, first.id) is AlertState.NEW
+        assert str(pilot.app.screen.sub_title).startswith(f"{DEMO_ALERTS} new")
+
+    run(app, body)
+
+
+def test_keys_move_the_cursor_and_quit(demo_server: DemoServer, tmp_path: Path) -> None:
+    """`j` and `k` move through the list and the article follows; `q` quits."""
+    app = demo_app(demo_server, tmp_path)
+
+    async def body(pilot: Pilot[None]) -> None:
+        table = await wait_for_poll(pilot)
+        await pilot.press("j", "j")
+        assert table.cursor_row == 2
+        alert = table.alerts[2]
+        article = app.store.get_article(alert.article_key)
+        assert article is not None and article_text(pilot).plain == article.text
+        await pilot.press("k")
+        assert table.cursor_row == 1
+        await pilot.press("k", "k")
+        assert table.cursor_row == 0
+        assert app.is_running
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+
+    run(app, body)
+
+
+def test_poll_again_keeps_the_list_and_the_cursor(demo_server: DemoServer, tmp_path: Path) -> None:
+    """`r` polls again: the feeds answer 304, nothing new, the analyst's place is kept."""
+    app = demo_app(demo_server, tmp_path)
+
+    async def body(pilot: Pilot[None]) -> None:
+        table = await wait_for_poll(pilot)
+        before = [a.id for a in table.alerts]
+        await pilot.press("j", "j", "r")
+        await wait_until(pilot, lambda: "0 new items" in status_of(pilot), "second poll")
+        assert status_of(pilot).endswith("0 new items, 0 alerts")
+        assert [a.id for a in table.alerts] == before
+        assert table.cursor_row == 2
+
+    run(app, body)
+
+
+def test_bad_watchlist_is_reported_and_the_rest_still_run(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    """A broken watchlist file is named in a notification; the good ones still alert."""
+    folder = tmp_path / "watchlists"
+    shutil.copytree(shipped_watchlists_dir(), folder)
+    (folder / "troop-deployment.yaml").unlink()
+    (folder / "broken.yaml").write_text("name: Broken\nterms: [unclosed\n", encoding="utf-8")
+    app = demo_app(demo_server, tmp_path, watchlists=folder)
+    notes: list[Notify] = []
+
+    def hook(message: object) -> None:
+        if isinstance(message, Notify):
+            notes.append(message)
+
+    async def body(pilot: Pilot[None]) -> None:
+        table = await wait_for_poll(pilot)
+        fired = {w for a in table.alerts for w in a.watchlists}
+        assert fired == {"icbm-reentry", "technology-transfer"}
+        errors = [n.notification for n in notes if n.notification.severity == "error"]
+        assert len(errors) == 1
+        assert "broken.yaml" in errors[0].message
+        assert errors[0].title == "Watchlist skipped"
+
+    run(app, body, message_hook=hook)

@@ -1,0 +1,89 @@
+"""The widgets' pure helpers: column fitting, hit placement, the why-it-fired header."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from desk.core.models import Alert, Article, Hit, Severity
+from desk.ui.widgets.alert_list import COLUMNS, FIXED_WIDTHS, fitted_widths
+from desk.ui.widgets.article_view import HIT_STYLE, explanation, highlighted, hit_span
+
+TEXT = "Brazil sends troops\n\nBrazil sent 1,500 troops north; more troops may follow."
+
+
+def make_alert(*hits: Hit) -> Alert:
+    """An alert over TEXT with the given hits."""
+    when = datetime(2025, 1, 2, tzinfo=UTC)
+    return Alert(
+        id="a1",
+        title="Brazil sends troops",
+        url="https://news.example/brazil",
+        sources=("Wire",),
+        published=when,
+        watchlists=tuple(dict.fromkeys(h.watchlist for h in hits)),
+        severity=Severity.HIGH,
+        score=100.0,
+        hits=hits,
+        created=when,
+        article_key="k1",
+    )
+
+
+def test_fitted_widths_fill_the_pane() -> None:
+    """Title and watchlists share what the fixed columns and the padding leave."""
+    widths = fitted_widths(120, watchlists=20)
+    assert set(widths) == set(COLUMNS)
+    assert sum(widths.values()) + 2 * len(COLUMNS) == 120
+    assert {k: widths[k] for k in FIXED_WIDTHS} == FIXED_WIDTHS
+    assert widths["watchlists"] == 20
+
+
+def test_fitted_widths_cap_long_watchlists_and_keep_a_title() -> None:
+    """A long watchlists cell takes at most a third; a tiny pane still has a title column."""
+    widths = fitted_widths(80, watchlists=200)
+    assert widths["watchlists"] <= (widths["title"] + widths["watchlists"]) // 3
+    assert fitted_widths(0, watchlists=5)["title"] >= 24
+
+
+def test_hit_span_uses_the_offsets_when_they_fit() -> None:
+    """A hit whose offsets hold its text is placed there, even if the words occur earlier."""
+    start = TEXT.index("more troops")
+    assert hit_span(TEXT, Hit("w", "t", "troops", start + 5, start + 11, 90.0)) == (
+        start + 5,
+        start + 11,
+    )
+
+
+def test_a_hit_from_another_source_is_explained_not_highlighted() -> None:
+    """A merged source's hit has offsets into its own copy: never painted on this text."""
+    hit = Hit("w", "t", "sent 1,500 troops", 3, 20, 90.0, article_key="other-item")
+    assert hit_span(TEXT, hit) is None
+    why = explanation(make_alert(hit), Article("u", "Brazil sends troops", TEXT)).plain
+    assert "“sent 1,500 troops” 90 (in another source's copy)" in why
+
+
+def test_highlighted_styles_every_hit() -> None:
+    """Each hit's span carries the hit style; the text itself is unchanged."""
+    start = TEXT.index("sent 1,500 troops")
+    alert = make_alert(Hit("troops", "send troops", "sent 1,500 troops", start, start + 17, 95.0))
+    text = highlighted(Article("u", "Brazil sends troops", TEXT), alert)
+    assert text.plain == TEXT
+    assert any(
+        (s.start, s.end) == (start, start + 17) and str(s.style) == HIT_STYLE for s in text.spans
+    )
+
+
+def test_explanation_groups_hits_by_watchlist_and_term() -> None:
+    """One heading per watchlist and term, then its phrases; no trailing blank line."""
+    hits = (
+        Hit("troops", "send troops", "sends troops", 7, 19, 100.0),
+        Hit("troops", "send troops", "sent 1,500 troops", 28, 45, 92.0),
+        Hit("other", "follow", "follow", 70, 76, 88.0),
+    )
+    why = explanation(make_alert(*hits), Article("u", "Brazil sends troops", TEXT, byline="Ana"))
+    lines = why.plain.split("\n")
+    assert lines[0] == "Wire · Ana · https://news.example/brazil"
+    assert lines[1] == "troops  term: send troops"
+    assert lines[2] == "  “sends troops” 100  “sent 1,500 troops” 92"
+    assert lines[3] == "other  term: follow"
+    assert len(lines) == 5 and lines[-1] == "  “follow” 88"
