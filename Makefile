@@ -15,8 +15,8 @@ run: $(STAMP_RUN)
 test: $(STAMP_TEST) lint typecheck pytest
 
 lint: $(STAMP_TEST)
-	$(BIN)/ruff check desk tests benchmarks
-	$(BIN)/ruff format --check desk tests benchmarks
+	$(BIN)/ruff check desk tests benchmarks scripts
+	$(BIN)/ruff format --check desk tests benchmarks scripts
 
 typecheck: $(STAMP_TEST)
 	$(BIN)/mypy desk/core
