@@ -9,7 +9,7 @@ text rendering of the page's paragraphs is the fallback.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +18,8 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from desk.core.clean import clean_text, lead_with_title
+from desk.core.feeds import plain_text
+from desk.core.models import Article, Item
 
 MAX_HTML_CHARS = 5_000_000
 _BLOCKS = {"head", "p", "item", "quote", "row", "code"}
@@ -109,3 +111,32 @@ def text_of_document(content: str, url: str = "") -> Extracted:
     text = clean_text(content)
     first = text.split("\n\n", 1)[0] if text else ""
     return Extracted(title=first[:200], text=text)
+
+
+def article_from_feed(item: Item, clean: bool = True) -> Article:
+    """The article a feed item carries itself; with `clean=False` cleaning waits for readable()."""
+    article = Article(
+        url=item.url,
+        title=item.title,
+        text=item.content or item.summary,
+        byline=", ".join(item.authors),
+        published=item.published,
+        source="feed",
+        cleaned=False,
+    )
+    return readable(article) if clean else article
+
+
+def readable(article: Article) -> Article:
+    """The article with cleaned text, cleaning it now if that was put off."""
+    if article.cleaned:
+        return article
+    body = clean_text(plain_text_paragraphs(article.text))
+    return replace(article, text=lead_with_title(article.title, body), cleaned=True)
+
+
+def plain_text_paragraphs(markup: str) -> str:
+    """Feed HTML as plain text, keeping paragraph and line breaks."""
+    spaced = re.sub(r"(?i)</p\s*>|<br\s*/?>\s*<br\s*/?>", "\n\n", markup)
+    spaced = re.sub(r"(?i)<br\s*/?>", "\n", spaced)
+    return "\n\n".join(plain_text(part) for part in spaced.split("\n\n"))

@@ -94,6 +94,8 @@ class Article:
     published: datetime | None = None
     canonical_url: str = ""
     source: str = "page"
+    cleaned: bool = True
+    """False while `text` is still the feed's raw markup (see extract.readable)."""
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from desk.core import decide
-from desk.core.clean import clean_text, lead_with_title
 from desk.core.config import Settings
-from desk.core.extract import extract_page
-from desk.core.feeds import FeedParseError, parse_feed, plain_text
+from desk.core.extract import article_from_feed, extract_page
+from desk.core.feeds import FeedParseError, parse_feed
 from desk.core.fetch import Fetcher, FetchError
 from desk.core.matching import Matcher
 from desk.core.models import Alert, Article, Feed, FeedState, Hit, Item, SeenItem, Watchlist
@@ -230,7 +229,9 @@ class Poller:
 
     async def _article(self, fetcher: Fetcher, item: Item) -> Article:
         """The item's full article from its page, or its feed text when that is better."""
-        from_feed = _article_from_feed(item)
+        # Feed text is cleaned now only if something reads it this cycle.
+        clean_now = self.settings.fetch_articles or bool(self.watchlists)
+        from_feed = article_from_feed(item, clean=clean_now)
         if not self.settings.fetch_articles or not item.url.startswith(("http://", "https://")):
             return from_feed
         try:
@@ -261,25 +262,6 @@ def _summarised(outcome: FeedOutcome, todo: list[tuple[Feed, Item]]) -> FeedOutc
         return outcome
     count = sum(1 for feed, _ in todo if feed is outcome.feed)
     return replace(outcome, summary=f"{len(outcome.items)} items, {count} new")
-
-
-def _article_from_feed(item: Item) -> Article:
-    raw = item.content or item.summary
-    body = clean_text(plain_text_paragraphs(raw))
-    return Article(
-        url=item.url,
-        title=item.title,
-        text=lead_with_title(item.title, body),
-        byline=", ".join(item.authors),
-        published=item.published,
-        source="feed",
-    )
-
-
-def plain_text_paragraphs(markup: str) -> str:
-    """Feed HTML as plain text, keeping paragraph and line breaks."""
-    spaced = markup.replace("</p>", "\n\n").replace("<br>", "\n").replace("<br/>", "\n")
-    return "\n\n".join(plain_text(part) for part in spaced.split("\n\n"))
 
 
 def _decode(body: bytes, charset: str | None) -> str:

@@ -87,6 +87,7 @@ def article_to_dict(article: Article) -> dict[str, Any]:
         "published": iso(article.published),
         "canonical_url": article.canonical_url,
         "source": article.source,
+        "cleaned": article.cleaned,
     }
 
 
@@ -100,6 +101,7 @@ def article_from_dict(data: dict[str, Any]) -> Article:
         published=from_iso(data.get("published")),
         canonical_url=data.get("canonical_url", ""),
         source=data.get("source", "page"),
+        cleaned=bool(data.get("cleaned", True)),
     )
 
 

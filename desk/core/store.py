@@ -2,8 +2,9 @@
 
 `TinyStore` keeps each kind of record in its own TinyDB file in the data dir
 (alerts, seen items, feed health), so that acknowledging an alert rewrites the
-alerts file only, and article bodies as one small JSON file each, loaded when
-shown. Every write is atomic: a temp file in the same folder, fsync,
+alerts file only. Article bodies go to one segment file per poll cycle
+(`articles/*.jsonl`, one fsync for the whole batch); each seen item records
+where its body is, and a body is read only when shown. Every write is atomic: a temp file in the same folder, fsync,
 os.replace, fsync of the folder; a kill at any moment leaves the last good
 state. One desk process owns a data dir at a time (a lock file). A file that
 cannot be read at start is moved aside and its backup restored, and the user
@@ -291,15 +292,18 @@ class TinyStore:
         return alert_from_dict(dict(doc)) if isinstance(doc, Document) else None
 
     def get_article(self, key: str) -> Article | None:
-        """An article body, read from its own file."""
-        path = self._article_path(key)
+        """An article body, read from its cycle's segment file."""
+        doc = self._items.table("_default").get(doc_id=_doc_id(key))
+        pointer = doc.get("body") if isinstance(doc, Document) else None
+        if not pointer:
+            return None
+        segment, offset, length = pointer
         try:
-            return article_from_dict(json.loads(path.read_bytes()))
+            with open(self.data_dir / "articles" / segment, "rb") as handle:
+                handle.seek(offset)
+                return article_from_dict(json.loads(handle.read(length)))
         except (OSError, ValueError):
             return None
-
-    def _article_path(self, key: str) -> Path:
-        return self.data_dir / "articles" / f"{key}.json"
 
     def commit_cycle(
         self,
@@ -308,18 +312,33 @@ class TinyStore:
         alerts: Iterable[Alert],
         feeds: Iterable[FeedState],
     ) -> None:
-        """Bodies first, then one write per file: items, alerts, feeds."""
+        """Bodies first (one segment file), then one write per file: items, alerts, feeds."""
         self._check_writable()
-        for key, article in articles.items():
-            body = json.dumps(article_to_dict(article), ensure_ascii=False).encode("utf-8")
-            atomic_write(self._article_path(key), body)
-        self._upsert(self._items, {_doc_id(s.key): seen_to_dict(s) for s in seen})
+        pointers = self._write_segment(articles)
+        item_docs = {_doc_id(s.key): seen_to_dict(s) for s in seen}
+        for key, pointer in pointers.items():
+            item_docs.setdefault(_doc_id(key), {"key": key})["body"] = pointer
+        self._upsert(self._items, item_docs)
         alert_docs = {}
         for alert in alerts:
             doc_id = self._alert_ids.setdefault(alert.id, _doc_id(alert.id))
             alert_docs[doc_id] = alert_to_dict(alert)
         self._upsert(self._alerts, alert_docs)
         self._upsert(self._feeds, {_doc_id(f.url): feed_state_to_dict(f) for f in feeds})
+
+    def _write_segment(self, articles: dict[str, Article]) -> dict[str, list[Any]]:
+        """All of a cycle's bodies in one new file, one fsync; returns where each one is."""
+        if not articles:
+            return {}
+        name = f"{datetime.now().strftime('%Y%m%d-%H%M%S-%f')}.jsonl"
+        chunks, pointers, offset = [], {}, 0
+        for key, article in articles.items():
+            line = json.dumps(article_to_dict(article), ensure_ascii=False).encode("utf-8")
+            pointers[key] = [name, offset, len(line)]
+            chunks.append(line + b"\n")
+            offset += len(line) + 1
+        atomic_write(self.data_dir / "articles" / name, b"".join(chunks))
+        return pointers
 
     def update_alert(self, alert: Alert) -> None:
         """Replace one alert; on disk when this returns."""

@@ -14,6 +14,7 @@ from textual.widgets import Footer, Header, Static
 
 from desk.core import decide
 from desk.core.errors import DeskError
+from desk.core.extract import readable
 from desk.core.models import Alert, AlertState
 from desk.core.store import Store
 from desk.ui.widgets.alert_list import AlertList
@@ -74,7 +75,8 @@ class MainScreen(Screen[None]):
 
     def _show_article(self, alert: Alert | None) -> None:
         if alert is not None:
-            self.query_one(ArticleView).show(alert, self.store.get_article(alert.article_key))
+            article = self.store.get_article(alert.article_key)
+            self.query_one(ArticleView).show(alert, readable(article) if article else None)
 
     def action_acknowledge(self) -> None:
         """Acknowledge the highlighted alert; the row changes only once it is on disk."""

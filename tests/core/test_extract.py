@@ -49,3 +49,22 @@ def test_every_demo_page_yields_its_story() -> None:
         assert len(page.text.split()) > 120, path.name
         assert "Subscribe" not in page.text and "cookie" not in page.text.lower(), path.name
         assert "spot_img" not in page.text and "Latest Posts" not in page.text, path.name
+
+
+def test_feed_text_cleaning_can_wait_until_it_is_read() -> None:
+    from desk.core.extract import article_from_feed, readable
+    from desk.core.models import Item
+
+    item = Item(
+        "https://f.example/",
+        "1",
+        "https://f.example/1",
+        "Troops move",
+        summary="<p>Troops moved north.</p><p>Share on Facebook</p><p>More &amp; more.</p>",
+    )
+    raw = article_from_feed(item, clean=False)
+    assert not raw.cleaned and raw.text == item.summary
+    ready = readable(raw)
+    assert ready.cleaned and ready.text == "Troops move\n\nTroops moved north.\n\nMore & more."
+    assert readable(ready) is ready
+    assert article_from_feed(item) == ready

@@ -83,7 +83,9 @@ def test_bodies_live_apart_from_the_alerts(tmp_path: Path) -> None:
     fill(store)
     store.close()
     assert "Body." not in (tmp_path / "alerts.json").read_text()
-    assert (tmp_path / "articles" / "item1.json").exists()
+    assert "Body." not in (tmp_path / "items.json").read_text()
+    (segment,) = (tmp_path / "articles").glob("*.jsonl")
+    assert "Body." in segment.read_text()
 
 
 def test_a_second_desk_is_told_who_holds_the_data(tmp_path: Path) -> None:

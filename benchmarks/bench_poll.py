@@ -1,0 +1,131 @@
+"""Poll-cycle speed: desk against `newsboat -x reload` on the same 200 loopback feeds.
+
+200 feeds x 50 items (~120 KB each) are generated and served from a separate
+process on 127.0.0.1, from 20 ports (20 sites of 10 feeds: desk's per-host
+limit of 2 applies per site, as it would on the internet). Measured in this
+one run:
+- newsboat, cold (empty cache), 8 reload threads;
+- desk, cold: fetch, parse, dedup and store every item (no article fetch,
+  no watchlists: the same work newsboat does);
+- desk, warm: the same feeds again, every answer a 304.
+newsboat is a Debian package; the script installs it with apt-get if missing.
+
+    python benchmarks/bench_poll.py [--feeds 200] [--items 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from desk.core.config import Settings
+from desk.core.models import Feed
+from desk.core.pipeline import Poller
+from desk.core.store import TinyStore
+
+HERE = Path(__file__).resolve().parent
+
+
+def ensure_newsboat() -> str | None:
+    """The newsboat binary, installed with apt-get when missing (None if impossible)."""
+    found = shutil.which("newsboat")
+    if found:
+        return found
+    print("installing newsboat with apt-get ...", file=sys.stderr)
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "newsboat"]):
+        if subprocess.run(command, capture_output=True).returncode != 0:
+            return None
+    return shutil.which("newsboat")
+
+
+def time_newsboat(binary: str, urls: list[str], work: Path) -> float:
+    """Seconds for one cold `newsboat -x reload` of `urls`."""
+    (work / "urls").write_text("\n".join(urls) + "\n")
+    (work / "config").write_text("reload-threads 8\n")
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            binary,
+            "-u",
+            str(work / "urls"),
+            "-c",
+            str(work / "cache.db"),
+            "-C",
+            str(work / "config"),
+            "-x",
+            "reload",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - started
+
+
+def time_desk(urls: list[str], data: Path) -> tuple[float, float, int]:
+    """Seconds for a cold and a warm desk cycle, and the items stored."""
+    store = TinyStore(data)
+    poller = Poller(store, Settings(fetch_articles=False), [])
+    feeds = [Feed(url=u) for u in urls]
+    try:
+        started = time.perf_counter()
+        cold = asyncio.run(poller.run_once(feeds, force=True))
+        cold_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        warm = asyncio.run(poller.run_once(feeds, force=True))
+        warm_seconds = time.perf_counter() - started
+    finally:
+        store.close()
+    assert all(o.state.status == 200 for o in cold.outcomes), "a feed failed in the cold cycle"
+    assert all(o.state.status == 304 for o in warm.outcomes), "the warm cycle was not all 304"
+    return cold_seconds, warm_seconds, cold.new_items
+
+
+def main() -> int:
+    """Run both and print the figures side by side."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--feeds", type=int, default=200)
+    parser.add_argument("--items", type=int, default=50)
+    parser.add_argument("--sites", type=int, default=20, help="ports to serve from")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="desk-bench-") as temp:
+        work = Path(temp)
+        sys.path.insert(0, str(HERE))
+        from feedfarm import write_farm
+
+        names = write_farm(work / "farm", args.feeds, args.items)
+        size = sum((work / "farm" / n).stat().st_size for n in names) / len(names) / 1024
+        server = subprocess.Popen(
+            [sys.executable, str(HERE / "feedfarm.py"), str(work / "farm"), str(args.sites)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            ports = server.stdout.readline().split() if server.stdout else []
+            urls = [f"http://127.0.0.1:{ports[i % len(ports)]}/{n}" for i, n in enumerate(names)]
+            cold, warm, items = time_desk(urls, work / "desk-data")
+            binary = ensure_newsboat()
+            newsboat = time_newsboat(binary, urls, work) if binary else None
+        finally:
+            server.terminate()
+            server.wait()
+    print(f"{args.feeds} feeds x {args.items} items, {size:.0f} KB each, served from 127.0.0.1")
+    print(f"desk cold cycle   {cold:6.2f} s  ({items} items fetched, parsed, deduplicated, stored)")
+    print(f"desk warm cycle   {warm:6.2f} s  (all 304)")
+    if newsboat is None:
+        print("newsboat          not available (apt-get install newsboat failed)")
+    else:
+        print(f"newsboat -x reload {newsboat:5.2f} s  (cold, 8 reload threads)")
+        print(
+            f"desk is {newsboat / cold:.1f}x faster cold (bar: 5x); warm {warm:.2f} s (bar: 0.3 s)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
