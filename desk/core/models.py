@@ -158,6 +158,8 @@ class Term:
     exact: bool = False
     pattern: re.Pattern[str] | None = None
     within: int = 4
+    weight: float = 1.0
+    """What one hit of this term adds to its watchlist's evidence."""
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,8 @@ class Watchlist:
     context_near: int = 40
     exclude: tuple[Term, ...] = ()
     exclude_near: int = 12
+    fire_at: float = 1.0
+    """The evidence (sum of hit weights) an article needs to raise an alert."""
     path: str = ""
 
 

@@ -18,10 +18,20 @@ from typing import Any
 from desk.core.errors import WatchlistError
 from desk.core.matching import term_words
 from desk.core.models import Severity, Term, Watchlist
-from desk.core.yamlio import PosDict, key_position_of, position_of, read_yaml
+from desk.core.yamlio import PosDict, PosList, key_position_of, position_of, read_yaml
 
-WATCHLIST_KEYS = ("name", "description", "severity", "threshold", "terms", "context", "exclude")
-TERM_KEYS = ("term", "label", "regex", "exact", "threshold", "within")
+WATCHLIST_KEYS = (
+    "name",
+    "description",
+    "severity",
+    "threshold",
+    "fire_at",
+    "words",
+    "terms",
+    "context",
+    "exclude",
+)
+TERM_KEYS = ("term", "label", "regex", "exact", "threshold", "within", "weight")
 NEAR_KEYS = ("near", "any")
 _NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}]\)(?:[+*]|\{\d+,\d*\})")
 
@@ -65,6 +75,7 @@ def compile_watchlist(data: Any, path: Path) -> Watchlist:
     if not isinstance(data, PosDict):
         raise WatchlistError("a watchlist is a mapping (name:, terms:, ...)", path, 1, 1)
     _check_keys(data, WATCHLIST_KEYS, path, "watchlist")
+    _expand_word_groups(data, path)
     threshold = _number(data, "threshold", 85.0, path, 0, 100)
     if "terms" not in data:
         raise WatchlistError("missing 'terms:' (the words that fire it)", path, *data.pos)
@@ -81,8 +92,75 @@ def compile_watchlist(data: Any, path: Path) -> Watchlist:
         context_near=context_near,
         exclude=exclude,
         exclude_near=exclude_near,
+        fire_at=_number(data, "fire_at", 1.0, path, 0.01, 100),
         path=str(path),
     )
+
+
+_GROUP_REF = re.compile(r"\$([A-Za-z][\w-]*)")
+
+
+def _expand_word_groups(data: PosDict, path: Path) -> None:
+    """Replace `$name` in terms with the alternatives of `words: {name: a|b|c}`, in place.
+
+    A term that used a group keeps what the analyst wrote as its label.
+    """
+    groups = _word_groups(data, path)
+    lists = [data.get("terms")]
+    for key in ("context", "exclude"):
+        block = data.get(key)
+        lists.append(block.get("any") if isinstance(block, dict) else block)
+    for entries in lists:
+        if isinstance(entries, PosList):
+            for index in range(len(entries)):
+                entries[index] = _expanded_entry(entries, index, groups, path)
+
+
+def _word_groups(data: PosDict, path: Path) -> dict[str, str]:
+    groups = data.get("words") or {}
+    if not isinstance(groups, dict):
+        raise WatchlistError(
+            "'words' maps names to alternatives: {force: troops|soldiers}",
+            path,
+            *position_of(data, "words"),
+        )
+    found = {}
+    for name, value in groups.items():
+        words = value if isinstance(value, list) else str(value).split("|")
+        words = [str(w).strip() for w in words if str(w).strip()]
+        if not words or any(" " in w for w in words):
+            raise WatchlistError(
+                f"word group {name!r} must list single words: a|b|c or [a, b, c]",
+                path,
+                *position_of(groups, name),
+            )
+        found[name] = "|".join(words)
+    return found
+
+
+def _expanded_entry(entries: PosList, index: int, groups: dict[str, str], path: Path) -> Any:
+    entry = entries[index]
+    text = entry.get("term") if isinstance(entry, PosDict) else entry
+    if not isinstance(text, str) or "$" not in text:
+        return entry
+    where = position_of(entries, index)
+
+    def substitute(found: re.Match[str]) -> str:
+        if found.group(1) not in groups:
+            known = ", ".join(f"${g}" for g in groups) or "none defined under words:"
+            raise WatchlistError(
+                f"unknown word group ${found.group(1)} (known: {known})", path, *where
+            )
+        return groups[found.group(1)]
+
+    expanded = _GROUP_REF.sub(substitute, text)
+    if isinstance(entry, PosDict):
+        entry["label"] = entry.get("label") or text
+        entry["term"] = expanded
+        return entry
+    mapping = PosDict(term=expanded, label=text)
+    mapping.pos, mapping.key_pos, mapping.value_pos = where, {}, {}
+    return mapping
 
 
 def _check_keys(mapping: dict[str, Any], allowed: tuple[str, ...], path: Path, what: str) -> None:
@@ -153,8 +231,9 @@ def _term(entries: Any, index: int, threshold: float, path: Path) -> Term:
     own_threshold = _number(entry, "threshold", threshold, path, 0, 100)
     within = int(_number(entry, "within", 4, path, 0, 50))
     label = _text(entry, "label", "", path)
+    weight = _number(entry, "weight", 1.0, path, 0.01, 100)
     term = _mapped_term(entry, own_threshold, within, path, where)
-    return replace(term, text=label) if label else term
+    return replace(term, text=label or term.text, weight=weight)
 
 
 def _mapped_term(entry: PosDict, threshold: float, within: int, path: Path, where: Any) -> Term:

@@ -37,6 +37,16 @@ def fired(matcher: Matcher, text: str) -> set[str]:
         ("The intercontinental ballistic missile reentry vehicle was tested.", "icbm-reentry"),
         ("The ICBM's re entry vehicle needs a heat shield.", "icbm-reentry"),
         ("The balistic missile's reentery vehicle failed on its ICBM test.", "icbm-reentry"),
+        ("Russia tested a Sarmat missile with multiple independently targetable warheads.", "icbm-reentry"),
+        ("Experts doubt the Hwasong warhead's heat shield can survive reentry.", "icbm-reentry"),
+        ("The long-range missile could deliver a nuclear warhead to the US mainland.", "icbm-reentry"),
+        ("Libyan forces are withdrawing; the departure of the last troops is near.", "troop-deployment"),
+        ("Britain put 120 troops on standby to evacuate its citizens.", "troop-deployment"),
+        ("The Pentagon moved 18 warships into the Arabian Sea.", "troop-deployment"),
+        ("Washington will increase its naval presence in the Gulf.", "troop-deployment"),
+        ("The firm's illegal sales of sensitive high-technology goods to the Soviet Union.", "technology-transfer"),
+        ("Ministers debated lifting the EU arms embargo on China.", "technology-transfer"),
+        ("Russia may have helped in securing the naval reactor technology.", "technology-transfer"),
     ],
 )
 def test_finds_what_the_analyst_means(matcher: Matcher, text: str, watchlist: str) -> None:
@@ -55,6 +65,15 @@ def test_finds_what_the_analyst_means(matcher: Matcher, text: str, watchlist: st
         "New visa re-entry permit rules for foreign workers take effect.",
         "The university's technology transfer office licensed a battery patent to a start-up.",
         "Investors deployed capital into the new fund.",
+        "The Soyuz capsule's re-entry and landing went smoothly, the cosmonauts said.",
+        "A short-range ballistic missile capable of carrying a nuclear warhead fell into the sea.",
+        "Re-entry into the labour market is hard for carers.",
+        "Soldiers arrived at the summit to greet the hikers.",
+        "The government was forced to withdraw the bill.",
+        "Your carrier will send a text to confirm the request.",
+        "Coffee producers agreed on export controls to support prices.",
+        "The startup licensed radar and other driver assistance technology.",
+        "Kim inspected a factory where new weapons are made, including spy drones.",
     ],
 )
 def test_stays_quiet_on_look_alikes(matcher: Matcher, text: str) -> None:
@@ -63,11 +82,11 @@ def test_stays_quiet_on_look_alikes(matcher: Matcher, text: str) -> None:
 
 def test_hits_carry_term_text_span_and_score(matcher: Matcher) -> None:
     text = "Officials said Russia sent 3,000 soldiers to the border."
-    (hit,) = matcher.match(text)
+    hit = matcher.match(text)[0]
     assert hit.watchlist == "troop-deployment"
     assert text[hit.start : hit.end] == hit.text == "sent 3,000 soldiers"
     assert hit.score == 100.0
-    assert hit.term  # the label or the term as written
+    assert hit.term == "$force $send"  # what the analyst wrote, word groups unexpanded
 
 
 def test_seed_article_fires_all_three_watchlists(matcher: Matcher, shared_dir: Path) -> None:
@@ -98,3 +117,59 @@ def test_short_words_never_match_fuzzily() -> None:
     watchlist = Watchlist(id="w", name="w", terms=(Term("arms", words=(("arm",),)),))
     assert Matcher([watchlist]).match("the army and the farm") == []
     assert [h.text for h in Matcher([watchlist]).match("small arms")] == ["arms"]
+
+
+def watchlist(text: str, tmp_path: Path) -> Watchlist:
+    from desk.core.watchlists import load_watchlist
+
+    path = tmp_path / "w.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_watchlist(path)
+
+
+def test_weak_terms_need_company(tmp_path: Path) -> None:
+    weak = watchlist(
+        "terms:\n"
+        "  - {term: soldiers arrived, weight: 0.5}\n"
+        "  - {term: border tension, weight: 0.5}\n"
+        "  - troops deployed\n",
+        tmp_path,
+    )
+    matcher = Matcher([weak])
+    assert matcher.match("Soldiers arrived at the summit. Soldiers arrived again.") == []
+    both = matcher.match("Soldiers arrived in the north. Border tension rose.")
+    assert {h.term for h in both} == {"soldiers arrived", "border tension"}
+    assert [h.term for h in matcher.match("Troops were deployed.")] == ["troops deployed"]
+
+
+def test_word_groups(tmp_path: Path) -> None:
+    grouped = watchlist(
+        "words:\n  force: troops|soldiers\n  move: [sent, deployed]\nterms:\n  - $force $move\n",
+        tmp_path,
+    )
+    assert grouped.terms[0].text == "$force $move"
+    assert grouped.terms[0].words == (("troop", "soldier"), ("sent", "deploy"))
+    assert [h.text for h in Matcher([grouped]).match("They deployed 300 soldiers.")] == [
+        "deployed 300 soldiers"
+    ]
+
+
+def test_a_terms_words_stay_in_one_sentence_and_use_separate_words(tmp_path: Path) -> None:
+    term = watchlist("terms:\n  - {term: troops sent, within: 6}\n", tmp_path)
+    matcher = Matcher([term])
+    assert matcher.match("The troops rested. Supplies were sent.") == []
+    assert matcher.match("The U.S. troops were sent home.") != []  # U.S. ends no sentence
+    reinforce = watchlist("terms:\n  - reinforcements reinforce\n", tmp_path)
+    assert Matcher([reinforce]).match("Talks to reinforce the truce.") == []
+
+
+def test_numbers_with_separators_are_one_word(tmp_path: Path) -> None:
+    term = watchlist("terms:\n  - {term: deploy troops, within: 2}\n", tmp_path)
+    assert Matcher([term]).match("deploy 12,000 more troops") != []
+
+
+def test_an_equals_sign_keeps_one_word_form(tmp_path: Path) -> None:
+    term = watchlist("terms:\n  - =forces withdraw\n", tmp_path)
+    matcher = Matcher([term])
+    assert matcher.match("Rebel forces began to withdraw.") != []
+    assert matcher.match("He was forced to withdraw.") == []

@@ -79,6 +79,10 @@ def test_a_full_watchlist(tmp_path: Path) -> None:
         ("a: &a [x, x, x]\nb: &b [*a, *a]\nterms: [*b]\n", ":2:8:", "aliases"),
         ("", ":1:1:", "empty (half-saved?)"),
         ("terms:\n  - term: a\n    exact: yes please\n", ":3:12:", "'exact' must be true or false"),
+        ("terms:\n  - $force sent\n", ":2:5:", "unknown word group $force"),
+        ("words: {force: troops and soldiers}\nterms: [$force]\n", ":1:16:", "single words"),
+        ("terms:\n  - {term: a, weight: 0}\n", ":2:23:", "'weight' must be a number"),
+        ("fire_at: lots\nterms: [a]\n", ":1:10:", "'fire_at' must be a number"),
     ],
 )
 def test_errors_name_file_line_and_column(
