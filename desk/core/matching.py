@@ -26,7 +26,7 @@ import Stemmer
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
-from desk.core.models import Hit, Term, Watchlist
+from desk.core.models import Hit, Term, TextMatch, Watchlist
 
 _WORD = re.compile(r"\d+(?:[.,]\d+)+|\w+(?:['’\-]\w+)*")  # 12,000 is one word
 _EXACT_OR_WORD = re.compile(r"=?(?:\d+(?:[.,]\d+)+|\w+(?:['’\-]\w+)*)")
@@ -284,7 +284,7 @@ class Matcher:
         return fuzzy_spans(term, places, tokens.sentences)
 
     @staticmethod
-    def _regex_span(found: re.Match[str], tokens: Tokens) -> _Span:
+    def _regex_span(found: TextMatch, tokens: Tokens) -> _Span:
         first = tokens.index_at(found.start())
         last = max(first, tokens.index_at(found.end() - 1))
         return _Span(first, last, 100.0)

@@ -7,10 +7,11 @@ functions and only the poller, the fetcher and the store do I/O.
 from __future__ import annotations
 
 import hashlib
-import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 
 class Severity(StrEnum):
@@ -147,6 +148,20 @@ class Alert:
     snoozed_until: datetime | None = None
 
 
+class TextMatch(Protocol):
+    """One regex match: what `re` and `re2` both give."""
+
+    def start(self) -> int: ...
+    def end(self) -> int: ...
+    def group(self) -> str: ...
+
+
+class TextPattern(Protocol):
+    """A compiled pattern: Python's `re` for exact words, RE2 (linear time) for regex terms."""
+
+    def finditer(self, text: str) -> Iterator[TextMatch]: ...
+
+
 @dataclass(frozen=True)
 class Term:
     """One compiled watchlist term: fuzzy words, an exact word, or a regex."""
@@ -156,7 +171,7 @@ class Term:
     """Stems slot by slot; each slot holds its alternatives (troops|soldiers)."""
     threshold: float = 85.0
     exact: bool = False
-    pattern: re.Pattern[str] | None = None
+    pattern: TextPattern | None = None
     within: int = 4
     weight: float = 1.0
     """What one hit of this term adds to its watchlist's evidence."""

@@ -72,8 +72,8 @@ def test_a_full_watchlist(tmp_path: Path) -> None:
         ("terms: [a]\nterms: [b]\n", ":2:1:", "duplicate key 'terms'"),
         ("terms: [a]\nseverity: urgent\n", ":2:11:", "not one of info, low"),
         ("terms: [a]\nthreshold: 150\n", ":2:12:", "from 0 to 100"),
-        ("terms:\n  - regex: '(a+)+$'\n", ":2:12:", "exponential time"),
-        ("terms:\n  - regex: '(unclosed'\n", ":2:12:", "invalid regex"),
+        ("terms:\n  - regex: '(unclosed'\n", ":2:12:", "invalid regex '(unclosed': missing )"),
+        ("terms:\n  - regex: '(a)\\1'\n", ":2:12:", "invalid regex"),
         ("terms:\n  - regex: 'a*'\n", ":2:12:", "matches empty text"),
         ("terms: [a\n", ":2:1:", "invalid YAML"),
         ("a: &a [x, x, x]\nb: &b [*a, *a]\nterms: [*b]\n", ":2:8:", "aliases"),
@@ -110,3 +110,25 @@ def test_a_folder_keeps_good_files_and_reports_bad_ones(tmp_path: Path) -> None:
     result = load_watchlists(tmp_path)
     assert [w.id for w in result.watchlists] == ["good"]
     assert len(result.errors) == 1 and "bad.yml:1:8" in str(result.errors[0])
+
+
+def test_a_catastrophic_regex_runs_in_linear_time(tmp_path: Path) -> None:
+    """RE2 has no backtracking: (a+)+$ on 100,000 a's and a b answers at once.
+
+    Python's re would take longer than the universe has left; the subprocess
+    timeout turns a regression into a failure instead of a hung suite.
+    """
+    import subprocess
+    import sys
+
+    write(tmp_path, "evil.yaml", "terms:\n  - regex: '(a+)+$'\n")
+    code = (
+        "from pathlib import Path\n"
+        "from desk.core.matching import Matcher\n"
+        "from desk.core.watchlists import load_watchlist\n"
+        f"m = Matcher([load_watchlist(Path({str(tmp_path / 'evil.yaml')!r}))])\n"
+        "print(len(m.match('a' * 100_000 + 'b')))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "0"
