@@ -28,13 +28,15 @@ from rapidfuzz.distance import Levenshtein
 
 from desk.core.models import Hit, Term, TextMatch, Watchlist
 
-_WORD = re.compile(r"\d+(?:[.,]\d+)+|\w+(?:['’\-]\w+)*")  # 12,000 is one word
-_EXACT_OR_WORD = re.compile(r"=?(?:\d+(?:[.,]\d+)+|\w+(?:['’\-]\w+)*)")
+_WORD = re.compile(r"\w+(?:[-'’]\w+|(?<=\d)[.,]\d+)*")  # re-entry, it's, 12,000: one word each
+_EXACT_OR_WORD = re.compile(r"=?\w+(?:[-'’]\w+|(?<=\d)[.,]\d+)*")
 _SENTENCE_GAP = re.compile(r"[.!?][\"'”’)\]]*\s+|\n\s*\n")
 _NOT_SENTENCE_ENDS = frozenset(
     "mr mrs ms dr gen lt col sgt st no inc ltd co corp jr sr vs adm capt maj rep sen gov".split()
 )
 _FOLD_DROP = re.compile(r"['’\-_]")
+SPLIT_PREFIXES = ("re", "co", "non", "pre", "anti", "sub", "post", "multi", "inter", "counter")
+"""Prefixes a writer may set apart ('re entry'); matched as one word with what follows."""
 MIN_FUZZY_LENGTH = 6
 """Stems shorter than this match only exactly: short words differ by one letter."""
 STOP_WORDS = frozenset("a an the of to in on for and or by with from at as is are was were".split())
@@ -88,7 +90,7 @@ class Tokens:
         self.text = text
         cache = stems if stems is not None else _StemCache()
         self.words: list[str] = _WORD.findall(text)
-        self.stems: list[str] = [cache[word] for word in self.words]
+        self.stems: list[str] = list(map(cache.__getitem__, self.words))
 
     @classmethod
     def of(cls, text: str) -> Tokens:
@@ -96,23 +98,35 @@ class Tokens:
         return cls(text)
 
     @cached_property
-    def _found(self) -> list[re.Match[str]]:
-        return list(_WORD.finditer(self.text))
+    def _spans(self) -> tuple[list[int], list[int]]:
+        """Each token's start and end, found by scanning for the words in order."""
+        starts, ends, position, find = [], [], 0, self.text.find
+        for word in self.words:
+            position = find(word, position)
+            starts.append(position)
+            position += len(word)
+            ends.append(position)
+        return starts, ends
 
-    @cached_property
+    @property
     def starts(self) -> list[int]:
         """Where each token starts in the text."""
-        return [m.start() for m in self._found]
+        return self._spans[0]
 
-    @cached_property
+    @property
     def ends(self) -> list[int]:
         """Where each token ends in the text."""
-        return [m.end() for m in self._found]
+        return self._spans[1]
 
     @cached_property
-    def sentences(self) -> tuple[int, ...]:
-        """The sentence each token is in, counted from 0."""
-        return _sentence_numbers(self.text, self._found)
+    def _sentence_ends(self) -> list[int]:
+        return [
+            gap.end() for gap in _SENTENCE_GAP.finditer(self.text) if _ends_sentence(self.text, gap)
+        ]
+
+    def sentence_of(self, index: int) -> int:
+        """The sentence token `index` is in, counted from 0."""
+        return bisect_right(self._sentence_ends, self.starts[index])
 
     def index_at(self, offset: int) -> int:
         """The index of the token at or after a character offset."""
@@ -127,13 +141,8 @@ class _StemCache(dict[str, str]):
         return found
 
 
-def _sentence_numbers(text: str, found: list[re.Match[str]]) -> tuple[int, ...]:
-    """Number the sentences: a new one after . ! ? or a blank line, not after Mr. or U.S."""
-    boundaries = [gap.end() for gap in _SENTENCE_GAP.finditer(text) if _ends_sentence(text, gap)]
-    return tuple(bisect_right(boundaries, match.start()) for match in found)
-
-
 def _ends_sentence(text: str, gap: re.Match[str]) -> bool:
+    """A new sentence after . ! ? or a blank line, but not after Mr. or U.S."""
     if "\n" in gap.group():
         return True
     before = text[text.rfind(" ", 0, gap.start()) + 1 : gap.start()]
@@ -161,7 +170,20 @@ class Matcher:
             for word in slot
         }
         self._vocabulary = frozenset(vocabulary)
-        self._has_exact_forms = any(word.startswith("=") for word in vocabulary)
+        self._exact_stems = frozenset(stem(w[1:]) for w in vocabulary if w.startswith("="))
+        prefixes = sorted({p for p in SPLIT_PREFIXES for w in vocabulary if w.startswith(p)})
+        self._split_stems = frozenset(stem(p) for p in prefixes)
+        self._split_pattern = (
+            re.compile(rf"(?<!\w)({'|'.join(prefixes)})[ \t]+(\w+)", re.IGNORECASE)
+            if prefixes
+            else None
+        )
+        self._term_slots = [
+            (id(term), [frozenset(slot) for slot in term.words])
+            for wl in self.watchlists
+            for term in (*wl.terms, *wl.context, *wl.exclude)
+            if term.pattern is None
+        ]
         self._by_initial: defaultdict[str, list[str]] = defaultdict(list)
         for word in sorted(vocabulary):
             if len(word) >= MIN_FUZZY_LENGTH and not word.startswith("="):
@@ -174,39 +196,75 @@ class Matcher:
         if len(self._stems) > 500_000:
             self._stems.clear()
         tokens = Tokens(text, self._stems)
-        places = self._places(tokens)
+        scan = _Scan(text, tokens, *self._places(tokens))
         hits: list[Hit] = []
         for watchlist in self.watchlists:
-            hits.extend(self._match_watchlist(watchlist, text, tokens, places))
+            hits.extend(self._match_watchlist(watchlist, scan))
         return sorted(hits, key=lambda h: (h.start, h.watchlist))
 
-    def _places(self, tokens: Tokens) -> Places:
-        """Where each vocabulary word occurs: (first token, last token, score)."""
+    def _places(self, tokens: Tokens) -> tuple[Places, set[int]]:
+        """Where the words of the terms that can match occur, and which terms those are.
+
+        A place is (first token, last token, score); terms are named by id().
+
+        Words are looked up once per distinct stem; positions are gathered only
+        for terms whose every slot has a candidate in the text, which for most
+        articles is none.
+        """
+        units = set(tokens.stems)
+        similar = {unit: found for unit in units if (found := self._similar_words(unit))}
+        exact_forms = self._exact_forms(tokens)
+        present = {word for found in similar.values() for word, _ in found} | set(exact_forms)
+        split = self._split_words(tokens) if not self._split_stems.isdisjoint(units) else []
+        present.update(word for _, _, word in split)
+        needed, viable = self._viable_words(present)
+        if not needed:
+            return {}, viable
         places: Places = {}
-        relevant = {}
-        for unit in set(tokens.stems):
-            similar = self._similar_words(unit)
-            if similar:
-                relevant[unit] = similar
+        wanted = {unit for unit, found in similar.items() if any(w in needed for w, _ in found)}
         for index, unit in enumerate(tokens.stems):
-            for word, score in relevant.get(unit, ()):
-                places.setdefault(word, []).append((index, index, score))
-        for first, last, joined in self._split_words(tokens):
+            if unit in wanted:
+                for word, score in similar[unit]:
+                    places.setdefault(word, []).append((index, index, score))
+        for first, last, joined in split:
             places.setdefault(joined, []).append((first, last, 100.0))
-        if self._has_exact_forms:
-            for index, word in enumerate(tokens.words):
-                key = "=" + fold(word)
+        for key, indexes in exact_forms.items():
+            places.setdefault(key, []).extend((i, i, 100.0) for i in indexes)
+        return places, viable
+
+    def _viable_words(self, present: set[str]) -> tuple[set[str], set[int]]:
+        """The terms with a candidate for each of their slots, and those candidates."""
+        needed: set[str] = set()
+        viable: set[int] = set()
+        for term_id, slots in self._term_slots:
+            if all(not slot.isdisjoint(present) for slot in slots):
+                viable.add(term_id)
+                for slot in slots:
+                    needed.update(slot & present)
+        return needed, viable
+
+    def _exact_forms(self, tokens: Tokens) -> dict[str, list[int]]:
+        """Where `=form` words occur, by key; only tokens with a matching stem are folded."""
+        if not self._exact_stems or self._exact_stems.isdisjoint(tokens.stems):
+            return {}
+        found: dict[str, list[int]] = {}
+        for index, unit in enumerate(tokens.stems):
+            if unit in self._exact_stems:
+                key = "=" + fold(tokens.words[index])
                 if key in self._vocabulary:
-                    places.setdefault(key, []).append((index, index, 100.0))
-        return places
+                    found.setdefault(key, []).append(index)
+        return found
 
     def _split_words(self, tokens: Tokens) -> list[tuple[int, int, str]]:
         """Vocabulary words written as two ('re entry'): the pair's span and the word."""
-        stems, found = tokens.stems, []
-        for i in range(len(stems) - 1):
-            joined = stems[i] + stems[i + 1] if len(stems[i]) <= 3 else ""
-            if joined in self._vocabulary and tokens.ends[i] + 2 >= tokens.starts[i + 1]:
-                found.append((i, i + 1, joined))
+        if self._split_pattern is None:
+            return []
+        found = []
+        for match in self._split_pattern.finditer(tokens.text):
+            joined = stem(match.group(1)) + stem(match.group(2))
+            if joined in self._vocabulary:
+                first = tokens.index_at(match.start(1))
+                found.append((first, first + 1, joined))
         return found
 
     def _similar_words(self, unit: str) -> tuple[tuple[str, float], ...]:
@@ -230,16 +288,14 @@ class Matcher:
         )
         return exact + similar
 
-    def _match_watchlist(
-        self, watchlist: Watchlist, text: str, tokens: Tokens, places: Places
-    ) -> list[Hit]:
+    def _match_watchlist(self, watchlist: Watchlist, scan: _Scan) -> list[Hit]:
         hits: dict[tuple[int, int], Hit] = {}
         for term in watchlist.terms:
-            for span in self._term_spans(term, text, tokens, places):
-                if not self._in_context(watchlist, span, text, tokens, places):
+            for span in scan.spans(term):
+                if not _in_context(watchlist, span, scan):
                     continue
-                start, end = tokens.starts[span.first], tokens.ends[span.last]
-                hit = Hit(watchlist.id, term.text, text[start:end], start, end, span.score)
+                start, end = scan.tokens.starts[span.first], scan.tokens.ends[span.last]
+                hit = Hit(watchlist.id, term.text, scan.text[start:end], start, end, span.score)
                 best = hits.get((start, end))
                 if best is None or hit.score > best.score:
                     hits[(start, end)] = hit
@@ -247,47 +303,52 @@ class Matcher:
             list(hits.values()) if _evidence(watchlist, hits.values()) >= watchlist.fire_at else []
         )
 
-    def _in_context(
-        self, watchlist: Watchlist, span: _Span, text: str, tokens: Tokens, places: Places
-    ) -> bool:
-        if watchlist.context and not self._any_near(
-            watchlist.context, span, watchlist.context_near, text, tokens, places
-        ):
-            return False
-        return not (
-            watchlist.exclude
-            and self._any_near(
-                watchlist.exclude, span, watchlist.exclude_near, text, tokens, places
-            )
-        )
 
-    def _any_near(
-        self,
-        terms: tuple[Term, ...],
-        span: _Span,
-        near: int,
-        text: str,
-        tokens: Tokens,
-        places: Places,
-    ) -> bool:
-        for term in terms:
-            for other in self._term_spans(term, text, tokens, places):
-                if other.last >= span.first - near and other.first <= span.last + near:
-                    return True
-        return False
+class _Scan:
+    """One text being matched: its tokens, word places, and each term's spans once."""
 
-    def _term_spans(self, term: Term, text: str, tokens: Tokens, places: Places) -> list[_Span]:
-        if not tokens.stems:
+    def __init__(self, text: str, tokens: Tokens, places: Places, viable: set[int]) -> None:
+        self.text, self.tokens, self.places, self.viable = text, tokens, places, viable
+        self._spans: dict[int, list[_Span]] = {}
+
+    def spans(self, term: Term) -> list[_Span]:
+        """Where `term` matches, computed on first use."""
+        found = self._spans.get(id(term))
+        if found is None:
+            found = self._spans[id(term)] = self._find(term)
+        return found
+
+    def _find(self, term: Term) -> list[_Span]:
+        if not self.tokens.stems:
             return []
         if term.pattern is not None:
-            return [self._regex_span(m, tokens) for m in term.pattern.finditer(text) if m.group()]
-        return fuzzy_spans(term, places, tokens.sentences)
+            return [
+                _regex_span(m, self.tokens) for m in term.pattern.finditer(self.text) if m.group()
+            ]
+        return fuzzy_spans(term, self.places, self.tokens)
 
-    @staticmethod
-    def _regex_span(found: TextMatch, tokens: Tokens) -> _Span:
-        first = tokens.index_at(found.start())
-        last = max(first, tokens.index_at(found.end() - 1))
-        return _Span(first, last, 100.0)
+    def any_near(self, terms: tuple[Term, ...], span: _Span, near: int) -> bool:
+        """True if one of `terms` matches within `near` words of `span`."""
+        return any(
+            other.last >= span.first - near and other.first <= span.last + near
+            for term in terms
+            for other in self.spans(term)
+        )
+
+
+def _in_context(watchlist: Watchlist, span: _Span, scan: _Scan) -> bool:
+    """The watchlist's context is near the span (if it has one) and no exclusion is."""
+    if watchlist.context and not scan.any_near(watchlist.context, span, watchlist.context_near):
+        return False
+    return not (
+        watchlist.exclude and scan.any_near(watchlist.exclude, span, watchlist.exclude_near)
+    )
+
+
+def _regex_span(found: TextMatch, tokens: Tokens) -> _Span:
+    first = tokens.index_at(found.start())
+    last = max(first, tokens.index_at(found.end() - 1))
+    return _Span(first, last, 100.0)
 
 
 def _evidence(watchlist: Watchlist, hits: Iterable[Hit]) -> float:
@@ -303,33 +364,36 @@ def _close_enough(unit: str, word: str, distance: int) -> bool:
     return distance <= (2 if min(len(unit), len(word)) >= 9 else 1)
 
 
-def fuzzy_spans(term: Term, places: Places, sentences: tuple[int, ...]) -> list[_Span]:
+def fuzzy_spans(term: Term, places: Places, tokens: Tokens) -> list[_Span]:
     """Windows where all of a term's words occur close together, in any order.
 
     Each word needs a token of its own, and all of them must be in one sentence.
     """
-    occurrences = [sorted(p for word in slot for p in places.get(word, ())) for slot in term.words]
-    if not all(occurrences):
-        return []
+    occurrences = []
+    for slot in term.words:
+        found = sorted(p for word in slot if word in places for p in places[word])
+        if not found:
+            return []
+        occurrences.append(found)
     anchor_slot = min(range(len(occurrences)), key=lambda i: len(occurrences[i]))
     others = occurrences[:anchor_slot] + occurrences[anchor_slot + 1 :]
     reach = len(term.words) + term.within
     spans = []
     for anchor in occurrences[anchor_slot]:
-        span = _window_around(anchor, others, reach, sentences)
+        span = _window_around(anchor, others, reach, tokens)
         if span is not None and span.score >= term.threshold:
             spans.append(span)
     return spans
 
 
 def _window_around(
-    anchor: Place, others: list[list[Place]], reach: int, sentences: tuple[int, ...]
+    anchor: Place, others: list[list[Place]], reach: int, tokens: Tokens
 ) -> _Span | None:
     first, last, score = anchor
     used = {anchor[0], anchor[1]}
-    sentence = sentences[anchor[0]]
+    sentence = tokens.sentence_of(anchor[0])
     for places in others:
-        nearest = _nearest(places, anchor[0], reach, used, sentence, sentences)
+        nearest = _nearest(places, anchor[0], reach, used, sentence, tokens)
         if nearest is None:
             return None
         used.update((nearest[0], nearest[1]))
@@ -346,7 +410,7 @@ def _nearest(
     reach: int,
     used: set[int],
     sentence: int,
-    sentences: tuple[int, ...],
+    tokens: Tokens,
 ) -> Place | None:
     """The closest place within reach, on unused tokens of the same sentence."""
     low = bisect_left(places, (index - reach, -1, -1.0))
@@ -354,7 +418,9 @@ def _nearest(
     window = [
         p
         for p in places[low:high]
-        if p[0] not in used and p[1] not in used and sentences[p[0]] == sentence == sentences[p[1]]
+        if p[0] not in used
+        and p[1] not in used
+        and tokens.sentence_of(p[0]) == sentence == tokens.sentence_of(p[1])
     ]
     if not window:
         return None
