@@ -1,0 +1,117 @@
+"""Hot reload of a watchlist folder: debounced, keeping each file's last good version.
+
+`LiveWatchlists.poll(now)` is cheap (one stat per file) and meant to be called
+every fraction of a second. When the folder changes and then stays still for
+the debounce delay, the changed files are reloaded: a file that no longer
+loads keeps its last good version and reports its error; a removed file's
+watchlist goes; the result says which watchlists are new or changed, so they
+can be run over the articles already stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from desk.core.errors import WatchlistError
+from desk.core.models import Watchlist
+from desk.core.watchlists import load_watchlist, watchlist_files
+
+DEBOUNCE_SECONDS = 0.4
+"""How long the folder must stay unchanged before it is reloaded (editors save in steps)."""
+
+Signature = tuple[tuple[str, int, int], ...]
+
+
+def folder_signature(folder: Path) -> Signature:
+    """Name, mtime and size of every watchlist file: changes whenever a file does."""
+    found = []
+    for path in watchlist_files(folder):
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        found.append((path.name, info.st_mtime_ns, info.st_size))
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class Reloaded:
+    """What a reload did."""
+
+    watchlists: tuple[Watchlist, ...]
+    """Every watchlist now in force, last good versions included."""
+    changed: tuple[str, ...] = ()
+    """Ids of watchlists that are new or whose content changed."""
+    removed: tuple[str, ...] = ()
+    """Ids of watchlists whose file is gone."""
+    errors: tuple[WatchlistError, ...] = ()
+    """One per file that does not load (its last good version stays in force)."""
+
+
+class LiveWatchlists:
+    """The watchlists of a folder as they are now, reloaded when the files change."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.current: dict[str, Watchlist] = {}
+        self.errors: dict[str, WatchlistError] = {}
+        self._signatures: dict[str, tuple[int, int]] = {}
+        self._seen: Signature | None = None
+        self._pending: tuple[Signature, float] | None = None
+
+    def load(self) -> Reloaded:
+        """Load the folder now (at start)."""
+        self._seen = folder_signature(self.folder)
+        return self._apply(self._seen)
+
+    def poll(self, now: float) -> Reloaded | None:
+        """Reload if the folder changed and has been still for DEBOUNCE_SECONDS."""
+        signature = folder_signature(self.folder)
+        if signature == self._seen:
+            self._pending = None
+            return None
+        if self._pending is None or self._pending[0] != signature:
+            self._pending = (signature, now)
+            return None
+        if now - self._pending[1] < DEBOUNCE_SECONDS:
+            return None
+        self._seen, self._pending = signature, None
+        return self._apply(signature)
+
+    def _apply(self, signature: Signature) -> Reloaded:
+        files = {name: (mtime, size) for name, mtime, size in signature}
+        removed = [w for w in self.current if not _has_file(files, w)]
+        for watchlist_id in removed:
+            del self.current[watchlist_id]
+            self.errors.pop(watchlist_id, None)
+        changed = []
+        for name, stamp in files.items():
+            if self._signatures.get(name) == stamp:
+                continue
+            self._signatures[name] = stamp
+            if self._reload(self.folder / name):
+                changed.append(Path(name).stem)
+        self._signatures = {n: s for n, s in self._signatures.items() if n in files}
+        return Reloaded(
+            watchlists=tuple(self.current[w] for w in sorted(self.current)),
+            changed=tuple(changed),
+            removed=tuple(removed),
+            errors=tuple(self.errors[w] for w in sorted(self.errors)),
+        )
+
+    def _reload(self, path: Path) -> bool:
+        """Reload one file; True if its watchlist is new or different."""
+        try:
+            fresh = load_watchlist(path)
+        except WatchlistError as exc:
+            self.errors[path.stem] = exc
+            return False
+        self.errors.pop(path.stem, None)
+        before = self.current.get(fresh.id)
+        self.current[fresh.id] = fresh
+        return before != fresh
+
+
+def _has_file(files: dict[str, tuple[int, int]], watchlist_id: str) -> bool:
+    return f"{watchlist_id}.yaml" in files or f"{watchlist_id}.yml" in files

@@ -1,0 +1,60 @@
+"""Hot reload of the watchlist folder: debounce, last good versions, added and removed files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from desk.core.reload import DEBOUNCE_SECONDS, LiveWatchlists
+
+
+def write(folder: Path, name: str, text: str, tick: int) -> None:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, ns=(tick * 1_000_000_000, tick * 1_000_000_000))  # a distinct mtime
+
+
+def settle(live: LiveWatchlists, start: float) -> object:
+    """Poll as a UI timer would until the debounce lets the change through."""
+    assert live.poll(start) is None  # the change is seen, not yet applied
+    return live.poll(start + DEBOUNCE_SECONDS + 0.01)
+
+
+def test_edit_add_remove_and_a_broken_file(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", "terms: [missile]\n", 1)
+    live = LiveWatchlists(tmp_path)
+    first = live.load()
+    assert [w.id for w in first.watchlists] == ["a"] and first.changed == ("a",)
+    assert live.poll(10.0) is None  # nothing changed
+
+    write(tmp_path, "a.yaml", "terms: [missile, warhead]\n", 2)
+    write(tmp_path, "b.yml", "terms: [troops]\n", 2)
+    edited = settle(live, 20.0)
+    assert sorted(edited.changed) == ["a", "b"]
+    assert len(live.current["a"].terms) == 2
+
+    write(tmp_path, "a.yaml", "terms: missile\n", 3)  # broken: a string, not a list
+    broken = settle(live, 30.0)
+    assert broken.changed == ()
+    assert len(live.current["a"].terms) == 2  # the last good version stays
+    assert "a.yaml:1:8" in str(broken.errors[0])
+
+    (tmp_path / "b.yml").unlink()
+    gone = settle(live, 40.0)
+    assert gone.removed == ("b",) and [w.id for w in gone.watchlists] == ["a"]
+
+    write(tmp_path, "a.yaml", "terms: [missile, warhead, heat shield]\n", 4)
+    fixed = settle(live, 50.0)
+    assert fixed.changed == ("a",) and fixed.errors == ()
+
+
+def test_a_file_saved_in_steps_is_read_once_it_is_still(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", "terms: [missile]\n", 1)
+    live = LiveWatchlists(tmp_path)
+    live.load()
+    write(tmp_path, "a.yaml", "terms: [mis", 2)  # half-saved
+    assert live.poll(1.0) is None
+    write(tmp_path, "a.yaml", "terms: [missile, rocket]\n", 3)  # finished before the debounce
+    assert live.poll(1.0 + DEBOUNCE_SECONDS / 2) is None  # changed again: the wait restarts
+    done = live.poll(1.0 + DEBOUNCE_SECONDS * 2)
+    assert done is not None and done.errors == () and done.changed == ("a",)
