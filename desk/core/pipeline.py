@@ -115,7 +115,7 @@ class Poller:
         if response.not_modified:
             return self._succeeded(feed, state, now, 304, "not modified", response.moved_to)
         try:
-            parsed = parse_feed(response.body, feed.url, response.content_type)
+            parsed = parse_feed(response.body, feed.url, response.content_type, response.charset)
         except FeedParseError as exc:
             return self._failed(feed, state, now, str(exc), response.status, None)
         state = replace(
