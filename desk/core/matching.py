@@ -193,6 +193,8 @@ class Matcher:
 
     def match(self, text: str) -> list[Hit]:
         """Every hit of every watchlist in `text`, in text order."""
+        if not self.watchlists:
+            return []
         if len(self._stems) > 500_000:
             self._stems.clear()
         tokens = Tokens(text, self._stems)

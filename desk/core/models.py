@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Protocol
 
 
@@ -73,12 +74,12 @@ class Item:
     updated: datetime | None = None
     authors: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def key(self) -> str:
         """The item's identity in the store: its feed and its id."""
         return short_hash(self.feed_url, self.id)
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         """Changes when the item's visible content changes."""
         return short_hash(self.title, self.summary, self.content)
