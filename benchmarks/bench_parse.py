@@ -22,7 +22,9 @@ from pathlib import Path
 from lxml import etree
 
 from desk.core import feeds
+from desk.core.charset import utf8_document
 from desk.core.feeds import FeedParseError, parse_feed
+from desk.core.feedxml import strict_parser
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "feeds"
 FEED_URL = "https://news.example/feeds/world.xml"
@@ -79,13 +81,13 @@ def corpus_feeds(folder: Path) -> list[tuple[str, bytes]]:
 
 def on_fast_path(body: bytes) -> bool:
     """Whether parse_feed reads this document with lxml (not malformed, RSS or Atom)."""
-    xml, _ = feeds._utf8_document(body.lstrip(), None)
+    xml, _ = utf8_document(body.lstrip(), None)
     return feeds._parse_strictly(xml, FEED_URL)[0] is not None
 
 
 def feedparser_only(body: bytes) -> object:
     """desk's feedparser path on its own, the way parse_feed read every feed before issue 3."""
-    xml, _ = feeds._utf8_document(body.lstrip(), None)
+    xml, _ = utf8_document(body.lstrip(), None)
     return feeds._parse_leniently(xml, FEED_URL)
 
 
@@ -141,9 +143,7 @@ def main(argv: list[str]) -> None:
         print(f"{name:36} {on_corpus:8.2f} {on_fast:17.2f} {on_generated:10.2f}")
         if name.startswith("desk parse_feed"):
             fast_ms = on_generated
-    lxml_ms = ms_per_feed(
-        lambda body: etree.fromstring(body, feeds._strict_parser()), [generated] * 20
-    )
+    lxml_ms = ms_per_feed(lambda body: etree.fromstring(body, strict_parser()), [generated] * 20)
     print(
         f"\nfast path on the generated feed: {lxml_ms:.2f} ms in lxml, the rest in desk's reading"
     )

@@ -17,8 +17,10 @@ from urllib.parse import urljoin
 import pytest
 from feedparser.datetimes import _parse_date as feedparser_parse_date
 
-from desk.core import feeds
-from desk.core.feeds import TITLE_MAX, FeedParseError, ParsedFeed, parse_date, parse_feed
+from desk.core import feeds, feedtext
+from desk.core.charset import utf8_document
+from desk.core.feeddates import parse_date
+from desk.core.feeds import TITLE_MAX, FeedParseError, ParsedFeed, parse_feed
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "feeds"
 FEED_URL = "https://news.example/feeds/world.xml"
@@ -48,13 +50,13 @@ def corpus_files(shared_dir: Path) -> list[Path]:
 
 def fast_path(body: bytes, url: str = FEED_URL) -> tuple[ParsedFeed | None, str]:
     """The fast path's result, or None and why feedparser must read the document."""
-    xml, _ = feeds._utf8_document(body.lstrip(), None)
+    xml, _ = utf8_document(body.lstrip(), None)
     return feeds._parse_strictly(xml, url)
 
 
 def feedparser_path(body: bytes, url: str = FEED_URL) -> ParsedFeed:
     """What feedparser alone makes of the same UTF-8 bytes."""
-    xml, _ = feeds._utf8_document(body.lstrip(), None)
+    xml, _ = utf8_document(body.lstrip(), None)
     return feeds._parse_leniently(xml, url)
 
 
@@ -487,12 +489,12 @@ def test_unreadable_dates_are_none(value: str) -> None:
 )
 def test_urljoin_shortcut_agrees_with_urljoin(uri: str) -> None:
     base = "https://news.example/feeds/world.xml"
-    fixed = feeds._URI_SLASHES.sub(r"\1\3", uri)
+    fixed = feedtext._URI_SLASHES.sub(r"\1\3", uri)
     try:
         expected = urljoin(base, fixed)
     except ValueError:
         expected = ""
-    assert feeds._urljoin(base, uri) == expected
+    assert feedtext.join_url(base, uri) == expected
 
 
 def assert_same_as_feedparser(body: bytes, url: str = FEED_URL) -> None:
