@@ -1,0 +1,75 @@
+"""OPML, the feed readers' exchange format: read a subscription list, write ours.
+
+Reading refuses XML with a DOCTYPE (entity bombs) and keeps every outline
+with an http(s) `xmlUrl`, wherever it is nested; the enclosing outlines'
+titles become tags. Writing produces OPML 2.0 with one outline per feed.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from xml.etree import ElementTree
+from xml.sax.saxutils import quoteattr
+
+from desk.core.errors import ConfigError
+from desk.core.models import Feed
+
+_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+MAX_OPML_BYTES = 5_000_000
+
+
+def read_opml(path: Path) -> list[Feed]:
+    """The feeds listed in an OPML file; ConfigError naming the file on bad input."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror or exc}", path) from None
+    if len(raw) > MAX_OPML_BYTES:
+        raise ConfigError(f"file is {len(raw):,} bytes; the limit is {MAX_OPML_BYTES:,}", path)
+    if _DOCTYPE.search(raw[:4096]):
+        raise ConfigError("OPML with a DOCTYPE is refused (entity expansion)", path)
+    try:
+        root = ElementTree.fromstring(raw)
+    except ElementTree.ParseError as exc:
+        line, col = exc.position
+        raise ConfigError(
+            f"not valid XML: {exc.msg if hasattr(exc, 'msg') else exc}", path, line, col + 1
+        ) from None
+    body = root.find("body")
+    if root.tag != "opml" or body is None:
+        raise ConfigError("not an OPML document (no <opml><body>)", path)
+    return list(_feeds_in(body, ()))
+
+
+def _feeds_in(element: ElementTree.Element, tags: tuple[str, ...]) -> list[Feed]:
+    feeds: list[Feed] = []
+    for outline in element.findall("outline"):
+        url = (outline.get("xmlUrl") or "").strip()
+        title = (outline.get("title") or outline.get("text") or "").strip()
+        if url.startswith(("http://", "https://")):
+            feeds.append(Feed(url=url, name=title, tags=tags))
+        elif title:
+            feeds.extend(_feeds_in(outline, (*tags, title)))
+    return feeds
+
+
+def write_opml(feeds: list[Feed], title: str = "desk feeds") -> str:
+    """OPML 2.0 text listing `feeds`."""
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<opml version="2.0">',
+        f"  <head><title>{_escape(title)}</title></head>",
+        "  <body>",
+    ]
+    for feed in feeds:
+        name = quoteattr(feed.name or feed.url)
+        lines.append(
+            f'    <outline type="rss" text={name} title={name} xmlUrl={quoteattr(feed.url)}/>'
+        )
+    lines += ["  </body>", "</opml>", ""]
+    return "\n".join(lines)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
