@@ -391,6 +391,12 @@ def fuzzy_spans(term: Term, places: Places, tokens: Tokens) -> list[_Span]:
 def _window_around(
     anchor: Place, others: list[list[Place]], reach: int, tokens: Tokens
 ) -> _Span | None:
+    index = anchor[0]
+    for places in others:  # cheap check first: token offsets and sentences cost more
+        if bisect_left(places, (index - reach, -1, -1.0)) == bisect_right(
+            places, (index + reach, 1 << 30, 101.0)
+        ):
+            return None
     first, last, score = anchor
     used = {anchor[0], anchor[1]}
     sentence = tokens.sentence_of(anchor[0])
