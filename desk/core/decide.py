@@ -153,3 +153,29 @@ def acknowledge(alert: Alert, now: datetime, note: str = "") -> Alert:
 def unacknowledge(alert: Alert) -> Alert:
     """The alert back to new."""
     return replace(alert, state=AlertState.NEW, acknowledged_at=None, snoozed_until=None)
+
+
+def archive(alert: Alert) -> Alert:
+    """The alert filed away: out of the working list, kept in the store and exports."""
+    return replace(alert, state=AlertState.ARCHIVED, snoozed_until=None)
+
+
+def snooze(alert: Alert, until: datetime) -> Alert:
+    """The alert put aside until `until`, when it comes back as new."""
+    return replace(alert, state=AlertState.SNOOZED, snoozed_until=until)
+
+
+def woken(alerts: Iterable[Alert], now: datetime) -> list[Alert]:
+    """The snoozed alerts whose time has come, back to new."""
+    return [
+        replace(a, state=AlertState.NEW, snoozed_until=None)
+        for a in alerts
+        if a.state is AlertState.SNOOZED and a.snoozed_until is not None and a.snoozed_until <= now
+    ]
+
+
+def acknowledge_all(alerts: Iterable[Alert], now: datetime, note: str = "") -> list[Alert]:
+    """Acknowledge every new (or snoozed) alert among those a filter shows."""
+    return [
+        acknowledge(a, now, note) for a in alerts if a.state in (AlertState.NEW, AlertState.SNOOZED)
+    ]

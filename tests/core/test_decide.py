@@ -84,3 +84,26 @@ def test_hits_from_another_sources_copy_are_tagged_with_its_article() -> None:
     assert merged is not None and first is not None
     assert [h.article_key for h in merged.hits] == ["", item(2).key]
     assert merged.article_key == first.article_key == item(1).key
+
+
+def test_the_alert_lifecycle() -> None:
+    from desk.core.models import AlertState
+
+    article = Article(url="https://a.example/1", title="T", text="x")
+    new = decide.decide_alert(item(1), "Wire", article, hits("a"), WATCHLISTS, None, NOW)
+    assert new is not None and new.state is AlertState.NEW
+    acked = decide.acknowledge(new, NOW, note="seen by desk 2")
+    assert (acked.state, acked.acknowledged_at, acked.note) == (
+        AlertState.ACKNOWLEDGED,
+        NOW,
+        "seen by desk 2",
+    )
+    assert decide.unacknowledge(acked).state is AlertState.NEW
+    assert decide.archive(acked).state is AlertState.ARCHIVED
+    later = NOW + timedelta(hours=4)
+    snoozed = decide.snooze(new, later)
+    assert decide.woken([snoozed], NOW) == []
+    (back,) = decide.woken([snoozed], later)
+    assert back.state is AlertState.NEW and back.snoozed_until is None
+    batch = decide.acknowledge_all([new, acked, snoozed, decide.archive(new)], later)
+    assert [a.state for a in batch] == [AlertState.ACKNOWLEDGED, AlertState.ACKNOWLEDGED]
