@@ -100,7 +100,7 @@ def decide_alert(
     score = max(hit.score for hit in hits)
     if existing is not None:
         if item.key != existing.article_key:
-            hits = [replace(hit, article_key=item.key) for hit in hits]
+            hits = [hit._replace(article_key=item.key) for hit in hits]
         return _merge(existing, feed_name, fired, severity, score, hits)
     return Alert(
         id=short_hash(article.canonical_url or article.url or item.key),

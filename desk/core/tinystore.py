@@ -1,0 +1,478 @@
+"""The crash-safe on-disk store: TinyDB files laid out so that every write stays small.
+
+Layout of the data dir:
+
+    desk.lock            one desk owns the dir (holds its process id)
+    alerts.json          alerts as raised: title, sources, watchlists, hits (rewritten per cycle)
+    states.json          each alert's workflow state (rewritten per acknowledgement: small)
+    feeds.json           feed health and HTTP validators
+    items/DATE.json      seen items by the day they were first seen (only today's is rewritten)
+    items/kept.json      seen items that raised an alert, kept when their day expires
+    articles/*.jsonl     article bodies, one segment per poll cycle (one fsync), read on demand
+    site-lines.json      what desk learned of each site's recurring junk lines
+
+Every write is atomic: a temp file in the same folder, fsync, os.replace, fsync
+of the folder; a kill at any moment leaves the last good state. A file that
+cannot be read at start is moved aside as NAME.corrupt-TIMESTAMP and its
+backup (taken at the last clean start) restored, and the user is told.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+from tinydb import TinyDB
+from tinydb.storages import Storage
+
+from desk.core.errors import StoreError, StoreLocked
+from desk.core.models import Alert, Article, FeedState, SeenItem, short_hash
+from desk.core.serial import (
+    alert_from_dict,
+    alert_to_dict,
+    article_from_dict,
+    article_to_dict,
+    feed_state_from_dict,
+    feed_state_to_dict,
+    seen_from_dict,
+    seen_to_dict,
+)
+
+LOCK_FILE = "desk.lock"
+KEPT_SHARD = "kept"
+STATE_FIELDS = ("state", "acknowledged_at", "note", "snoozed_until")
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` so that a crash leaves the old or the new file."""
+    temp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(temp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temp, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+class AtomicJSONStorage(Storage):
+    """TinyDB storage that writes atomically and serves reads from memory.
+
+    The data dir lock makes this process the only writer, so the file's
+    content is always what was last written here.
+    """
+
+    def __init__(self, path: str, recovered: list[str], read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        self._data = _read_json(self.path) if read_only else _open_json(self.path, recovered)
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        """The whole database, from memory."""
+        return self._data
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        """Write the whole database atomically."""
+        if self.read_only:
+            raise StoreError("the store is open read-only (another desk holds it)", self.path)
+        atomic_write(self.path, orjson.dumps(data))
+        self._data = data
+
+    def close(self) -> None:
+        """Nothing is held open between writes."""
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    """A store file's content without repairing anything; unreadable reads as empty."""
+    try:
+        data = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _open_json(path: Path, recovered: list[str]) -> dict[str, Any] | None:
+    """Read a store file; move a corrupt one aside and fall back to its backup."""
+    if not path.exists():
+        return None
+    try:
+        data = orjson.loads(path.read_bytes())
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+    except ValueError as exc:
+        return _recover(path, exc, recovered)
+    _take_backup(path)
+    return data
+
+
+def _take_backup(path: Path) -> None:
+    """Keep the file as it is now as NAME.bak: a hard link, so no copying.
+
+    Writes replace the file with a new one, so the link keeps this version.
+    """
+    backup = _backup_path(path)
+    backup.unlink(missing_ok=True)
+    try:
+        os.link(path, backup)
+    except OSError:
+        shutil.copyfile(path, backup)
+
+
+def _recover(path: Path, error: Exception, recovered: list[str]) -> dict[str, Any] | None:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    os.replace(path, aside)
+    backup = _backup_path(path)
+    message = f"{path} was unreadable ({error}); moved to {aside.name}"
+    if backup.exists():
+        shutil.copyfile(backup, path)
+        recovered.append(f"{message} and restored the backup from {_mtime(backup)}")
+        return _open_json(path, recovered)
+    recovered.append(f"{message}; no backup existed, so it starts empty")
+    return None
+
+
+def _backup_path(path: Path) -> Path:
+    return path.with_name(path.name + ".bak")
+
+
+def _mtime(path: Path) -> str:
+    return datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+
+
+def acquire_lock(data_dir: Path) -> int:
+    """Take the data dir's lock or raise StoreLocked naming the holder."""
+    handle = os.open(data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(handle, 64).decode(errors="replace").strip() or "another process"
+        os.close(handle)
+        raise StoreLocked(
+            f"the data dir is in use by desk process {holder}; "
+            "close that desk or use --data to pick another dir",
+            data_dir,
+        ) from None
+    os.ftruncate(handle, 0)
+    os.write(handle, str(os.getpid()).encode())
+    return handle
+
+
+def _doc_id(key: str) -> int:
+    """A stable TinyDB document id for any key."""
+    return int(short_hash(key)[:15], 16)
+
+
+def _write_docs(db: TinyDB, docs: dict[int, dict[str, Any]]) -> None:
+    """Insert or replace documents by id in one storage write.
+
+    TinyDB's public upsert scans the table and writes once per document; a
+    poll cycle's batch must be a single write, hence its table-update hook.
+    """
+    if not docs:
+        return
+
+    def replace(table_data: dict[Any, Any]) -> None:
+        table_data.update(docs)
+
+    db.table("_default")._update_table(replace)
+
+
+class TinyStore:
+    """The on-disk Store: see the module docstring for the layout."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        read_only: bool = False,
+        now: Callable[[], datetime] = datetime.now,
+    ) -> None:
+        try:
+            for folder in (data_dir, data_dir / "articles", data_dir / "items"):
+                folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the data dir: {exc.strerror}", data_dir) from None
+        self.data_dir = data_dir
+        self.read_only = read_only
+        self.now = now
+        self._lock = None if read_only else acquire_lock(data_dir)
+        self.recovered: list[str] = []
+        self._alerts_db = self._db(data_dir / "alerts.json")
+        self._states_db = self._db(data_dir / "states.json")
+        self._feeds_db = self._db(data_dir / "feeds.json")
+        self._shards_loaded: dict[str, TinyDB] | None = None
+        self._index: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._alerts = self._load_alerts()
+
+    def _db(self, path: Path) -> TinyDB:
+        return TinyDB(
+            str(path), storage=AtomicJSONStorage, recovered=self.recovered, read_only=self.read_only
+        )
+
+    @property
+    def _shards(self) -> dict[str, TinyDB]:
+        """The item shards by name, read on first use: the alert list does not need them."""
+        if self._shards_loaded is None:
+            self._shards_loaded = {}
+            for path in sorted((self.data_dir / "items").glob("*.json")):
+                name = path.stem
+                shard = self._shards_loaded[name] = self._db(path)
+                for doc in _docs(shard):
+                    self._index[doc["key"]] = (name, doc)
+        return self._shards_loaded
+
+    @property
+    def _items(self) -> dict[str, tuple[str, dict[str, Any]]]:
+        """Every seen item's record and shard, by key (a later shard's record wins)."""
+        _ = self._shards
+        return self._index
+
+    def _load_alerts(self) -> dict[str, Alert]:
+        states = {doc["id"]: doc for doc in _docs(self._states_db)}
+        alerts = {}
+        for doc in _docs(self._alerts_db):
+            alerts[doc["id"]] = alert_from_dict({**doc, **states.get(doc["id"], {})})
+        return alerts
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def seen(self, keys: Iterable[str]) -> dict[str, SeenItem]:
+        """The seen-item records among `keys`."""
+        found = {}
+        for key in keys:
+            record = self._items.get(key)
+            if record is not None:
+                found[key] = seen_from_dict(record[1])
+        return found
+
+    def seen_since(self, when: datetime) -> list[SeenItem]:
+        """Every seen item first seen at or after `when`, oldest first."""
+        since = when.isoformat()
+        records = [doc for _, doc in self._items.values() if doc.get("first_seen", "") >= since]
+        return [seen_from_dict(doc) for doc in sorted(records, key=lambda d: d["first_seen"])]
+
+    def feed_states(self) -> dict[str, FeedState]:
+        """Every feed's health, by URL."""
+        return {doc["url"]: feed_state_from_dict(doc) for doc in _docs(self._feeds_db)}
+
+    def alerts(self) -> list[Alert]:
+        """Every alert, newest first."""
+        return sorted(
+            self._alerts.values(),
+            key=lambda a: (a.created, a.published or a.created),
+            reverse=True,
+        )
+
+    def get_alert(self, alert_id: str) -> Alert | None:
+        """One alert by id."""
+        return self._alerts.get(alert_id)
+
+    def get_article(self, key: str) -> Article | None:
+        """An article body, read from its cycle's segment file."""
+        record = self._items.get(key)
+        pointer = record[1].get("body") if record else None
+        if not pointer:
+            return None
+        segment, offset, length = pointer
+        try:
+            with open(self.data_dir / "articles" / segment, "rb") as handle:
+                handle.seek(offset)
+                return article_from_dict(orjson.loads(handle.read(length)))
+        except (OSError, ValueError):
+            return None
+
+    def site_lines(self) -> dict[str, Any]:
+        """What desk has learned of each site's recurring lines; empty if unreadable."""
+        return _read_json(self.data_dir / "site-lines.json") or {}
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def commit_cycle(
+        self,
+        seen: Iterable[SeenItem],
+        articles: dict[str, Article],
+        alerts: Iterable[Alert],
+        feeds: Iterable[FeedState],
+    ) -> None:
+        """Bodies first (one segment), then today's item shard, alerts, states, feeds."""
+        self._check_writable()
+        pointers = self._write_segment(articles)
+        self._write_items(list(seen), pointers)
+        alerts = list(alerts)
+        if alerts:
+            self._write_alerts(alerts)
+        _write_docs(self._feeds_db, {_doc_id(f.url): feed_state_to_dict(f) for f in feeds})
+
+    def _write_segment(self, articles: dict[str, Article]) -> dict[str, list[Any]]:
+        """All of a cycle's bodies in one new file, one fsync; returns where each one is."""
+        if not articles:
+            return {}
+        name = f"{self.now().strftime('%Y%m%d-%H%M%S-%f')}-{os.getpid()}.jsonl"
+        chunks, pointers, offset = [], {}, 0
+        for key, article in articles.items():
+            line = orjson.dumps(article_to_dict(article))
+            pointers[key] = [name, offset, len(line)]
+            chunks.append(line + b"\n")
+            offset += len(line) + 1
+        atomic_write(self.data_dir / "articles" / name, b"".join(chunks))
+        return pointers
+
+    def _write_items(self, seen: list[SeenItem], pointers: dict[str, list[Any]]) -> None:
+        """New and changed items go to today's shard, with their body's place."""
+        if not seen and not pointers:
+            return
+        today = self.now().strftime("%Y-%m-%d")
+        docs = {}
+        for item in seen:
+            doc = seen_to_dict(item)
+            doc["body"] = pointers.get(item.key) or self._items.get(item.key, ("", {}))[1].get(
+                "body"
+            )
+            docs[_doc_id(item.key)] = doc
+            self._items[item.key] = (today, doc)
+        _write_docs(self._shard(today), docs)
+
+    def _shard(self, name: str) -> TinyDB:
+        if name not in self._shards:
+            self._shards[name] = self._db(self.data_dir / "items" / f"{name}.json")
+        return self._shards[name]
+
+    def _write_alerts(self, alerts: list[Alert]) -> None:
+        """The alerts' content to alerts.json and their states to states.json."""
+        contents, states = {}, {}
+        for alert in alerts:
+            data = alert_to_dict(alert)
+            states[_doc_id(alert.id)] = {"id": alert.id, **{f: data.pop(f) for f in STATE_FIELDS}}
+            contents[_doc_id(alert.id)] = data
+            self._alerts[alert.id] = alert
+        _write_docs(self._alerts_db, contents)
+        _write_docs(self._states_db, states)
+
+    def update_alert(self, alert: Alert) -> None:
+        """Replace one alert; on disk when this returns. A state change writes only states.json."""
+        self._check_writable()
+        known = self._alerts.get(alert.id)
+        if known is not None and _same_content(known, alert):
+            data = alert_to_dict(alert)
+            state = {"id": alert.id, **{f: data[f] for f in STATE_FIELDS}}
+            _write_docs(self._states_db, {_doc_id(alert.id): state})
+            self._alerts[alert.id] = alert
+            return
+        self._write_alerts([alert])
+
+    def update_alerts(self, alerts: Iterable[Alert]) -> None:
+        """Replace many alerts' states in one write (acknowledge all that a filter shows)."""
+        self._check_writable()
+        batch = list(alerts)
+        states = {}
+        for alert in batch:
+            data = alert_to_dict(alert)
+            states[_doc_id(alert.id)] = {"id": alert.id, **{f: data[f] for f in STATE_FIELDS}}
+            self._alerts[alert.id] = alert
+        _write_docs(self._states_db, states)
+
+    def save_site_lines(self, data: dict[str, Any]) -> None:
+        """Write the learned site lines to their own small file, atomically."""
+        self._check_writable()
+        atomic_write(self.data_dir / "site-lines.json", orjson.dumps(data))
+
+    # -- retention -------------------------------------------------------------------------
+
+    def prune(self, now: datetime, keep_days: int) -> int:
+        """Drop item shards older than `keep_days`, keeping items that raised an alert.
+
+        Their bodies move to a kept segment first; segments nothing points to
+        any more are deleted. Returns how many items were dropped.
+        """
+        self._check_writable()
+        cutoff = (now - timedelta(days=keep_days)).strftime("%Y-%m-%d")
+        old = sorted(n for n in self._shards if n != KEPT_SHARD and n < cutoff)
+        if not old:
+            return 0
+        keep = [doc for n in old for doc in _docs(self._shards[n]) if doc.get("alert_id")]
+        self._keep_items(keep)
+        dropped = 0
+        for name in old:
+            dropped += sum(1 for doc in _docs(self._shards[name]) if not doc.get("alert_id"))
+            self._drop_shard(name)
+        self._delete_unused_segments()
+        return dropped
+
+    def _keep_items(self, docs: list[dict[str, Any]]) -> None:
+        articles = {doc["key"]: a for doc in docs if (a := self.get_article(doc["key"]))}
+        pointers = self._write_segment(articles)
+        kept = {}
+        for doc in docs:
+            fresh = {**doc, "body": pointers.get(doc["key"], doc.get("body"))}
+            kept[_doc_id(doc["key"])] = fresh
+            self._items[doc["key"]] = (KEPT_SHARD, fresh)
+        _write_docs(self._shard(KEPT_SHARD), kept)
+
+    def _drop_shard(self, name: str) -> None:
+        shard = self._shards.pop(name)
+        shard.close()
+        for key in [k for k, (n, _) in self._items.items() if n == name]:
+            del self._items[key]
+        path = self.data_dir / "items" / f"{name}.json"
+        for leftover in (path, _backup_path(path)):
+            leftover.unlink(missing_ok=True)
+
+    def _delete_unused_segments(self) -> None:
+        used = {doc["body"][0] for _, doc in self._items.values() if doc.get("body")}
+        for segment in (self.data_dir / "articles").glob("*.jsonl"):
+            if segment.name not in used:
+                segment.unlink(missing_ok=True)
+
+    # -- housekeeping ----------------------------------------------------------------------
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise StoreError("the store is open read-only (another desk holds it)", self.data_dir)
+
+    def close(self) -> None:
+        """Close the files and release the lock."""
+        shards = self._shards_loaded.values() if self._shards_loaded else ()
+        for db in (self._alerts_db, self._states_db, self._feeds_db, *shards):
+            db.close()
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+
+def _docs(db: TinyDB) -> list[dict[str, Any]]:
+    """A TinyDB file's documents as plain dicts, without TinyDB's per-document wrapping."""
+    data = db.storage.read() or {}
+    return list(data.get("_default", {}).values())
+
+
+def _same_content(known: Alert, new: Alert) -> bool:
+    """True when two versions of an alert differ at most in their workflow state."""
+    return (known.title, known.sources, known.watchlists, known.hits, known.score) == (
+        new.title,
+        new.sources,
+        new.watchlists,
+        new.hits,
+        new.score,
+    )
+
+
+def open_store(data_dir: Path, wait: float = 0.0) -> TinyStore:
+    """Open the store, waiting up to `wait` seconds for another desk to let go."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return TinyStore(data_dir)
+        except StoreLocked:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.25)
