@@ -212,7 +212,10 @@ def _cycle(
     store: TinyStore, settings: Settings, feeds: list[Feed], watch_dir: Path, force: bool
 ) -> CycleResult:
     poller = Poller(store, settings, _watchlists(watch_dir))
-    return asyncio.run(poller.run_once(feeds, force=force))
+    try:
+        return asyncio.run(poller.run_once(feeds, force=force))
+    finally:
+        poller.close()
 
 
 def _print_cycle(result: CycleResult, as_json: bool) -> None:

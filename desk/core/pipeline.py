@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -18,15 +19,17 @@ import httpx
 
 from desk.core import decide
 from desk.core.config import Settings
-from desk.core.extract import article_from_feed, extract_page
+from desk.core.extract import Extracted, ExtractionFailed, Extractor, article_from_feed
 from desk.core.feeds import FeedParseError, parse_feed
 from desk.core.fetch import Fetcher, FetchError
 from desk.core.matching import Matcher
 from desk.core.models import Alert, Article, Feed, FeedState, Hit, Item, SeenItem, Watchlist
+from desk.core.sitejunk import SiteLines, page_id, site_of
 from desk.core.store import Store
 
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5"
 HTML_TYPES = ("text/html", "application/xhtml+xml", "")
+SITE_LINES_SAVE_EVERY = 25
 
 
 def utc_now() -> datetime:
@@ -76,6 +79,32 @@ class Poller:
         self.now = now
         self.jitter = jitter
         self.set_watchlists(watchlists)
+        self.extractor = Extractor()
+        self.site_lines = SiteLines.from_json(store.site_lines())
+        self._unsaved_pages = 0
+
+    def close(self) -> None:
+        """Stop the extraction workers and keep what was learned of each site."""
+        self.extractor.close()
+        self._save_site_lines()
+
+    async def aclose(self) -> None:
+        """close(), waiting for the worker processes off the event loop."""
+        await self.extractor.aclose()
+        self._save_site_lines()
+
+    def _save_site_lines(self) -> None:
+        if self._unsaved_pages:
+            self.store.save_site_lines(self.site_lines.to_json())
+            self._unsaved_pages = 0
+
+    def _learn_site_lines(self, url: str, extracted: Extracted) -> None:
+        """Count the page's short lines for its site; save when junk changed or every 25 pages."""
+        page = page_id(extracted.canonical_url or url)
+        changed = self.site_lines.observe(site_of(url), page, extracted.lines)
+        self._unsaved_pages += 1
+        if changed or self._unsaved_pages >= SITE_LINES_SAVE_EVERY:
+            self._save_site_lines()
 
     def set_watchlists(self, watchlists: list[Watchlist]) -> None:
         """Use a new set of watchlists from the next article on."""
@@ -115,7 +144,10 @@ class Poller:
         if response.not_modified:
             return self._succeeded(feed, state, now, 304, "not modified", response.moved_to)
         try:
-            parsed = parse_feed(response.body, feed.url, response.content_type, response.charset)
+            # In a thread: lxml lets go of the GIL while it parses, so feeds overlap.
+            parsed = await asyncio.to_thread(
+                parse_feed, response.body, feed.url, response.content_type, response.charset
+            )
         except FeedParseError as exc:
             return self._failed(feed, state, now, str(exc), response.status, None)
         state = replace(
@@ -174,10 +206,19 @@ class Poller:
         fresh = {item.key for item in decide.new_or_changed((i for _, i in pairs), seen)}
         todo = [(feed, item) for feed, item in pairs if item.key in fresh]
         todo = list({item.key: (feed, item) for feed, item in todo}.values())
-        articles = await asyncio.gather(*(self._article(fetcher, item) for _, item in todo))
+        if self.settings.fetch_articles:
+            articles = await asyncio.gather(*(self._article(fetcher, item) for _, item in todo))
+        else:  # no page to fetch: no need for a coroutine per item
+            clean_now = bool(self.watchlists)
+            articles = [article_from_feed(item, clean=clean_now) for _, item in todo]
         result.new_items = len(todo)
-        result.outcomes = [_summarised(outcome, todo) for outcome in result.outcomes]
-        hits = await asyncio.to_thread(lambda: [self.matcher.match(a.text) for a in articles])
+        fresh_per_feed = Counter(feed.url for feed, _ in todo)
+        result.outcomes = [_summarised(o, fresh_per_feed[o.feed.url]) for o in result.outcomes]
+        hits = (
+            await asyncio.to_thread(lambda: [self.matcher.match(a.text) for a in articles])
+            if self.watchlists
+            else [[] for _ in articles]
+        )
         names = {o.feed.url: o.name for o in result.outcomes}
         self._commit(todo, list(articles), hits, seen, result, names)
 
@@ -243,9 +284,19 @@ class Poller:
         if page.content_type not in HTML_TYPES or not page.body:
             return from_feed
         html = _decode(page.body, page.charset)
-        extracted = await asyncio.to_thread(extract_page, html, page.url)
-        if len(extracted.text) < len(from_feed.text):
+        junk = self.site_lines.junk_for(site_of(page.url))
+        try:
+            extracted = await self.extractor.extract(html, page.url, junk)
+        except ExtractionFailed:
             return from_feed
+        self._learn_site_lines(page.url, extracted)
+        if len(extracted.text) < len(from_feed.text):
+            return replace(
+                from_feed,
+                byline=from_feed.byline or extracted.byline,
+                published=from_feed.published or extracted.published,
+                canonical_url=extracted.canonical_url,
+            )
         return Article(
             url=item.url,
             title=extracted.title or item.title,
@@ -257,11 +308,10 @@ class Poller:
         )
 
 
-def _summarised(outcome: FeedOutcome, todo: list[tuple[Feed, Item]]) -> FeedOutcome:
+def _summarised(outcome: FeedOutcome, fresh: int) -> FeedOutcome:
     if outcome.summary:
         return outcome
-    count = sum(1 for feed, _ in todo if feed is outcome.feed)
-    return replace(outcome, summary=f"{len(outcome.items)} items, {count} new")
+    return replace(outcome, summary=f"{len(outcome.items)} items, {fresh} new")
 
 
 def _decode(body: bytes, charset: str | None) -> str:

@@ -84,6 +84,14 @@ class Store(Protocol):
         """Release files and the lock."""
         ...
 
+    def site_lines(self) -> dict[str, Any]:
+        """What desk has learned of each site's recurring lines (see desk.core.sitejunk)."""
+        ...
+
+    def save_site_lines(self, data: dict[str, Any]) -> None:
+        """Keep the learned site lines; durable when this returns."""
+        ...
+
 
 def _newest_first(alerts: Iterable[Alert]) -> list[Alert]:
     return sorted(alerts, key=lambda a: (a.created, a.published or a.created), reverse=True)
@@ -137,6 +145,15 @@ class MemoryStore:
 
     def close(self) -> None:
         """Nothing to release."""
+
+    def site_lines(self) -> dict[str, Any]:
+        """What desk has learned of each site's recurring lines."""
+        saved: dict[str, Any] = json.loads(getattr(self, "_site_lines", "{}"))
+        return saved
+
+    def save_site_lines(self, data: dict[str, Any]) -> None:
+        """Keep the learned site lines."""
+        self._site_lines = json.dumps(data)
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -362,6 +379,17 @@ class TinyStore:
         if self._lock is not None:
             os.close(self._lock)
             self._lock = None
+
+    def site_lines(self) -> dict[str, Any]:
+        """What desk has learned of each site's recurring lines; empty if unreadable."""
+        data = _read_only_json(self.data_dir / "site-lines.json")
+        return data if data is not None else {}
+
+    def save_site_lines(self, data: dict[str, Any]) -> None:
+        """Write the learned site lines to their own small file, atomically."""
+        self._check_writable()
+        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        atomic_write(self.data_dir / "site-lines.json", payload)
 
 
 def _write_docs(db: TinyDB, docs: dict[int, dict[str, Any]]) -> None:

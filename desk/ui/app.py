@@ -71,6 +71,10 @@ class DeskApp(App[None]):
             interval = min((f.interval for f in self.feeds), default=900.0)
             self.set_interval(max(interval, 30.0), self._poll_due)
 
+    async def on_unmount(self) -> None:
+        """Stop the extraction workers and keep what the poller learned."""
+        await self.poller.aclose()
+
     def action_poll_now(self) -> None:
         """Poll every feed now."""
         self._main().set_status("Polling…")

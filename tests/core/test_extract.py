@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from desk.core.extract import extract_page, looks_like_html, text_of_document
+from lxml import etree
+
+from desk.core.extract import (
+    MAX_HTML_CHARS,
+    MAX_TAGS,
+    cap_markup,
+    extract_page,
+    looks_like_html,
+    page_metadata,
+    text_of_document,
+    tree_text,
+)
 from desk.demo.server import DEMO_DIR
 
 PAGE = """<html><head><title>Site | Story</title>
@@ -68,3 +79,103 @@ def test_feed_text_cleaning_can_wait_until_it_is_read() -> None:
     assert ready.cleaned and ready.text == "Troops move\n\nTroops moved north.\n\nMore & more."
     assert readable(ready) is ready
     assert article_from_feed(item) == ready
+
+
+def test_tree_text_keeps_tails_line_breaks_and_table_cells() -> None:
+    body = etree.fromstring(
+        "<body><head rend='h2'>Deal of the day</head>A tail after the heading."
+        "<p>The level o<lb/>f support <hi>rose</hi>.</p>"
+        "<table><row><cell>Pos.</cell><cell>Driver</cell></row>"
+        "<row><cell><p>1</p></cell><cell>Kim Min-jun</cell></row></table>"
+        "<list><item>first point</item><item>second point</item></list>"
+        "<quote><p>We will go north.</p></quote></body>"
+    )
+    assert tree_text(body) == (
+        "Deal of the day\n\nA tail after the heading.\n\nThe level o\nf support rose."
+        "\n\nPos. | Driver\n\n1 | Kim Min-jun\n\nfirst point\n\nsecond point\n\nWe will go north."
+    )
+
+
+def test_metadata_from_json_ld_and_relative_canonical() -> None:
+    page = """<html><head><title>Ignored | Site</title>
+    <link rel="canonical" href="/world/troops-head-north">
+    <script type="application/ld+json">{"@context": "https://schema.org", "@graph": [
+      {"@type": "WebPage"},
+      {"@type": "NewsArticle", "headline": "Troops head north",
+       "datePublished": "2026-11-25T10:00:00+09:00",
+       "author": [{"@type": "Person", "name": "Jo Bloggs"}, {"name": "Kim Min-jun"}]}]}
+    </script></head><body><p>Body.</p></body></html>"""
+    meta = page_metadata(page, "https://news.example/world/troops-head-north?utm=x")
+    assert meta.title == "Troops head north"
+    assert meta.byline == "Jo Bloggs, Kim Min-jun"
+    assert meta.published == datetime(2026, 11, 25, 1, tzinfo=UTC)
+    assert meta.canonical_url == "https://news.example/world/troops-head-north"
+
+
+def test_title_falls_back_to_the_title_tag_without_its_site_name() -> None:
+    page = "<html><head><title>Harbour Briefing | Navy ships sail north for drills</title></head></html>"
+    assert page_metadata(page).title == "Navy ships sail north for drills"
+
+
+def test_markup_is_capped_in_characters_and_tags() -> None:
+    huge = "<div>x</div>" * (MAX_TAGS * 2)
+    capped = cap_markup(huge)
+    assert capped.count("<") == MAX_TAGS
+    assert len(cap_markup("a" * (MAX_HTML_CHARS + 10))) == MAX_HTML_CHARS
+    assert cap_markup("<p>short</p>") == "<p>short</p>"
+
+
+def test_a_page_without_main_content_falls_back_to_its_paragraphs() -> None:
+    page = "<html><body><li>Troops moved north on Monday.</li></body></html>"
+    assert "Troops moved north on Monday." in extract_page(page).text
+
+
+def test_stored_page_with_front_matter_and_html_body() -> None:
+    stored = """---
+post_title: 'Navy ships sail north for drills &#8211; Example Post'
+author: Jane Doe
+post_date: 2016-01-10 19:29:18
+permalink: https://example.com/navy-ships
+---
+ [ad_1]
+<br><div><!-- theme/story.tpl --><p>The navy sent four ships north on Monday for drills that will
+last two weeks, officials said, in the largest exercise of its kind this year.</p>
+<p>The ships will return to port before the end of the month, the ministry said in a
+statement released after the vessels left the harbour.</p></div>
+<br>[ad_2]
+<br><a href="https://example.com/navy-ships">Source </a>"""
+    doc = text_of_document(stored)
+    assert doc.title == "Navy ships sail north for drills"
+    assert doc.text.startswith("Navy ships sail north for drills\n\nThe navy sent four ships")
+    assert doc.text.endswith("after the vessels left the harbour.")
+    assert doc.byline == "Jane Doe"
+    assert doc.published == datetime(2016, 1, 10, 19, 29, 18, tzinfo=UTC)
+    assert doc.canonical_url == "https://example.com/navy-ships"
+
+
+def test_stored_text_with_broken_front_matter() -> None:
+    stored = (
+        '---\ntitle: "Harbour ferry makes its last crossing"\nauthor: \n\t\tJane Doe\n---\n\n'
+        "# Harbour ferry makes its last crossing\n\n**Example Wire** | 2025-12-29 00:00 |\n\n---\n\n"
+        "ferry-farewellHarbour ferry makes its last crossing SEOUL, Dec. 29 (Example) -- The ferry "
+        "made its last crossing on Monday.\n\njane@example.com(END)\n\n---\n\n"
+        "*Crawled at: 2025-12-29 03:01:26*\n*Source: [Original](https://example.com/1)*"
+    )
+    doc = text_of_document(stored)
+    assert doc.title == "Harbour ferry makes its last crossing"
+    assert doc.text == (
+        "Harbour ferry makes its last crossing\n\n"
+        "SEOUL, Dec. 29 (Example) -- The ferry made its last crossing on Monday."
+    )
+
+
+def test_page_lines_are_offered_for_site_learning() -> None:
+    page = extract_page(PAGE, "https://news.example/story")
+    assert page.lines and all(len(line) <= 200 and line == line.lower() for line in page.lines)
+
+
+def test_site_junk_is_dropped_from_a_page() -> None:
+    page = extract_page(PAGE, "https://news.example/story")
+    junk = next(line for line in page.lines if "defence ministry" not in line)
+    again = extract_page(PAGE, "https://news.example/story", site_junk=[junk])
+    assert junk not in again.text.lower()
