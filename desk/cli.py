@@ -36,7 +36,8 @@ from desk.core.matching import Matcher
 from desk.core.models import Alert, Feed, Watchlist
 from desk.core.pipeline import CycleResult, Poller
 from desk.core.serial import alert_to_dict
-from desk.core.store import TinyStore, open_store
+from desk.core.store import TinyStore
+from desk.core.store import open_store as _open_store
 from desk.core.watchlists import load_watchlists
 
 EXIT_OK, EXIT_FOUND_PROBLEMS, EXIT_BAD_INPUT = 0, 1, 2
@@ -133,6 +134,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
+
+
+def open_store(data_dir: Path, wait: float = 0.0) -> TinyStore:
+    """Open the store and tell the user, in words, about anything it had to repair."""
+    store = _open_store(data_dir, wait)
+    for note in store.recovered:
+        print(f"desk: {note}", file=sys.stderr)
+    return store
 
 
 def locations_of(args: argparse.Namespace) -> Locations:

@@ -228,3 +228,5 @@ class SeenItem:
     fingerprint: str
     first_seen: datetime
     alert_id: str | None = None
+    item_id: str = ""
+    """The item's own id in its feed (guid, id or link), to rebuild it for re-matching."""

@@ -245,7 +245,9 @@ class Poller:
                 changed[alert.id] = alert
             alert_id = alert.id if alert else (previous.alert_id if previous else None)
             records.append(
-                SeenItem(item.key, item.feed_url, item.url, item.fingerprint, now, alert_id)
+                SeenItem(
+                    item.key, item.feed_url, item.url, item.fingerprint, now, alert_id, item.id
+                )
             )
         self.store.commit_cycle(
             records,

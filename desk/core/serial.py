@@ -140,4 +140,5 @@ def seen_from_dict(data: dict[str, Any]) -> SeenItem:
         fingerprint=data.get("fingerprint", ""),
         first_seen=first_seen,
         alert_id=data.get("alert_id"),
+        item_id=data.get("item_id", ""),
     )

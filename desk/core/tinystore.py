@@ -116,16 +116,12 @@ def _open_json(path: Path, recovered: list[str]) -> dict[str, Any] | None:
 
 
 def _take_backup(path: Path) -> None:
-    """Keep the file as it is now as NAME.bak: a hard link, so no copying.
+    """Keep the file as it read cleanly now as NAME.bak (a copy, atomically written).
 
-    Writes replace the file with a new one, so the link keeps this version.
+    A hard link would be free, but anything that writes the file in place
+    (an editor, a disk fault) would then damage the backup too.
     """
-    backup = _backup_path(path)
-    backup.unlink(missing_ok=True)
-    try:
-        os.link(path, backup)
-    except OSError:
-        shutil.copyfile(path, backup)
+    atomic_write(_backup_path(path), path.read_bytes())
 
 
 def _recover(path: Path, error: Exception, recovered: list[str]) -> dict[str, Any] | None:
@@ -134,11 +130,13 @@ def _recover(path: Path, error: Exception, recovered: list[str]) -> dict[str, An
     os.replace(path, aside)
     backup = _backup_path(path)
     message = f"{path} was unreadable ({error}); moved to {aside.name}"
-    if backup.exists():
+    restored = _read_json(backup) if backup.exists() else None
+    if restored is not None:
         shutil.copyfile(backup, path)
         recovered.append(f"{message} and restored the backup from {_mtime(backup)}")
-        return _open_json(path, recovered)
-    recovered.append(f"{message}; no backup existed, so it starts empty")
+        return restored
+    reason = "its backup is unreadable too" if backup.exists() else "no backup existed"
+    recovered.append(f"{message}; {reason}, so it starts empty")
     return None
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from textual import on, work
@@ -14,10 +16,14 @@ from textual.worker import Worker, WorkerState
 from desk.core.config import Locations, Settings
 from desk.core.models import Feed
 from desk.core.pipeline import Poller, utc_now
+from desk.core.reload import LiveWatchlists
+from desk.core.rematch import find_hits, raise_alerts
 from desk.core.store import Store
-from desk.core.watchlists import load_watchlists
-from desk.ui.messages import CycleFailed, CycleFinished
+from desk.ui.messages import CycleFailed, CycleFinished, WatchlistsRematched
 from desk.ui.screens import MainScreen
+
+WATCHLIST_CHECK_SECONDS = 0.25
+"""How often the watchlist folder is looked at (a stat per file); reloads are debounced."""
 
 
 class DeskApp(App[None]):
@@ -48,12 +54,10 @@ class DeskApp(App[None]):
         self.now = now
         self.autopoll = autopoll
         self.title = title
-        self.poller = Poller(store, settings, self._load_watchlists(), now=now)
-
-    def _load_watchlists(self) -> list:  # type: ignore[type-arg]
-        result = load_watchlists(self.locations.watchlists_dir)
-        self._watchlist_errors = [str(e) for e in result.errors]
-        return list(result.watchlists)
+        self.live_watchlists = LiveWatchlists(locations.watchlists_dir)
+        loaded = self.live_watchlists.load()
+        self._watchlist_errors = [str(e) for e in loaded.errors]
+        self.poller = Poller(store, settings, list(loaded.watchlists), now=now)
 
     def get_default_screen(self) -> MainScreen:
         """The main screen is the desk's first and lowest screen."""
@@ -64,8 +68,11 @@ class DeskApp(App[None]):
         """Apply key remaps, report bad watchlists and start polling."""
         if self.settings.keys:
             self.set_keymap(self.settings.keys)
+        for note in getattr(self.store, "recovered", []):
+            self.notify(note, title="Store repaired", severity="warning", timeout=30)
         for error in self._watchlist_errors:
             self.notify(error, title="Watchlist skipped", severity="error", timeout=15)
+        self.set_interval(WATCHLIST_CHECK_SECONDS, self._check_watchlists)
         if self.autopoll:
             self.call_after_refresh(self.action_poll_now)
             interval = min((f.interval for f in self.feeds), default=900.0)
@@ -101,6 +108,45 @@ class DeskApp(App[None]):
         main = self._main()
         main.set_status(status)
         main.refresh_alerts()
+
+    def _check_watchlists(self) -> None:
+        """Pick up edited, added and removed watchlist files (debounced in LiveWatchlists)."""
+        reloaded = self.live_watchlists.poll(time.monotonic())
+        if reloaded is None:
+            return
+        self.poller.set_watchlists(list(reloaded.watchlists))
+        for error in reloaded.errors:
+            self.notify(
+                f"{error}; the last good version stays in force",
+                title="Watchlist not reloaded",
+                severity="error",
+                timeout=20,
+            )
+        for removed in reloaded.removed:
+            self.notify(f"{removed} was removed; its alerts stay", title="Watchlist removed")
+        if reloaded.changed:
+            self.rematch(reloaded.changed)
+
+    @work(group="rematch", exit_on_error=False)
+    async def rematch(self, watchlist_ids: tuple[str, ...]) -> None:
+        """Run new or changed watchlists over the stored articles of the retention window."""
+        chosen = [self.poller.watchlists[w] for w in watchlist_ids if w in self.poller.watchlists]
+        since = self.now() - timedelta(days=self.settings.retention_days)
+        records = self.store.seen_since(since)
+        found = await asyncio.to_thread(find_hits, self.store, records, chosen)
+        raised = raise_alerts(self.store, found, self.poller.watchlists, self.now())
+        self.post_message(WatchlistsRematched(watchlist_ids, len(records), raised))
+
+    @on(WatchlistsRematched)
+    def _rematched(self, message: WatchlistsRematched) -> None:
+        names = ", ".join(message.watchlists)
+        self.notify(
+            f"{names}: reloaded and run over {message.articles} stored articles; "
+            f"{len(message.alerts)} alerts raised or grown",
+            title="Watchlist reloaded",
+        )
+        if message.alerts:
+            self._main().refresh_alerts()
 
     @on(CycleFailed)
     def _cycle_failed(self, message: CycleFailed) -> None:

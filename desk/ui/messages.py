@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from desk.core.models import Alert
 from desk.core.pipeline import CycleResult
 
 
@@ -21,3 +22,12 @@ class CycleFailed(Message):
     """A poll cycle could not run at all (feed failures do not count)."""
 
     error: str
+
+
+@dataclass
+class WatchlistsRematched(Message):
+    """Reloaded watchlists were run over the stored articles."""
+
+    watchlists: tuple[str, ...]
+    articles: int
+    alerts: list[Alert]

@@ -83,9 +83,57 @@ def test_bodies_live_apart_from_the_alerts(tmp_path: Path) -> None:
     fill(store)
     store.close()
     assert "Body." not in (tmp_path / "alerts.json").read_text()
-    assert "Body." not in (tmp_path / "items.json").read_text()
+    assert all("Body." not in p.read_text() for p in (tmp_path / "items").glob("*.json"))
     (segment,) = (tmp_path / "articles").glob("*.jsonl")
     assert "Body." in segment.read_text()
+
+
+def test_an_acknowledgement_rewrites_only_the_small_states_file(tmp_path: Path) -> None:
+    store = TinyStore(tmp_path)
+    fill(store)
+    before = {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.json")}
+    store.update_alert(decide.acknowledge(alert(1), NOW))
+    after = {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.json")}
+    assert [n for n in after if after[n] != before[n]] == ["states.json"]
+    assert "troops" not in (tmp_path / "states.json").read_text()
+    store.update_alerts([decide.acknowledge(alert(2), NOW)])
+    store.close()
+    again = TinyStore(tmp_path)
+    assert {a.state for a in again.alerts()} == {AlertState.ACKNOWLEDGED}
+    again.close()
+
+
+def test_items_go_to_day_shards_and_old_ones_are_pruned(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    clock = [NOW - timedelta(days=40)]
+    store = TinyStore(tmp_path, now=lambda: clock[0])
+    old_plain = SeenItem("old", "f", "u", "fp", clock[0])
+    old_alerted = SeenItem("old-alert", "f", "u2", "fp", clock[0], alert_id="alert1")
+    store.commit_cycle(
+        [old_plain, old_alerted],
+        {k: Article(url=k, title=k, text=f"{k} body") for k in ("old", "old-alert")},
+        [alert(1)],
+        [],
+    )
+    clock[0] = NOW
+    store.commit_cycle(
+        [SeenItem("new", "f", "u3", "fp", NOW)],
+        {"new": Article(url="n", title="n", text="new body")},
+        [],
+        [],
+    )
+    assert {p.stem for p in (tmp_path / "items").glob("*.json")} == {"2026-10-18", "2026-11-27"}
+    assert store.prune(NOW, keep_days=30) == 1
+    assert store.seen(["old", "old-alert", "new"]).keys() == {"old-alert", "new"}
+    assert store.get_article("old-alert").text == "old-alert body"  # moved to a kept segment
+    assert store.get_article("old") is None
+    assert [s.key for s in store.seen_since(NOW)] == ["new"]
+    store.close()
+    reopened = TinyStore(tmp_path)
+    assert reopened.seen(["old", "old-alert"]).keys() == {"old-alert"}
+    assert reopened.get_article("old-alert").text == "old-alert body"
+    reopened.close()
 
 
 def test_a_second_desk_is_told_who_holds_the_data(tmp_path: Path) -> None:
@@ -130,3 +178,16 @@ def test_writes_are_atomic_files(tmp_path: Path) -> None:
     leftovers = [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name]
     assert leftovers == []
     assert json.loads((tmp_path / "alerts.json").read_text())["_default"]
+
+
+def test_a_corrupt_file_with_a_corrupt_backup_starts_empty_and_says_so(tmp_path: Path) -> None:
+    store = TinyStore(tmp_path)
+    fill(store)
+    store.close()
+    TinyStore(tmp_path).close()
+    (tmp_path / "alerts.json").write_text("{broken")
+    (tmp_path / "alerts.json.bak").write_text("{also broken")
+    reopened = TinyStore(tmp_path)
+    assert reopened.alerts() == []
+    assert any("backup is unreadable too" in note for note in reopened.recovered)
+    reopened.close()

@@ -1,0 +1,100 @@
+"""Running new or changed watchlists over the articles already stored.
+
+When an analyst adds a term, the articles of the last weeks are matched
+again so that the new term raises alerts from them at once. The work is in
+two steps so that a UI can keep the store on one thread: `find_hits` only
+reads (safe in a worker thread); `raise_alerts` decides and writes, merging
+into each story's existing alert, so nothing is ever raised twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from desk.core import decide
+from desk.core.extract import readable
+from desk.core.matching import Matcher
+from desk.core.models import Alert, Article, Hit, Item, SeenItem, Watchlist
+from desk.core.store import Store
+
+
+@dataclass(frozen=True)
+class Found:
+    """A stored article that the watchlists hit."""
+
+    record: SeenItem
+    article: Article
+    hits: tuple[Hit, ...]
+
+
+def find_hits(
+    store: Store, records: Iterable[SeenItem], watchlists: list[Watchlist]
+) -> list[Found]:
+    """Match `watchlists` against the stored article of each record (reads only)."""
+    if not watchlists:
+        return []
+    matcher = Matcher(watchlists)
+    found = []
+    for record in records:
+        if not record.item_id:  # recorded before items kept their id: cannot be rebuilt
+            continue
+        stored = store.get_article(record.key)
+        if stored is None:
+            continue
+        article = readable(stored)
+        hits = matcher.match(article.text)
+        if hits:
+            found.append(Found(record, article, tuple(hits)))
+    return found
+
+
+def raise_alerts(
+    store: Store, found: list[Found], watchlists: dict[str, Watchlist], now: datetime
+) -> list[Alert]:
+    """Turn what `find_hits` found into new or grown alerts, and store them."""
+    names = {url: state.title or url for url, state in store.feed_states().items()}
+    known = {a.id: a for a in store.alerts()}
+    changed: dict[str, Alert] = {}
+    records = []
+    for item in found:
+        existing = _existing(item, known, changed, now)
+        alert = decide.decide_alert(
+            _rebuilt(item),
+            names.get(item.record.feed_url, item.record.feed_url),
+            item.article,
+            list(item.hits),
+            watchlists,
+            existing,
+            now,
+        )
+        if alert is None or alert == existing:
+            continue
+        changed[alert.id] = alert
+        if item.record.alert_id != alert.id:
+            records.append(replace(item.record, alert_id=alert.id))
+    if changed:
+        store.commit_cycle(records, {}, changed.values(), [])
+    return list(changed.values())
+
+
+def _existing(
+    item: Found, known: dict[str, Alert], changed: dict[str, Alert], now: datetime
+) -> Alert | None:
+    alert_id = item.record.alert_id
+    if alert_id:
+        return changed.get(alert_id) or known.get(alert_id)
+    return decide.find_same_story(item.article, {**known, **changed}.values(), now)
+
+
+def _rebuilt(item: Found) -> Item:
+    """The feed item as decide_alert needs it: same key, title, link and date."""
+    record = item.record
+    return Item(
+        feed_url=record.feed_url,
+        id=record.item_id,
+        url=record.url,
+        title=item.article.title,
+        published=item.article.published,
+    )

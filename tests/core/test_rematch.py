@@ -1,0 +1,52 @@
+"""A new watchlist term raises alerts from articles already stored, and never twice."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from desk.core.config import Settings, shipped_watchlists_dir
+from desk.core.models import Feed
+from desk.core.pipeline import Poller
+from desk.core.rematch import find_hits, raise_alerts
+from desk.core.store import TinyStore
+from desk.core.watchlists import load_watchlist, load_watchlists
+from desk.demo.server import DemoServer
+
+
+def test_a_new_watchlist_alerts_on_stored_articles_once(
+    tmp_path: Path, demo_server: DemoServer
+) -> None:
+    store = TinyStore(tmp_path / "data")
+    shipped = list(load_watchlists(shipped_watchlists_dir()).watchlists)
+    poller = Poller(store, Settings(), shipped)
+    feeds = [Feed(url=url) for _, url in demo_server.feed_urls()]
+    asyncio.run(poller.run_once(feeds, force=True))
+    asyncio.run(poller.aclose())
+    before = {a.id: a for a in store.alerts()}
+
+    (tmp_path / "weather.yaml").write_text("name: Weather\nterms: [storm warning|surge]\n")
+    weather = load_watchlist(tmp_path / "weather.yaml")
+    watchlists = {w.id: w for w in [*shipped, weather]}
+    now = poller.now()
+    found = find_hits(store, store.seen_since(now.replace(year=2000)), [weather])
+    assert found, "the demo's storm story should match the new watchlist"
+    raised = raise_alerts(store, found, watchlists, now)
+    assert raised and all("weather" in a.watchlists for a in raised)
+    assert all(a.id not in before for a in raised)  # a story no watchlist had raised
+
+    again = raise_alerts(
+        store,
+        find_hits(store, store.seen_since(now.replace(year=2000)), [weather]),
+        watchlists,
+        now,
+    )
+    assert again == []  # running it twice raises nothing new
+    assert len(store.alerts()) == len(before) + len(raised)
+
+    troop = watchlists["troop-deployment"]
+    regrown = raise_alerts(
+        store, find_hits(store, store.seen_since(now.replace(year=2000)), [troop]), watchlists, now
+    )
+    assert regrown == []  # every troop story already has its alert
+    store.close()
