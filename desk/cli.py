@@ -30,7 +30,7 @@ from desk.core.config import (
     shipped_watchlists_dir,
 )
 from desk.core.errors import DeskError, StoreLocked
-from desk.core.extract import text_of_document
+from desk.core.extract import Extracted, ExtractionFailed, Extractor, text_of_document
 from desk.core.fetch import Fetcher, FetchError
 from desk.core.matching import Matcher
 from desk.core.models import Alert, Feed, Watchlist
@@ -369,7 +369,10 @@ def run_extract(args: argparse.Namespace) -> int:
         content, url = asyncio.run(_download(source)), source
     else:
         content, url = _read_input(source), ""
-    extracted = text_of_document(content, url)
+    try:
+        extracted = asyncio.run(_extract_in_worker(content, url))
+    except ExtractionFailed as exc:
+        raise DeskError(exc.message, source) from None
     if args.json:
         data = {
             "title": extracted.title,
@@ -382,6 +385,12 @@ def run_extract(args: argparse.Namespace) -> int:
     else:
         print(extracted.text)
     return EXIT_OK
+
+
+async def _extract_in_worker(content: str, url: str) -> Extracted:
+    """text_of_document in a worker process, so a pathological page ends at the deadline."""
+    async with Extractor(workers=1) as extractor:
+        return await extractor.extract_document(content, url)
 
 
 async def _download(url: str) -> str:

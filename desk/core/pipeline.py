@@ -2,8 +2,9 @@
 
 The Poller is shared by `desk poll --once`, `desk demo` and the TUI's
 background worker. Network work is async (one bounded client for the whole
-cycle); extraction and matching run in a thread so an event loop driving a UI
-stays responsive. All writes of a cycle go to the store in one batch.
+cycle); extraction runs in worker processes (an `Extractor`: each page within
+a deadline) and matching in a thread, so an event loop driving a UI stays
+responsive. All writes of a cycle go to the store in one batch.
 """
 
 from __future__ import annotations
@@ -106,13 +107,25 @@ class Poller:
         if changed or self._unsaved_pages >= SITE_LINES_SAVE_EVERY:
             self._save_site_lines()
 
+    def _housekeeping(self) -> None:
+        now = self.now()
+        woken = decide.woken(self.store.alerts(), now)
+        if woken:
+            self.store.update_alerts(woken)
+        self.store.prune(now, self.settings.retention_days)
+
     def set_watchlists(self, watchlists: list[Watchlist]) -> None:
         """Use a new set of watchlists from the next article on."""
         self.watchlists = {w.id: w for w in watchlists}
         self.matcher = Matcher(list(watchlists))
 
     async def run_once(self, feeds: list[Feed], force: bool = False) -> CycleResult:
-        """Poll the due feeds (all of them with `force`) and store what came of it."""
+        """Poll the due feeds (all of them with `force`) and store what came of it.
+
+        Each cycle also wakes snoozed alerts whose time has come and lets the
+        store forget items past the retention window that raised no alert.
+        """
+        self._housekeeping()
         states = self.store.feed_states()
         due = [f for f in feeds if force or decide.is_due(states.get(f.url), self.now())]
         fetcher = Fetcher(self.settings, self.transport, self.now)

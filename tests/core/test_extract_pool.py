@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from desk.core.extract import ExtractionFailed, Extractor, extract_page
+from desk.core.extract import ExtractionFailed, Extractor, extract_page, text_of_document
 from desk.demo.server import DEMO_DIR
 
 PAGES = sorted((DEMO_DIR / "articles").glob("*.html"))
@@ -50,6 +50,25 @@ def test_a_page_extracts_in_a_worker_as_in_process() -> None:
         assert extracted == extract_page(page(PAGES[0]), "https://news.example/a")
 
     run(scenario())
+
+
+def test_a_document_extracts_in_a_worker_as_in_process_and_within_the_deadline() -> None:
+    document = "---\ntitle: Troops head north - The Wire\nauthor: Jo Bloggs\n---\nThe level o\nf support.\n"
+
+    async def scenario() -> list[Any]:
+        async with Extractor(workers=1, timeout=TIMEOUT) as pool:
+            done = [
+                await pool.extract_document(d, "https://news.example/a")
+                for d in (document, page(PAGES[0]))
+            ]
+            with pytest.raises(ExtractionFailed, match="timed out"):
+                await pool.extract_document(PATHOLOGICAL)
+            return done
+
+    from_markdown, from_html = run(scenario())
+    assert from_markdown == text_of_document(document, "https://news.example/a")
+    assert from_markdown.byline == "Jo Bloggs" and "level of support" in from_markdown.text
+    assert from_html == text_of_document(page(PAGES[0]), "https://news.example/a")
 
 
 def test_a_million_element_page_times_out_and_normal_pages_still_extract() -> None:

@@ -144,3 +144,31 @@ def test_a_permanent_redirect_moves_the_feed_and_a_temporary_one_does_not(
         site.requests.clear()
         run_cycle(store, feeds)
         assert "/old.xml" not in site.requests and "/temp.xml" in site.requests
+
+
+def test_a_cycle_wakes_snoozed_alerts_and_prunes_old_items(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from desk.core import decide
+    from desk.core.models import AlertState, Article, SeenItem
+    from tests.core.test_store import alert
+
+    now = datetime(2026, 11, 27, 12, tzinfo=UTC)
+    store = TinyStore(tmp_path / "data", now=lambda: now - timedelta(days=60))
+    store.commit_cycle(
+        [SeenItem("ancient", "f", "u", "fp", now - timedelta(days=60))],
+        {"ancient": Article(url="u", title="t", text="old")},
+        [
+            decide.snooze(alert(1), now - timedelta(minutes=1)),
+            decide.snooze(alert(2), now + timedelta(hours=1)),
+        ],
+        [],
+    )
+    store.now = lambda: now
+    poller = Poller(store, Settings(), [], now=lambda: now)
+    asyncio.run(poller.run_once([], force=True))
+    asyncio.run(poller.aclose())
+    assert store.get_alert(alert(1).id).state is AlertState.NEW
+    assert store.get_alert(alert(2).id).state is AlertState.SNOOZED
+    assert store.seen(["ancient"]) == {}
+    store.close()

@@ -1,0 +1,147 @@
+"""One document -> `Extracted`: its cleaned text and the metadata desk keeps.
+
+An HTML page (`extract_page`) gives its story paragraphs
+(`desk.core.pagetext`), cleaned (`desk.core.clean`) with its title first,
+and its metadata (`desk.core.pagemeta`). Any document (`text_of_document`:
+a file, a stored scraper page, a feed summary) may be HTML or plain text
+and may start with YAML front matter, whose title, author, date and URL win.
+The markup is capped first (`cap_markup`): at most MAX_HTML_CHARS characters
+and MAX_TAGS tags.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import yaml
+
+from desk.core.clean import clean_text, finish_paragraphs, story_blocks
+from desk.core.feeds import plain_text
+from desk.core.headline import lead_with_title, trim_site_suffix
+from desk.core.pagemeta import one_line, page_metadata, parse_datetime
+from desk.core.pagetext import story_text
+from desk.core.residue import split_front_matter
+from desk.core.sitejunk import learnable_lines
+
+MAX_HTML_CHARS = 5_000_000
+"""Characters beyond this many are cut off before anything parses the markup."""
+MAX_TAGS = 100_000
+"""Tags beyond this many are cut off: real articles have a few thousand."""
+_TAG_START = re.compile(r"<[A-Za-z!/]")
+_FRONT_LINE = re.compile(r"([\w-]+):[ \t]*(.*)")
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What a page yielded: cleaned text and the metadata desk keeps."""
+
+    title: str
+    text: str
+    byline: str = ""
+    published: datetime | None = None
+    canonical_url: str = ""
+    lines: tuple[str, ...] = ()
+    """The page's short lines (comparison keys), for learning its site's junk."""
+
+
+def looks_like_html(text: str) -> bool:
+    """True when `text` is an HTML document or fragment rather than plain text."""
+    head = text[:2000].lower()
+    return "<html" in head or "<body" in head or "<p>" in head or "<div" in head
+
+
+def cap_markup(html: str) -> str:
+    """The markup cut to MAX_HTML_CHARS characters and MAX_TAGS tags."""
+    html = html[:MAX_HTML_CHARS]
+    if html.count("<") <= MAX_TAGS:
+        return html
+    for count, match in enumerate(_TAG_START.finditer(html)):
+        if count == MAX_TAGS:
+            return html[: match.start()]
+    return html
+
+
+def extract_page(
+    html: str, url: str = "", site_junk: Iterable[str] = (), *, title: str = ""
+) -> Extracted:
+    """Extract and clean the main text of an HTML page, dropping `site_junk` lines.
+
+    `title`, when given (say from a stored page's front matter), wins over the page's own.
+    """
+    html = cap_markup(html)
+    meta = page_metadata(html, url)
+    blocks = story_blocks(story_text(html, url))
+    body = "\n\n".join(finish_paragraphs(blocks, site_junk))
+    title = title or meta.title
+    return Extracted(
+        title=title,
+        text=lead_with_title(title, body),
+        byline=meta.byline,
+        published=meta.published,
+        canonical_url=meta.canonical_url,
+        lines=learnable_lines(blocks),
+    )
+
+
+def text_of_document(content: str, url: str = "") -> Extracted:
+    """Clean text from HTML or plain text (files, feed summaries), front matter honoured."""
+    front, body = split_front_matter(content)
+    fields = _front_matter(front)
+    title = trim_site_suffix(_field(fields, "title", "post_title"))
+    if looks_like_html(body):
+        page = extract_page(body, url, title=title)
+    elif title:
+        page = Extracted(title=title, text=lead_with_title(title, clean_text(body)))
+    else:
+        text = clean_text(body)
+        page = Extracted(title=text.split("\n\n", 1)[0][:200] if text else "", text=text)
+    return _with_front_matter(page, fields)
+
+
+def _front_matter(front: str) -> dict[str, Any]:
+    """Front matter as YAML; scrapers write broken YAML too, so `key: value` lines as a fallback."""
+    if not front:
+        return {}
+    try:
+        fields = yaml.safe_load(front)
+    except yaml.YAMLError:
+        fields = None
+    if isinstance(fields, dict):
+        return fields
+    lines = (_FRONT_LINE.match(line) for line in front.splitlines())
+    return {m.group(1): m.group(2).strip().strip("\"'") for m in lines if m and m.group(2).strip()}
+
+
+def _field(fields: dict[str, Any], *names: str) -> str:
+    """The first of `names` that front matter gives, as one line of plain text."""
+    for name in names:
+        value = fields.get(name)
+        if isinstance(value, list) and value:
+            value = value[0]
+        if isinstance(value, str | int | float) and str(value).strip():
+            return one_line(plain_text(str(value)))
+    return ""
+
+
+def _with_front_matter(page: Extracted, fields: dict[str, Any]) -> Extracted:
+    """The front matter's author, date and URL win over what the body suggests."""
+    if not fields:
+        return page
+    published = next(
+        (
+            when
+            for name in ("published_at", "published", "post_date", "date")
+            if (when := parse_datetime(fields.get(name))) is not None
+        ),
+        page.published,
+    )
+    return replace(
+        page,
+        byline=_field(fields, "author", "byline") or page.byline,
+        published=published,
+        canonical_url=_field(fields, "url", "canonical_url", "permalink") or page.canonical_url,
+    )
