@@ -34,6 +34,7 @@ from desk.core.extract import Extracted, ExtractionFailed, Extractor, text_of_do
 from desk.core.fetch import Fetcher, FetchError
 from desk.core.matching import Matcher
 from desk.core.models import Alert, Feed, Watchlist
+from desk.core.opml import read_opml, write_opml
 from desk.core.pipeline import CycleResult, Poller
 from desk.core.serial import alert_to_dict
 from desk.core.store import TinyStore
@@ -99,7 +100,13 @@ def _add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     poll.add_argument("--json", action="store_true", help="alerts as JSON lines")
     poll.add_argument("--all", action="store_true", help="poll every feed, due or not")
 
-    add("feeds", "each feed's health as a table")
+    feeds = add("feeds", "each feed's health as a table; import or export OPML")
+    feeds.add_argument(
+        "action", nargs="?", choices=("import", "export"), help="import or export an OPML file"
+    )
+    feeds.add_argument(
+        "file", nargs="?", metavar="FILE.opml", help="the OPML file (- or none: stdout)"
+    )
 
     match = add("match", "run the watchlists over text or HTML files and print the hits")
     match.add_argument("files", nargs="+", metavar="FILE", help="text or HTML files; - is stdin")
@@ -275,7 +282,11 @@ def _sleep_until_due(store: TinyStore, feeds: list[Feed]) -> None:
 
 
 def run_feeds(args: argparse.Namespace) -> int:
-    """`desk feeds`: each feed's health as a table."""
+    """`desk feeds`: each feed's health as a table; `import`/`export` OPML."""
+    if args.action == "import":
+        return _import_opml(args)
+    if args.action == "export":
+        return _export_opml(args)
     where = locations_of(args)
     feeds = load_feeds(where.feeds_file, load_settings(where.settings_file))
     store = TinyStore(where.data_dir, read_only=True)
@@ -299,6 +310,53 @@ def run_feeds(args: argparse.Namespace) -> int:
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         )
     return EXIT_OK
+
+
+def _export_opml(args: argparse.Namespace) -> int:
+    where = locations_of(args)
+    text = write_opml(load_feeds(where.feeds_file, load_settings(where.settings_file)))
+    if args.file in (None, "-"):
+        sys.stdout.write(text)
+    else:
+        Path(args.file).write_text(text, encoding="utf-8")
+        print(f"wrote {args.file}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _import_opml(args: argparse.Namespace) -> int:
+    """Append the OPML's new feeds to feeds.yaml, keeping the analyst's comments."""
+    if not args.file:
+        raise DeskError("desk feeds import needs the OPML file to read")
+    where = locations_of(args)
+    known = {f.url for f in load_feeds(where.feeds_file)}
+    fresh = [f for f in read_opml(Path(args.file)) if f.url not in known]
+    if fresh:
+        _append_feeds(where.feeds_file, fresh)
+    print(f"imported {len(fresh)} feeds into {where.feeds_file} ({len(known)} were there already)")
+    return EXIT_OK
+
+
+def _append_feeds(path: Path, feeds: list[Feed]) -> None:
+    """Add entries at the end of feeds.yaml, then check the result still loads."""
+    before = path.read_text(encoding="utf-8") if path.exists() else STARTER_FEEDS
+    lines = [before.rstrip("\n")]
+    for feed in feeds:
+        lines.append(f"  - url: {json.dumps(feed.url)}")
+        if feed.name:
+            lines.append(f"    name: {json.dumps(feed.name)}")
+        if feed.tags:
+            lines.append(f"    tags: {json.dumps(list(feed.tags))}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    try:
+        load_feeds(path)
+    except DeskError:
+        path.write_text(before, encoding="utf-8")
+        raise DeskError(
+            "feeds.yaml does not end with its feeds: list, so desk cannot append to it; "
+            "move 'feeds:' to the end and import again",
+            path,
+        ) from None
 
 
 def _when(value: datetime | None) -> str:

@@ -154,3 +154,29 @@ def test_unreadable_input_is_one_line() -> None:
     run = desk("match", "/no/such/file.txt")
     assert run.returncode == 2
     assert one_line_error(run) == "desk: /no/such/file.txt: cannot read: No such file or directory"
+
+
+def test_feeds_import_and_export_opml(isolated_dirs: Path) -> None:
+    desk("init")
+    feeds_file = isolated_dirs / "config" / "feeds.yaml"
+    opml = isolated_dirs / "mine.opml"
+    opml.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><head/><body>'
+        '<outline text="Asia"><outline text="Korea Wire" xmlUrl="https://kw.example/rss"/></outline>'
+        '<outline text="Daily" xmlUrl="https://daily.example/atom"/></body></opml>'
+    )
+    first = desk("feeds", "import", str(opml))
+    assert first.returncode == 0, first.stderr
+    assert "imported 2 feeds" in first.stdout
+    assert "# Your feeds." in feeds_file.read_text()  # the starter's comments are kept
+    again = desk("feeds", "import", str(opml))
+    assert "imported 0 feeds" in again.stdout
+    exported = desk("feeds", "export")
+    assert exported.returncode == 0
+    assert 'xmlUrl="https://kw.example/rss"' in exported.stdout and "Korea Wire" in exported.stdout
+    check = desk("check")
+    assert check.returncode == 0 and "ok  feeds: 2 feeds" in check.stdout
+    bad = desk("feeds", "import", str(isolated_dirs / "missing.opml"))
+    assert bad.returncode == 2 and one_line_error(bad).endswith(
+        "cannot read: No such file or directory"
+    )
