@@ -581,6 +581,7 @@ STARTER_SETTINGS = """\
 # request_timeout: 30s      # whole-request deadline
 # fetch_articles: true      # fetch each new item's page for the full text
 # retention_days: 30        # keep items that raised no alert this long
+# snooze_for: 1h            # how long the s key puts an alert aside
 # keys:                     # remap TUI keys by binding id
 #   ack: "a,space"
 """

@@ -110,13 +110,15 @@ class Settings:
     """Fetch each new item's page for the full text (else use the feed's text)."""
     retention_days: int = 30
     """How long items that raised no alert are kept."""
+    snooze_for: float = 3600.0
+    """How long `s` puts an alert aside before it comes back as new (seconds)."""
     user_agent: str = "desk/0.1 (+https://example.invalid/desk)"
     """The User-Agent header sent to servers."""
     keys: dict[str, str] = field(default_factory=dict)
     """Key remaps for the TUI: binding id -> keys, e.g. `ack: "a,space"`."""
 
 
-_DURATION_FIELDS = {"default_interval", "request_timeout"}
+_DURATION_FIELDS = {"default_interval", "request_timeout", "snooze_for"}
 
 
 def load_settings(path: Path) -> Settings:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from textual import on
 from textual.app import ComposeResult
@@ -29,6 +29,15 @@ class MainScreen(Screen[None]):
             "a", "acknowledge", "Ack", id="ack", tooltip="Acknowledge the alert (saved at once)"
         ),
         Binding("u", "unacknowledge", "Unack", id="unack", show=False, tooltip="Mark it new again"),
+        Binding(
+            "A",
+            "acknowledge_all",
+            "Ack all",
+            id="ack_all",
+            tooltip="Acknowledge every listed alert",
+        ),
+        Binding("s", "snooze", "Snooze", id="snooze", tooltip="Put aside; it comes back as new"),
+        Binding("x", "archive", "Archive", id="archive", tooltip="File away: off the list, kept"),
         Binding("j", "cursor_down", "Down", id="down", show=False),
         Binding("k", "cursor_up", "Up", id="up", show=False),
         Binding("tab", "focus_next", "Pane", id="pane", show=False),
@@ -54,8 +63,8 @@ class MainScreen(Screen[None]):
         self.query_one(AlertList).focus()
 
     def refresh_alerts(self) -> None:
-        """Reload the list from the store."""
-        alerts = self.store.alerts()
+        """Reload the list from the store (archived alerts are not listed)."""
+        alerts = [a for a in self.store.alerts() if a.state is not AlertState.ARCHIVED]
         self.query_one(AlertList).show(alerts)
         if alerts and self.query_one(AlertList).current_alert:
             self._show_article(self.query_one(AlertList).current_alert)
@@ -86,21 +95,51 @@ class MainScreen(Screen[None]):
         """Put the highlighted alert back to new."""
         self._change(decide.unacknowledge)
 
-    def _change(self, change: Callable[[Alert], Alert]) -> None:
+    def action_snooze(self) -> None:
+        """Snooze the highlighted alert for the configured time."""
+        until = self.app_now() + timedelta(seconds=self._snooze_seconds())
+        self._change(lambda alert: decide.snooze(alert, until))
+
+    def _snooze_seconds(self) -> float:
+        settings = getattr(self.app, "settings", None)
+        return float(getattr(settings, "snooze_for", 3600.0))
+
+    def action_archive(self) -> None:
+        """Archive the highlighted alert: saved, then taken off the list."""
+        if self._change(decide.archive):
+            self.refresh_alerts()
+
+    def action_acknowledge_all(self) -> None:
+        """Acknowledge every alert the list shows, in one write."""
+        table = self.query_one(AlertList)
+        changed = decide.acknowledge_all(table.alerts, self.app_now())
+        if not changed:
+            return
+        try:
+            self.store.update_alerts(changed)
+        except DeskError as exc:
+            self.notify(str(exc), title="Not saved", severity="error")
+            return
+        self.refresh_alerts()
+        self.notify(f"{len(changed)} alerts acknowledged", title="Acknowledged")
+
+    def _change(self, change: Callable[[Alert], Alert]) -> bool:
+        """Apply `change` to the highlighted alert, on disk first; True if it was saved."""
         table = self.query_one(AlertList)
         alert = table.current_alert
         if alert is None:
-            return
+            return False
         updated = change(alert)
         try:
             self.store.update_alert(updated)
         except DeskError as exc:
             self.notify(str(exc), title="Not saved", severity="error")
-            return
+            return False
         table.replace_alert(updated)
         self._update_title(table.alerts)
-        if updated.state is AlertState.ACKNOWLEDGED:
+        if updated.state in (AlertState.ACKNOWLEDGED, AlertState.SNOOZED):
             table.action_cursor_down()
+        return True
 
     def app_now(self) -> datetime:
         """The app's clock."""
