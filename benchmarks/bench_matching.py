@@ -18,6 +18,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import yaml
+
 from desk.core.clean import clean_text
 from desk.core.config import shipped_watchlists_dir
 from desk.core.matching import Matcher, term_words
@@ -116,6 +118,37 @@ def scaling(texts: list[str], shipped: list[Watchlist]) -> None:
     )
 
 
+WRITTEN_CASES = Path(__file__).resolve().parents[1] / "tests" / "data" / "watch_cases.yaml"
+
+
+def written_cases() -> list[dict]:
+    """The project's own written sentences as articles labelled 2 (fires) or 0 (quiet)."""
+    cases = yaml.safe_load(WRITTEN_CASES.read_text(encoding="utf-8"))
+    articles = []
+    for watchlist, texts in cases["fires"].items():
+        for text in texts:
+            labels = {w: (2 if w == watchlist else 1) for w in REGEX_FILTERS}
+            articles.append({"title": "", "text": text, "labels": labels})
+    for text in cases["quiet"]:
+        articles.append({"title": "", "text": text, "labels": dict.fromkeys(REGEX_FILTERS, 0)})
+    return articles
+
+
+def compare(title: str, articles: list[dict], matcher: Matcher) -> None:
+    """Print desk's and the regex's precision, recall and F1 per watchlist."""
+    texts = [clean_text(f"{a['title']}\n\n{a['text']}".strip()) for a in articles]
+    desk_fired = [{h.watchlist for h in matcher.match(t)} for t in texts]
+    regex_fired = [{w for w, rx in REGEX_FILTERS.items() if rx.search(t)} for t in texts]
+    print(title)
+    print(f"{'watchlist':22} {'desk P':>7} {'R':>5} {'F1':>5}   {'regex P':>7} {'R':>5} {'F1':>5}")
+    for watchlist in REGEX_FILTERS:
+        d = score(desk_fired, articles, watchlist)
+        r = score(regex_fired, articles, watchlist)
+        print(
+            f"{watchlist:22} {d[0]:7.2f} {d[1]:5.2f} {d[2]:5.2f}   {r[0]:7.2f} {r[1]:5.2f} {r[2]:5.2f}"
+        )
+
+
 def main() -> int:
     """Print the comparison table."""
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_DEV
@@ -144,6 +177,11 @@ def main() -> int:
         f" articles/s, regex {regex_cold:,.0f} / {regex_warm:,.0f} articles/s"
     )
     scaling(texts, list(load_watchlists(shipped_watchlists_dir()).watchlists))
+    compare(
+        f"the project's own written cases ({WRITTEN_CASES.name}; a sentence fires one watchlist or none)",
+        written_cases(),
+        matcher,
+    )
     return 0
 
 

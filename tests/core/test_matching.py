@@ -5,12 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from desk.core.clean import clean_text
 from desk.core.config import shipped_watchlists_dir
 from desk.core.matching import Matcher, stem, term_words
 from desk.core.models import Term, Watchlist
 from desk.core.watchlists import load_watchlists
+
+CASES = yaml.safe_load((Path(__file__).parents[1] / "data" / "watch_cases.yaml").read_text())
+FIRES = [(watchlist, text) for watchlist, texts in CASES["fires"].items() for text in texts]
+QUIET = CASES["quiet"]
 
 
 @pytest.fixture(scope="module")
@@ -22,72 +27,12 @@ def fired(matcher: Matcher, text: str) -> set[str]:
     return {hit.watchlist for hit in matcher.match(text)}
 
 
-@pytest.mark.parametrize(
-    ("text", "watchlist"),
-    [
-        ("North Korea plans to deploy approximately 12,000 troops.", "troop-deployment"),
-        ("Troops were deployed to the border overnight.", "troop-deployment"),
-        ("The deployment of North Korean troops alongside Russian forces.", "troop-deployment"),
-        ("The deployement of 900 soldiers begins in March.", "troop-deployment"),
-        ("Washington withdrew 1,100 troops from Syria.", "troop-deployment"),
-        ("Russia may give North Korea missile technology.", "technology-transfer"),
-        ("The transfer of sensitive technology between the two states.", "technology-transfer"),
-        ("An engineer smuggled dual-use machine tools to Iran.", "technology-transfer"),
-        ("Analysts doubt the ICBM warhead can survive re-entry.", "icbm-reentry"),
-        ("The intercontinental ballistic missile reentry vehicle was tested.", "icbm-reentry"),
-        ("The ICBM's re entry vehicle needs a heat shield.", "icbm-reentry"),
-        ("The balistic missile's reentery vehicle failed on its ICBM test.", "icbm-reentry"),
-        (
-            "Russia tested a Sarmat missile with multiple independently targetable warheads.",
-            "icbm-reentry",
-        ),
-        ("Experts doubt the Hwasong warhead's heat shield can survive reentry.", "icbm-reentry"),
-        (
-            "The long-range missile could deliver a nuclear warhead to the US mainland.",
-            "icbm-reentry",
-        ),
-        (
-            "Libyan forces are withdrawing; the departure of the last troops is near.",
-            "troop-deployment",
-        ),
-        ("Britain put 120 troops on standby to evacuate its citizens.", "troop-deployment"),
-        ("The Pentagon moved 18 warships into the Arabian Sea.", "troop-deployment"),
-        ("Washington will increase its naval presence in the Gulf.", "troop-deployment"),
-        (
-            "The firm's illegal sales of sensitive high-technology goods to the Soviet Union.",
-            "technology-transfer",
-        ),
-        ("Ministers debated lifting the EU arms embargo on China.", "technology-transfer"),
-        ("Russia may have helped in securing the naval reactor technology.", "technology-transfer"),
-    ],
-)
-def test_finds_what_the_analyst_means(matcher: Matcher, text: str, watchlist: str) -> None:
+@pytest.mark.parametrize(("watchlist", "text"), FIRES)
+def test_finds_what_the_analyst_means(matcher: Matcher, watchlist: str, text: str) -> None:
     assert watchlist in fired(matcher, text)
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "The company deployed the software to production servers on Monday.",
-        "Police officers were deployed to the stadium before the derby.",
-        "Airbags deployed in the crash, the recall notice says.",
-        "The scout troop went camping by the lake.",
-        "The entry vehicle was parked outside the gate.",
-        "The crew capsule's re-entry went well and its heat shield held.",
-        "New visa re-entry permit rules for foreign workers take effect.",
-        "The university's technology transfer office licensed a battery patent to a start-up.",
-        "Investors deployed capital into the new fund.",
-        "The Soyuz capsule's re-entry and landing went smoothly, the cosmonauts said.",
-        "A short-range ballistic missile capable of carrying a nuclear warhead fell into the sea.",
-        "Re-entry into the labour market is hard for carers.",
-        "Soldiers arrived at the summit to greet the hikers.",
-        "The government was forced to withdraw the bill.",
-        "Your carrier will send a text to confirm the request.",
-        "Coffee producers agreed on export controls to support prices.",
-        "The startup licensed radar and other driver assistance technology.",
-        "Kim inspected a factory where new weapons are made, including spy drones.",
-    ],
-)
+@pytest.mark.parametrize("text", QUIET)
 def test_stays_quiet_on_look_alikes(matcher: Matcher, text: str) -> None:
     assert fired(matcher, text) == set()
 
