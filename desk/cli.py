@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import csv
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -66,22 +67,36 @@ for cron and scripts:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every command."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", metavar="DIR", help="config dir (env DESK_CONFIG_DIR)")
-    common.add_argument("--data", metavar="DIR", help="data dir (env DESK_DATA_DIR)")
-    common.add_argument(
-        "--watchlists", metavar="DIR", help="watchlist dir (default: CONFIG/watchlists)"
-    )
     parser = argparse.ArgumentParser(
         prog="desk",
         description=HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[common],
+        parents=[_location_options(default=None)],
     )
     parser.add_argument("--version", action="version", version=f"desk {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    _add_commands(commands, common)
+    # After a command the same options are accepted; SUPPRESS keeps a command that
+    # was not given them from overwriting what was given before it.
+    _add_commands(commands, _location_options(default=argparse.SUPPRESS))
     return parser
+
+
+def _location_options(default: object) -> argparse.ArgumentParser:
+    """--config, --data and --watchlists, for the top level or for a command."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config", metavar="DIR", default=default, help="config dir (env DESK_CONFIG_DIR)"
+    )
+    common.add_argument(
+        "--data", metavar="DIR", default=default, help="data dir (env DESK_DATA_DIR)"
+    )
+    common.add_argument(
+        "--watchlists",
+        metavar="DIR",
+        default=default,
+        help="watchlist dir (default: CONFIG/watchlists)",
+    )
+    return common
 
 
 def _add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -141,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `desk export | head`: the reader has had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 def open_store(data_dir: Path, wait: float = 0.0) -> TinyStore:
@@ -329,7 +347,8 @@ def _import_opml(args: argparse.Namespace) -> int:
         raise DeskError("desk feeds import needs the OPML file to read")
     where = locations_of(args)
     known = {f.url for f in load_feeds(where.feeds_file)}
-    fresh = [f for f in read_opml(Path(args.file)) if f.url not in known]
+    listed = {f.url: f for f in read_opml(Path(args.file))}  # an OPML may list a feed twice
+    fresh = [f for url, f in listed.items() if url not in known]
     if fresh:
         _append_feeds(where.feeds_file, fresh)
     print(f"imported {len(fresh)} feeds into {where.feeds_file} ({len(known)} were there already)")

@@ -145,6 +145,9 @@ ROUTES: dict[str, Callable[[_Handler], None]] = {
     "/entities": lambda h: h.reply(ENTITY_XML),
     "/html": lambda h: h.reply(b"<html><body><p>hi</p></body></html>", Content_Type="text/html"),
     "/empty": lambda h: h.reply(b""),
+    "/deep-json": lambda h: h.reply(
+        b'{"items": ' + b"[" * 200_000 + b"]" * 200_000 + b"}", Content_Type="application/feed+json"
+    ),
 }
 
 

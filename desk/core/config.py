@@ -145,9 +145,26 @@ def _setting_value(path: Path, data: dict[str, Any], key: str) -> Any:
     try:
         if key in _DURATION_FIELDS:
             return parse_duration(value)
-        return _coerce(value, type(getattr(Settings(), key)))
+        return _in_range(key, _coerce(value, type(getattr(Settings(), key))))
     except ValueError as exc:
         raise ConfigError(f"{key}: {exc}", path, line, col) from None
+
+
+_LOWEST = {
+    "max_connections": 1,
+    "max_per_host": 1,
+    "max_feed_bytes": 10_000,
+    "max_page_bytes": 10_000,
+    "retention_days": 1,
+}
+
+
+def _in_range(key: str, value: Any) -> Any:
+    """Numbers that would stop desk working (0 connections, negative days) are errors."""
+    lowest = _LOWEST.get(key)
+    if lowest is not None and value < lowest:
+        raise ValueError(f"must be at least {lowest:,}, not {value}")
+    return value
 
 
 def _coerce(value: Any, kind: type) -> Any:
@@ -159,6 +176,8 @@ def _coerce(value: Any, kind: type) -> Any:
         raise ValueError("expected true or false")
     if kind in (int, float) and (isinstance(value, bool) or not isinstance(value, int | float)):
         raise ValueError("expected a number")
+    if kind is int and value != int(value):
+        raise ValueError(f"expected a whole number, not {value}")
     if kind is str and not isinstance(value, str):
         raise ValueError("expected text")
     return kind(value)

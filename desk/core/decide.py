@@ -99,8 +99,9 @@ def decide_alert(
     severity = max((watchlists[w].severity for w in fired if w in watchlists), key=_rank)
     score = max(hit.score for hit in hits)
     if existing is not None:
-        if item.key != existing.article_key:
-            hits = [hit._replace(article_key=item.key) for hit in hits]
+        if item.key == existing.article_key:  # the alert's own article changed: new offsets
+            return _refresh(existing, feed_name, fired, severity, score, hits)
+        hits = [hit._replace(article_key=item.key) for hit in hits]
         return _merge(existing, feed_name, fired, severity, score, hits)
     return Alert(
         id=short_hash(article.canonical_url or article.url or item.key),
@@ -141,6 +142,25 @@ def _merge(
         score=max(alert.score, score),
         hits=alert.hits + tuple(h for h in hits if h.watchlist in grew),
     )
+
+
+def _refresh(
+    alert: Alert,
+    feed_name: str,
+    fired: tuple[str, ...],
+    severity: Severity,
+    score: float,
+    hits: list[Hit],
+) -> Alert:
+    """The alert's own article was matched again: the fired watchlists' hits are replaced.
+
+    Their offsets point into the article as it is now; hits of watchlists that
+    were not part of this match, and hits in other sources' copies, stay.
+    """
+    merged = _merge(alert, feed_name, fired, severity, score, [])
+    kept = [h for h in alert.hits if h.article_key or h.watchlist not in fired]
+    combined = sorted((*kept, *hits), key=lambda h: (bool(h.article_key), h.start, h.watchlist))
+    return replace(merged, hits=tuple(combined), score=max(h.score for h in combined))
 
 
 def acknowledge(alert: Alert, now: datetime, note: str = "") -> Alert:

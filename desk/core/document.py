@@ -17,15 +17,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-import yaml
-
 from desk.core.clean import clean_text, finish_paragraphs, story_blocks
+from desk.core.errors import DeskError
 from desk.core.feeds import plain_text
 from desk.core.headline import lead_with_title, trim_site_suffix
 from desk.core.pagemeta import one_line, page_metadata, parse_datetime
 from desk.core.pagetext import story_text
 from desk.core.residue import split_front_matter
 from desk.core.sitejunk import learnable_lines
+from desk.core.yamlio import parse_yaml
 
 MAX_HTML_CHARS = 5_000_000
 """Characters beyond this many are cut off before anything parses the markup."""
@@ -107,8 +107,8 @@ def _front_matter(front: str) -> dict[str, Any]:
     if not front:
         return {}
     try:
-        fields = yaml.safe_load(front)
-    except yaml.YAMLError:
+        fields = parse_yaml(front, "<front matter>")  # the safe loader, no aliases (bombs)
+    except DeskError:
         fields = None
     if isinstance(fields, dict):
         return fields

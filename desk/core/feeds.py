@@ -145,6 +145,8 @@ def _item_from_entry(entry: Any, feed_url: str) -> Item:
 def _parse_json_feed(body: bytes, feed_url: str) -> ParsedFeed:
     try:
         doc = json.loads(body.decode("utf-8-sig", errors="replace"))
+    except RecursionError:
+        raise FeedParseError("JSON nested too deeply to be a feed") from None
     except json.JSONDecodeError as exc:
         raise FeedParseError(f"invalid JSON at line {exc.lineno} col {exc.colno}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("items"), list):

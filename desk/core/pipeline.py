@@ -163,6 +163,9 @@ class Poller:
             )
         except FeedParseError as exc:
             return self._failed(feed, state, now, str(exc), response.status, None)
+        except Exception as exc:  # one feed's parser crash must not end the cycle
+            reason = f"the parser failed on this feed ({type(exc).__name__})"
+            return self._failed(feed, state, now, reason, response.status, None)
         state = replace(
             state, etag=response.etag, last_modified=response.last_modified, title=parsed.title
         )

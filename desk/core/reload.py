@@ -46,7 +46,9 @@ class Reloaded:
     removed: tuple[str, ...] = ()
     """Ids of watchlists whose file is gone."""
     errors: tuple[WatchlistError, ...] = ()
-    """One per file that does not load (its last good version stays in force)."""
+    """One per file that does not load (its last good version, if any, stays in force)."""
+    failed: tuple[str, ...] = ()
+    """Ids of the files that failed to load in this reload (not ones that failed before)."""
 
 
 class LiveWatchlists:
@@ -84,20 +86,23 @@ class LiveWatchlists:
         removed = [w for w in self.current if not _has_file(files, w)]
         for watchlist_id in removed:
             del self.current[watchlist_id]
-            self.errors.pop(watchlist_id, None)
-        changed = []
+        self.errors = {w: e for w, e in self.errors.items() if _has_file(files, w)}
+        changed, failed = [], []
         for name, stamp in files.items():
             if self._signatures.get(name) == stamp:
                 continue
             self._signatures[name] = stamp
             if self._reload(self.folder / name):
                 changed.append(Path(name).stem)
+            elif Path(name).stem in self.errors:
+                failed.append(Path(name).stem)
         self._signatures = {n: s for n, s in self._signatures.items() if n in files}
         return Reloaded(
             watchlists=tuple(self.current[w] for w in sorted(self.current)),
             changed=tuple(changed),
             removed=tuple(removed),
             errors=tuple(self.errors[w] for w in sorted(self.errors)),
+            failed=tuple(failed),
         )
 
     def _reload(self, path: Path) -> bool:

@@ -18,7 +18,7 @@ from typing import Any
 import re2
 
 from desk.core.errors import WatchlistError
-from desk.core.matching import term_words
+from desk.core.matching import STOP_WORDS, term_words
 from desk.core.models import Severity, Term, Watchlist
 from desk.core.yamlio import PosDict, PosList, key_position_of, position_of, read_yaml
 
@@ -254,6 +254,12 @@ def _fuzzy_term(text: str, threshold: float, within: int, path: Path, where: Any
     words = term_words(text)
     if not words or not text.strip():
         raise WatchlistError("a term must contain at least one word", path, *where)
+    if all(word in STOP_WORDS for slot in words for word in slot):
+        raise WatchlistError(
+            f"term {text.strip()!r} has only words that are ignored (the, of, to, ...)",
+            path,
+            *where,
+        )
     return Term(text=text.strip(), words=words, threshold=threshold, within=within)
 
 

@@ -103,7 +103,10 @@ def parse_yaml(text: str, path: Path | str, error: type[DeskError] = DeskError) 
         problem = exc.problem or "is not valid YAML"
         raise error(f"invalid YAML: {problem}", path, line, col) from None
     except yaml.YAMLError as exc:
-        raise error(f"invalid YAML: {exc}", path) from None
+        reason = " ".join(str(exc).split())
+        raise error(f"invalid YAML: {reason}", path) from None
+    except RecursionError:
+        raise error("invalid YAML: nested too deeply", path) from None
 
 
 def read_yaml(path: Path, error: type[DeskError] = DeskError) -> Any:

@@ -22,6 +22,8 @@ from desk.core.store import Store
 from desk.ui.messages import CycleFailed, CycleFinished, WatchlistsRematched
 from desk.ui.screens import MainScreen
 
+DUE_CHECK_SECONDS = 15.0
+"""How often the desk asks which feeds are due (cheap; each feed keeps its own interval)."""
 WATCHLIST_CHECK_SECONDS = 0.25
 """How often the watchlist folder is looked at (a stat per file); reloads are debounced."""
 
@@ -75,8 +77,7 @@ class DeskApp(App[None]):
         self.set_interval(WATCHLIST_CHECK_SECONDS, self._check_watchlists)
         if self.autopoll:
             self.call_after_refresh(self.action_poll_now)
-            interval = min((f.interval for f in self.feeds), default=900.0)
-            self.set_interval(max(interval, 30.0), self._poll_due)
+            self.set_interval(DUE_CHECK_SECONDS, self._poll_due)
 
     async def on_unmount(self) -> None:
         """Stop the extraction workers and keep what the poller learned."""
@@ -100,6 +101,8 @@ class DeskApp(App[None]):
     @on(CycleFinished)
     def _cycle_finished(self, message: CycleFinished) -> None:
         result = message.result
+        if not result.outcomes:  # nothing was due: leave the last cycle's status in place
+            return
         failed = [o for o in result.outcomes if o.state.error]
         when = self.now().astimezone().strftime("%H:%M:%S")
         status = f"Polled {len(result.outcomes)} feeds at {when}: {result.new_items} new items, {len(result.alerts)} alerts"
@@ -115,12 +118,12 @@ class DeskApp(App[None]):
         if reloaded is None:
             return
         self.poller.set_watchlists(list(reloaded.watchlists))
-        for error in reloaded.errors:
+        for watchlist_id in reloaded.failed:
+            error = self.live_watchlists.errors[watchlist_id]
+            kept = watchlist_id in self.poller.watchlists
+            outcome = "the last good version stays in force" if kept else "it is not in use"
             self.notify(
-                f"{error}; the last good version stays in force",
-                title="Watchlist not reloaded",
-                severity="error",
-                timeout=20,
+                f"{error}; {outcome}", title="Watchlist not reloaded", severity="error", timeout=20
             )
         for removed in reloaded.removed:
             self.notify(f"{removed} was removed; its alerts stay", title="Watchlist removed")

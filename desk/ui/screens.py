@@ -40,7 +40,7 @@ class MainScreen(Screen[None]):
         Binding("x", "archive", "Archive", id="archive", tooltip="File away: off the list, kept"),
         Binding("j", "cursor_down", "Down", id="down", show=False),
         Binding("k", "cursor_up", "Up", id="up", show=False),
-        Binding("tab", "focus_next", "Pane", id="pane", show=False),
+        Binding("tab", "app.focus_next", "Pane", id="pane", show=False),
     ]
 
     def __init__(self, store: Store, status: str = "Starting…") -> None:
@@ -117,7 +117,7 @@ class MainScreen(Screen[None]):
             return
         try:
             self.store.update_alerts(changed)
-        except DeskError as exc:
+        except (DeskError, OSError) as exc:
             self.notify(str(exc), title="Not saved", severity="error")
             return
         self.refresh_alerts()
@@ -132,7 +132,7 @@ class MainScreen(Screen[None]):
         updated = change(alert)
         try:
             self.store.update_alert(updated)
-        except DeskError as exc:
+        except (DeskError, OSError) as exc:
             self.notify(str(exc), title="Not saved", severity="error")
             return False
         table.replace_alert(updated)

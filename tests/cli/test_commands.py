@@ -150,6 +150,26 @@ def test_extract_a_demo_page_from_a_file_and_a_url(demo_server: DemoServer) -> N
     assert data["canonical_url"].endswith("north-korea-troops-kursk.html")
 
 
+def test_options_before_the_command_count(isolated_dirs: Path) -> None:
+    other = isolated_dirs / "elsewhere"
+    run = desk("--config", str(other), "init")
+    assert run.returncode == 0 and (other / "feeds.yaml").exists()
+    assert not (isolated_dirs / "config" / "feeds.yaml").exists()
+    check = desk("--config", str(other), "check")
+    assert check.returncode == 0, check.stderr
+
+
+def test_a_closed_pipe_is_not_a_traceback() -> None:
+    run = subprocess.run(
+        f"{sys.executable} -m desk demo --once --json | head -c 10",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "Traceback" not in run.stderr and len(run.stdout) == 10
+
+
 def test_unreadable_input_is_one_line() -> None:
     run = desk("match", "/no/such/file.txt")
     assert run.returncode == 2

@@ -126,3 +126,17 @@ def test_settings_errors(tmp_path: Path, text: str, words: str) -> None:
         load_settings(path)
     assert str(caught.value).startswith(f"{path}:1:")
     assert words in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("max_connections: 0\n", "max_connections: must be at least 1, not 0"),
+        ("retention_days: -1\n", "retention_days: must be at least 1"),
+        ("max_per_host: 2.5\n", "expected a whole number, not 2.5"),
+    ],
+)
+def test_settings_that_would_stop_desk_are_errors(tmp_path: Path, text: str, words: str) -> None:
+    path = write(tmp_path / "settings.yaml", text)
+    with pytest.raises(ConfigError, match=words):
+        load_settings(path)

@@ -37,6 +37,7 @@ EXPECTED_ERRORS = {
     "/entities": "declares entities",
     "/html": "not a feed",
     "/empty": "not a feed",
+    "/deep-json": "nested too deeply",
 }
 GOOD = ["/good", "/moved", "/temp", "/wrong-charset", "/unknown-charset"]
 

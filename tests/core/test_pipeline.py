@@ -126,6 +126,10 @@ def test_an_updated_item_is_matched_again_but_never_duplicates_its_alert(
         (alert,) = store.alerts()
         assert alert.id == first.alerts[0].id
         assert alert.watchlists == ("troop-deployment", "technology-transfer")
+        article = store.get_article(alert.article_key)
+        assert article is not None
+        for hit in alert.hits:  # offsets point into the updated article, not the old one
+            assert article.text[hit.start : hit.end] == hit.text
         assert run_cycle(store, feeds).new_items == 0  # unchanged: 304, nothing new
         assert len(store.alerts()) == 1
 

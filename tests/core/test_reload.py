@@ -58,3 +58,19 @@ def test_a_file_saved_in_steps_is_read_once_it_is_still(tmp_path: Path) -> None:
     assert live.poll(1.0 + DEBOUNCE_SECONDS / 2) is None  # changed again: the wait restarts
     done = live.poll(1.0 + DEBOUNCE_SECONDS * 2)
     assert done is not None and done.errors == () and done.changed == ("a",)
+
+
+def test_a_removed_broken_file_is_forgotten_and_a_new_broken_file_has_no_last_version(
+    tmp_path: Path,
+) -> None:
+    live = LiveWatchlists(tmp_path)
+    live.load()
+    write(tmp_path, "new.yaml", "terms: lockbit\n", 1)
+    broken = settle(live, 1.0)
+    assert broken.failed == ("new",) and "new" not in live.current
+    write(tmp_path, "other.yaml", "terms: [missile]\n", 2)
+    later = settle(live, 10.0)
+    assert later.failed == () and len(later.errors) == 1  # reported once, still listed
+    (tmp_path / "new.yaml").unlink()
+    gone = settle(live, 20.0)
+    assert gone.errors == () and gone.failed == ()

@@ -68,21 +68,27 @@ def test_a_full_watchlist(tmp_path: Path) -> None:
         ("name: x\n", ":1:1:", "missing 'terms:'"),
         ("terms:\n  - ''\n", ":2:5:", "at least one word"),
         ("trems:\n  - a\n", ":1:1:", "did you mean 'terms'"),
-        ("terms:\n  - {term: a, thresold: 80}\n", ":2:15:", "did you mean 'threshold'"),
-        ("terms: [a]\nterms: [b]\n", ":2:1:", "duplicate key 'terms'"),
-        ("terms: [a]\nseverity: urgent\n", ":2:11:", "not one of info, low"),
-        ("terms: [a]\nthreshold: 150\n", ":2:12:", "from 0 to 100"),
+        ("terms:\n  - {term: missile, thresold: 80}\n", ":2:21:", "did you mean 'threshold'"),
+        ("terms: [missile]\nterms: [b]\n", ":2:1:", "duplicate key 'terms'"),
+        ("terms: [missile]\nseverity: urgent\n", ":2:11:", "not one of info, low"),
+        ("terms: [missile]\nthreshold: 150\n", ":2:12:", "from 0 to 100"),
         ("terms:\n  - regex: '(unclosed'\n", ":2:12:", "invalid regex '(unclosed': missing )"),
         ("terms:\n  - regex: '(a)\\1'\n", ":2:12:", "invalid regex"),
         ("terms:\n  - regex: 'a*'\n", ":2:12:", "matches empty text"),
         ("terms: [a\n", ":2:1:", "invalid YAML"),
         ("a: &a [x, x, x]\nb: &b [*a, *a]\nterms: [*b]\n", ":2:8:", "aliases"),
         ("", ":1:1:", "empty (half-saved?)"),
-        ("terms:\n  - term: a\n    exact: yes please\n", ":3:12:", "'exact' must be true or false"),
+        (
+            "terms:\n  - term: missile\n    exact: yes please\n",
+            ":3:12:",
+            "'exact' must be true or false",
+        ),
         ("terms:\n  - $force sent\n", ":2:5:", "unknown word group $force"),
         ("words: {force: troops and soldiers}\nterms: [$force]\n", ":1:16:", "single words"),
-        ("terms:\n  - {term: a, weight: 0}\n", ":2:23:", "'weight' must be a number"),
-        ("fire_at: lots\nterms: [a]\n", ":1:10:", "'fire_at' must be a number"),
+        ("terms:\n  - {term: missile, weight: 0}\n", ":2:29:", "'weight' must be a number"),
+        ("fire_at: lots\nterms: [missile]\n", ":1:10:", "'fire_at' must be a number"),
+        ("terms:\n  - the of to\n", ":2:5:", "only words that are ignored"),
+        ("terms:\n  - " + "[" * 5000 + "]" * 5000 + "\n", "", "nested too deeply"),
     ],
 )
 def test_errors_name_file_line_and_column(
@@ -92,7 +98,7 @@ def test_errors_name_file_line_and_column(
     with pytest.raises(WatchlistError) as caught:
         load_watchlist(path)
     message = str(caught.value)
-    assert message.startswith(str(path) + place), message
+    assert message.startswith(str(path) + (place or ":")), message
     assert words in message
     assert "\n" not in message
 

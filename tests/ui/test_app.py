@@ -186,7 +186,7 @@ def test_acknowledge_saves_to_disk_and_moves_on(demo_server: DemoServer, tmp_pat
 
 
 def test_keys_move_the_cursor_and_quit(demo_server: DemoServer, tmp_path: Path) -> None:
-    """`j` and `k` move through the list and the article follows; `q` quits."""
+    """`j` and `k` move through the list and the article follows; tab swaps panes; `q` quits."""
     app = demo_app(demo_server, tmp_path)
 
     async def body(pilot: Pilot[None]) -> None:
@@ -200,6 +200,10 @@ def test_keys_move_the_cursor_and_quit(demo_server: DemoServer, tmp_path: Path) 
         assert table.cursor_row == 1
         await pilot.press("k", "k")
         assert table.cursor_row == 0
+        await pilot.press("tab")
+        assert app.focused is not None and app.focused.id == "article"
+        await pilot.press("tab")
+        assert app.focused is table
         assert app.is_running
         await pilot.press("q")
         await pilot.pause()

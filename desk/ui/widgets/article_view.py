@@ -14,8 +14,10 @@ TERM_WIDTH = 50
 
 
 def hit_span(text: str, hit: Hit) -> tuple[int, int] | None:
-    """Where `hit` sits in `text`, or None for a hit in another source's copy of the story."""
+    """Where `hit` sits in `text`; None for another copy's hit or offsets that no longer fit."""
     if hit.article_key or not 0 <= hit.start < hit.end <= len(text):
+        return None
+    if text[hit.start : hit.end] != hit.text:  # an older version of the article: do not mislead
         return None
     return hit.start, hit.end
 
