@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from desk import __version__
+from desk.core.charset import decode_text
 from desk.core.config import (
     Locations,
     Settings,
@@ -409,10 +410,7 @@ def _read_input(name: str) -> str:
         raw = path.read_bytes()
     except OSError as exc:
         raise DeskError(f"cannot read: {exc.strerror or exc}", path) from None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
+    return decode_text(raw)
 
 
 def _print_hits(name: str, text: str, hits: list[Any], as_json: bool) -> None:
@@ -479,7 +477,7 @@ async def _download(url: str) -> str:
         raise DeskError(f"{url}: {exc}") from None
     finally:
         await fetcher.aclose()
-    return page.body.decode(page.charset or "utf-8", errors="replace")
+    return decode_text(page.body, page.charset)
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -118,3 +118,17 @@ def _utf8_with_strays(body: bytes) -> str | None:
 
 def _without_declaration(text: str) -> bytes:
     return _XML_DECL.sub("", text, count=1).encode("utf-8")
+
+
+def decode_text(body: bytes, charset: str | None = None) -> str:
+    """Bytes of a page or text file as text: the given charset, else UTF-8, else cp1252.
+
+    Never raises: a wrong or unknown charset falls through to the next guess.
+    """
+    for encoding in (charset, "utf-8"):
+        if encoding:
+            try:
+                return body.decode(_codec(encoding))
+            except (LookupError, UnicodeDecodeError):
+                continue
+    return body.decode("cp1252", errors="replace")

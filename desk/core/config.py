@@ -11,14 +11,13 @@ import dataclasses
 import os
 import re
 from dataclasses import dataclass, field
-from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import platformdirs
 
-from desk.core.errors import ConfigError
+from desk.core.errors import ConfigError, did_you_mean
 from desk.core.models import Feed
 from desk.core.yamlio import PosDict, PosList, key_position_of, position_of, read_yaml
 
@@ -138,9 +137,7 @@ def _setting_value(path: Path, data: dict[str, Any], key: str) -> Any:
     line, col = position_of(data, key)
     if key not in fields:
         line, col = key_position_of(data, key)
-        hint = get_close_matches(key, fields, n=1)
-        suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
-        raise ConfigError(f"unknown setting {key!r}{suggestion}", path, line, col)
+        raise ConfigError(f"unknown setting {key!r}{did_you_mean(key, fields)}", path, line, col)
     value = data[key]
     try:
         if key in _DURATION_FIELDS:
@@ -213,10 +210,10 @@ def _feed_from(path: Path, entries: list[Any], index: int, settings: Settings) -
         raise ConfigError("a feed is a URL or a mapping with 'url:'", path, line, col)
     for key in entry:
         if key not in _FEED_KEYS:
-            hint = get_close_matches(key, _FEED_KEYS, n=1)
-            suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
             raise ConfigError(
-                f"unknown feed key {key!r}{suggestion}", path, *key_position_of(entry, key)
+                f"unknown feed key {key!r}{did_you_mean(key, _FEED_KEYS)}",
+                path,
+                *key_position_of(entry, key),
             )
     url = entry.get("url")
     if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):

@@ -33,6 +33,11 @@ SAME_STORY_WINDOW = timedelta(days=3)
 SAME_TITLE_SCORE = 90.0
 
 
+def newest_first(alerts: Iterable[Alert]) -> list[Alert]:
+    """Alerts in the order the desk lists them: newest raised first."""
+    return sorted(alerts, key=lambda a: (a.created, a.published or a.created), reverse=True)
+
+
 def is_due(state: FeedState | None, now: datetime) -> bool:
     """A feed never polled, or whose next-due time has come, is due."""
     return state is None or state.next_due is None or state.next_due <= now
@@ -81,6 +86,19 @@ def find_same_story(article: Article, existing: Iterable[Alert], now: datetime) 
         if recent and title and fuzz.ratio(title, story_title_key(alert.title)) >= SAME_TITLE_SCORE:
             return alert
     return None
+
+
+def existing_alert(
+    alert_id: str | None,
+    article: Article,
+    known: dict[str, Alert],
+    changed: dict[str, Alert],
+    now: datetime,
+) -> Alert | None:
+    """The alert an item belongs to: its own (as changed this cycle), else the same story's."""
+    if alert_id:
+        return changed.get(alert_id) or known.get(alert_id)
+    return find_same_story(article, {**known, **changed}.values(), now)
 
 
 def decide_alert(

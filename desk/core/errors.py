@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from difflib import get_close_matches
 from pathlib import Path
 
 
@@ -34,6 +36,12 @@ class DeskError(Exception):
         if self.path is None and self.line is None:
             return self.message
         return f"{self.where()}: {self.message}"
+
+
+def did_you_mean(word: str, valid: Iterable[str]) -> str:
+    """'; did you mean 'interval'?' for the nearest valid word, or '' if none is near."""
+    hint = get_close_matches(word, list(valid), n=1, cutoff=0.5)
+    return f"; did you mean {hint[0]!r}?" if hint else ""
 
 
 class ConfigError(DeskError):

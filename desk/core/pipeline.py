@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from desk.core import decide
+from desk.core.charset import decode_text
 from desk.core.config import Settings
 from desk.core.extract import Extracted, ExtractionFailed, Extractor, article_from_feed
 from desk.core.feeds import FeedParseError, parse_feed
@@ -253,7 +254,9 @@ class Poller:
         records = []
         for (feed, item), article, item_hits in zip(todo, articles, hits, strict=True):
             previous = seen.get(item.key)
-            existing = self._existing_alert(previous, article, known, changed, now)
+            existing = decide.existing_alert(
+                previous.alert_id if previous else None, article, known, changed, now
+            )
             alert = decide.decide_alert(
                 item, source_names[feed.url], article, item_hits, self.watchlists, existing, now
             )
@@ -273,19 +276,6 @@ class Poller:
         )
         result.alerts = list(changed.values())
 
-    @staticmethod
-    def _existing_alert(
-        previous: SeenItem | None,
-        article: Article,
-        known: dict[str, Alert],
-        changed: dict[str, Alert],
-        now: datetime,
-    ) -> Alert | None:
-        if previous and previous.alert_id:
-            return changed.get(previous.alert_id) or known.get(previous.alert_id)
-        pool = {**known, **changed}
-        return decide.find_same_story(article, pool.values(), now)
-
     async def _article(self, fetcher: Fetcher, item: Item) -> Article:
         """The item's full article from its page, or its feed text when that is better."""
         # Feed text is cleaned now only if something reads it this cycle.
@@ -301,7 +291,7 @@ class Poller:
             return from_feed
         if page.content_type not in HTML_TYPES or not page.body:
             return from_feed
-        html = _decode(page.body, page.charset)
+        html = decode_text(page.body, page.charset)
         junk = self.site_lines.junk_for(site_of(page.url))
         try:
             extracted = await self.extractor.extract(html, page.url, junk)
@@ -330,13 +320,3 @@ def _summarised(outcome: FeedOutcome, fresh: int) -> FeedOutcome:
     if outcome.summary:
         return outcome
     return replace(outcome, summary=f"{len(outcome.items)} items, {fresh} new")
-
-
-def _decode(body: bytes, charset: str | None) -> str:
-    for encoding in (charset, "utf-8"):
-        if encoding:
-            try:
-                return body.decode(encoding)
-            except (LookupError, UnicodeDecodeError):
-                continue
-    return body.decode("cp1252", errors="replace")

@@ -59,7 +59,7 @@ def raise_alerts(
     changed: dict[str, Alert] = {}
     records = []
     for item in found:
-        existing = _existing(item, known, changed, now)
+        existing = decide.existing_alert(item.record.alert_id, item.article, known, changed, now)
         alert = decide.decide_alert(
             _rebuilt(item),
             names.get(item.record.feed_url, item.record.feed_url),
@@ -77,15 +77,6 @@ def raise_alerts(
     if changed:
         store.commit_cycle(records, {}, changed.values(), [])
     return list(changed.values())
-
-
-def _existing(
-    item: Found, known: dict[str, Alert], changed: dict[str, Alert], now: datetime
-) -> Alert | None:
-    alert_id = item.record.alert_id
-    if alert_id:
-        return changed.get(alert_id) or known.get(alert_id)
-    return decide.find_same_story(item.article, {**known, **changed}.values(), now)
 
 
 def _rebuilt(item: Found) -> Item:

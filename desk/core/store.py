@@ -12,11 +12,15 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from desk.core.decide import newest_first
 from desk.core.models import Alert, Article, FeedState, SeenItem
 
 
 class Store(Protocol):
     """What the pipeline and the UI need from storage."""
+
+    recovered: list[str]
+    """What had to be repaired when the store opened, in words (empty if nothing)."""
 
     def seen(self, keys: Iterable[str]) -> dict[str, SeenItem]:
         """The seen-item records among `keys`."""
@@ -77,10 +81,6 @@ class Store(Protocol):
         ...
 
 
-def _newest_first(alerts: Iterable[Alert]) -> list[Alert]:
-    return sorted(alerts, key=lambda a: (a.created, a.published or a.created), reverse=True)
-
-
 class MemoryStore:
     """The Store contract in memory, for tests and one-shot runs."""
 
@@ -89,6 +89,8 @@ class MemoryStore:
         self._feeds: dict[str, FeedState] = {}
         self._alerts: dict[str, Alert] = {}
         self._articles: dict[str, Article] = {}
+        self._site_lines = "{}"
+        self.recovered: list[str] = []
 
     def seen(self, keys: Iterable[str]) -> dict[str, SeenItem]:
         """The seen-item records among `keys`."""
@@ -100,7 +102,7 @@ class MemoryStore:
 
     def alerts(self) -> list[Alert]:
         """Every alert, newest first."""
-        return _newest_first(self._alerts.values())
+        return newest_first(self._alerts.values())
 
     def get_alert(self, alert_id: str) -> Alert | None:
         """One alert by id."""
@@ -151,7 +153,7 @@ class MemoryStore:
 
     def site_lines(self) -> dict[str, Any]:
         """What desk has learned of each site's recurring lines."""
-        saved: dict[str, Any] = json.loads(getattr(self, "_site_lines", "{}"))
+        saved: dict[str, Any] = json.loads(self._site_lines)
         return saved
 
     def save_site_lines(self, data: dict[str, Any]) -> None:

@@ -24,7 +24,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ import orjson
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
+from desk.core.decide import newest_first
 from desk.core.errors import StoreError, StoreLocked
 from desk.core.models import Alert, Article, FeedState, SeenItem, short_hash
 from desk.core.serial import (
@@ -193,7 +194,7 @@ class TinyStore:
         self,
         data_dir: Path,
         read_only: bool = False,
-        now: Callable[[], datetime] = datetime.now,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         try:
             for folder in (data_dir, data_dir / "articles", data_dir / "items"):
@@ -265,11 +266,7 @@ class TinyStore:
 
     def alerts(self) -> list[Alert]:
         """Every alert, newest first."""
-        return sorted(
-            self._alerts.values(),
-            key=lambda a: (a.created, a.published or a.created),
-            reverse=True,
-        )
+        return newest_first(self._alerts.values())
 
     def get_alert(self, alert_id: str) -> Alert | None:
         """One alert by id."""
@@ -347,37 +344,29 @@ class TinyStore:
 
     def _write_alerts(self, alerts: list[Alert]) -> None:
         """The alerts' content to alerts.json and their states to states.json."""
-        contents, states = {}, {}
+        contents = {}
         for alert in alerts:
             data = alert_to_dict(alert)
-            states[_doc_id(alert.id)] = {"id": alert.id, **{f: data.pop(f) for f in STATE_FIELDS}}
-            contents[_doc_id(alert.id)] = data
+            contents[_doc_id(alert.id)] = {k: v for k, v in data.items() if k not in STATE_FIELDS}
             self._alerts[alert.id] = alert
         _write_docs(self._alerts_db, contents)
-        _write_docs(self._states_db, states)
+        _write_docs(self._states_db, {_doc_id(a.id): _state_doc(a) for a in alerts})
 
     def update_alert(self, alert: Alert) -> None:
         """Replace one alert; on disk when this returns. A state change writes only states.json."""
         self._check_writable()
         known = self._alerts.get(alert.id)
         if known is not None and _same_content(known, alert):
-            data = alert_to_dict(alert)
-            state = {"id": alert.id, **{f: data[f] for f in STATE_FIELDS}}
-            _write_docs(self._states_db, {_doc_id(alert.id): state})
-            self._alerts[alert.id] = alert
-            return
-        self._write_alerts([alert])
+            self.update_alerts([alert])
+        else:
+            self._write_alerts([alert])
 
     def update_alerts(self, alerts: Iterable[Alert]) -> None:
         """Replace many alerts' states in one write (acknowledge all that a filter shows)."""
         self._check_writable()
         batch = list(alerts)
-        states = {}
-        for alert in batch:
-            data = alert_to_dict(alert)
-            states[_doc_id(alert.id)] = {"id": alert.id, **{f: data[f] for f in STATE_FIELDS}}
-            self._alerts[alert.id] = alert
-        _write_docs(self._states_db, states)
+        _write_docs(self._states_db, {_doc_id(a.id): _state_doc(a) for a in batch})
+        self._alerts.update((a.id, a) for a in batch)
 
     def save_site_lines(self, data: dict[str, Any]) -> None:
         """Write the learned site lines to their own small file, atomically."""
@@ -451,6 +440,12 @@ def _docs(db: TinyDB) -> list[dict[str, Any]]:
     """A TinyDB file's documents as plain dicts, without TinyDB's per-document wrapping."""
     data = db.storage.read() or {}
     return list(data.get("_default", {}).values())
+
+
+def _state_doc(alert: Alert) -> dict[str, Any]:
+    """An alert's workflow state, as states.json keeps it."""
+    data = alert_to_dict(alert)
+    return {"id": alert.id, **{field: data[field] for field in STATE_FIELDS}}
 
 
 def _same_content(known: Alert, new: Alert) -> bool:

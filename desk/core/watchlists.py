@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
 import re2
 
-from desk.core.errors import WatchlistError
+from desk.core.errors import WatchlistError, did_you_mean
 from desk.core.matching import STOP_WORDS, term_words
 from desk.core.models import Severity, Term, Watchlist
 from desk.core.yamlio import PosDict, PosList, key_position_of, position_of, read_yaml
@@ -167,10 +166,8 @@ def _expanded_entry(entries: PosList, index: int, groups: dict[str, str], path: 
 def _check_keys(mapping: dict[str, Any], allowed: tuple[str, ...], path: Path, what: str) -> None:
     for key in mapping:
         if key not in allowed:
-            hint = get_close_matches(key, allowed, n=1, cutoff=0.5)
-            suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
             raise WatchlistError(
-                f"unknown {what} key {key!r}{suggestion} (valid: {', '.join(allowed)})",
+                f"unknown {what} key {key!r}{did_you_mean(key, allowed)} (valid: {', '.join(allowed)})",
                 path,
                 *key_position_of(mapping, key),
             )

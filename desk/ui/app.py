@@ -70,7 +70,7 @@ class DeskApp(App[None]):
         """Apply key remaps, report bad watchlists and start polling."""
         if self.settings.keys:
             self.set_keymap(self.settings.keys)
-        for note in getattr(self.store, "recovered", []):
+        for note in self.store.recovered:
             self.notify(note, title="Store repaired", severity="warning", timeout=30)
         for error in self._watchlist_errors:
             self.notify(error, title="Watchlist skipped", severity="error", timeout=15)
@@ -84,7 +84,10 @@ class DeskApp(App[None]):
         await self.poller.aclose()
 
     def action_poll_now(self) -> None:
-        """Poll every feed now."""
+        """Poll every feed now (unless a poll is already running: it would be cancelled)."""
+        if any(w.group == "poll" and w.is_running for w in self.workers):
+            self.notify("A poll is already running", title="Poll")
+            return
         self._main().set_status("Polling…")
         self.poll(force=True)
 
