@@ -140,6 +140,13 @@ def compare(title: str, articles: list[dict], matcher: Matcher) -> None:
     desk_fired = [{h.watchlist for h in matcher.match(t)} for t in texts]
     regex_fired = [{w for w, rx in REGEX_FILTERS.items() if rx.search(t)} for t in texts]
     print(title)
+    print_scores(articles, desk_fired, regex_fired)
+
+
+def print_scores(
+    articles: list[dict], desk_fired: list[set[str]], regex_fired: list[set[str]]
+) -> None:
+    """One row per watchlist: desk's and the regex's precision, recall and F1."""
     print(f"{'watchlist':22} {'desk P':>7} {'R':>5} {'F1':>5}   {'regex P':>7} {'R':>5} {'F1':>5}")
     for watchlist in REGEX_FILTERS:
         d = score(desk_fired, articles, watchlist)
@@ -165,13 +172,7 @@ def main() -> int:
         lambda t: {w for w, rx in REGEX_FILTERS.items() if rx.search(t)}, texts
     )
     print(f"{len(articles)} articles from {path.name}")
-    print(f"{'watchlist':22} {'desk P':>7} {'R':>5} {'F1':>5}   {'regex P':>7} {'R':>5} {'F1':>5}")
-    for watchlist in REGEX_FILTERS:
-        d = score(desk_fired, articles, watchlist)
-        r = score(regex_fired, articles, watchlist)
-        print(
-            f"{watchlist:22} {d[0]:7.2f} {d[1]:5.2f} {d[2]:5.2f}   {r[0]:7.2f} {r[1]:5.2f} {r[2]:5.2f}"
-        )
+    print_scores(articles, desk_fired, regex_fired)
     print(
         f"speed (one core, first pass / warm): desk {desk_cold:,.0f} / {desk_warm:,.0f}"
         f" articles/s, regex {regex_cold:,.0f} / {regex_warm:,.0f} articles/s"
