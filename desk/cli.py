@@ -386,7 +386,10 @@ def _when(value: datetime | None) -> str:
 def run_match(args: argparse.Namespace) -> int:
     """`desk match`: the watchlists over files; exit 1 if none fired."""
     folder = Path(args.watchlists) if args.watchlists else _match_watchlists_dir(args)
-    matcher = Matcher(_watchlists(folder))
+    watchlists = _watchlists(folder)
+    if not watchlists:  # _watchlists has said why, in one line per file
+        return EXIT_BAD_INPUT
+    matcher = Matcher(watchlists)
     fired = 0
     for name in args.files:
         text = text_of_document(_read_input(name)).text
@@ -509,6 +512,11 @@ def _report_check(what: str, check: Callable[[], object]) -> int:
         return 1
     count = f": {len(loaded)} feeds" if isinstance(loaded, list) else ""
     print(f"ok  {what}{count}")
+    if what == "feeds" and not loaded:
+        print(
+            "desk: no feeds configured yet; `desk init` writes a feeds.yaml to fill in",
+            file=sys.stderr,
+        )
     return 0
 
 
