@@ -511,12 +511,9 @@ def _report_check(what: str, check: Callable[[], object]) -> int:
         print(f"desk: {exc}", file=sys.stderr)
         return 1
     count = f": {len(loaded)} feeds" if isinstance(loaded, list) else ""
+    if count == ": 0 feeds":
+        count += " (none configured yet: add them to feeds.yaml; `desk init` writes one)"
     print(f"ok  {what}{count}")
-    if what == "feeds" and not loaded:
-        print(
-            "desk: no feeds configured yet; `desk init` writes a feeds.yaml to fill in",
-            file=sys.stderr,
-        )
     return 0
 
 
