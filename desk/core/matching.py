@@ -92,11 +92,6 @@ class Tokens:
         self.words: list[str] = _WORD.findall(text)
         self.stems: list[str] = list(map(cache.__getitem__, self.words))
 
-    @classmethod
-    def of(cls, text: str) -> Tokens:
-        """Tokenise `text`."""
-        return cls(text)
-
     @cached_property
     def _spans(self) -> tuple[list[int], list[int]]:
         """Each token's start and end, found by scanning for the words in order."""

@@ -225,7 +225,7 @@ class Poller:
         todo = list({item.key: (feed, item) for feed, item in todo}.values())
         if self.settings.fetch_articles:
             articles = await asyncio.gather(*(self._article(fetcher, item) for _, item in todo))
-        else:  # no page to fetch: no need for a coroutine per item
+        else:  # no page to fetch; feed text is cleaned now only if watchlists read it
             clean_now = bool(self.watchlists)
             articles = [article_from_feed(item, clean=clean_now) for _, item in todo]
         result.new_items = len(todo)
@@ -278,10 +278,8 @@ class Poller:
 
     async def _article(self, fetcher: Fetcher, item: Item) -> Article:
         """The item's full article from its page, or its feed text when that is better."""
-        # Feed text is cleaned now only if something reads it this cycle.
-        clean_now = self.settings.fetch_articles or bool(self.watchlists)
-        from_feed = article_from_feed(item, clean=clean_now)
-        if not self.settings.fetch_articles or not item.url.startswith(("http://", "https://")):
+        from_feed = article_from_feed(item)  # cleaned: its length is weighed against the page's
+        if not item.url.startswith(("http://", "https://")):
             return from_feed
         try:
             page = await fetcher.get(

@@ -85,14 +85,19 @@ class DeskApp(App[None]):
 
     def action_poll_now(self) -> None:
         """Poll every feed now (unless a poll is already running: it would be cancelled)."""
-        if any(w.group == "poll" and w.is_running for w in self.workers):
+        if self._polling:
             self.notify("A poll is already running", title="Poll")
             return
         self._main().set_status("Polling…")
         self.poll(force=True)
 
+    @property
+    def _polling(self) -> bool:
+        """A poll worker is at work (starting another would cancel it)."""
+        return any(w.group == "poll" and w.is_running for w in self.workers)
+
     def _poll_due(self) -> None:
-        if not any(w.group == "poll" and w.is_running for w in self.workers):
+        if not self._polling:
             self.poll(force=False)
 
     @work(exclusive=True, group="poll", exit_on_error=False)
