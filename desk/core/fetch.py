@@ -23,6 +23,7 @@ import httpx
 
 from desk.core.config import Settings
 from desk.core.errors import DeskError
+from desk.core.netio import DeskTransport
 
 MAX_REDIRECTS = 5
 PERMANENT_REDIRECTS = {301, 308}
@@ -121,13 +122,14 @@ class Fetcher:
     ) -> None:
         self.settings = settings
         self.now = now
+        limits = httpx.Limits(max_connections=settings.max_connections)
+        self.transport = transport or DeskTransport(limits)
         self.client = httpx.AsyncClient(
-            transport=transport,
+            transport=self.transport,
             follow_redirects=False,
             # Per-read limits; the whole-request deadline is desk's own (see _follow).
             # No pool timeout: desk's own slots do the queueing, outside the deadline.
             timeout=httpx.Timeout(min(settings.request_timeout, 10.0), pool=None),
-            limits=httpx.Limits(max_connections=settings.max_connections),
             headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
         )
         self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(

@@ -1,0 +1,286 @@
+"""Network streams for httpcore straight on asyncio, with no anyio layer between.
+
+httpx's default backend goes through anyio, and at a few hundred feeds a
+cycle that layer costs more than the HTTP itself: the connection pool asks
+every idle connection "is the socket readable?" each time it assigns a
+request, which anyio answers with a `poll` and a `getpeername` system call
+apiece, and every connect formats the repr of the calling task into a cancel
+reason. Here an asyncio protocol keeps what arrived, so "readable" is a
+lookup: data waiting, end of stream or a lost connection.
+
+`DeskTransport` is httpx's own transport (redirects, errors, streaming as
+usual) with its connection pool built on `AsyncioBackend`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+from collections import deque
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
+
+import httpcore
+import httpx
+
+READ_BUFFER_HIGH = 512 * 1024
+
+
+class _Receiver(asyncio.Protocol):
+    """Collects what the peer sends until a reader takes it; holds the socket back when full."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.chunks: deque[bytes] = deque()
+        self.buffered = 0
+        self.eof = False
+        self.lost: BaseException | None = None
+        self.closed = False
+        self._waiter: asyncio.Future[None] | None = None
+        self._drained: asyncio.Future[None] | None = None
+        self._paused_reading = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Keep the transport to pause and resume reading."""
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        """Queue the bytes; stop reading from the socket past the high-water mark."""
+        self.chunks.append(data)
+        self.buffered += len(data)
+        if self.buffered > READ_BUFFER_HIGH and self.transport and not self._paused_reading:
+            self.transport.pause_reading()
+            self._paused_reading = True
+        self._wake()
+
+    def eof_received(self) -> bool:
+        """The peer finished sending: readers get b'' once the queue is empty."""
+        self.eof = True
+        self._wake()
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """The connection is gone: wake anyone waiting to read or write."""
+        self.closed = True
+        self.lost = exc
+        self._wake()
+        if self._drained is not None and not self._drained.done():
+            self._drained.set_result(None)
+
+    def pause_writing(self) -> None:
+        """The kernel's send buffer is full: writers wait for resume_writing."""
+        self._drained = asyncio.get_running_loop().create_future()
+
+    def resume_writing(self) -> None:
+        """The send buffer drained."""
+        if self._drained is not None and not self._drained.done():
+            self._drained.set_result(None)
+        self._drained = None
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    @property
+    def readable(self) -> bool:
+        """True when a read would not wait: data queued, end of stream or a lost connection."""
+        return bool(self.chunks) or self.eof or self.closed
+
+    async def wait_readable(self) -> None:
+        """Wait until a read would not wait."""
+        while not self.readable:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+
+    def take(self, max_bytes: int) -> bytes:
+        """Up to `max_bytes` of what is queued (b'' at end of stream)."""
+        if not self.chunks:
+            return b""
+        chunk = self.chunks.popleft()
+        if len(chunk) > max_bytes:
+            self.chunks.appendleft(chunk[max_bytes:])
+            chunk = chunk[:max_bytes]
+        self.buffered -= len(chunk)
+        if self._paused_reading and self.buffered <= READ_BUFFER_HIGH // 2 and self.transport:
+            self.transport.resume_reading()
+            self._paused_reading = False
+        return chunk
+
+    async def drained(self) -> None:
+        """Wait while the kernel's send buffer is full."""
+        if self._drained is not None:
+            await self._drained
+
+
+class AsyncioStream(httpcore.AsyncNetworkStream):
+    """One connection as httpcore sees it: read, write, TLS, close."""
+
+    def __init__(self, transport: asyncio.Transport, receiver: _Receiver) -> None:
+        self._transport = transport
+        self._receiver = receiver
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        """The next bytes from the peer; b'' at a clean end of stream."""
+        receiver = self._receiver
+        if not receiver.readable:
+            try:
+                async with asyncio.timeout(timeout):
+                    await receiver.wait_readable()
+            except TimeoutError:
+                raise httpcore.ReadTimeout(f"no data within {timeout:g} s") from None
+        if receiver.chunks:
+            return receiver.take(max_bytes)
+        if receiver.lost is not None:
+            raise httpcore.ReadError(str(receiver.lost) or type(receiver.lost).__name__)
+        return b""
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        """Send `buffer`, waiting (up to `timeout`) while the send buffer is full."""
+        if not buffer:
+            return
+        if self._receiver.closed or self._transport.is_closing():
+            raise httpcore.WriteError("the connection is closed")
+        self._transport.write(buffer)
+        try:
+            async with asyncio.timeout(timeout):
+                await self._receiver.drained()
+        except TimeoutError:
+            raise httpcore.WriteTimeout(f"could not send within {timeout:g} s") from None
+
+    async def aclose(self) -> None:
+        """Close the connection (buffered writes are still flushed)."""
+        self._transport.close()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        """The same connection wrapped in TLS, after a handshake within `timeout`."""
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(timeout):
+                transport = await loop.start_tls(
+                    self._transport,
+                    self._receiver,
+                    ssl_context,
+                    server_hostname=server_hostname,
+                    ssl_handshake_timeout=timeout,
+                )
+        except TimeoutError:
+            self._transport.abort()
+            raise httpcore.ConnectTimeout(f"no TLS handshake within {timeout:g} s") from None
+        except (OSError, ssl.SSLError, ConnectionError) as exc:
+            self._transport.abort()
+            raise httpcore.ConnectError(str(exc)) from None
+        if transport is None:
+            raise httpcore.ConnectError("the connection closed during the TLS handshake")
+        assert isinstance(transport, asyncio.Transport)
+        self._receiver.transport = transport
+        return AsyncioStream(transport, self._receiver)
+
+    def get_extra_info(self, info: str) -> Any:
+        """What httpcore asks of a stream; `is_readable` costs no system call."""
+        if info == "is_readable":
+            return self._receiver.readable
+        names = {
+            "ssl_object": "ssl_object",
+            "client_addr": "sockname",
+            "server_addr": "peername",
+            "socket": "socket",
+        }
+        return self._transport.get_extra_info(names[info]) if info in names else None
+
+
+class AsyncioBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's network backend on asyncio protocols; counts the connections it opens."""
+
+    def __init__(self) -> None:
+        self.connections_opened = 0
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        """Open a TCP connection within `timeout` (TCP_NODELAY is asyncio's default)."""
+        loop = asyncio.get_running_loop()
+        local = (local_address, 0) if local_address else None
+        return await self._connect(
+            lambda: loop.create_connection(_Receiver, host, port, local_addr=local),
+            timeout,
+            socket_options,
+        )
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        """Open a Unix socket connection within `timeout`."""
+        loop = asyncio.get_running_loop()
+        return await self._connect(
+            lambda: loop.create_unix_connection(_Receiver, path), timeout, socket_options
+        )
+
+    async def _connect(
+        self,
+        opener: Any,
+        timeout: float | None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            async with asyncio.timeout(timeout):
+                transport, receiver = await opener()
+        except TimeoutError:
+            raise httpcore.ConnectTimeout(f"no connection within {timeout:g} s") from None
+        except OSError as exc:
+            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from None
+        sock: socket.socket | None = transport.get_extra_info("socket")
+        for option in socket_options or ():
+            if sock is not None:
+                sock.setsockopt(*option)
+        self.connections_opened += 1
+        return AsyncioStream(transport, receiver)
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep on the running loop."""
+        await asyncio.sleep(seconds)
+
+
+@cache
+def shared_ssl_context() -> ssl.SSLContext:
+    """One verifying TLS context per process (loading the CA bundle takes ~20 ms)."""
+    return httpx.create_ssl_context()
+
+
+class DeskTransport(httpx.AsyncHTTPTransport):
+    """httpx's HTTP transport with its connection pool on `AsyncioBackend`."""
+
+    def __init__(
+        self,
+        limits: httpx.Limits,
+        backend: AsyncioBackend | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        ssl_context = ssl_context or shared_ssl_context()
+        super().__init__(verify=ssl_context, limits=limits)
+        self.backend = backend or AsyncioBackend()
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=ssl_context,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=self.backend,
+        )

@@ -1,0 +1,177 @@
+"""desk's asyncio network backend for httpcore, against real loopback servers."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import socket
+import ssl
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpcore
+import httpx
+import pytest
+import trustme
+
+from desk.core.config import Settings
+from desk.core.fetch import Fetcher, FetchError
+from desk.core.netio import AsyncioBackend, DeskTransport
+from tests.hostile import RSS
+
+SETTINGS = Settings(request_timeout=5.0)
+LIMITS = httpx.Limits(max_connections=4)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    body = RSS
+    close_after_reply = False
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/rss+xml")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+        # Keep-alive as far as the headers say, then hang up anyway (servers do).
+        self.close_connection = self.close_after_reply
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+@contextmanager
+def serving(
+    handler: type[BaseHTTPRequestHandler] = _Handler,
+    wrap: Callable[[socket.socket], socket.socket] | None = None,
+) -> Iterator[int]:
+    """A threaded HTTP server on 127.0.0.1 (TLS-wrapped when `wrap` is given); yields its port."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    if wrap is not None:
+        server.socket = wrap(server.socket)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def fetch_all(urls: list[str], transport: DeskTransport, pause: float = 0.0) -> list[bytes]:
+    """GET each URL in turn through one Fetcher, pausing between requests."""
+
+    async def run() -> list[bytes]:
+        fetcher = Fetcher(SETTINGS, transport)
+        bodies = []
+        try:
+            for url in urls:
+                bodies.append((await fetcher.get(url, max_bytes=10_000_000)).body)
+                await asyncio.sleep(pause)
+        finally:
+            await fetcher.aclose()
+        return bodies
+
+    return asyncio.run(run())
+
+
+def test_the_default_fetcher_runs_on_the_asyncio_backend() -> None:
+    fetcher = Fetcher(SETTINGS)
+    assert isinstance(fetcher.transport, DeskTransport)
+    transport = DeskTransport(LIMITS)
+    with serving() as port:
+        url = f"http://127.0.0.1:{port}/feed"
+        assert fetch_all([url, url], transport) == [RSS, RSS]
+    assert transport.backend.connections_opened == 1  # the second request reused it
+
+
+def test_a_kept_alive_connection_the_server_dropped_is_not_reused() -> None:
+    class HangsUp(_Handler):
+        close_after_reply = True
+
+    transport = DeskTransport(LIMITS)
+    with serving(HangsUp) as port:
+        url = f"http://127.0.0.1:{port}/feed"
+        assert fetch_all([url, url, url], transport, pause=0.1) == [RSS] * 3
+    assert transport.backend.connections_opened == 3
+
+
+def test_a_large_body_arrives_intact_through_flow_control() -> None:
+    class Large(_Handler):
+        body = hashlib.sha256(b"seed").digest() * 150_000  # 4.8 MB
+
+    with serving(Large) as port:
+        url = f"http://127.0.0.1:{port}/big"
+        (body,) = fetch_all([url], DeskTransport(LIMITS))
+    assert body == Large.body
+
+
+def test_the_receiver_pauses_the_socket_when_the_reader_lags() -> None:
+    class Large(_Handler):
+        body = b"x" * 3_000_000
+        close_after_reply = True
+
+    async def run(port: int) -> tuple[int, bool]:
+        stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+        await stream.write(b"GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        await asyncio.sleep(0.3)  # the server sends far more than the buffer holds
+        paused = stream._receiver._paused_reading  # type: ignore[attr-defined]
+        received = 0
+        while chunk := await stream.read(65536, timeout=5):
+            received += len(chunk)
+        await stream.aclose()
+        return received, paused
+
+    with serving(Large) as port:
+        received, paused = asyncio.run(run(port))
+    assert paused
+    assert received > len(Large.body)  # the body and its headers
+
+
+def test_a_silent_server_times_out_a_read_and_a_closed_port_refuses() -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    async def read_silence() -> None:
+        stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+        try:
+            await stream.read(1024, timeout=0.2)
+        finally:
+            await stream.aclose()
+
+    with pytest.raises(httpcore.ReadTimeout):
+        asyncio.run(read_silence())
+    listener.close()
+    with pytest.raises(FetchError, match="could not connect"):
+        fetch_all([f"http://127.0.0.1:{port}/"], DeskTransport(LIMITS))
+
+
+@pytest.fixture(scope="module")
+def authority() -> trustme.CA:
+    """A throwaway certificate authority for TLS over loopback."""
+    return trustme.CA()
+
+
+def tls_wrapper(authority: trustme.CA) -> Callable[[socket.socket], socket.socket]:
+    """Wraps a listening socket in TLS with a certificate for 127.0.0.1."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    return lambda sock: context.wrap_socket(sock, server_side=True)
+
+
+def test_https_through_start_tls(authority: trustme.CA) -> None:
+    trusting = ssl.create_default_context()
+    authority.configure_trust(trusting)
+    with serving(wrap=tls_wrapper(authority)) as port:
+        url = f"https://127.0.0.1:{port}/feed"
+        assert fetch_all([url, url], DeskTransport(LIMITS, ssl_context=trusting)) == [RSS] * 2
+
+
+def test_an_untrusted_certificate_is_refused_in_words(authority: trustme.CA) -> None:
+    refused = pytest.raises(FetchError, match=r"could not connect.*CERTIFICATE_VERIFY_FAILED")
+    with serving(wrap=tls_wrapper(authority)) as port, refused:
+        fetch_all([f"https://127.0.0.1:{port}/feed"], DeskTransport(LIMITS))
