@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from desk.core.models import (
     Alert,
@@ -72,33 +72,67 @@ def new_or_changed(items: Iterable[Item], seen: dict[str, SeenItem]) -> list[Ite
 
 def story_title_key(title: str) -> str:
     """A title folded for comparison: lower case, words only."""
-    return " ".join(re.findall(r"\w+", title.lower()))
+    return " ".join(_WORDS.findall(title.lower()))
+
+
+_WORDS = re.compile(r"\w+")
+
+
+class StoryIndex:
+    """The alerts a cycle may merge into: by id, by URL, and recent ones by folded title.
+
+    Built once per cycle (or re-match) and kept current with `add`, so
+    finding an item's story costs a dictionary lookup and one rapidfuzz
+    search over recent titles, not a pass over every alert per item.
+    """
+
+    def __init__(self, alerts: Iterable[Alert], now: datetime) -> None:
+        self.now = now
+        self._by_id: dict[str, Alert] = {}
+        self._by_url: dict[str, str] = {}
+        self._recent_titles: dict[str, str] = {}
+        for alert in alerts:
+            self.add(alert)
+
+    def add(self, alert: Alert) -> None:
+        """Index an alert (one raised or grown this cycle replaces its stored version)."""
+        self._by_id[alert.id] = alert
+        if alert.url:
+            self._by_url.setdefault(alert.url, alert.id)
+        title = story_title_key(alert.title)
+        if title and self.now - alert.created <= SAME_STORY_WINDOW:
+            self._recent_titles[alert.id] = title
+        else:
+            self._recent_titles.pop(alert.id, None)
+
+    def get(self, alert_id: str) -> Alert | None:
+        """The alert with this id, as it stands this cycle."""
+        return self._by_id.get(alert_id)
+
+    def same_story(self, article: Article) -> Alert | None:
+        """An alert already raised for this story: same URL, else a near-identical recent title."""
+        for url in (article.url, article.canonical_url):
+            if url and url in self._by_url:
+                return self._by_id[self._by_url[url]]
+        title = story_title_key(article.title)
+        if not title or not self._recent_titles:
+            return None
+        best = process.extractOne(
+            title, self._recent_titles, scorer=fuzz.ratio, score_cutoff=SAME_TITLE_SCORE
+        )
+        return self._by_id[best[2]] if best else None
 
 
 def find_same_story(article: Article, existing: Iterable[Alert], now: datetime) -> Alert | None:
-    """An alert already raised for this story (same URL or near-identical title)."""
-    urls = {article.url, article.canonical_url} - {""}
-    title = story_title_key(article.title)
-    for alert in existing:
-        if alert.url in urls:
-            return alert
-        recent = now - alert.created <= SAME_STORY_WINDOW
-        if recent and title and fuzz.ratio(title, story_title_key(alert.title)) >= SAME_TITLE_SCORE:
-            return alert
-    return None
+    """An alert already raised for this story (same URL or near-identical recent title)."""
+    return StoryIndex(existing, now).same_story(article)
 
 
-def existing_alert(
-    alert_id: str | None,
-    article: Article,
-    known: dict[str, Alert],
-    changed: dict[str, Alert],
-    now: datetime,
-) -> Alert | None:
+def existing_alert(alert_id: str | None, article: Article, stories: StoryIndex) -> Alert | None:
     """The alert an item belongs to: its own (as changed this cycle), else the same story's."""
     if alert_id:
-        return changed.get(alert_id) or known.get(alert_id)
-    return find_same_story(article, {**known, **changed}.values(), now)
+        return stories.get(alert_id)
+    return stories.same_story(article)
 
 
 def decide_alert(

@@ -261,19 +261,22 @@ class Poller:
         source_names: dict[str, str],
     ) -> None:
         now = self.now()
-        known = {a.id: a for a in self.store.alerts()}
+        stories = decide.StoryIndex(self.store.alerts(), now)
         changed: dict[str, Alert] = {}
         records = []
         for (feed, item), article, item_hits in zip(todo, articles, hits, strict=True):
             previous = seen.get(item.key)
-            existing = decide.existing_alert(
-                previous.alert_id if previous else None, article, known, changed, now
-            )
-            alert = decide.decide_alert(
-                item, source_names[feed.url], article, item_hits, self.watchlists, existing, now
-            )
-            if alert is not None and alert != existing:
-                changed[alert.id] = alert
+            alert = None
+            if item_hits:  # no hits, no alert: the story lookup is skipped
+                existing = decide.existing_alert(
+                    previous.alert_id if previous else None, article, stories
+                )
+                alert = decide.decide_alert(
+                    item, source_names[feed.url], article, item_hits, self.watchlists, existing, now
+                )
+                if alert is not None and alert != existing:
+                    changed[alert.id] = alert
+                    stories.add(alert)
             alert_id = alert.id if alert else (previous.alert_id if previous else None)
             records.append(
                 SeenItem(

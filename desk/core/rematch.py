@@ -55,11 +55,11 @@ def raise_alerts(
 ) -> list[Alert]:
     """Turn what `find_hits` found into new or grown alerts, and store them."""
     names = {url: state.title or url for url, state in store.feed_states().items()}
-    known = {a.id: a for a in store.alerts()}
+    stories = decide.StoryIndex(store.alerts(), now)
     changed: dict[str, Alert] = {}
     records = []
     for item in found:
-        existing = decide.existing_alert(item.record.alert_id, item.article, known, changed, now)
+        existing = decide.existing_alert(item.record.alert_id, item.article, stories)
         alert = decide.decide_alert(
             _rebuilt(item),
             names.get(item.record.feed_url, item.record.feed_url),
@@ -72,6 +72,7 @@ def raise_alerts(
         if alert is None or alert == existing:
             continue
         changed[alert.id] = alert
+        stories.add(alert)
         if item.record.alert_id != alert.id:
             records.append(replace(item.record, alert_id=alert.id))
     if changed:

@@ -6,7 +6,17 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from desk.core import decide
-from desk.core.models import Article, Feed, FeedState, Hit, Item, SeenItem, Severity, Watchlist
+from desk.core.models import (
+    Alert,
+    Article,
+    Feed,
+    FeedState,
+    Hit,
+    Item,
+    SeenItem,
+    Severity,
+    Watchlist,
+)
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 FEED = Feed(url="https://feed.example/", interval=900)
@@ -74,6 +84,35 @@ def test_one_story_from_two_feeds_is_one_alert() -> None:
     other = replace(article, url="https://c.example/2", title="Markets rally on rate hopes")
     assert decide.find_same_story(other, [first], NOW) is None
     assert decide.find_same_story(rewrite, [first], NOW + timedelta(days=4)) is None
+
+
+def test_the_story_index_finds_one_story_among_thousands() -> None:
+    words = "harbour council budget storm bridge rail court museum coast farmers".split()
+
+    def raised(n: int, title: str, created: datetime = NOW) -> Alert:
+        article = Article(url=f"https://a.example/{n}", title=title, text="x")
+        alert = decide.decide_alert(item(n), "Wire", article, hits("a"), WATCHLISTS, None, created)
+        assert alert is not None
+        return alert
+
+    alerts = [
+        raised(n, f"{words[n % 10]} {words[n // 10 % 10]} {words[n // 100 % 10]} report {n}")
+        for n in range(3000)
+    ]
+    target = raised(5000, "Troops sent to the northern border, officials say")
+    stale = raised(5001, "Missile test reported off the coast", NOW - timedelta(days=5))
+    stories = decide.StoryIndex([*alerts, target, stale], NOW)
+    rewrite = Article(
+        url="https://b.example/x", title="Troops sent to northern border, officials say", text=""
+    )
+    assert stories.same_story(rewrite) is target
+    by_url = Article(url=alerts[1234].url, title="Something else entirely", text="")
+    assert stories.same_story(by_url) is alerts[1234]
+    assert stories.same_story(replace(rewrite, title="Missile test reported off the coast")) is None
+    grown = replace(target, title="Ministers meet on the harbour rail budget")
+    stories.add(grown)
+    assert stories.get(target.id) is grown
+    assert stories.same_story(rewrite) is None  # its old title no longer stands
 
 
 def test_hits_from_another_sources_copy_are_tagged_with_its_article() -> None:
