@@ -122,7 +122,9 @@ class Fetcher:
     ) -> None:
         self.settings = settings
         self.now = now
-        limits = httpx.Limits(max_connections=settings.max_connections)
+        # No cap in the pool itself: desk's slots bound the requests in flight,
+        # and idle connections stay open for the next feed on the same host.
+        limits = httpx.Limits(max_connections=None, max_keepalive_connections=100)
         self.transport = transport or DeskTransport(limits)
         self.client = httpx.AsyncClient(
             transport=self.transport,
