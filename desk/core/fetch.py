@@ -205,6 +205,8 @@ class Fetcher:
         self, resp: httpx.Response, url: str, max_bytes: int, moved_to: str | None
     ) -> FetchResult:
         if resp.status_code == 304:
+            # A 304 has no body by definition; reading its end frees the connection for reuse.
+            await resp.aread()
             return FetchResult(url=url, status=304, moved_to=moved_to)
         if resp.status_code >= 400:
             error = FetchError(f"HTTP {resp.status_code} {resp.reason_phrase}".strip(), url)

@@ -31,7 +31,13 @@ class _Handler(BaseHTTPRequestHandler):
     close_after_reply = False
 
     def do_GET(self) -> None:
+        if self.headers.get("If-None-Match") == '"v1"':
+            self.send_response(304)
+            self.send_header("ETag", '"v1"')
+            self.end_headers()
+            return
         self.send_response(200)
+        self.send_header("ETag", '"v1"')
         self.send_header("Content-Type", "application/rss+xml")
         self.send_header("Content-Length", str(len(self.body)))
         self.end_headers()
@@ -87,6 +93,23 @@ def test_the_default_fetcher_runs_on_the_asyncio_backend() -> None:
         url = f"http://127.0.0.1:{port}/feed"
         assert fetch_all([url, url], transport) == [RSS, RSS]
     assert transport.backend.connections_opened == 1  # the second request reused it
+
+
+def test_a_304_leaves_its_connection_open_for_the_next_request() -> None:
+    async def run(url: str, transport: DeskTransport) -> list[int]:
+        fetcher = Fetcher(SETTINGS, transport)
+        try:
+            return [
+                (await fetcher.get(url, max_bytes=10_000, etag='"v1"')).status for _ in range(3)
+            ]
+        finally:
+            await fetcher.aclose()
+
+    transport = DeskTransport(LIMITS)
+    with serving() as port:
+        statuses = asyncio.run(run(f"http://127.0.0.1:{port}/feed", transport))
+    assert statuses == [304, 304, 304]
+    assert transport.backend.connections_opened == 1
 
 
 def test_a_kept_alive_connection_the_server_dropped_is_not_reused() -> None:
