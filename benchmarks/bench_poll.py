@@ -7,7 +7,10 @@ one run:
 - newsboat, cold (empty cache), 8 reload threads;
 - desk, cold: fetch, parse, dedup and store every item (no article fetch,
   no watchlists: the same work newsboat does);
-- desk, warm: the same feeds again, every answer a 304.
+- desk, warm: the same feeds again, every answer a 304;
+- `desk poll --once` as a whole command on a fresh data folder (Python's
+  start, imports, opening the store, the cycle, exit), the figure to set
+  beside newsboat's own whole run.
 newsboat is a Debian package; the script installs it with apt-get if missing.
 
     python benchmarks/bench_poll.py [--feeds 200] [--items 50]
@@ -86,6 +89,18 @@ def time_desk(urls: list[str], data: Path) -> tuple[float, float, int]:
     return cold_seconds, warm_seconds, cold.new_items
 
 
+def time_desk_command(urls: list[str], work: Path) -> float:
+    """Seconds for `desk poll --once` as a process, on a fresh data folder."""
+    config = work / "desk-config"
+    config.mkdir()
+    (config / "settings.yaml").write_text("fetch_articles: false\n")
+    (config / "feeds.yaml").write_text("feeds:\n" + "".join(f"  - url: {u}\n" for u in urls))
+    desk = [sys.executable, "-m", "desk", "--config", str(config), "--data", str(work / "cmd-data")]
+    started = time.perf_counter()
+    subprocess.run([*desk, "poll", "--once"], check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
 def main() -> int:
     """Run both and print the figures side by side."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -109,6 +124,7 @@ def main() -> int:
             ports = server.stdout.readline().split() if server.stdout else []
             urls = [f"http://127.0.0.1:{ports[i % len(ports)]}/{n}" for i, n in enumerate(names)]
             cold, warm, items = time_desk(urls, work / "desk-data")
+            command = time_desk_command(urls, work)
             binary = ensure_newsboat()
             newsboat = time_newsboat(binary, urls, work) if binary else None
         finally:
@@ -117,6 +133,7 @@ def main() -> int:
     print(f"{args.feeds} feeds x {args.items} items, {size:.0f} KB each, served from 127.0.0.1")
     print(f"desk cold cycle   {cold:6.2f} s  ({items} items fetched, parsed, deduplicated, stored)")
     print(f"desk warm cycle   {warm:6.2f} s  (all 304)")
+    print(f"desk poll --once  {command:6.2f} s  (the whole command, cold, on a fresh store)")
     if newsboat is None:
         print("newsboat          not available (apt-get install newsboat failed)")
     else:
@@ -124,6 +141,7 @@ def main() -> int:
         print(
             f"desk is {newsboat / cold:.1f}x faster cold (bar: 5x); warm {warm:.2f} s (bar: 0.3 s)"
         )
+        print(f"as whole commands: desk poll --once is {newsboat / command:.1f}x faster")
     return 0
 
 
