@@ -184,7 +184,7 @@ class Extractor:
         self._starting += 1
         try:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload([__name__])
+            context.set_forkserver_preload([__name__, "trafilatura"])
             _ensure_resource_tracker()
             ours, theirs = context.Pipe()
             process = context.Process(

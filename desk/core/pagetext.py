@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
 
@@ -25,6 +24,8 @@ def story_text(html: str, url: str = "") -> str:
 
 def main_text(html: str, url: str = "") -> str:
     """trafilatura's main content as paragraphs (the cleaner's input), or '' when it finds none."""
+    import trafilatura  # here, not at the top: it takes 80 ms that commands not extracting skip
+
     doc = trafilatura.bare_extraction(
         html,
         url=url or None,
