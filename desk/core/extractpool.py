@@ -194,7 +194,7 @@ class Extractor:
                 daemon=True,
             )
             try:  # the first start launches the forkserver: off the event loop
-                await asyncio.to_thread(process.start)
+                await asyncio.to_thread(_start_shielded, process)
             except (OSError, RuntimeError, ValueError) as exc:
                 ours.close()
                 raise ExtractionFailed(f"cannot start an extraction worker: {exc}") from None
@@ -313,6 +313,21 @@ def _ensure_resource_tracker() -> None:
         resource_tracker.ensure_running()
     finally:
         sys.stderr = stderr
+
+
+def _start_shielded(process: BaseProcess) -> None:
+    """Start a worker (and, the first time, the forkserver) with Ctrl-C blocked.
+
+    Both ignore Ctrl-C once running, but one that arrives while they import
+    would print their traceback over the terminal. The block is set in the
+    calling thread only (never the main one, which handles Ctrl-C), and the
+    new processes inherit it.
+    """
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        process.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _fileno(stream: object) -> int:
