@@ -42,6 +42,7 @@ from desk.core.serial import alert_to_dict
 from desk.core.store import TinyStore
 from desk.core.store import open_store as _open_store
 from desk.core.watchlists import load_watchlists
+from desk.headless import ContinuousPoll, LiveConfig, poll_until_stopped, print_cycle
 
 EXIT_OK, EXIT_FOUND_PROBLEMS, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -239,7 +240,7 @@ def run_demo(args: argparse.Namespace) -> int:
             result = _cycle(store, settings, feeds, where.watchlists_dir, force=True)
         finally:
             store.close()
-        _print_cycle(result, args.json)
+        print_cycle(result, args.json)
     return EXIT_OK
 
 
@@ -253,22 +254,6 @@ def _cycle(
         poller.close()
 
 
-def _print_cycle(result: CycleResult, as_json: bool) -> None:
-    for outcome in result.outcomes:
-        mark = "x" if outcome.state.error else "ok"
-        print(f"[{mark}] {outcome.name}: {outcome.summary}", file=sys.stderr)
-    print(f"{result.new_items} new items, {len(result.alerts)} alerts", file=sys.stderr)
-    for alert in sorted(result.alerts, key=lambda a: a.published or a.created):
-        print(json.dumps(alert_to_dict(alert)) if as_json else _alert_line(alert))
-
-
-def _alert_line(alert: Alert) -> str:
-    terms = ", ".join(dict.fromkeys(hit.text for hit in alert.hits))
-    return (
-        f"{alert.severity.value.upper():8} {alert.title}  [{', '.join(alert.watchlists)}]  {terms}"
-    )
-
-
 def run_poll(args: argparse.Namespace) -> int:
     """`desk poll`: headless polling; with --once, one cycle for cron."""
     where = locations_of(args)
@@ -276,28 +261,28 @@ def run_poll(args: argparse.Namespace) -> int:
     feeds = load_feeds(where.feeds_file, settings)
     if not feeds:
         raise DeskError(f"no feeds configured in {where.feeds_file}; `desk init` starts one")
+    if not args.once:
+        return _poll_continuously(args, LiveConfig(where, settings, feeds))
     try:
-        store = open_store(where.data_dir, wait=10.0 if args.once else 0.0)
+        store = open_store(where.data_dir, wait=10.0)
     except StoreLocked as exc:
         print(f"desk: skipped this cycle: {exc}", file=sys.stderr)
         return EXIT_OK
     try:
-        while True:
-            _print_cycle(_cycle(store, settings, feeds, where.watchlists_dir, args.all), args.json)
-            if args.once:
-                return EXIT_OK
-            _sleep_until_due(store, feeds)
+        print_cycle(_cycle(store, settings, feeds, where.watchlists_dir, args.all), args.json)
     finally:
         store.close()
+    return EXIT_OK
 
 
-def _sleep_until_due(store: TinyStore, feeds: list[Feed]) -> None:
-    import time
-
-    states = store.feed_states()
-    dues = [s.next_due for f in feeds if (s := states.get(f.url)) and s.next_due]
-    wait = (min(dues) - datetime.now(UTC)).total_seconds() if dues else 60.0
-    time.sleep(min(max(wait, 1.0), 3600.0))
+def _poll_continuously(args: argparse.Namespace, config: LiveConfig) -> int:
+    """`desk poll` without --once: one Poller until Ctrl-C (exit 130) or SIGTERM (exit 0)."""
+    store = open_store(config.where.data_dir)  # held by another desk: a one-line error
+    try:
+        poll_until_stopped(ContinuousPoll(store, config, args.json, every_feed=args.all))
+    finally:
+        store.close()
+    return EXIT_OK
 
 
 def run_feeds(args: argparse.Namespace) -> int:

@@ -1,0 +1,266 @@
+"""`desk poll` left running: one long-lived Poller that follows its config as the analyst edits it.
+
+Between cycles it sleeps until the next feed is due (1 s to 1 h) and looks at
+the config every half second. Watchlists hot-reload as they do in the TUI: a
+new or changed one is run over the stored articles at once, a broken one
+keeps its last good version. An edit to feeds.yaml or settings.yaml wakes it
+early; both are re-read before each cycle, and one that no longer loads is
+reported in one line while its last good version stays in force.
+
+Alerts go to stdout (JSON lines with --json), everything else to stderr.
+Ctrl-C and SIGTERM end it quietly, after the extraction workers are stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TypeVar
+
+from desk.core.config import Locations, Settings, load_feeds, load_settings
+from desk.core.errors import DeskError
+from desk.core.models import Alert, Feed, FeedState, Watchlist
+from desk.core.pipeline import CycleResult, Poller, utc_now
+from desk.core.reload import DEBOUNCE_SECONDS, LiveWatchlists
+from desk.core.rematch import find_hits, raise_alerts
+from desk.core.serial import alert_to_dict
+from desk.core.store import Store
+
+WAKE_CHECK_SECONDS = 0.5
+"""How often a sleeping poll looks at the watchlists and config files (a stat per file)."""
+SHORTEST_SLEEP, LONGEST_SLEEP = 1.0, 3600.0
+"""Bounds on the sleep between cycles, whatever the feeds' due times say."""
+IDLE_SLEEP = 60.0
+"""The sleep when no feed has a due time yet."""
+
+Loaded = TypeVar("Loaded")
+FileStamp = tuple[int, int] | None
+
+
+def say(message: str) -> None:
+    """One line to the analyst on stderr, prefixed like every desk message."""
+    print(f"desk: {message}", file=sys.stderr, flush=True)
+
+
+def print_cycle(result: CycleResult, as_json: bool) -> None:
+    """A cycle's per-feed summary on stderr and its alerts on stdout."""
+    for outcome in result.outcomes:
+        mark = "x" if outcome.state.error else "ok"
+        print(f"[{mark}] {outcome.name}: {outcome.summary}", file=sys.stderr)
+    print(f"{result.new_items} new items, {len(result.alerts)} alerts", file=sys.stderr)
+    print_alerts(result.alerts, as_json)
+
+
+def print_alerts(alerts: Iterable[Alert], as_json: bool) -> None:
+    """Alerts on stdout, oldest story first: a line each, or a JSON object each."""
+    for alert in sorted(alerts, key=lambda a: a.published or a.created):
+        print(json.dumps(alert_to_dict(alert)) if as_json else alert_line(alert))
+
+
+def alert_line(alert: Alert) -> str:
+    """An alert as one readable line: severity, title, watchlists and the matched words."""
+    terms = ", ".join(dict.fromkeys(hit.text for hit in alert.hits))
+    return (
+        f"{alert.severity.value.upper():8} {alert.title}  [{', '.join(alert.watchlists)}]  {terms}"
+    )
+
+
+def seconds_until_due(states: dict[str, FeedState], feeds: list[Feed], now: datetime) -> float:
+    """How long to sleep until the first feed is due, kept within 1 s and 1 h."""
+    dues = [s.next_due for f in feeds if (s := states.get(f.url)) and s.next_due]
+    wait = (min(dues) - now).total_seconds() if dues else IDLE_SLEEP
+    return min(max(wait, SHORTEST_SLEEP), LONGEST_SLEEP)
+
+
+def file_stamp(path: Path) -> FileStamp:
+    """A file's mtime and size (None when it is missing): changes whenever the file does."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size)
+
+
+@contextmanager
+def carrying_on(what: str) -> Iterator[None]:
+    """Report a failure of `what` in one line and carry on, as the TUI does with a failed poll."""
+    try:
+        yield
+    except DeskError as exc:
+        say(f"{what} failed: {exc}")
+    except Exception as exc:  # a days-long poll must outlive one bad cycle
+        say(f"{what} failed ({type(exc).__name__}: {exc}); trying again at the next cycle")
+
+
+class LiveConfig:
+    """settings.yaml and feeds.yaml as last read well, re-read before each cycle."""
+
+    def __init__(self, where: Locations, settings: Settings, feeds: list[Feed]) -> None:
+        self.where = where
+        self.settings = settings
+        self.feeds = feeds
+        self._read_stamps = self._stamps()
+        self._pending: tuple[tuple[FileStamp, FileStamp], float] | None = None
+        self._errors: dict[Path, str] = {}
+        self._said_no_feeds = False
+
+    def _stamps(self) -> tuple[FileStamp, FileStamp]:
+        return file_stamp(self.where.settings_file), file_stamp(self.where.feeds_file)
+
+    def edited(self, now: float) -> bool:
+        """True when a file changed since it was read and has been still for the debounce delay."""
+        stamps = self._stamps()
+        if stamps == self._read_stamps:
+            self._pending = None
+            return False
+        if self._pending is None or self._pending[0] != stamps:
+            self._pending = (stamps, now)
+            return False
+        return now - self._pending[1] >= DEBOUNCE_SECONDS
+
+    def reload(self) -> None:
+        """Re-read both files, keeping the last good version of one that no longer loads."""
+        self._read_stamps, self._pending = self._stamps(), None
+        settings_file, feeds_file = self.where.settings_file, self.where.feeds_file
+        self.settings = self._read(
+            settings_file, lambda: load_settings(settings_file), self.settings
+        )
+        feeds = self._read(feeds_file, lambda: load_feeds(feeds_file, self.settings), self.feeds)
+        if feeds != self.feeds and feeds:
+            say(f"{feeds_file} reloaded: {len(feeds)} feeds")
+        self.feeds = feeds
+        self._say_once_if_no_feeds()
+
+    def _read(self, path: Path, load: Callable[[], Loaded], last_good: Loaded) -> Loaded:
+        """What `load` gives, or `last_good` after saying (once per distinct error) why not."""
+        try:
+            loaded = load()
+        except DeskError as exc:
+            message = f"{exc}; the last good version stays in force"
+            if self._errors.get(path) != message:
+                say(message)
+            self._errors[path] = message
+            return last_good
+        if self._errors.pop(path, None):
+            say(f"{path} loads again")
+        return loaded
+
+    def _say_once_if_no_feeds(self) -> None:
+        if self.feeds:
+            self._said_no_feeds = False
+        elif not self._said_no_feeds:
+            say(f"no feeds in {self.where.feeds_file} now; polling nothing until some are added")
+            self._said_no_feeds = True
+
+
+class ContinuousPoll:
+    """Cycles, sleeps and reloads until stopped; owns one Poller for its whole life."""
+
+    def __init__(
+        self, store: Store, config: LiveConfig, as_json: bool, every_feed: bool = False
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.as_json = as_json
+        self.every_feed = every_feed
+        self.live_watchlists = LiveWatchlists(config.where.watchlists_dir)
+
+    async def run(self) -> None:
+        """Poll until cancelled (Ctrl-C or SIGTERM); the Poller is closed on the way out."""
+        poller = Poller(self.store, self.config.settings, self._first_watchlists())
+        try:
+            say(
+                f"polling {len(self.config.feeds)} feeds with {len(poller.watchlists)} "
+                f"watchlists from {self.config.where.watchlists_dir}; Ctrl-C stops"
+            )
+            while True:
+                await self._cycle(poller)
+                await self._sleep_until_due(poller)
+                self.config.reload()
+        finally:
+            await poller.aclose()
+
+    def _first_watchlists(self) -> list[Watchlist]:
+        loaded = self.live_watchlists.load()
+        for error in loaded.errors:
+            say(f"{error} (skipped)")
+        if not loaded.watchlists and not loaded.errors:
+            say(
+                f"no watchlists in {self.live_watchlists.folder}; "
+                "`desk init` copies the shipped ones, and new files are picked up as they appear"
+            )
+        return list(loaded.watchlists)
+
+    async def _cycle(self, poller: Poller) -> None:
+        poller.settings = self.config.settings
+        with carrying_on("the poll cycle"):
+            result = await poller.run_once(self.config.feeds, force=self.every_feed)
+            if result.outcomes:  # nothing was due: nothing to say
+                print_cycle(result, self.as_json)
+                sys.stdout.flush()
+
+    async def _sleep_until_due(self, poller: Poller) -> None:
+        """Sleep until a feed is due; reload watchlists meanwhile, wake early on a config edit."""
+        wait = seconds_until_due(self.store.feed_states(), self.config.feeds, utc_now())
+        deadline = time.monotonic() + wait
+        while (left := deadline - time.monotonic()) > 0:
+            await asyncio.sleep(min(WAKE_CHECK_SECONDS, left))
+            now = time.monotonic()
+            await self._check_watchlists(poller, now)
+            if self.config.edited(now):
+                return
+
+    async def _check_watchlists(self, poller: Poller, now: float) -> None:
+        """Pick up edited, added and removed watchlist files, as the TUI does."""
+        reloaded = self.live_watchlists.poll(now)
+        if reloaded is None:
+            return
+        poller.set_watchlists(list(reloaded.watchlists))
+        for watchlist_id in reloaded.failed:
+            error = self.live_watchlists.errors[watchlist_id]
+            kept = watchlist_id in poller.watchlists
+            say(
+                f"{error}; {'the last good version stays in force' if kept else 'it is not in use'}"
+            )
+        for removed in reloaded.removed:
+            say(f"watchlist {removed} was removed; its alerts stay")
+        if reloaded.changed:
+            with carrying_on(f"running {', '.join(reloaded.changed)} over the stored articles"):
+                await self._rematch(poller, reloaded.changed)
+
+    async def _rematch(self, poller: Poller, watchlist_ids: tuple[str, ...]) -> None:
+        """Run new or changed watchlists over the stored articles of the retention window."""
+        chosen = [poller.watchlists[w] for w in watchlist_ids if w in poller.watchlists]
+        since = poller.now() - timedelta(days=self.config.settings.retention_days)
+        records = self.store.seen_since(since)
+        found = await asyncio.to_thread(find_hits, self.store, records, chosen)
+        raised = raise_alerts(self.store, found, poller.watchlists, poller.now())
+        say(
+            f"{', '.join(watchlist_ids)} reloaded and run over {len(records)} stored articles; "
+            f"{len(raised)} alerts raised or grown"
+        )
+        print_alerts(raised, self.as_json)
+        sys.stdout.flush()
+
+
+def poll_until_stopped(poll: ContinuousPoll) -> None:
+    """Run `poll` in one event loop; Ctrl-C raises KeyboardInterrupt, SIGTERM returns quietly."""
+    try:
+        asyncio.run(_stoppable(poll))
+    except asyncio.CancelledError:  # SIGTERM: a supervisor asked desk to stop
+        return
+
+
+async def _stoppable(poll: ContinuousPoll) -> None:
+    """`poll.run()`, cancelled by SIGTERM the way asyncio.run cancels it on Ctrl-C."""
+    task = asyncio.current_task()
+    if task is not None:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    await poll.run()
