@@ -28,6 +28,16 @@ _MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct n
 _ZONES = {"gmt": 0, "ut": 0, "utc": 0, "z": 0, "edt": -4, "est": -5, "cdt": -5, "cst": -6}
 _ZONES |= {"mdt": -6, "mst": -7, "pdt": -7, "pst": -8}
 
+# The shape nearly every RSS feed writes, 'Fri, 19 Nov 2026 08:26:40 GMT' or '... +0200':
+# a subset of what _RFC822 matches, which this simpler, case-sensitive pattern reads faster.
+_USUAL_RFC822 = re.compile(
+    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d\d?) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+    r"(\d{4}) (\d\d):(\d\d):(\d\d) (GMT|UTC?|Z|[ECMP][SD]T|[+-]\d{4})",
+    re.ASCII,
+)
+_NUMBERS = {f"{number:02}": number for number in range(100)}  # '08' -> 8, quicker than int()
+_NUMBERS |= {str(number): number for number in range(10)}  # and '8' -> 8
+
 
 def parse_date(value: str) -> datetime | None:
     """An RSS, Atom or Dublin Core date in UTC, or None if it cannot be read.
@@ -39,8 +49,9 @@ def parse_date(value: str) -> datetime | None:
     text = value.strip()
     if not text:
         return None
+    iso = text[4:5] == "-"  # '2026-...': the RFC 822 patterns match no date with a '-' there
     try:
-        found = _rfc822(text) or _iso8601(text)
+        found = _iso8601(text) if iso else _usual_rfc822(text) or _rfc822(text)
     except (ValueError, OverflowError):
         found = None
     return found or from_struct_time(_feedparser_parse_date(text))
@@ -75,6 +86,25 @@ def _feedparser_parse_date(text: str) -> Any:
         return None
 
 
+def _usual_rfc822(text: str) -> datetime | None:
+    """The usual RFC 822 date as _rfc822 reads it (a 31 November raises the same ValueError)."""
+    match = _USUAL_RFC822.fullmatch(text)
+    if not match:
+        return None
+    day, month, year, hour, minute, second, zone = match.groups()
+    offset = _offset_minutes(zone[:3], zone[3:]) if zone[0] in "+-" else _ZONES[zone.lower()] * 60
+    month_number = _MONTHS[month.lower()]
+    return _utc(
+        offset,
+        int(year),
+        month_number,
+        _NUMBERS[day],
+        _NUMBERS[hour],
+        _NUMBERS[minute],
+        _NUMBERS[second],
+    )
+
+
 def _rfc822(text: str) -> datetime | None:
     match = _RFC822.match(text)
     if not match:
@@ -82,8 +112,8 @@ def _rfc822(text: str) -> datetime | None:
     day, month, year, hour, minute, second, zone_hours, zone_minutes, zone = match.groups()
     offset = _ZONES[zone.lower()] * 60 if zone else _offset_minutes(zone_hours, zone_minutes)
     month_number = _MONTHS[month[:3].lower()]
-    stamp = datetime(int(year), month_number, int(day), int(hour), int(minute), int(second or 0))
-    return _utc(stamp, offset)
+    clock = (int(hour), int(minute), int(second or 0))
+    return _utc(offset, int(year), month_number, int(day), *clock)
 
 
 def _iso8601(text: str) -> datetime | None:
@@ -93,7 +123,7 @@ def _iso8601(text: str) -> datetime | None:
     year, month, day, hour, minute, second, zone = match.groups()
     offset = _offset_minutes(zone[:3], zone[-2:]) if zone and zone not in "Zz" else 0
     hms = (int(hour or 0), int(minute or 0), int(second or 0))
-    return _utc(datetime(int(year), int(month), int(day), *hms), offset)
+    return _utc(offset, int(year), int(month), int(day), *hms)
 
 
 def _offset_minutes(signed_hours: str, minutes: str) -> int:
@@ -102,7 +132,14 @@ def _offset_minutes(signed_hours: str, minutes: str) -> int:
     return sign * (abs(int(signed_hours)) * 60 + int(minutes))
 
 
-def _utc(local: datetime, offset_minutes: int) -> datetime:
-    """A local time that is offset_minutes ahead of UTC, in UTC."""
-    stamp = local.replace(tzinfo=UTC)
-    return stamp - timedelta(minutes=offset_minutes) if offset_minutes else stamp
+def _utc(
+    offset_minutes: int, year: int, month: int, day: int, hour: int, minute: int, second: int
+) -> datetime:
+    """A local time that is offset_minutes ahead of UTC, in UTC.
+
+    Positional arguments: datetime and timedelta take keywords at half the speed.
+    """
+    stamp = datetime(year, month, day, hour, minute, second, 0, UTC)
+    if not offset_minutes:
+        return stamp
+    return stamp - timedelta(0, offset_minutes * 60)  # days, seconds
