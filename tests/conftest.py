@@ -14,10 +14,13 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 @pytest.fixture(autouse=True)
 def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point desk at empty temp dirs so a developer's own config never leaks in."""
+    """Point desk at empty temp dirs, with no proxy, so a developer's own setup never leaks in."""
     monkeypatch.setenv("DESK_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("DESK_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):  # loopback only
+        monkeypatch.delenv(proxy, raising=False)
+        monkeypatch.delenv(proxy.lower(), raising=False)
     return tmp_path
 
 

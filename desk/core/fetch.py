@@ -23,7 +23,7 @@ import httpx
 
 from desk.core.config import Settings
 from desk.core.errors import DeskError
-from desk.core.netio import DeskTransport
+from desk.core.netio import DeskTransport, environment_proxy_mounts
 
 MAX_REDIRECTS = 5
 PERMANENT_REDIRECTS = {301, 308}
@@ -128,6 +128,7 @@ class Fetcher:
         self.transport = transport or DeskTransport(limits)
         self.client = httpx.AsyncClient(
             transport=self.transport,
+            mounts=environment_proxy_mounts() if transport is None else None,
             follow_redirects=False,
             # Per-read limits; the whole-request deadline is desk's own (see _follow).
             # No pool timeout: desk's own slots do the queueing, outside the deadline.

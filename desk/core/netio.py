@@ -9,7 +9,9 @@ reason. Here an asyncio protocol keeps what arrived, so "readable" is a
 lookup: data waiting, end of stream or a lost connection.
 
 `DeskTransport` is httpx's own transport (redirects, errors, streaming as
-usual) with its connection pool built on `AsyncioBackend`.
+usual) with its connection pool built on `AsyncioBackend`. httpx reads
+proxies from the environment only when it builds its own transport, so
+`environment_proxy_mounts` gives the client those proxies as httpx would.
 """
 
 from __future__ import annotations
@@ -284,3 +286,19 @@ class DeskTransport(httpx.AsyncHTTPTransport):
             keepalive_expiry=limits.keepalive_expiry,
             network_backend=self.backend,
         )
+
+
+def environment_proxy_mounts() -> dict[str, httpx.AsyncBaseTransport | None]:
+    """The proxies of HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY, as client mounts.
+
+    httpx's own reading of the environment is used (httpx applies it by
+    default, but not to a client given its own transport), so desk routes
+    exactly as httpx would: a proxied request through httpx's stock
+    transport, a NO_PROXY host (a None mount) through DeskTransport.
+    """
+    from httpx._utils import get_environment_proxies  # httpx's rules, not a copy of them
+
+    return {
+        pattern: httpx.AsyncHTTPTransport(proxy=url, verify=shared_ssl_context()) if url else None
+        for pattern, url in get_environment_proxies().items()
+    }

@@ -198,3 +198,57 @@ def test_an_untrusted_certificate_is_refused_in_words(authority: trustme.CA) -> 
     refused = pytest.raises(FetchError, match=r"could not connect.*CERTIFICATE_VERIFY_FAILED")
     with serving(wrap=tls_wrapper(authority)) as port, refused:
         fetch_all([f"https://127.0.0.1:{port}/feed"], DeskTransport(LIMITS))
+
+
+class _Proxy(BaseHTTPRequestHandler):
+    """A forward proxy that answers every request itself and remembers what it was asked."""
+
+    protocol_version = "HTTP/1.1"
+    asked: list[str] = []
+
+    def do_GET(self) -> None:
+        self.asked.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/rss+xml")
+        self.send_header("Content-Length", str(len(RSS)))
+        self.end_headers()
+        self.wfile.write(RSS)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def proxy_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    """A loopback proxy named in HTTP_PROXY (conftest clears the other proxy variables)."""
+    _Proxy.asked = []
+    with serving(_Proxy) as port:
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+        yield port
+
+
+def test_a_proxy_named_in_the_environment_is_used(proxy_environment: int) -> None:
+    async def run() -> bytes:
+        fetcher = Fetcher(SETTINGS)
+        try:
+            return (await fetcher.get("http://feeds.invalid/world.xml", max_bytes=10_000)).body
+        finally:
+            await fetcher.aclose()
+
+    assert asyncio.run(run()) == RSS
+    assert _Proxy.asked == ["http://feeds.invalid/world.xml"]
+
+
+def test_no_proxy_hosts_go_direct(proxy_environment: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+
+    async def run(url: str) -> bytes:
+        fetcher = Fetcher(SETTINGS)
+        try:
+            return (await fetcher.get(url, max_bytes=10_000)).body
+        finally:
+            await fetcher.aclose()
+
+    with serving() as port:
+        assert asyncio.run(run(f"http://127.0.0.1:{port}/feed")) == RSS
+    assert _Proxy.asked == []
