@@ -20,7 +20,7 @@ import asyncio
 import socket
 import ssl
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from functools import cache
 from typing import Any
 
@@ -263,12 +263,139 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
 
 @cache
 def shared_ssl_context() -> ssl.SSLContext:
-    """One verifying TLS context per process (loading the CA bundle takes ~20 ms)."""
-    return httpx.create_ssl_context()
+    """One verifying TLS context per process (loading the CA bundle takes ~20 ms); HTTP/1.1 only."""
+    context = httpx.create_ssl_context()
+    context.set_alpn_protocols(["http/1.1"])
+    return context
+
+
+_OriginKey = tuple[bytes, bytes, int]
+
+
+class OriginPool:
+    """Idle HTTP/1.1 connections kept by origin: desk's stand-in for httpcore's pool.
+
+    httpcore's pool re-examines every connection it holds whenever a request
+    comes or goes (quadratic in the connections, and a fifth of a 200-feed
+    cycle). desk's fetcher already bounds the requests in flight, overall and
+    per host, so a pool only has to hand out an idle connection to the same
+    origin or open one, and take it back once its answer has been read. The
+    HTTP itself is httpcore's AsyncHTTP11Connection.
+    """
+
+    def __init__(
+        self,
+        ssl_context: ssl.SSLContext,
+        backend: AsyncioBackend,
+        keepalive_expiry: float | None = 5.0,
+        max_idle: int = 100,
+    ) -> None:
+        self._ssl_context = ssl_context
+        self._backend = backend
+        self._keepalive_expiry = keepalive_expiry
+        self._max_idle = max_idle
+        self._idle: dict[_OriginKey, list[httpcore.AsyncHTTP11Connection]] = {}
+        self._open: set[httpcore.AsyncHTTP11Connection] = set()
+
+    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
+        """Send the request on an idle connection to its origin, else on a new one."""
+        origin = request.url.origin
+        key = (origin.scheme, origin.host, origin.port)
+        connection = await self._idle_connection(key) or await self._connect(request)
+        try:
+            response = await connection.handle_async_request(request)
+        except BaseException:
+            await self._close(connection)
+            raise
+        assert isinstance(response.stream, AsyncIterable)
+        return httpcore.Response(
+            status=response.status,
+            headers=response.headers,
+            content=_ReturnedWhenRead(response.stream, connection, key, self),
+            extensions=response.extensions,
+        )
+
+    async def _idle_connection(self, key: _OriginKey) -> httpcore.AsyncHTTP11Connection | None:
+        """The newest idle connection to the origin that is still usable; stale ones closed."""
+        idle = self._idle.get(key)
+        while idle:
+            connection = idle.pop()
+            if connection.is_available() and not connection.has_expired():
+                return connection
+            await self._close(connection)
+        return None
+
+    async def _connect(self, request: httpcore.Request) -> httpcore.AsyncHTTP11Connection:
+        """A new connection (TLS for https) within the request's connect timeout."""
+        origin = request.url.origin
+        timeout = request.extensions.get("timeout", {}).get("connect")
+        host = origin.host.decode("ascii")
+        stream = await self._backend.connect_tcp(host, origin.port, timeout=timeout)
+        if origin.scheme == b"https":
+            stream = await stream.start_tls(self._ssl_context, host, timeout)
+        connection = httpcore.AsyncHTTP11Connection(origin, stream, self._keepalive_expiry)
+        self._open.add(connection)
+        return connection
+
+    async def release(self, connection: httpcore.AsyncHTTP11Connection, key: _OriginKey) -> None:
+        """Take a connection back once its answer is read: kept if reusable and room, else closed."""
+        idle_count = sum(len(connections) for connections in self._idle.values())
+        if connection.is_available() and idle_count < self._max_idle:
+            self._idle.setdefault(key, []).append(connection)
+        else:
+            await self._close(connection)
+
+    async def _close(self, connection: httpcore.AsyncHTTP11Connection) -> None:
+        self._open.discard(connection)
+        await connection.aclose()
+
+    async def aclose(self) -> None:
+        """Close every connection, busy or idle."""
+        connections, self._open, self._idle = list(self._open), set(), {}
+        for connection in connections:
+            await connection.aclose()
+
+    async def __aenter__(self) -> OriginPool:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+class _ReturnedWhenRead:
+    """A response body that gives its connection back to the pool when it is closed."""
+
+    def __init__(
+        self,
+        stream: AsyncIterable[bytes],
+        connection: httpcore.AsyncHTTP11Connection,
+        key: _OriginKey,
+        pool: OriginPool,
+    ) -> None:
+        self._stream = stream
+        self._connection = connection
+        self._key = key
+        self._pool: OriginPool | None = pool
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        """The body's chunks, as the connection reads them."""
+        async for chunk in self._stream:
+            yield chunk
+
+    async def aclose(self) -> None:
+        """Finish the answer on the connection (closing it unless it ended cleanly), then return it."""
+        closing = getattr(self._stream, "aclose", None)
+        try:
+            if closing is not None:
+                await closing()
+        finally:
+            pool, self._pool = self._pool, None
+            if pool is not None:
+                await pool.release(self._connection, self._key)
 
 
 class DeskTransport(httpx.AsyncHTTPTransport):
-    """httpx's HTTP transport with its connection pool on `AsyncioBackend`."""
+    """httpx's HTTP transport with desk's pool and network backend under it."""
 
     def __init__(
         self,
@@ -279,12 +406,11 @@ class DeskTransport(httpx.AsyncHTTPTransport):
         ssl_context = ssl_context or shared_ssl_context()
         super().__init__(verify=ssl_context, limits=limits)
         self.backend = backend or AsyncioBackend()
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
+        self._pool = OriginPool(  # type: ignore[assignment]
+            ssl_context,
+            self.backend,
             keepalive_expiry=limits.keepalive_expiry,
-            network_backend=self.backend,
+            max_idle=limits.max_keepalive_connections or 100,
         )
 
 

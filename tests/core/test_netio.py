@@ -7,6 +7,7 @@ import hashlib
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -252,3 +253,32 @@ def test_no_proxy_hosts_go_direct(proxy_environment: int, monkeypatch: pytest.Mo
     with serving() as port:
         assert asyncio.run(run(f"http://127.0.0.1:{port}/feed")) == RSS
     assert _Proxy.asked == []
+
+
+def test_a_request_cut_at_its_deadline_does_not_leave_its_connection_in_the_pool() -> None:
+    class SlowThenGood(_Handler):
+        def do_GET(self) -> None:
+            if self.path != "/slow":
+                super().do_GET()
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            for _ in range(20):  # a byte every 0.2 s: past the 1 s deadline
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.2)
+
+    async def run(base: str, transport: DeskTransport) -> bytes:
+        fetcher = Fetcher(Settings(request_timeout=1.0), transport)
+        try:
+            with pytest.raises(FetchError, match="within 1 s"):
+                await fetcher.get(f"{base}/slow", max_bytes=10_000)
+            return (await fetcher.get(f"{base}/feed", max_bytes=10_000)).body
+        finally:
+            await fetcher.aclose()
+
+    transport = DeskTransport(LIMITS)
+    with serving(SlowThenGood) as port:
+        assert asyncio.run(run(f"http://127.0.0.1:{port}", transport)) == RSS
+    assert transport.backend.connections_opened == 2
