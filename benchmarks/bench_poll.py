@@ -12,8 +12,11 @@ one run:
   start, imports, opening the store, the cycle, exit), the figure to set
   beside newsboat's own whole run.
 newsboat is a Debian package; the script installs it with apt-get if missing.
+The machine is shared, so each is run --rounds times (interleaved: desk,
+the command, newsboat, then again) and the best and the median of each are
+printed, with the ratios best to best and median to median.
 
-    python benchmarks/bench_poll.py [--feeds 200] [--items 50]
+    python benchmarks/bench_poll.py [--feeds 200] [--items 50] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,7 +52,8 @@ def ensure_newsboat() -> str | None:
 
 
 def time_newsboat(binary: str, urls: list[str], work: Path) -> float:
-    """Seconds for one cold `newsboat -x reload` of `urls`."""
+    """Seconds for one cold `newsboat -x reload` of `urls` (work: a fresh folder)."""
+    work.mkdir()
     (work / "urls").write_text("\n".join(urls) + "\n")
     (work / "config").write_text("reload-threads 8\n")
     started = time.perf_counter()
@@ -90,9 +95,9 @@ def time_desk(urls: list[str], data: Path) -> tuple[float, float, int]:
 
 
 def time_desk_command(urls: list[str], work: Path) -> float:
-    """Seconds for `desk poll --once` as a process, on a fresh data folder."""
+    """Seconds for `desk poll --once` as a process, on a fresh data folder (work: a fresh folder)."""
     config = work / "desk-config"
-    config.mkdir()
+    config.mkdir(parents=True)
     (config / "settings.yaml").write_text("fetch_articles: false\n")
     (config / "feeds.yaml").write_text("feeds:\n" + "".join(f"  - url: {u}\n" for u in urls))
     desk = [sys.executable, "-m", "desk", "--config", str(config), "--data", str(work / "cmd-data")]
@@ -102,12 +107,14 @@ def time_desk_command(urls: list[str], work: Path) -> float:
 
 
 def main() -> int:
-    """Run both and print the figures side by side."""
+    """Run both, interleaved, and print the figures side by side."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feeds", type=int, default=200)
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--sites", type=int, default=20, help="ports to serve from")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each, interleaved")
     args = parser.parse_args()
+    binary = ensure_newsboat()
     with tempfile.TemporaryDirectory(prefix="desk-bench-") as temp:
         work = Path(temp)
         sys.path.insert(0, str(HERE))
@@ -123,26 +130,55 @@ def main() -> int:
         try:
             ports = server.stdout.readline().split() if server.stdout else []
             urls = [f"http://127.0.0.1:{ports[i % len(ports)]}/{n}" for i, n in enumerate(names)]
-            cold, warm, items = time_desk(urls, work / "desk-data")
-            command = time_desk_command(urls, work)
-            binary = ensure_newsboat()
-            newsboat = time_newsboat(binary, urls, work) if binary else None
+            runs = [_round(urls, work / f"round{n}", binary) for n in range(args.rounds)]
         finally:
             server.terminate()
             server.wait()
     print(f"{args.feeds} feeds x {args.items} items, {size:.0f} KB each, served from 127.0.0.1")
-    print(f"desk cold cycle   {cold:6.2f} s  ({items} items fetched, parsed, deduplicated, stored)")
-    print(f"desk warm cycle   {warm:6.2f} s  (all 304)")
-    print(f"desk poll --once  {command:6.2f} s  (the whole command, cold, on a fresh store)")
-    if newsboat is None:
-        print("newsboat          not available (apt-get install newsboat failed)")
-    else:
-        print(f"newsboat -x reload {newsboat:5.2f} s  (cold, 8 reload threads)")
-        print(
-            f"desk is {newsboat / cold:.1f}x faster cold (bar: 5x); warm {warm:.2f} s (bar: 0.3 s)"
-        )
-        print(f"as whole commands: desk poll --once is {newsboat / command:.1f}x faster")
+    _report(runs, args.rounds)
     return 0
+
+
+def _round(urls: list[str], work: Path, newsboat: str | None) -> dict[str, float]:
+    """One run of each measurement: seconds by name (and the items the cold cycle stored)."""
+    cold, warm, items = time_desk(urls, work / "desk-data")
+    figures = {"cold": cold, "warm": warm, "items": float(items)}
+    figures["command"] = time_desk_command(urls, work / "command")
+    if newsboat:
+        figures["newsboat"] = time_newsboat(newsboat, urls, work / "newsboat")
+    return figures
+
+
+def _report(runs: list[dict[str, float]], rounds: int) -> None:
+    """Best and median of each figure, and the ratios to newsboat."""
+    best = {name: min(run[name] for run in runs) for name in runs[0]}
+    median = {name: statistics.median(run[name] for run in runs) for name in runs[0]}
+    print(f"{'':20} {'best':>7} {'median':>7}   (of {rounds} rounds)")
+    lines = [
+        (
+            "desk cold cycle",
+            "cold",
+            f"{int(best['items'])} items fetched, parsed, deduplicated, stored",
+        ),
+        ("desk warm cycle", "warm", "all 304"),
+        ("desk poll --once", "command", "the whole command, cold, on a fresh store"),
+        ("newsboat -x reload", "newsboat", "cold, 8 reload threads"),
+    ]
+    for label, name, what in lines:
+        if name in best:
+            print(f"{label:20} {best[name]:6.2f}s {median[name]:6.2f}s   {what}")
+    if "newsboat" not in best:
+        print("newsboat             not available (apt-get install newsboat failed)")
+        return
+    print(
+        f"desk cold is {best['newsboat'] / best['cold']:.1f}x faster than newsboat best to best, "
+        f"{median['newsboat'] / median['cold']:.1f}x median to median (bar: 5x); "
+        f"warm {best['warm']:.2f} s best, {median['warm']:.2f} s median (bar: 0.3 s)"
+    )
+    print(
+        f"as whole commands, desk poll --once is {best['newsboat'] / best['command']:.1f}x "
+        f"faster best to best, {median['newsboat'] / median['command']:.1f}x median to median"
+    )
 
 
 if __name__ == "__main__":
