@@ -45,10 +45,28 @@ class LoadResult:
 
 
 def watchlist_files(folder: Path) -> list[Path]:
-    """The watchlist files in a folder (*.yaml and *.yml), sorted by name."""
+    """The watchlist files in a folder (*.yaml and *.yml), sorted by name.
+
+    A watchlist's id is its file name without the extension, so a `w.yml`
+    beside a `w.yaml` would be a second watchlist with the same id: it is
+    left out (see shadowed_files), and `desk check` says so.
+    """
+    return [path for path in _yaml_files(folder) if not _shadowed(path)]
+
+
+def shadowed_files(folder: Path) -> list[Path]:
+    """The *.yml files left out because a *.yaml file of the same name defines that id."""
+    return [path for path in _yaml_files(folder) if _shadowed(path)]
+
+
+def _yaml_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def _shadowed(path: Path) -> bool:
+    return path.suffix == ".yml" and path.with_suffix(".yaml").is_file()
 
 
 def load_watchlists(folder: Path) -> LoadResult:
@@ -59,6 +77,12 @@ def load_watchlists(folder: Path) -> LoadResult:
             loaded.append(load_watchlist(path))
         except WatchlistError as exc:
             errors.append(exc)
+    for path in shadowed_files(folder):
+        twin = path.with_suffix(".yaml").name
+        message = (
+            f"not used: {twin} already defines the watchlist '{path.stem}' (an id is its file name)"
+        )
+        errors.append(WatchlistError(message, path, 1, 1))
     return LoadResult(tuple(loaded), tuple(errors))
 
 

@@ -9,7 +9,7 @@ import pytest
 from desk.core.config import shipped_watchlists_dir
 from desk.core.errors import WatchlistError
 from desk.core.models import Severity
-from desk.core.watchlists import load_watchlist, load_watchlists
+from desk.core.watchlists import load_watchlist, load_watchlists, watchlist_files
 
 SHIPPED_IDS = {"troop-deployment", "technology-transfer", "icbm-reentry"}
 
@@ -116,6 +116,20 @@ def test_a_folder_keeps_good_files_and_reports_bad_ones(tmp_path: Path) -> None:
     result = load_watchlists(tmp_path)
     assert [w.id for w in result.watchlists] == ["good"]
     assert len(result.errors) == 1 and "bad.yml:1:8" in str(result.errors[0])
+
+
+def test_a_yml_beside_a_yaml_of_the_same_name_is_left_out_and_said(tmp_path: Path) -> None:
+    (tmp_path / "w.yaml").write_text("name: From yaml\nterms: [centrifuge rotors]\n")
+    (tmp_path / "w.yml").write_text("name: From yml\nterms: [heat shield]\n")
+    (tmp_path / "v.yml").write_text("name: Alone\nterms: [reentry vehicle]\n")
+    result = load_watchlists(tmp_path)
+    assert sorted((w.id, w.name) for w in result.watchlists) == [("v", "Alone"), ("w", "From yaml")]
+    (error,) = result.errors
+    assert str(error) == (
+        f"{tmp_path / 'w.yml'}:1:1: not used: w.yaml already defines the watchlist 'w' "
+        "(an id is its file name)"
+    )
+    assert [p.name for p in watchlist_files(tmp_path)] == ["v.yml", "w.yaml"]
 
 
 def test_a_catastrophic_regex_runs_in_linear_time(tmp_path: Path) -> None:
