@@ -167,6 +167,8 @@ class Fetcher:
             ) from None
         except httpx.HTTPError as exc:
             raise FetchError(_describe(exc), url) from None
+        except (httpx.InvalidURL, ValueError) as exc:  # a malformed link in somebody's feed
+            raise FetchError(f"not a valid URL ({exc})", url) from None
 
     async def _follow(self, url: str, headers: dict[str, str], max_bytes: int) -> FetchResult:
         """Follow up to MAX_REDIRECTS hops; the deadline runs from the first request sent.

@@ -28,6 +28,8 @@ import httpcore
 import httpx
 
 READ_BUFFER_HIGH = 512 * 1024
+HAPPY_EYEBALLS_DELAY = 0.25
+"""Seconds before the next address of a host is tried alongside the first (RFC 8305)."""
 
 
 class _Receiver(asyncio.Protocol):
@@ -156,8 +158,15 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
             raise httpcore.WriteTimeout(f"could not send within {timeout:g} s") from None
 
     async def aclose(self) -> None:
-        """Close the connection (buffered writes are still flushed)."""
-        self._transport.close()
+        """Close the connection: plain TCP after flushing, TLS at once.
+
+        A closing TLS transport waits up to 30 s for the server's close_notify,
+        which HTTP/1.1 never needs, so it is aborted instead.
+        """
+        if self._transport.get_extra_info("ssl_object") is not None:
+            self._transport.abort()
+        else:
+            self._transport.close()
 
     async def start_tls(
         self,
@@ -183,6 +192,7 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
             self._transport.abort()
             raise httpcore.ConnectError(str(exc)) from None
         if transport is None:
+            self._transport.abort()
             raise httpcore.ConnectError("the connection closed during the TLS handshake")
         assert isinstance(transport, asyncio.Transport)
         self._receiver.transport = transport
@@ -219,7 +229,14 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         loop = asyncio.get_running_loop()
         local = (local_address, 0) if local_address else None
         return await self._connect(
-            lambda: loop.create_connection(_Receiver, host, port, local_addr=local),
+            lambda: loop.create_connection(
+                _Receiver,
+                host,
+                port,
+                local_addr=local,
+                happy_eyeballs_delay=HAPPY_EYEBALLS_DELAY,  # a dead IPv6 route costs 0.25 s, not the timeout
+                interleave=1,
+            ),
             timeout,
             socket_options,
         )
@@ -247,12 +264,18 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
                 transport, receiver = await opener()
         except TimeoutError:
             raise httpcore.ConnectTimeout(f"no connection within {timeout:g} s") from None
-        except OSError as exc:
+        except (OSError, UnicodeError, ValueError) as exc:
+            # UnicodeError: a host name the resolver cannot encode ('news..example', a label
+            # over 63 characters): a bad link in a feed, to be reported like any other.
             raise httpcore.ConnectError(str(exc) or type(exc).__name__) from None
         sock: socket.socket | None = transport.get_extra_info("socket")
-        for option in socket_options or ():
-            if sock is not None:
-                sock.setsockopt(*option)
+        try:
+            for option in socket_options or ():
+                if sock is not None:
+                    sock.setsockopt(*option)
+        except OSError as exc:
+            transport.abort()
+            raise httpcore.ConnectError(f"socket option refused: {exc}") from None
         self.connections_opened += 1
         return AsyncioStream(transport, receiver)
 
@@ -270,6 +293,8 @@ def shared_ssl_context() -> ssl.SSLContext:
 
 
 _OriginKey = tuple[bytes, bytes, int]
+_STALE_CONNECTION = (httpcore.RemoteProtocolError, httpcore.ReadError, httpcore.WriteError)
+_SAFE_TO_RESEND = (b"GET", b"HEAD")
 
 
 class OriginPool:
@@ -296,12 +321,30 @@ class OriginPool:
         self._max_idle = max_idle
         self._idle: dict[_OriginKey, list[httpcore.AsyncHTTP11Connection]] = {}
         self._open: set[httpcore.AsyncHTTP11Connection] = set()
+        self._closed = False
 
     async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
-        """Send the request on an idle connection to its origin, else on a new one."""
+        """Send the request on an idle connection to its origin, else on a new one.
+
+        The server may have closed an idle connection an instant before it is
+        reused (or while a busy loop had not yet noticed): that fails before
+        any answer arrives, and a GET is then sent once more on a new one.
+        """
         origin = request.url.origin
         key = (origin.scheme, origin.host, origin.port)
-        connection = await self._idle_connection(key) or await self._connect(request)
+        reused = await self._idle_connection(key)
+        if reused is not None:
+            try:
+                return await self._send(request, reused, key)
+            except _STALE_CONNECTION:
+                if request.method not in _SAFE_TO_RESEND:
+                    raise
+        return await self._send(request, await self._connect(request), key)
+
+    async def _send(
+        self, request: httpcore.Request, connection: httpcore.AsyncHTTP11Connection, key: _OriginKey
+    ) -> httpcore.Response:
+        """The answer's head from `connection`; its body hands the connection back when read."""
         try:
             response = await connection.handle_async_request(request)
         except BaseException:
@@ -340,7 +383,7 @@ class OriginPool:
     async def release(self, connection: httpcore.AsyncHTTP11Connection, key: _OriginKey) -> None:
         """Take a connection back once its answer is read: kept if reusable and room, else closed."""
         idle_count = sum(len(connections) for connections in self._idle.values())
-        if connection.is_available() and idle_count < self._max_idle:
+        if connection.is_available() and idle_count < self._max_idle and not self._closed:
             self._idle.setdefault(key, []).append(connection)
         else:
             await self._close(connection)
@@ -350,7 +393,8 @@ class OriginPool:
         await connection.aclose()
 
     async def aclose(self) -> None:
-        """Close every connection, busy or idle."""
+        """Close every connection, busy or idle; one handed back later is closed then."""
+        self._closed = True
         connections, self._open, self._idle = list(self._open), set(), {}
         for connection in connections:
             await connection.aclose()
@@ -395,7 +439,11 @@ class _ReturnedWhenRead:
 
 
 class DeskTransport(httpx.AsyncHTTPTransport):
-    """httpx's HTTP transport with desk's pool and network backend under it."""
+    """httpx's HTTP transport with desk's pool and network backend under it.
+
+    Of `limits`, keepalive_expiry and max_keepalive_connections apply; the
+    requests in flight are bounded by the Fetcher's slots, not here.
+    """
 
     def __init__(
         self,
@@ -410,7 +458,9 @@ class DeskTransport(httpx.AsyncHTTPTransport):
             ssl_context,
             self.backend,
             keepalive_expiry=limits.keepalive_expiry,
-            max_idle=limits.max_keepalive_connections or 100,
+            max_idle=100
+            if limits.max_keepalive_connections is None
+            else limits.max_keepalive_connections,
         )
 
 

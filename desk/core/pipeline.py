@@ -170,6 +170,9 @@ class Poller:
             )
         except FetchError as exc:
             return self._failed(feed, state, now, str(exc), exc.status, exc.retry_after)
+        except Exception as exc:  # one feed's surprise must not end the cycle for the others
+            reason = f"the fetch failed unexpectedly ({type(exc).__name__}: {exc})"
+            return self._failed(feed, state, now, reason, None, None)
         if response.not_modified:
             return self._succeeded(feed, state, now, 304, "not modified", response.moved_to)
         try:
@@ -300,7 +303,7 @@ class Poller:
             page = await fetcher.get(
                 item.url, max_bytes=self.settings.max_page_bytes, accept="text/html"
             )
-        except FetchError:
+        except Exception:  # FetchError in words, or a surprise: the feed's own text stands
             return from_feed
         if page.content_type not in HTML_TYPES or not page.body:
             return from_feed

@@ -90,3 +90,30 @@ def test_pages_and_their_fallbacks_in_one_cycle() -> None:
         assert got[name].source == "feed", name
         assert got[name].text == f"Story {name}\n\n{FEED_TEXT[name]}", name
     assert got["short"].canonical_url == f"{site.base}/canonical/short"
+
+
+def test_links_no_resolver_can_take_leave_the_cycle_whole() -> None:
+    links = {  # an empty label, a label over 63 characters, a broken IPv6 literal
+        "dots": "http://news..example/odd",
+        "long": f"http://{'a' * 70}.example/x",
+        "ipv6": "http://[bad/x",
+    }
+    items = "".join(
+        f"<item><title>Odd {name}</title><link>{link}</link><guid>{name}</guid>"
+        f"<description>The feed's own text about {name}.</description></item>"
+        for name, link in links.items()
+    )
+    store = MemoryStore()
+    with served_site() as site:
+        rss = f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}</channel></rss>'
+        site.put("/feed.xml", rss, "application/rss+xml")
+        poller = Poller(store, Settings(request_timeout=5.0), [])
+        try:
+            result = asyncio.run(poller.run_once([Feed(url=f"{site.base}/feed.xml")], force=True))
+        finally:
+            poller.close()
+    assert result.new_items == 3 and not result.outcomes[0].state.error
+    feed_url = f"{site.base}/feed.xml"
+    for item in parse_feed(rss.encode(), feed_url, "application/rss+xml").items:
+        article = store.get_article(item.key)
+        assert article is not None and article.source == "feed", item.id

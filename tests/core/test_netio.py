@@ -86,14 +86,20 @@ def fetch_all(urls: list[str], transport: DeskTransport, pause: float = 0.0) -> 
     return asyncio.run(run())
 
 
-def test_the_default_fetcher_runs_on_the_asyncio_backend() -> None:
-    fetcher = Fetcher(SETTINGS)
-    assert isinstance(fetcher.transport, DeskTransport)
-    transport = DeskTransport(LIMITS)
+def test_the_default_fetcher_runs_on_desks_transport_and_reuses_connections() -> None:
+    async def run(url: str) -> tuple[list[bytes], int]:
+        fetcher = Fetcher(SETTINGS)
+        try:
+            bodies = [(await fetcher.get(url, max_bytes=10_000)).body for _ in range(2)]
+        finally:
+            await fetcher.aclose()
+        assert isinstance(fetcher.transport, DeskTransport)
+        return bodies, fetcher.transport.backend.connections_opened
+
     with serving() as port:
-        url = f"http://127.0.0.1:{port}/feed"
-        assert fetch_all([url, url], transport) == [RSS, RSS]
-    assert transport.backend.connections_opened == 1  # the second request reused it
+        bodies, opened = asyncio.run(run(f"http://127.0.0.1:{port}/feed"))
+    assert bodies == [RSS, RSS]
+    assert opened == 1  # the second request reused the first one's connection
 
 
 def test_a_304_leaves_its_connection_open_for_the_next_request() -> None:
@@ -122,6 +128,72 @@ def test_a_kept_alive_connection_the_server_dropped_is_not_reused() -> None:
         url = f"http://127.0.0.1:{port}/feed"
         assert fetch_all([url, url, url], transport, pause=0.1) == [RSS] * 3
     assert transport.backend.connections_opened == 3
+
+
+def test_a_connection_dropped_while_the_loop_was_busy_is_replaced_not_failed() -> None:
+    """The server hangs up 50 ms after each answer; the loop is busy (as when it parses) meanwhile."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def answer_then_hang_up(connection: socket.socket) -> None:
+        connection.recv(65536)
+        head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(RSS)}\r\n\r\n".encode()
+        connection.sendall(head + RSS)
+        time.sleep(0.05)
+        connection.close()
+
+    def accept_forever() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=answer_then_hang_up, args=(connection,), daemon=True).start()
+
+    async def run(url: str) -> list[bytes]:
+        fetcher = Fetcher(SETTINGS, DeskTransport(LIMITS))
+        bodies = []
+        try:
+            for _ in range(3):
+                bodies.append((await fetcher.get(url, max_bytes=10_000)).body)
+                time.sleep(0.2)  # the loop does not run: the hang-up is not seen before reuse
+        finally:
+            await fetcher.aclose()
+        return bodies
+
+    threading.Thread(target=accept_forever, daemon=True).start()
+    try:
+        assert asyncio.run(run(f"http://127.0.0.1:{listener.getsockname()[1]}/feed")) == [RSS] * 3
+    finally:
+        listener.close()
+
+
+def test_a_host_whose_first_address_is_a_black_hole_is_reached_through_the_next(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Happy eyeballs: as a dual-stack host with a dead IPv6 route, answered in well under 1 s."""
+    with serving() as port:
+        hole = socket.socket()
+        hole.bind(("127.0.0.2", port))
+        hole.listen(0)
+        fillers = [socket.socket() for _ in range(3)]  # a full accept queue drops further SYNs
+        for filler in fillers:
+            filler.setblocking(False)
+            filler.connect_ex(hole.getsockname())
+        time.sleep(0.2)
+
+        async def two_addresses(*args: object, **kwargs: object) -> list[tuple[object, ...]]:
+            stream = (socket.AF_INET, socket.SOCK_STREAM, 6, "")
+            return [(*stream, hole.getsockname()), (*stream, ("127.0.0.1", port))]
+
+        monkeypatch.setattr(asyncio.BaseEventLoop, "getaddrinfo", two_addresses)
+        started = time.monotonic()
+        try:
+            body = fetch_all([f"http://dual-stack.invalid:{port}/feed"], DeskTransport(LIMITS))
+        finally:
+            for sock in (hole, *fillers):
+                sock.close()
+    assert body == [RSS]
+    assert time.monotonic() - started < 2.0  # the first address alone would take the 5 s timeout
 
 
 def test_a_large_body_arrives_intact_through_flow_control() -> None:
@@ -282,3 +354,36 @@ def test_a_request_cut_at_its_deadline_does_not_leave_its_connection_in_the_pool
     with serving(SlowThenGood) as port:
         assert asyncio.run(run(f"http://127.0.0.1:{port}", transport)) == RSS
     assert transport.backend.connections_opened == 2
+
+
+def test_closing_the_fetcher_ends_tls_connections_at_once(authority: trustme.CA) -> None:
+    """No 30 s wait for the server's close_notify (HTTP/1.1 does not need it; this server never sends it)."""
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server_context)
+    trusting = ssl.create_default_context()
+    authority.configure_trust(trusting)
+    listener = socket.create_server(("127.0.0.1", 0))
+    done = threading.Event()
+
+    def serve_one() -> None:
+        connection = server_context.wrap_socket(listener.accept()[0], server_side=True)
+        connection.recv(65536)
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        done.wait(10)  # never reads again, so never answers the client's close_notify
+
+    async def run(url: str) -> int:
+        transport = DeskTransport(LIMITS, ssl_context=trusting)
+        fetcher = Fetcher(SETTINGS, transport)
+        await fetcher.get(url, max_bytes=100)
+        ((connection,),) = transport._pool._idle.values()  # type: ignore[attr-defined]
+        client_socket = connection._network_stream.get_extra_info("socket")
+        await fetcher.aclose()
+        await asyncio.sleep(0.2)
+        return int(client_socket.fileno())
+
+    threading.Thread(target=serve_one, daemon=True).start()
+    try:
+        assert asyncio.run(run(f"https://127.0.0.1:{listener.getsockname()[1]}/")) == -1
+    finally:
+        done.set()
+        listener.close()
