@@ -85,8 +85,12 @@ class AtomicJSONStorage(Storage):
         self._data = _read_json(self.path) if read_only else _open_json(self.path, recovered)
 
     def read(self) -> dict[str, dict[str, Any]] | None:
-        """The whole database, from memory."""
-        return self._data
+        """The whole database, from memory: a new top-level dict each time.
+
+        TinyDB puts an updated table into the dict it read and then writes it;
+        on a copy, a write that fails (a full disk) leaves memory as it was.
+        """
+        return None if self._data is None else dict(self._data)
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         """Write the whole database atomically."""
@@ -305,13 +309,19 @@ class TinyStore:
         alerts: Iterable[Alert],
         feeds: Iterable[FeedState],
     ) -> None:
-        """Bodies first (one segment), then today's item shard, alerts, states, feeds."""
+        """Bodies first (one segment), then alerts and their states, today's item shard, feeds.
+
+        Alerts go before the items that raised them: if the process dies (or
+        the disk fills) in between, the items are still new to the next
+        cycle, which raises their alerts again, merged into the stored ones
+        by URL. The other order would leave items seen whose alerts were lost.
+        """
         self._check_writable()
         pointers = self._write_segment(articles)
-        self._write_items(list(seen), pointers)
         alerts = list(alerts)
         if alerts:
             self._write_alerts(alerts)
+        self._write_items(list(seen), pointers)
         _write_docs(self._feeds_db, {_doc_id(f.url): feed_state_to_dict(f) for f in feeds})
 
     def _write_segment(self, articles: dict[str, Article]) -> dict[str, list[Any]]:
@@ -340,8 +350,8 @@ class TinyStore:
                 "body"
             )
             docs[_doc_id(item.key)] = doc
-            self._items[item.key] = (today, doc)
         _write_docs(self._shard(today), docs)
+        self._items.update((doc["key"], (today, doc)) for doc in docs.values())
 
     def _shard(self, name: str) -> TinyDB:
         if name not in self._shards:
@@ -354,9 +364,9 @@ class TinyStore:
         for alert in alerts:
             data = alert_to_dict(alert)
             contents[_doc_id(alert.id)] = {k: v for k, v in data.items() if k not in STATE_FIELDS}
-            self._alerts[alert.id] = alert
         _write_docs(self._alerts_db, contents)
         _write_docs(self._states_db, {_doc_id(a.id): _state_doc(a) for a in alerts})
+        self._alerts.update((alert.id, alert) for alert in alerts)
 
     def update_alert(self, alert: Alert) -> None:
         """Replace one alert; on disk when this returns. A state change writes only states.json."""
@@ -408,8 +418,8 @@ class TinyStore:
         for doc in docs:
             fresh = {**doc, "body": pointers.get(doc["key"], doc.get("body"))}
             kept[_doc_id(doc["key"])] = fresh
-            self._items[doc["key"]] = (KEPT_SHARD, fresh)
         _write_docs(self._shard(KEPT_SHARD), kept)
+        self._items.update((doc["key"], (KEPT_SHARD, doc)) for doc in kept.values())
 
     def _drop_shard(self, name: str) -> None:
         shard = self._shards.pop(name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -191,3 +192,32 @@ def test_a_corrupt_file_with_a_corrupt_backup_starts_empty_and_says_so(tmp_path:
     assert reopened.alerts() == []
     assert any("backup is unreadable too" in note for note in reopened.recovered)
     reopened.close()
+
+
+def test_a_write_that_fails_leaves_memory_as_the_disk_is(tmp_path: Path) -> None:
+    """A full or broken disk: the cycle fails, and nothing it failed to write counts as done."""
+    data = tmp_path / "data"
+    store = TinyStore(data, now=lambda: NOW)
+    blocker = data / f".alerts.json.tmp-{os.getpid()}"
+    blocker.mkdir()  # the temp file alerts.json is written through cannot be made, even by root
+    with pytest.raises(OSError):
+        fill(store)
+    assert store.alerts() == []
+    assert store.seen(["item1"]) == {}  # alerts go first: their items stay new, not lost
+    blocker.rmdir()
+
+    (data / "items").rename(tmp_path / "items-aside")
+    (data / "items").write_text("not a folder")  # and now every write into items/ fails
+    with pytest.raises(OSError):
+        fill(store)
+    assert [a.id for a in store.alerts()] == ["alert2", "alert1"]  # written before the items
+    assert store.seen(["item1"]) == {}  # not taken as seen: the next cycle stores it again
+    (data / "items").unlink()
+    (tmp_path / "items-aside").rename(data / "items")
+
+    fill(store)
+    assert set(store.seen(["item1"])) == {"item1"}
+    store.close()
+    reopened = TinyStore(data, read_only=True)
+    assert set(reopened.seen(["item1"])) == {"item1"}
+    assert [a.id for a in reopened.alerts()] == ["alert2", "alert1"]
