@@ -7,8 +7,14 @@ keeps its last good version. An edit to feeds.yaml or settings.yaml wakes it
 early; both are re-read before each cycle, and one that no longer loads is
 reported in one line while its last good version stays in force.
 
+A cycle that fails (a full disk, a bug) is reported in one line and tried
+again after a back-off of a minute, doubling to an hour, so that the due
+feeds are not fetched again every second; a good cycle resets it. A failed
+look at the watchlists or the due times is one line too, and the poll goes on.
+
 Alerts go to stdout (JSON lines with --json), everything else to stderr.
-Ctrl-C and SIGTERM end it quietly, after the extraction workers are stopped.
+Ctrl-C and SIGTERM end it quietly, after the extraction workers are stopped;
+so does a closed stdout (`desk poll --json | notifier` whose notifier died).
 """
 
 from __future__ import annotations
@@ -38,7 +44,9 @@ WAKE_CHECK_SECONDS = 0.5
 SHORTEST_SLEEP, LONGEST_SLEEP = 1.0, 3600.0
 """Bounds on the sleep between cycles, whatever the feeds' due times say."""
 IDLE_SLEEP = 60.0
-"""The sleep when no feed has a due time yet."""
+"""The sleep when no feed has a due time yet (or the due times cannot be read)."""
+FIRST_BACKOFF, LONGEST_BACKOFF = 60.0, 3600.0
+"""The sleep after a failed cycle: the first, doubling with each failure in a row, up to the last."""
 
 Loaded = TypeVar("Loaded")
 FileStamp = tuple[int, int] | None
@@ -79,6 +87,29 @@ def seconds_until_due(states: dict[str, FeedState], feeds: list[Feed], now: date
     return min(max(wait, SHORTEST_SLEEP), LONGEST_SLEEP)
 
 
+def backoff_after(failures: int) -> float:
+    """The least sleep after `failures` failed cycles in a row: none, then 1 min doubling to 1 h."""
+    if failures <= 0:
+        return 0.0
+    return min(FIRST_BACKOFF * (1 << min(failures - 1, 16)), LONGEST_BACKOFF)
+
+
+def in_words(seconds: float) -> str:
+    """A sleep as the analyst reads it: "45 s", "2 min", "1 h"."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.0f} h"
+
+
+def failure_line(what: str, exc: Exception) -> str:
+    """`what` failed, in one line: a DeskError in its own words, anything else with its type."""
+    if isinstance(exc, DeskError):
+        return f"{what} failed: {exc}"
+    return f"{what} failed ({type(exc).__name__}: {exc})"
+
+
 def file_stamp(path: Path) -> FileStamp:
     """A file's mtime and size (None when it is missing): changes whenever the file does."""
     try:
@@ -90,13 +121,17 @@ def file_stamp(path: Path) -> FileStamp:
 
 @contextmanager
 def carrying_on(what: str) -> Iterator[None]:
-    """Report a failure of `what` in one line and carry on, as the TUI does with a failed poll."""
+    """Report a failure of `what` in one line and carry on, as the TUI does with a failed poll.
+
+    A BrokenPipeError goes through: stdout's reader has gone, so the poll ends
+    (quietly: `desk.cli.main` sees to that) rather than hold the store for nobody.
+    """
     try:
         yield
-    except DeskError as exc:
-        say(f"{what} failed: {exc}")
-    except Exception as exc:  # a days-long poll must outlive one bad cycle
-        say(f"{what} failed ({type(exc).__name__}: {exc}); trying again at the next cycle")
+    except BrokenPipeError:
+        raise
+    except Exception as exc:  # a days-long poll must outlive one bad step
+        say(failure_line(what, exc))
 
 
 class LiveConfig:
@@ -171,6 +206,9 @@ class ContinuousPoll:
         self.as_json = as_json
         self.every_feed = every_feed
         self.live_watchlists = LiveWatchlists(config.where.watchlists_dir)
+        self.failures = 0
+        """Cycles failed in a row: the back-off grows with them."""
+        self._check_failure: str | None = None
 
     async def run(self) -> None:
         """Poll until cancelled (Ctrl-C or SIGTERM); the Poller is closed on the way out."""
@@ -181,9 +219,9 @@ class ContinuousPoll:
                 f"watchlists from {self.config.where.watchlists_dir}; Ctrl-C stops"
             )
             while True:
-                await self._cycle(poller)
-                await self._sleep_until_due(poller)
-                self.config.reload()
+                await self._sleep(poller, await self._cycle(poller))
+                with carrying_on("reloading the config"):
+                    self.config.reload()
         finally:
             await poller.aclose()
 
@@ -198,24 +236,58 @@ class ContinuousPoll:
             )
         return list(loaded.watchlists)
 
-    async def _cycle(self, poller: Poller) -> None:
+    async def _cycle(self, poller: Poller) -> float:
+        """One cycle; then the seconds to sleep, backing off after a failed one."""
         poller.settings = self.config.settings
-        with carrying_on("the poll cycle"):
-            result = await poller.run_once(self.config.feeds, force=self.every_feed)
-            if result.outcomes:  # nothing was due: nothing to say
-                print_cycle(result, self.as_json)
-                sys.stdout.flush()
+        try:
+            await self._run_and_print(poller)
+        except BrokenPipeError:
+            raise
+        except Exception as exc:  # a days-long poll must outlive one bad cycle
+            self.failures += 1
+            wait = self._seconds_to_sleep()
+            say(f"{failure_line('the poll cycle', exc)}; trying again in {in_words(wait)}")
+            return wait
+        self.failures = 0
+        return self._seconds_to_sleep()
 
-    async def _sleep_until_due(self, poller: Poller) -> None:
-        """Sleep until a feed is due; reload watchlists meanwhile, wake early on a config edit."""
-        wait = seconds_until_due(self.store.feed_states(), self.config.feeds, utc_now())
-        deadline = time.monotonic() + wait
+    async def _run_and_print(self, poller: Poller) -> None:
+        """Poll the due feeds; say what came of it unless nothing was due."""
+        result = await poller.run_once(self.config.feeds, force=self.every_feed)
+        if result.outcomes:
+            print_cycle(result, self.as_json)
+            sys.stdout.flush()
+
+    def _seconds_to_sleep(self) -> float:
+        """Until the first feed is due, but no less than the back-off after failed cycles."""
+        due = IDLE_SLEEP
+        with carrying_on("reading when the feeds are due"):
+            due = seconds_until_due(self.store.feed_states(), self.config.feeds, utc_now())
+        return max(due, backoff_after(self.failures))
+
+    async def _sleep(self, poller: Poller, seconds: float) -> None:
+        """Sleep `seconds`; reload watchlists meanwhile, wake early on a config edit."""
+        deadline = time.monotonic() + seconds
         while (left := deadline - time.monotonic()) > 0:
             await asyncio.sleep(min(WAKE_CHECK_SECONDS, left))
             now = time.monotonic()
-            await self._check_watchlists(poller, now)
+            await self._check_watchlists_quietly(poller, now)
             if self.config.edited(now):
                 return
+
+    async def _check_watchlists_quietly(self, poller: Poller, now: float) -> None:
+        """_check_watchlists; a failure is one line (said again only once it changes)."""
+        try:
+            await self._check_watchlists(poller, now)
+        except BrokenPipeError:
+            raise
+        except Exception as exc:  # an unreadable folder must not end the poll
+            line = failure_line(f"looking at {self.live_watchlists.folder}", exc)
+            if line != self._check_failure:
+                say(f"{line}; the watchlists in force stay")
+            self._check_failure = line
+        else:
+            self._check_failure = None
 
     async def _check_watchlists(self, poller: Poller, now: float) -> None:
         """Pick up edited, added and removed watchlist files, as the TUI does."""

@@ -1,12 +1,14 @@
 """`desk poll` left running, as a supervisor runs it: a real process against loopback feeds.
 
 The analyst edits watchlists, feeds.yaml and settings.yaml while it runs; it
-must pick the edits up, say what went wrong in one line, and never stop
-until it is told to (Ctrl-C or SIGTERM), quietly and with its workers ended.
+must pick the edits up, say what went wrong in one line, back off when a
+cycle fails, and never stop until it is told to (Ctrl-C or SIGTERM) or its
+stdout's reader goes away, quietly and with its workers ended.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import queue
 import signal
@@ -23,8 +25,17 @@ import pytest
 
 from desk.core.config import Locations, Settings, load_feeds
 from desk.core.models import Feed, FeedState
+from desk.core.pipeline import Poller
+from desk.core.store import MemoryStore
+from desk.core.tinystore import TinyStore
 from desk.demo.server import DemoServer
-from desk.headless import LiveConfig, seconds_until_due
+from desk.headless import (
+    IDLE_SLEEP,
+    ContinuousPoll,
+    LiveConfig,
+    backoff_after,
+    seconds_until_due,
+)
 from tests.served import Site, served_site
 
 DEADLINE = 20.0
@@ -51,13 +62,21 @@ WEATHER = FEED.format(
     text="Light winds and sunshine are forecast for the coast all week.",
 )
 ROTORS = "name: Rotors\nseverity: high\nterms:\n  - centrifuge rotors\n"
+STEEL = "name: Steel\nseverity: low\nterms:\n  - maraging steel\n"
 SUBMARINES = "name: Submarines\nseverity: medium\nterms:\n  - ballistic missile submarine\n"
 
 
 class RunningDesk:
-    """A `desk poll` process whose output lines are read into a queue as they come."""
+    """A `desk poll` process whose output lines are read into a queue as they come.
 
-    def __init__(self, config: Path, data: Path, *flags: str) -> None:
+    With `hang_up_after`, the test closes its end of stdout after that many
+    lines, as a notifier reading `desk poll --json` does when it dies.
+    """
+
+    def __init__(
+        self, config: Path, data: Path, *flags: str, hang_up_after: int | None = None
+    ) -> None:
+        self.hang_up_after = hang_up_after
         self.lines: queue.Queue[tuple[str, str]] = queue.Queue()
         self.seen: dict[str, list[str]] = {"stdout": [], "stderr": []}
         self.cursor = {"stdout": 0, "stderr": 0}
@@ -77,8 +96,11 @@ class RunningDesk:
             reader.start()
 
     def _read(self, name: str, stream: IO[str]) -> None:
-        for line in stream:
+        for count, line in enumerate(stream, start=1):
             self.lines.put((name, line.rstrip("\n")))
+            if name == "stdout" and count == self.hang_up_after:
+                stream.close()
+                return
 
     def wait_for(self, stream: str, wanted: Callable[[str], bool] | str) -> str:
         """The next line on `stream` (after the last one waited for) that is or contains `wanted`."""
@@ -170,8 +192,10 @@ def start_desk(isolated_dirs: Path) -> Iterator[Callable[..., RunningDesk]]:
     """Starts `desk poll` on the test's config; every process started is killed at the end."""
     started: list[RunningDesk] = []
 
-    def start(*flags: str) -> RunningDesk:
-        running = RunningDesk(isolated_dirs / "config", isolated_dirs / "data", *flags)
+    def start(*flags: str, hang_up_after: int | None = None) -> RunningDesk:
+        running = RunningDesk(
+            isolated_dirs / "config", isolated_dirs / "data", *flags, hang_up_after=hang_up_after
+        )
         started.append(running)
         return running
 
@@ -261,14 +285,14 @@ def test_a_broken_settings_file_is_one_line(
 
 
 @pytest.mark.parametrize(
-    ("signum", "statuses"), [(signal.SIGINT, {130, 0}), (signal.SIGTERM, {0})], ids=["int", "term"]
+    ("signum", "expected"), [(signal.SIGINT, 130), (signal.SIGTERM, 0)], ids=["int", "term"]
 )
 def test_a_signal_ends_it_quietly_with_its_workers(
     isolated_dirs: Path,
     demo_server: DemoServer,
     start_desk: Callable[..., RunningDesk],
     signum: int,
-    statuses: set[int],
+    expected: int,
 ) -> None:
     """With article fetching on, so that extraction workers are running when the signal comes."""
     config = isolated_dirs / "config"
@@ -278,17 +302,112 @@ def test_a_signal_ends_it_quietly_with_its_workers(
     desk = start_desk()
     desk.wait_for("stderr", lambda line: line.endswith("new items, 0 alerts"))
     helpers = descendants(desk.process.pid)
-    assert helpers, "the extraction workers should be running"
+    workers = extraction_workers(helpers)
+    assert workers, f"no extraction worker among {[cmdline(pid) for pid in helpers]}"
     started = time.monotonic()
     status = desk.stop(signum)
     assert time.monotonic() - started < 10.0
-    assert status in statuses, (status, desk.transcript())
+    assert status == expected, (status, desk.transcript())
     deadline = time.monotonic() + DEADLINE
     while (alive := [pid for pid in helpers if is_alive(pid)]) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not alive, f"left running: {alive}"
     desk.read_to_the_end()
     assert not any("Traceback" in line for line in desk.seen["stderr"]), desk.transcript()
+
+
+def test_a_failed_cycle_backs_off_instead_of_fetching_every_second(
+    isolated_dirs: Path, site: Site, start_desk: Callable[..., RunningDesk]
+) -> None:
+    """The store cannot save a cycle: its articles folder has become a file (that stops root too).
+
+    The weather feed was due an hour ago and stays due while its state cannot
+    be saved: without a back-off it would be fetched again every second.
+    """
+    config, data = isolated_dirs / "config", isolated_dirs / "data"
+    configure(config, site)  # the harbour feed only, for now
+    now = datetime.now(UTC)
+    store = TinyStore(data)
+    store.commit_cycle(
+        [],
+        {},
+        [],
+        [
+            FeedState(url=f"{site.base}/harbour.xml", next_due=now + timedelta(hours=1)),
+            FeedState(url=f"{site.base}/weather.xml", next_due=now - timedelta(hours=1)),
+        ],
+    )
+    store.close()
+    desk = start_desk()
+    desk.wait_for("stderr", "polling 1 feeds")  # the store is open; nothing is due
+    (data / "articles").rmdir()
+    (data / "articles").write_text("not a folder\n")
+    both = "".join(f"  - url: {site.base}/{name}.xml\n" for name in ("harbour", "weather"))
+    (config / "feeds.yaml").write_text("feeds:\n" + both)  # the weather feed is due at once
+    failed = desk.wait_for("stderr", "the poll cycle failed")
+    assert "NotADirectoryError" in failed, desk.transcript()
+    assert failed.endswith("; trying again in 60 s"), failed
+    time.sleep(5.0)
+    assert site.requests.count("/weather.xml") <= 2, site.requests
+    assert site.requests.count("/harbour.xml") == 0, site.requests
+    desk.drain()
+    assert sum("the poll cycle failed" in line for line in desk.seen["stderr"]) == 1
+    desk.assert_running()
+
+
+def test_the_back_off_doubles_from_a_minute_to_an_hour() -> None:
+    assert [backoff_after(n) for n in range(8)] == [0, 60, 120, 240, 480, 960, 1920, 3600]
+    assert backoff_after(10_000) == 3600
+
+
+def test_a_closed_stdout_ends_it_quietly(
+    isolated_dirs: Path, site: Site, start_desk: Callable[..., RunningDesk]
+) -> None:
+    """`desk poll --json | notifier`: when the notifier dies, desk must not poll on for nobody."""
+    configure(isolated_dirs / "config", site)
+    watchlists = isolated_dirs / "config" / "watchlists"
+    (watchlists / "rotors.yaml").write_text(ROTORS)
+    desk = start_desk("--json", hang_up_after=1)
+    desk.wait_for("stdout", "Port seizes centrifuge parts")
+    desk.readers[0].join(timeout=DEADLINE)  # stdout is closed on this side now
+    (watchlists / "steel.yaml").write_text(STEEL)  # grows the alert: a line to stdout
+    status = desk.process.wait(timeout=DEADLINE)
+    desk.read_to_the_end()
+    assert status == 0, desk.transcript()
+    assert not any("Traceback" in line for line in desk.seen["stderr"]), desk.transcript()
+    assert not any("BrokenPipe" in line for line in desk.seen["stderr"]), desk.transcript()
+
+
+def test_a_failed_look_at_the_watchlists_is_one_line_and_the_poll_goes_on(
+    isolated_dirs: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In process: as root, no chmod makes the folder unreadable, so the failure is made up."""
+    config = isolated_dirs / "config"
+    (config / "watchlists").mkdir(parents=True)
+    where = Locations(config, isolated_dirs / "data", config / "watchlists")
+    store = MemoryStore()
+    poll = ContinuousPoll(store, LiveConfig(where, Settings(), []), as_json=False)
+    denied = PermissionError(13, "Permission denied", str(where.watchlists_dir))
+
+    def unreadable(now: float) -> None:
+        raise denied
+
+    monkeypatch.setattr(poll.live_watchlists, "poll", unreadable)
+    asyncio.run(poll._sleep(Poller(store, Settings(), []), 1.8))  # three or four looks
+    said = capsys.readouterr().err.splitlines()
+    assert said == [
+        f"desk: looking at {where.watchlists_dir} failed (PermissionError: {denied}); "
+        "the watchlists in force stay"
+    ]
+
+    def broken() -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(store, "feed_states", broken)
+    assert poll._seconds_to_sleep() == IDLE_SLEEP
+    assert capsys.readouterr().err == (
+        "desk: reading when the feeds are due failed (RuntimeError: a bug)\n"
+    )
 
 
 def test_no_feeds_is_said_once(isolated_dirs: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -342,6 +461,31 @@ def descendants(pid: int) -> list[int]:
         found += children
         frontier = children
     return found
+
+
+def cmdline(pid: int) -> str:
+    """A process's command line, its arguments joined by spaces ("" once it is gone)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def parent_of(pid: int) -> int:
+    """A process's parent id (0 once it is gone)."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return 0
+
+
+def extraction_workers(pids: list[int]) -> list[int]:
+    """Those of `pids` that are extraction workers: forked by multiprocessing's forkserver.
+
+    A worker inherits the forkserver's command line, so it is told apart by its
+    parent; the resource tracker and the forkserver itself are not workers.
+    """
+    return [pid for pid in pids if "multiprocessing.forkserver" in cmdline(parent_of(pid))]
 
 
 def is_alive(pid: int) -> bool:
