@@ -217,21 +217,32 @@ def _open_tui(where: Locations, settings: Settings, feeds: list[Feed], title: st
 
 
 @contextmanager
-def demo_workspace() -> Iterator[tuple[Locations, list[Feed]]]:
-    """A served demo: a loopback server plus temporary config and data dirs."""
+def demo_workspace(watchlists: Path | None = None) -> Iterator[tuple[Locations, list[Feed]]]:
+    """A served demo: a loopback server, temporary config and data dirs, shipped watchlists."""
     from desk.demo.server import DemoServer
 
     with DemoServer() as server, tempfile.TemporaryDirectory(prefix="desk-demo-") as temp:
         root = Path(temp)
-        where = Locations(root / "config", root / "data", shipped_watchlists_dir())
+        where = Locations(root / "config", root / "data", watchlists or shipped_watchlists_dir())
         where.config_dir.mkdir()
         feeds = [Feed(url=url, interval=60.0) for _, url in server.feed_urls()]
         yield where, feeds
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    """`desk demo`: the TUI (or one headless cycle) on the bundled demo feeds."""
-    with demo_workspace() as (where, feeds):
+    """`desk demo`: the TUI (or one headless cycle) on the bundled demo feeds.
+
+    `--watchlists DIR` runs your own watchlists over the demo; its config and
+    data are always temporary, so --config and --data are not used.
+    """
+    if getattr(args, "config", None) or getattr(args, "data", None):
+        print(
+            "desk: desk demo keeps its config and data in a temporary folder; "
+            "--config and --data are not used",
+            file=sys.stderr,
+        )
+    chosen = getattr(args, "watchlists", None)
+    with demo_workspace(Path(chosen) if chosen else None) as (where, feeds):
         settings = Settings(default_interval=60.0)
         if not args.once:
             return _open_tui(where, settings, feeds, title="desk demo")

@@ -113,6 +113,20 @@ def test_bad_feeds_file_is_one_line_and_exit_2_or_1(
     assert "feeds.yaml:3:5: unknown feed key 'intervl'; did you mean 'interval'?" in line
 
 
+def test_demo_runs_your_own_watchlists_and_says_it_keeps_no_data(tmp_path: Path) -> None:
+    own = tmp_path / "mine"
+    own.mkdir()
+    (own / "harbours.yaml").write_text("name: Harbours\nseverity: low\nterms:\n  - harbour\n")
+    run = desk(
+        "--data", str(tmp_path / "kept"), "demo", "--once", "--json", "--watchlists", str(own)
+    )
+    assert run.returncode == 0, run.stderr
+    alerts = [json.loads(line) for line in run.stdout.splitlines()]
+    assert alerts and all(a["watchlists"] == ["harbours"] for a in alerts)
+    assert "--config and --data are not used" in run.stderr
+    assert not (tmp_path / "kept").exists()
+
+
 def test_poll_export_and_feeds_on_a_served_demo(
     isolated_dirs: Path, demo_server: DemoServer
 ) -> None:
