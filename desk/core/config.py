@@ -119,6 +119,46 @@ class Settings:
 
 _DURATION_FIELDS = {"default_interval", "request_timeout", "snooze_for"}
 
+DEFAULT_KEYS = {
+    "ack": "a",
+    "unack": "u",
+    "ack_all": "A",
+    "snooze": "s",
+    "archive": "x",
+    "down": "j",
+    "up": "k",
+    "pane": "tab",
+    "poll": "r",
+    "quit": "q",
+}
+"""The TUI's keys by binding id: what `keys:` in settings.yaml may remap (the UI's bindings
+carry these ids and keys; a test holds the two together)."""
+
+
+def check_key_map(remaps: dict[str, str]) -> str | None:
+    """What is wrong with a `keys:` remap, in words, or None when it is usable.
+
+    Each id must be one of DEFAULT_KEYS, each value a comma-separated list of
+    key names, and no key may end up on two actions once the remaps are laid
+    over the defaults.
+    """
+    for action, keys in remaps.items():
+        if action not in DEFAULT_KEYS:
+            known = ", ".join(DEFAULT_KEYS)
+            return (
+                f"unknown action {action!r}{did_you_mean(action, DEFAULT_KEYS)} (actions: {known})"
+            )
+        names = [name.strip() for name in keys.split(",")]
+        if not all(names) or any(" " in name for name in names):
+            return f'{action}: {keys!r} is not a comma-separated list of keys, e.g. "a,space"'
+    owners: dict[str, str] = {}
+    for action, keys in {**DEFAULT_KEYS, **remaps}.items():
+        for name in (name.strip() for name in keys.split(",")):
+            if name in owners:
+                return f"the key {name!r} would do both {owners[name]} and {action}"
+            owners[name] = action
+    return None
+
 
 def load_settings(path: Path) -> Settings:
     """Read settings.yaml; a missing file gives the defaults."""
@@ -142,9 +182,13 @@ def _setting_value(path: Path, data: dict[str, Any], key: str) -> Any:
     try:
         if key in _DURATION_FIELDS:
             return parse_duration(value)
-        return _in_range(key, _coerce(value, type(getattr(Settings(), key))))
+        coerced = _in_range(key, _coerce(value, type(getattr(Settings(), key))))
     except ValueError as exc:
         raise ConfigError(f"{key}: {exc}", path, line, col) from None
+    problem = check_key_map(coerced) if key == "keys" else None
+    if problem:
+        raise ConfigError(f"keys: {problem}", path, line, col)
+    return coerced
 
 
 _LOWEST = {

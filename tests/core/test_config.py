@@ -118,6 +118,11 @@ def test_settings_defaults_and_overrides(tmp_path: Path) -> None:
         ("max_conections: 4\n", "did you mean 'max_connections'"),
         ("max_per_host: lots\n", "expected a number"),
         ("fetch_articles: 1\n", "expected true or false"),
+        ("keys: {acknowledge: space}\n", "keys: unknown action 'acknowledge' (actions: ack,"),
+        ("keys: {ackk: space}\n", "unknown action 'ackk'; did you mean 'ack'?"),
+        ('keys: {ack: "a,space", snooze: a}\n', "the key 'a' would do both ack and snooze"),
+        ("keys: {snooze: a}\n", "the key 'a' would do both ack and snooze"),
+        ('keys: {ack: "a,,b"}\n', "is not a comma-separated list of keys"),
     ],
 )
 def test_settings_errors(tmp_path: Path, text: str, words: str) -> None:
