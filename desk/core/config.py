@@ -260,8 +260,13 @@ def _feed_from(path: Path, entries: list[Any], index: int, settings: Settings) -
                 *key_position_of(entry, key),
             )
     url = entry.get("url")
-    if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
+    if not isinstance(url, str) or not url.strip():
         raise ConfigError("a feed needs 'url:' with an http(s) URL", path, line, col)
+    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+        url_line, url_col = position_of(entry, "url")
+        raise ConfigError(
+            f"url: {url!r} is not an http:// or https:// address", path, url_line, url_col
+        )
     try:
         interval = parse_duration(entry.get("interval", settings.default_interval))
     except ValueError as exc:

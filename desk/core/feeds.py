@@ -37,6 +37,7 @@ __all__ = [
 ]
 
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_HTML_START = re.compile(rb"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]", re.I | re.S)
 
 
 class FeedParseError(ValueError):
@@ -129,6 +130,10 @@ def _parse_leniently(xml: bytes, feed_url: str, warning: str = "") -> ParsedFeed
     except Exception as exc:  # its tolerant parser has bugs of its own on broken input
         raise FeedParseError(f"not a feed (feedparser failed: {short_reason(exc)})") from None
     if not parsed.entries and not parsed.feed.get("title"):
+        if _HTML_START.match(xml):
+            raise FeedParseError(
+                "not a feed but a web page (the site's address, perhaps, not its feed's)"
+            )
         reason = parsed.get("bozo_exception") or "no feed found"
         raise FeedParseError(f"not a feed ({short_reason(reason)})")
     items = tuple(_item_from_entry(entry, feed_url) for entry in parsed.entries)

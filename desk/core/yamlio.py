@@ -101,6 +101,8 @@ def parse_yaml(text: str, path: Path | str, error: type[DeskError] = DeskError) 
     except yaml.MarkedYAMLError as exc:
         line, col = _position(exc.problem_mark)
         problem = exc.problem or "is not valid YAML"
+        if "'\\t'" in problem:
+            problem = "a tab; YAML indents with spaces only"
         raise error(f"invalid YAML: {problem}", path, line, col) from None
     except yaml.YAMLError as exc:
         reason = " ".join(str(exc).split())

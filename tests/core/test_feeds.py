@@ -74,3 +74,9 @@ def test_latin1_feed_decodes(shared_dir: Path) -> None:
     titles = " ".join(item.title for item in parsed.items)
     assert any(c in titles for c in "ãçéíó")
     assert "\ufffd" not in titles
+
+
+def test_a_web_page_is_said_to_be_one() -> None:
+    page = b"<!-- served by nginx -->\n<!DOCTYPE html><html><head><title>News</title></head><body></body></html>"
+    with pytest.raises(FeedParseError, match="not a feed but a web page"):
+        parse_feed(page, "https://news.example/")
