@@ -14,7 +14,8 @@ from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
 from desk.core.config import Locations, Settings
-from desk.core.models import Feed
+from desk.core.errors import plural
+from desk.core.models import Feed, FeedState
 from desk.core.pipeline import Poller, utc_now
 from desk.core.reload import LiveWatchlists
 from desk.core.rematch import find_hits, raise_alerts
@@ -26,6 +27,19 @@ DUE_CHECK_SECONDS = 15.0
 """How often the desk asks which feeds are due (cheap; each feed keeps its own interval)."""
 WATCHLIST_CHECK_SECONDS = 0.25
 """How often the watchlist folder is looked at (a stat per file); reloads are debounced."""
+
+
+def failing_feeds(feeds: list[Feed], states: dict[str, FeedState]) -> list[tuple[str, str]]:
+    """(name, error) of each configured feed whose stored health has an error, in feed order.
+
+    Read from the store, not the last cycle, which polls only the feeds that are due.
+    """
+    failing = []
+    for feed in feeds:
+        state = states.get(feed.url)
+        if state is not None and state.error:
+            failing.append((feed.name or state.title or feed.url, state.error))
+    return failing
 
 
 class DeskApp(App[None]):
@@ -111,11 +125,15 @@ class DeskApp(App[None]):
         result = message.result
         if not result.outcomes:  # nothing was due: leave the last cycle's status in place
             return
-        failed = [o for o in result.outcomes if o.state.error]
         when = self.now().astimezone().strftime("%H:%M:%S")
-        status = f"Polled {len(result.outcomes)} feeds at {when}: {result.new_items} new items, {len(result.alerts)} alerts"
-        if failed:
-            status += f" · {len(failed)} feeds failing ({failed[0].name}: {failed[0].state.error})"
+        status = (
+            f"Polled {plural(len(result.outcomes), 'feed')} at {when}: "
+            f"{plural(result.new_items, 'new item')}, {plural(len(result.alerts), 'alert')}"
+        )
+        failing = failing_feeds(self.feeds, self.store.feed_states())
+        if failing:
+            name, error = failing[0]
+            status += f" · {plural(len(failing), 'feed')} failing ({name}: {error})"
         main = self._main()
         main.set_status(status)
         main.refresh_alerts()

@@ -32,7 +32,7 @@ class MainScreen(Screen[None]):
         Binding(
             "a", "acknowledge", "Ack", id="ack", tooltip="Acknowledge the alert (saved at once)"
         ),
-        Binding("u", "unacknowledge", "Unack", id="unack", show=False, tooltip="Mark it new again"),
+        Binding("u", "unacknowledge", "Unack", id="unack", tooltip="Mark it new again"),
         Binding(
             "A",
             "acknowledge_all",
@@ -44,7 +44,9 @@ class MainScreen(Screen[None]):
         Binding("x", "archive", "Archive", id="archive", tooltip="File away: off the list, kept"),
         Binding("j", "cursor_down", "Down", id="down", show=False),
         Binding("k", "cursor_up", "Up", id="up", show=False),
-        Binding("tab", "app.focus_next", "Pane", id="pane", show=False),
+        Binding(
+            "tab", "app.focus_next", "Pane", id="pane", tooltip="Switch between list and article"
+        ),
     ]
 
     def __init__(self, store: Store, status: str = "Starting…") -> None:

@@ -11,6 +11,7 @@ import asyncio
 import shutil
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,14 +19,15 @@ from rich.text import Text
 from textual.notifications import Notify
 from textual.pilot import Pilot
 from textual.widgets import Static
+from textual.widgets._footer import FooterKey
 
 from desk.core.config import Locations, Settings, shipped_watchlists_dir
-from desk.core.models import AlertState, Feed
-from desk.core.store import TinyStore
+from desk.core.models import AlertState, Feed, FeedState
+from desk.core.store import MemoryStore, TinyStore
 from desk.demo.server import DemoServer
 from desk.ui.app import DeskApp
 from desk.ui.widgets.alert_list import AlertList
-from desk.ui.widgets.article_view import HIT_STYLE
+from desk.ui.widgets.article_view import HIT_STYLE, ArticleView
 
 SIZE = (140, 40)
 POLL_TIMEOUT = 15.0
@@ -253,3 +255,136 @@ def test_bad_watchlist_is_reported_and_the_rest_still_run(
         assert errors[0].title == "Watchlist skipped"
 
     run(app, body, message_hook=hook)
+
+
+def test_archive_keeps_the_cursor_in_place(demo_server: DemoServer, tmp_path: Path) -> None:
+    """`x` takes the alert off the list; the cursor stays on its row, now the next alert."""
+    app = demo_app(demo_server, tmp_path)
+
+    async def body(pilot: Pilot[None]) -> None:
+        table = await wait_for_poll(pilot)
+        await pilot.press("j", "j", "j")
+        archived, following = table.alerts[3], table.alerts[4]
+        await pilot.press("x")
+        await pilot.pause()
+        assert archived.id not in [a.id for a in table.alerts]
+        assert table.cursor_row == 3
+        assert table.current_alert is not None and table.current_alert.id == following.id
+        article = app.store.get_article(following.article_key)
+        assert article is not None and article_text(pilot).plain == article.text
+
+    run(app, body)
+
+
+def test_archive_of_the_last_row_keeps_the_cursor_at_the_end(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    """Archiving the bottom alert leaves the cursor on the new bottom row."""
+    app = demo_app(demo_server, tmp_path)
+
+    async def body(pilot: Pilot[None]) -> None:
+        table = await wait_for_poll(pilot)
+        last = table.row_count - 1
+        table.move_cursor(row=last)
+        await pilot.pause()
+        await pilot.press("x")
+        await pilot.pause()
+        assert table.row_count == last
+        assert table.cursor_row == last - 1
+
+    run(app, body)
+
+
+def test_failing_feeds_stay_in_the_status_after_a_poll_of_the_due_feeds(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    """The failing count comes from every configured feed's stored health, not the last cycle."""
+    clock = [datetime(2025, 3, 14, 9, 0, tzinfo=UTC)]
+    where = Locations(tmp_path / "config", tmp_path / "data", shipped_watchlists_dir())
+    gone = [
+        Feed(url=f"{demo_server.base_url}/feeds/gone-{n}.xml", name=f"Gone {n}", interval=3600.0)
+        for n in (1, 2)
+    ]
+    feeds = [*gone, *demo_feeds(demo_server)]
+    store = TinyStore(where.data_dir)
+    stale = FeedState(url=f"{demo_server.base_url}/feeds/dropped.xml", error="HTTP 500")
+    store.commit_cycle([], {}, [], [stale])  # a feed no longer configured: not counted
+    settings = Settings(default_interval=60.0)
+    app = DeskApp(store, settings, feeds, where, now=lambda: clock[0], autopoll=False)
+
+    async def body(pilot: Pilot[None]) -> None:
+        await pilot.press("r")
+        await wait_until(pilot, lambda: "Polled" in status_of(pilot), "first poll")
+        assert status_of(pilot).startswith("Polled 5 feeds")
+        assert "2 feeds failing (Gone 1: HTTP 404" in status_of(pilot)
+        clock[0] += timedelta(minutes=2)  # the demo feeds are due again, the failing ones not
+        app.poll(force=False)
+        await wait_until(pilot, lambda: "Polled 3 feeds" in status_of(pilot), "due poll")
+        assert "2 feeds failing (Gone 1: HTTP 404" in status_of(pilot)
+
+    run(app, body)
+
+
+def test_j_and_k_scroll_the_article_when_it_has_focus(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    """In the article pane j/k scroll one line, like the arrows; in the list they move the cursor."""
+    app = demo_app(demo_server, tmp_path)
+
+    async def body(pilot: Pilot[None]) -> None:
+        table = await wait_for_poll(pilot)
+        article = app.screen.query_one(ArticleView)
+        await pilot.press("tab")
+        assert app.focused is article
+        assert article.max_scroll_y > 2, "the test needs an article taller than its pane"
+        await pilot.press("j", "j")
+        await pilot.pause()
+        assert article.scroll_y == 2
+        assert table.cursor_row == 0
+        await pilot.press("k")
+        await pilot.pause()
+        assert article.scroll_y == 1
+        await pilot.press("down")
+        await pilot.pause()
+        assert article.scroll_y == 2
+        assert table.cursor_row == 0
+        await pilot.press("tab", "j")
+        assert table.cursor_row == 1
+
+    run(app, body)
+
+
+def test_remapped_down_key_scrolls_the_article_too(demo_server: DemoServer, tmp_path: Path) -> None:
+    """A `keys: {down: n}` remap moves the list cursor and scrolls the focused article alike."""
+    app = demo_app(demo_server, tmp_path)
+    app.settings = Settings(default_interval=60.0, keys={"down": "n"})
+
+    async def body(pilot: Pilot[None]) -> None:
+        table = await wait_for_poll(pilot)
+        article = app.screen.query_one(ArticleView)
+        await pilot.press("n")
+        assert table.cursor_row == 1
+        await pilot.press("tab", "n")
+        await pilot.pause()
+        assert article.scroll_y == 1
+        assert table.cursor_row == 1
+
+    run(app, body)
+
+
+def test_footer_shows_undo_and_pane_and_fits_100_columns(tmp_path: Path) -> None:
+    """`u` and `tab` are in the footer with the core keys, all within 100 columns."""
+    where = Locations(tmp_path / "config", tmp_path / "data", shipped_watchlists_dir())
+    app = DeskApp(MemoryStore(), Settings(), [], where, autopoll=False)
+
+    async def main() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            keys = {k.key: k.description for k in app.screen.query(FooterKey)}
+            assert {"a", "u", "A", "s", "x", "tab", "r", "q"} <= set(keys)
+            assert keys["u"] == "Unack" and keys["tab"] == "Pane"
+            assert "j" not in keys and "k" not in keys
+            right = max(k.region.right for k in app.screen.query(FooterKey))
+            assert right <= 100
+
+    asyncio.run(main())

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from textual.binding import Binding
+
+from desk.core.config import DEFAULT_KEYS
 from desk.core.models import Alert, Article, Hit, Severity
+from desk.ui.screens import MainScreen
 from desk.ui.widgets.alert_list import COLUMNS, FIXED_WIDTHS, fitted_widths
-from desk.ui.widgets.article_view import HIT_STYLE, explanation, highlighted, hit_span
+from desk.ui.widgets.article_view import (
+    HIT_STYLE,
+    ArticleView,
+    explanation,
+    highlighted,
+    hit_span,
+)
 
 TEXT = "Brazil sends troops\n\nBrazil sent 1,500 troops north; more troops may follow."
 
@@ -87,3 +97,11 @@ def test_explanation_groups_hits_by_watchlist_and_term() -> None:
     assert lines[2] == "  “sends troops” 100  “sent 1,500 troops” 92"
     assert lines[3] == "other  term: follow"
     assert len(lines) == 5 and lines[-1] == "  “follow” 88"
+
+
+def test_article_bindings_share_the_lists_ids_and_keys() -> None:
+    """j/k on the article carry the list's ids, so a `keys:` remap of down/up moves both."""
+    listed = {b.id: b.key for b in MainScreen.BINDINGS if isinstance(b, Binding)}
+    article = {b.id: b.key for b in ArticleView.BINDINGS if isinstance(b, Binding)}
+    assert article == {"down": "j", "up": "k"}
+    assert all(listed[i] == key == DEFAULT_KEYS[i] for i, key in article.items())

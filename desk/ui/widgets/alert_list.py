@@ -86,8 +86,12 @@ class AlertList(DataTable[Text]):
             self.show(self.alerts)
 
     def show(self, alerts: list[Alert]) -> None:
-        """Replace the rows, keeping the cursor on the same alert where it can."""
-        current = self.current_alert
+        """Replace the rows, keeping the cursor on the same alert where it can.
+
+        When that alert has left the list (archived), the cursor keeps its row,
+        which now holds the next alert, or the last row if it was at the end.
+        """
+        current, place = self.current_alert, self.cursor_row
         self.alerts = list(alerts)
         self.clear(columns=True)
         rows = [cells_of(alert) for alert in self.alerts]
@@ -97,6 +101,8 @@ class AlertList(DataTable[Text]):
         ids = [a.id for a in self.alerts]
         if current is not None and current.id in ids:
             self.move_cursor(row=ids.index(current.id))
+        elif current is not None and ids:
+            self.move_cursor(row=min(place, len(ids) - 1))
 
     def _add_columns(self, watchlists: int) -> None:
         """Columns sized to the pane, leaving room for a vertical scrollbar."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -64,6 +65,12 @@ def explanation(alert: Alert, article: Article) -> Text:
 
 class ArticleView(VerticalScroll):
     """Shows one alert's article; empty until an alert is chosen."""
+
+    BINDINGS = [
+        Binding("j", "scroll_down", "Down", id="down", show=False),
+        Binding("k", "scroll_up", "Up", id="up", show=False),
+    ]
+    """j/k scroll the article while it has focus; the ids are the list's, so one remap moves both."""
 
     shown_alert_id: str | None = None
     """The alert on show; the same alert shown again keeps the scroll position."""
