@@ -31,7 +31,7 @@ from desk.core.config import (
     resolve_locations,
     shipped_watchlists_dir,
 )
-from desk.core.errors import DeskError, StoreLocked
+from desk.core.errors import DeskError, StoreLocked, plural
 from desk.core.extract import Extracted, ExtractionFailed, Extractor, text_of_document
 from desk.core.fetch import Fetcher, FetchError
 from desk.core.matching import Matcher
@@ -311,12 +311,12 @@ def run_feeds(args: argparse.Namespace) -> int:
         s = states.get(feed.url)
         rows.append(
             (
-                (feed.name or (s.title if s else "") or feed.url)[:40],
+                _short(feed.name or (s.title if s else "") or feed.url, 40),
                 str(s.status or "-") if s else "never polled",
                 _when(s.last_success) if s else "-",
                 str(s.failures) if s else "0",
                 _when(s.next_due) if s else "now",
-                (s.error or s.warning)[:60] if s else "",
+                _short(s.error or s.warning, 80) if s else "",
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
@@ -348,7 +348,11 @@ def _import_opml(args: argparse.Namespace) -> int:
     fresh = [f for url, f in listed.items() if url not in known]
     if fresh:
         _append_feeds(where.feeds_file, fresh)
-    print(f"imported {len(fresh)} feeds into {where.feeds_file} ({len(known)} were there already)")
+    already = len(listed) - len(fresh)
+    print(
+        f"imported {plural(len(fresh), 'feed')} into {where.feeds_file}"
+        + (f"; {already} of the file's were there already" if already else "")
+    )
     return EXIT_OK
 
 
@@ -492,7 +496,7 @@ def run_check(args: argparse.Namespace) -> int:
     for error in result.errors:
         print(f"desk: {error}", file=sys.stderr)
     for watchlist in result.watchlists:
-        print(f"ok  watchlist {watchlist.id}: {len(watchlist.terms)} terms")
+        print(f"ok  watchlist {watchlist.id}: {plural(len(watchlist.terms), 'term')}")
     if not result.watchlists and not result.errors:
         print(f"desk: no watchlists in {where.watchlists_dir}", file=sys.stderr)
         problems += 1
@@ -506,9 +510,9 @@ def _report_check(what: str, check: Callable[[], object]) -> int:
     except DeskError as exc:
         print(f"desk: {exc}", file=sys.stderr)
         return 1
-    count = f": {len(loaded)} feeds" if isinstance(loaded, list) else ""
+    count = f": {plural(len(loaded), 'feed')}" if isinstance(loaded, list) else ""
     if count == ": 0 feeds":
-        count += " (none configured yet: add them to feeds.yaml; `desk init` writes one)"
+        count += " (none configured yet: add them to feeds.yaml)"
     print(f"ok  {what}{count}")
     return 0
 

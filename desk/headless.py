@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from desk.core.config import Locations, Settings, load_feeds, load_settings
-from desk.core.errors import DeskError
+from desk.core.errors import DeskError, plural
 from desk.core.models import Alert, Feed, FeedState, Watchlist
 from desk.core.pipeline import CycleResult, Poller, utc_now
 from desk.core.reload import DEBOUNCE_SECONDS, LiveWatchlists
@@ -62,7 +62,10 @@ def print_cycle(result: CycleResult, as_json: bool) -> None:
     for outcome in result.outcomes:
         mark = "x" if outcome.state.error else "ok"
         print(f"[{mark}] {outcome.name}: {outcome.summary}", file=sys.stderr)
-    print(f"{result.new_items} new items, {len(result.alerts)} alerts", file=sys.stderr)
+    print(
+        f"{plural(result.new_items, 'new item')}, {plural(len(result.alerts), 'alert')}",
+        file=sys.stderr,
+    )
     print_alerts(result.alerts, as_json)
 
 
@@ -74,7 +77,10 @@ def print_alerts(alerts: Iterable[Alert], as_json: bool) -> None:
 
 def alert_line(alert: Alert) -> str:
     """An alert as one readable line: severity, title, watchlists and the matched words."""
-    terms = ", ".join(dict.fromkeys(hit.text for hit in alert.hits))
+    matched: dict[str, str] = {}  # each matched text once, whatever its case, in order
+    for hit in alert.hits:
+        matched.setdefault(hit.text.casefold(), hit.text)
+    terms = ", ".join(matched.values())
     return (
         f"{alert.severity.value.upper():8} {alert.title}  [{', '.join(alert.watchlists)}]  {terms}"
     )
@@ -169,7 +175,7 @@ class LiveConfig:
         )
         feeds = self._read(feeds_file, lambda: load_feeds(feeds_file, self.settings), self.feeds)
         if feeds != self.feeds and feeds:
-            say(f"{feeds_file} reloaded: {len(feeds)} feeds")
+            say(f"{feeds_file} reloaded: {plural(len(feeds), 'feed')}")
         self.feeds = feeds
         self._say_once_if_no_feeds()
 
@@ -215,8 +221,9 @@ class ContinuousPoll:
         poller = Poller(self.store, self.config.settings, self._first_watchlists())
         try:
             say(
-                f"polling {len(self.config.feeds)} feeds with {len(poller.watchlists)} "
-                f"watchlists from {self.config.where.watchlists_dir}; Ctrl-C stops"
+                f"polling {plural(len(self.config.feeds), 'feed')} with "
+                f"{plural(len(poller.watchlists), 'watchlist')} "
+                f"from {self.config.where.watchlists_dir}; Ctrl-C stops"
             )
             while True:
                 await self._sleep(poller, await self._cycle(poller))
@@ -315,8 +322,8 @@ class ContinuousPoll:
         found = await asyncio.to_thread(find_hits, self.store, records, chosen)
         raised = raise_alerts(self.store, found, poller.watchlists, poller.now())
         say(
-            f"{', '.join(watchlist_ids)} reloaded and run over {len(records)} stored articles; "
-            f"{len(raised)} alerts raised or grown"
+            f"{', '.join(watchlist_ids)} reloaded and run over {plural(len(records), 'stored article')}; "
+            f"{plural(len(raised), 'alert')} raised or grown"
         )
         print_alerts(raised, self.as_json)
         sys.stdout.flush()

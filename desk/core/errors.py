@@ -58,3 +58,8 @@ class StoreError(DeskError):
 
 class StoreLocked(StoreError):
     """Another desk process holds the data directory."""
+
+
+def plural(count: int, noun: str) -> str:
+    """'1 feed', '2 feeds': a count with its noun (regular English plurals only)."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"

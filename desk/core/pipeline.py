@@ -22,6 +22,7 @@ import httpx
 from desk.core import decide
 from desk.core.charset import decode_text
 from desk.core.config import Settings
+from desk.core.errors import plural
 from desk.core.extract import Extracted, ExtractionFailed, Extractor, article_from_feed
 from desk.core.feeds import FeedParseError, NeedsTolerantParser, ParsedFeed, parse_feed
 from desk.core.fetch import Fetcher, FetchError, FetchResult
@@ -350,4 +351,4 @@ async def _parse(response: FetchResult, feed_url: str) -> ParsedFeed:
 def _summarised(outcome: FeedOutcome, fresh: int) -> FeedOutcome:
     if outcome.summary:
         return outcome
-    return replace(outcome, summary=f"{len(outcome.items)} items, {fresh} new")
+    return replace(outcome, summary=f"{plural(len(outcome.items), 'item')}, {fresh} new")

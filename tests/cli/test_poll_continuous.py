@@ -212,7 +212,7 @@ def test_a_new_watchlist_runs_over_stored_articles_at_once(
 ) -> None:
     configure(isolated_dirs / "config", site)
     desk = start_desk(*flags)
-    desk.wait_for("stderr", "1 new items, 0 alerts")
+    desk.wait_for("stderr", "1 new item, 0 alerts")
     (isolated_dirs / "config" / "watchlists" / "rotors.yaml").write_text(ROTORS)
     alert = desk.wait_for("stdout", "Port seizes centrifuge parts")
     if flags:
@@ -221,7 +221,7 @@ def test_a_new_watchlist_runs_over_stored_articles_at_once(
         assert alert.startswith("HIGH") and "[rotors]" in alert and "centrifuge rotors" in alert
     reloaded = desk.wait_for("stderr", "reloaded and run over")
     assert reloaded == (
-        "desk: rotors reloaded and run over 1 stored articles; 1 alerts raised or grown"
+        "desk: rotors reloaded and run over 1 stored article; 1 alert raised or grown"
     )
     desk.assert_running()
 
@@ -242,7 +242,7 @@ def test_a_broken_watchlist_is_one_line_and_the_poll_goes_on(
     never_good = desk.wait_for("stderr", "submarines.yaml")
     assert never_good.endswith("; it is not in use")
     (watchlists / "submarines.yaml").write_text(SUBMARINES)
-    desk.wait_for("stderr", "desk: submarines reloaded and run over 1 stored articles; 0 alerts")
+    desk.wait_for("stderr", "desk: submarines reloaded and run over 1 stored article; 0 alerts")
     (watchlists / "submarines.yaml").unlink()
     desk.wait_for("stderr", "desk: watchlist submarines was removed; its alerts stay")
     desk.assert_running()
@@ -254,7 +254,7 @@ def test_a_broken_feeds_file_is_one_line_and_the_last_good_feeds_stay(
     config = isolated_dirs / "config"
     configure(config, site)
     desk = start_desk()
-    desk.wait_for("stderr", "1 new items, 0 alerts")
+    desk.wait_for("stderr", "1 new item, 0 alerts")
     (config / "feeds.yaml").write_text("feeds:\n  - url: https://a.example/\n    intervl: 5m\n")
     broken = desk.wait_for("stderr", "feeds.yaml")
     assert broken == (
@@ -266,7 +266,7 @@ def test_a_broken_feeds_file_is_one_line_and_the_last_good_feeds_stay(
     (config / "feeds.yaml").write_text("feeds:\n" + both)
     desk.wait_for("stderr", f"desk: {config / 'feeds.yaml'} loads again")
     desk.wait_for("stderr", "reloaded: 2 feeds")
-    desk.wait_for("stderr", "[ok] Weather Desk: 1 items, 1 new")  # polled as soon as it is added
+    desk.wait_for("stderr", "[ok] Weather Desk: 1 item, 1 new")  # polled as soon as it is added
     desk.assert_running()
 
 
@@ -276,7 +276,7 @@ def test_a_broken_settings_file_is_one_line(
     config = isolated_dirs / "config"
     configure(config, site)
     desk = start_desk()
-    desk.wait_for("stderr", "1 new items, 0 alerts")
+    desk.wait_for("stderr", "1 new item, 0 alerts")
     (config / "settings.yaml").write_text("fetch_articles: false\nretention_dayz: 3\n")
     broken = desk.wait_for("stderr", "settings.yaml")
     assert "settings.yaml:2:1: unknown setting 'retention_dayz'" in broken
@@ -300,7 +300,7 @@ def test_a_signal_ends_it_quietly_with_its_workers(
     feeds = "".join(f"  - url: {url}\n" for _, url in demo_server.feed_urls())
     (config / "feeds.yaml").write_text("feeds:\n" + feeds)
     desk = start_desk()
-    desk.wait_for("stderr", lambda line: line.endswith("new items, 0 alerts"))
+    desk.wait_for("stderr", lambda line: line.endswith(", 0 alerts"))
     helpers = descendants(desk.process.pid)
     workers = extraction_workers(helpers)
     assert workers, f"no extraction worker among {[cmdline(pid) for pid in helpers]}"
@@ -339,7 +339,7 @@ def test_a_failed_cycle_backs_off_instead_of_fetching_every_second(
     )
     store.close()
     desk = start_desk()
-    desk.wait_for("stderr", "polling 1 feeds")  # the store is open; nothing is due
+    desk.wait_for("stderr", "polling 1 feed with")  # the store is open; nothing is due
     (data / "articles").rmdir()
     (data / "articles").write_text("not a folder\n")
     both = "".join(f"  - url: {site.base}/{name}.xml\n" for name in ("harbour", "weather"))
