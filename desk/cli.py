@@ -140,7 +140,7 @@ def _add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     export.add_argument(
         "--since",
         metavar="WHEN",
-        help="only alerts raised in the last WHEN (2h, 7d) or since a date",
+        help="only alerts raised in the last WHEN (2h, 7d, 2w) or since a date",
     )
     export.add_argument(
         "--state", choices=("new", "acknowledged", "snoozed", "archived"), help="only this state"

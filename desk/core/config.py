@@ -69,12 +69,12 @@ def shipped_watchlists_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "watchlists"
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$")
-_UNIT_SECONDS = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)?\s*$")
+_UNIT_SECONDS = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def parse_duration(value: object) -> float:
-    """Seconds from `90`, `30s`, `15m`, `2h` or `1d`; ValueError otherwise."""
+    """Seconds from `90`, `30s`, `15m`, `2h`, `1d` or `2w`; ValueError otherwise."""
     if isinstance(value, bool):
         raise ValueError("expected a duration such as 15m")
     if isinstance(value, int | float):

@@ -35,7 +35,15 @@ def test_flags_beat_environment_which_beats_platform(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("90", 90), (45, 45), ("30s", 30), ("15m", 900), ("2h", 7200), ("1d", 86400)],
+    [
+        ("90", 90),
+        (45, 45),
+        ("30s", 30),
+        ("15m", 900),
+        ("2h", 7200),
+        ("1d", 86400),
+        ("2w", 1_209_600),
+    ],
 )
 def test_durations(text: object, seconds: float) -> None:
     assert parse_duration(text) == seconds
