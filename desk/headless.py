@@ -34,7 +34,7 @@ from desk.core.config import Locations, Settings, load_feeds, load_settings
 from desk.core.errors import DeskError, plural
 from desk.core.models import Alert, Feed, FeedState, Watchlist
 from desk.core.pipeline import CycleResult, Poller, utc_now
-from desk.core.reload import DEBOUNCE_SECONDS, LiveWatchlists
+from desk.core.reload import LiveWatchlists, Settling
 from desk.core.rematch import find_hits, raise_alerts
 from desk.core.serial import alert_to_dict
 from desk.core.store import Store
@@ -147,8 +147,7 @@ class LiveConfig:
         self.where = where
         self.settings = settings
         self.feeds = feeds
-        self._read_stamps = self._stamps()
-        self._pending: tuple[tuple[FileStamp, FileStamp], float] | None = None
+        self._files = Settling(self._stamps)
         self._errors: dict[Path, str] = {}
         self._said_no_feeds = False
 
@@ -157,18 +156,11 @@ class LiveConfig:
 
     def edited(self, now: float) -> bool:
         """True when a file changed since it was read and has been still for the debounce delay."""
-        stamps = self._stamps()
-        if stamps == self._read_stamps:
-            self._pending = None
-            return False
-        if self._pending is None or self._pending[0] != stamps:
-            self._pending = (stamps, now)
-            return False
-        return now - self._pending[1] >= DEBOUNCE_SECONDS
+        return self._files.settled(now) is not None
 
     def reload(self) -> None:
         """Re-read both files, keeping the last good version of one that no longer loads."""
-        self._read_stamps, self._pending = self._stamps(), None
+        self._files.accept()
         settings_file, feeds_file = self.where.settings_file, self.where.feeds_file
         self.settings = self._read(
             settings_file, lambda: load_settings(settings_file), self.settings

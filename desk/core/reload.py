@@ -10,8 +10,10 @@ can be run over the articles already stored.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from desk.core.errors import WatchlistError
 from desk.core.models import Watchlist
@@ -21,6 +23,39 @@ DEBOUNCE_SECONDS = 0.4
 """How long the folder must stay unchanged before it is reloaded (editors save in steps)."""
 
 Signature = tuple[tuple[str, int, int], ...]
+Stamp = TypeVar("Stamp")
+
+
+class Settling(Generic[Stamp]):
+    """Files' stamps (names, mtimes, sizes) watched for a change that has settled.
+
+    A change counts once the stamps differ from the last accepted ones and
+    have stayed the same for DEBOUNCE_SECONDS: an editor's save in steps is
+    one change, never a half-written file. Used for the watchlist folder and
+    for settings.yaml and feeds.yaml.
+    """
+
+    def __init__(self, read: Callable[[], Stamp]) -> None:
+        self._read = read
+        self._accepted = read()
+        self._pending: tuple[Stamp, float] | None = None
+
+    def settled(self, now: float) -> Stamp | None:
+        """The new stamps if they changed and have been still long enough, else None."""
+        stamps = self._read()
+        if stamps == self._accepted:
+            self._pending = None
+            return None
+        if self._pending is None or self._pending[0] != stamps:
+            self._pending = (stamps, now)
+            return None
+        return stamps if now - self._pending[1] >= DEBOUNCE_SECONDS else None
+
+    def accept(self, stamps: Stamp | None = None) -> Stamp:
+        """Take these stamps (by default the files' as they are now) as read."""
+        self._accepted = self._read() if stamps is None else stamps
+        self._pending = None
+        return self._accepted
 
 
 def folder_signature(folder: Path) -> Signature:
@@ -59,27 +94,18 @@ class LiveWatchlists:
         self.current: dict[str, Watchlist] = {}
         self.errors: dict[str, WatchlistError] = {}
         self._signatures: dict[str, tuple[int, int]] = {}
-        self._seen: Signature | None = None
-        self._pending: tuple[Signature, float] | None = None
+        self._folder = Settling(lambda: folder_signature(folder))
 
     def load(self) -> Reloaded:
         """Load the folder now (at start)."""
-        self._seen = folder_signature(self.folder)
-        return self._apply(self._seen)
+        return self._apply(self._folder.accept())
 
     def poll(self, now: float) -> Reloaded | None:
         """Reload if the folder changed and has been still for DEBOUNCE_SECONDS."""
-        signature = folder_signature(self.folder)
-        if signature == self._seen:
-            self._pending = None
+        signature = self._folder.settled(now)
+        if signature is None:
             return None
-        if self._pending is None or self._pending[0] != signature:
-            self._pending = (signature, now)
-            return None
-        if now - self._pending[1] < DEBOUNCE_SECONDS:
-            return None
-        self._seen, self._pending = signature, None
-        return self._apply(signature)
+        return self._apply(self._folder.accept(signature))
 
     def _apply(self, signature: Signature) -> Reloaded:
         files = {name: (mtime, size) for name, mtime, size in signature}
