@@ -1,17 +1,18 @@
-"""Network streams for httpcore straight on asyncio, with no anyio layer between.
+"""desk's HTTP transport under httpx: its own connection pool on asyncio streams.
 
-httpx's default backend goes through anyio, and at a few hundred feeds a
-cycle that layer costs more than the HTTP itself: the connection pool asks
-every idle connection "is the socket readable?" each time it assigns a
-request, which anyio answers with a `poll` and a `getpeername` system call
-apiece, and every connect formats the repr of the calling task into a cancel
-reason. Here an asyncio protocol keeps what arrived, so "readable" is a
-lookup: data waiting, end of stream or a lost connection.
+httpx's defaults cost more than the HTTP itself at a few hundred feeds a
+cycle. Its anyio backend answers the pool's "is this idle socket readable?"
+with a `poll` and a `getpeername` system call apiece (and formats the calling
+task's repr into a cancel reason on every connect); here an asyncio protocol
+keeps what arrived, so "readable" is a lookup (`AsyncioBackend`). httpcore's
+pool re-examines every connection on every request; desk's fetcher already
+bounds the requests in flight, so `OriginPool` only keeps idle connections by
+origin. The HTTP/1.1 itself is httpcore's.
 
 `DeskTransport` is httpx's own transport (redirects, errors, streaming as
-usual) with its connection pool built on `AsyncioBackend`. httpx reads
-proxies from the environment only when it builds its own transport, so
-`environment_proxy_mounts` gives the client those proxies as httpx would.
+usual) with that pool under it. httpx reads proxies from the environment
+only when it builds its own transport, so `environment_proxy_mounts` gives
+the client those proxies as httpx would.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import httpcore
 import httpx
 
 READ_BUFFER_HIGH = 512 * 1024
+"""Bytes a connection may queue unread before its socket is paused (resumed at half)."""
 HAPPY_EYEBALLS_DELAY = 0.25
 """Seconds before the next address of a host is tried alongside the first (RFC 8305)."""
 
@@ -239,18 +241,6 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
             ),
             timeout,
             socket_options,
-        )
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        """Open a Unix socket connection within `timeout`."""
-        loop = asyncio.get_running_loop()
-        return await self._connect(
-            lambda: loop.create_unix_connection(_Receiver, path), timeout, socket_options
         )
 
     async def _connect(
