@@ -54,6 +54,14 @@ def join_url(base: str, uri: str) -> str:
 
 
 def short_reason(reason: object) -> str:
-    """An exception or message as its first line, at most 160 characters."""
+    """An exception or message as its first line, at most 160 characters.
+
+    expat's '<unknown>:4:0: junk after document element' (feedparser's
+    complaints) loses its place: feedparser may have added a line of its own
+    above the document, so the number would mislead.
+    """
     text = str(reason).strip().splitlines()[0] if str(reason).strip() else type(reason).__name__
-    return text[:160]
+    return _EXPAT_PLACE.sub(r"\1", text)[:160]
+
+
+_EXPAT_PLACE = re.compile(r"^<unknown>:\d+:\d+: (.*)$")

@@ -80,3 +80,9 @@ def test_a_web_page_is_said_to_be_one() -> None:
     page = b"<!-- served by nginx -->\n<!DOCTYPE html><html><head><title>News</title></head><body></body></html>"
     with pytest.raises(FeedParseError, match="not a feed but a web page"):
         parse_feed(page, "https://news.example/")
+
+
+def test_the_tolerant_parsers_complaint_is_in_words() -> None:
+    with pytest.raises(FeedParseError) as caught:
+        parse_feed(b"<notes>\n<a></b></notes>", "https://news.example/feed")
+    assert str(caught.value) == "not a feed (mismatched tag)"
