@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -135,6 +136,16 @@ def existing_alert(alert_id: str | None, article: Article, stories: StoryIndex) 
     return stories.same_story(article)
 
 
+class _Match(NamedTuple):
+    """What one copy of a story brought: its source, the watchlists it fired, their worst and best."""
+
+    source: str
+    fired: tuple[str, ...]
+    severity: Severity
+    score: float
+    hits: list[Hit]
+
+
 def decide_alert(
     item: Item,
     feed_name: str,
@@ -149,12 +160,12 @@ def decide_alert(
         return None
     fired = tuple(dict.fromkeys(hit.watchlist for hit in hits))
     severity = max((watchlists[w].severity for w in fired if w in watchlists), key=_rank)
-    score = max(hit.score for hit in hits)
+    match = _Match(feed_name, fired, severity, max(hit.score for hit in hits), hits)
     if existing is not None:
         if item.key == existing.article_key:  # the alert's own article changed: new offsets
-            return _refresh(existing, feed_name, fired, severity, score, hits)
-        hits = [hit._replace(article_key=item.key) for hit in hits]
-        return _merge(existing, feed_name, fired, severity, score, hits)
+            return _refresh(existing, match)
+        tagged = [hit._replace(article_key=item.key) for hit in hits]
+        return _merge(existing, match._replace(hits=tagged))
     return Alert(
         id=short_hash(article.canonical_url or article.url or item.key),
         title=article.title or item.title,
@@ -163,7 +174,7 @@ def decide_alert(
         published=item.published or article.published,
         watchlists=fired,
         severity=severity,
-        score=score,
+        score=match.score,
         hits=tuple(hits),
         created=now,
         article_key=item.key,
@@ -174,44 +185,32 @@ def _rank(severity: Severity) -> int:
     return severity.rank
 
 
-def _merge(
-    alert: Alert,
-    feed_name: str,
-    fired: tuple[str, ...],
-    severity: Severity,
-    score: float,
-    hits: list[Hit],
-) -> Alert:
+def _merge(alert: Alert, match: _Match) -> Alert:
     """One story, one alert: add the source and any newly fired watchlists."""
-    watchlists = tuple(dict.fromkeys((*alert.watchlists, *fired)))
-    sources = tuple(dict.fromkeys((*alert.sources, feed_name)))
+    watchlists = tuple(dict.fromkeys((*alert.watchlists, *match.fired)))
+    sources = tuple(dict.fromkeys((*alert.sources, match.source)))
     grew = set(watchlists) - set(alert.watchlists)
     return replace(
         alert,
         sources=sources,
         watchlists=watchlists,
-        severity=max(alert.severity, severity, key=_rank),
-        score=max(alert.score, score),
-        hits=alert.hits + tuple(h for h in hits if h.watchlist in grew),
+        severity=max(alert.severity, match.severity, key=_rank),
+        score=max(alert.score, match.score),
+        hits=alert.hits + tuple(h for h in match.hits if h.watchlist in grew),
     )
 
 
-def _refresh(
-    alert: Alert,
-    feed_name: str,
-    fired: tuple[str, ...],
-    severity: Severity,
-    score: float,
-    hits: list[Hit],
-) -> Alert:
+def _refresh(alert: Alert, match: _Match) -> Alert:
     """The alert's own article was matched again: the fired watchlists' hits are replaced.
 
     Their offsets point into the article as it is now; hits of watchlists that
     were not part of this match, and hits in other sources' copies, stay.
     """
-    merged = _merge(alert, feed_name, fired, severity, score, [])
-    kept = [h for h in alert.hits if h.article_key or h.watchlist not in fired]
-    combined = sorted((*kept, *hits), key=lambda h: (bool(h.article_key), h.start, h.watchlist))
+    merged = _merge(alert, match._replace(hits=[]))
+    kept = [h for h in alert.hits if h.article_key or h.watchlist not in match.fired]
+    combined = sorted(
+        (*kept, *match.hits), key=lambda h: (bool(h.article_key), h.start, h.watchlist)
+    )
     return replace(merged, hits=tuple(combined), score=max(h.score for h in combined))
 
 
