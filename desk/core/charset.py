@@ -13,6 +13,8 @@ import codecs
 import re
 from collections.abc import Iterator
 
+from desk.core.safetext import safe_text
+
 _BOMS = (
     (b"\xef\xbb\xbf", "utf-8"),
     (b"\xff\xfe\x00\x00", "utf-32-le"),
@@ -121,10 +123,16 @@ def _without_declaration(text: str) -> bytes:
 
 
 def decode_text(body: bytes, charset: str | None = None) -> str:
-    """Bytes of a page or text file as text: the given charset, else UTF-8, else cp1252.
+    """Bytes of a page or text file as safe text: the given charset, else UTF-8, else cp1252.
 
     Never raises: a wrong or unknown charset falls through to the next guess.
+    The text is made safe here (`safe_text`), before any parser sees it: the
+    HTML parser drops an escape's ESC but keeps its payload as text.
     """
+    return safe_text(_decoded(body, charset))
+
+
+def _decoded(body: bytes, charset: str | None) -> str:
     for encoding in (charset, "utf-8"):
         if encoding:
             try:

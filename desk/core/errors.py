@@ -1,10 +1,17 @@
-"""The one root error of desk, and how it names the place that went wrong."""
+"""The one root error of desk, and how it names the place that went wrong.
+
+An error's message and place are made safe when it is made (see
+`desk.core.safetext`): they often quote a server's reason phrase, a feed's
+text or a line of a file being edited, and they end up on a terminal.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from difflib import get_close_matches
 from pathlib import Path
+
+from desk.core.safetext import safe_line
 
 
 class DeskError(Exception):
@@ -17,9 +24,10 @@ class DeskError(Exception):
         line: int | None = None,
         col: int | None = None,
     ) -> None:
+        message = safe_line(message)
         super().__init__(message)
         self.message = message
-        self.path = str(path) if path is not None else None
+        self.path = safe_line(str(path)) if path is not None else None
         self.line = line
         self.col = col
 

@@ -3,14 +3,16 @@
 The strict lxml reader (feedxml) and the tolerant paths (feeds: feedparser
 and JSON Feed) clean titles and resolve links with these same functions, so
 an item keeps its title and identity whichever path read it. Reasons for a
-feed's warning are cut to one short line here too.
+feed's warning are cut to one short line here too. Everything these give
+back has passed `desk.core.safetext`: this is where feed text enters desk.
 """
 
 from __future__ import annotations
 
 import re
-from html import unescape
 from urllib.parse import urljoin
+
+from desk.core.safetext import safe_line, safe_url, unescape_html
 
 TITLE_MAX = 1000
 """Titles longer than this many characters are cut at a word and end in an ellipsis."""
@@ -25,12 +27,15 @@ _PLAIN_HTTP_URL = re.compile(
 
 
 def plain_text(markup: str) -> str:
-    """Markup stripped and entities decoded, on one line."""
+    """Markup stripped, entities decoded and the result made safe, on one line.
+
+    Safety comes last: an entity such as `&#27;` decodes to an escape.
+    """
     if "<" in markup:
         markup = _TAG.sub(" ", markup)
     if "&" in markup:
-        markup = unescape(markup)
-    return " ".join(markup.split())
+        markup = unescape_html(markup)
+    return safe_line(" ".join(markup.split()))
 
 
 def clean_title(markup: str) -> str:
@@ -43,12 +48,15 @@ def clean_title(markup: str) -> str:
 
 
 def join_url(base: str, uri: str) -> str:
-    """urljoin as feedparser does it: extra slashes after the scheme dropped, '' if invalid."""
+    """urljoin as feedparser does it: extra slashes after the scheme dropped, '' if invalid.
+
+    Controls, bidi marks and blanks in the result are percent-encoded (see safe_url).
+    """
     if _PLAIN_HTTP_URL.fullmatch(uri):
-        return uri  # what urljoin would return, six times faster
+        return safe_url(uri)  # what urljoin would return, six times faster
     uri = _URI_SLASHES.sub(r"\1\3", uri)
     try:
-        return urljoin(base, uri)
+        return safe_url(urljoin(base, uri))
     except ValueError:
         return ""
 
@@ -61,7 +69,7 @@ def short_reason(reason: object) -> str:
     above the document, so the number would mislead.
     """
     text = str(reason).strip().splitlines()[0] if str(reason).strip() else type(reason).__name__
-    return _EXPAT_PLACE.sub(r"\1", text)[:160]
+    return safe_line(_EXPAT_PLACE.sub(r"\1", text))[:160]
 
 
 _EXPAT_PLACE = re.compile(r"^<unknown>:\d+:\d+: (.*)$")

@@ -1,8 +1,10 @@
 """Character-level normalisation: any text's characters made safe and uniform.
 
-Terminal escapes and control characters (C0, C1, soft hyphens, zero-width and
-bidirectional marks) go; template comments, entities (double-escaped ones
-too) and leftover inline tags are decoded or dropped; UTF-8 that was read as
+Template comments and leftover inline tags are dropped, then entities
+(double-escaped ones too) decoded, so that a literal `&lt;b&gt;` stays as the
+text `<b>`; terminal escapes with their payloads, control characters, soft
+hyphens, zero-width and bidirectional marks go after decoding (an entity can
+spell an escape), by `desk.core.safetext`; UTF-8 that was read as
 cp1252 or latin-1 (mojibake) is repaired line by line; Unicode ends in NFC;
 odd quotes become plain ones and odd spaces one space. Cheap scans decide
 which steps a text needs, so plain ASCII passes almost untouched.
@@ -12,20 +14,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from html import unescape
 
-# Terminal escapes: CSI, OSC, DCS/APC/PM/SOS strings and two-byte ESC pairs.
-_ESCAPES = re.compile(
-    r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[P_^X][^\x1b]*\x1b\\|[ -/]*[0-~])"
-)
-_C1_CSI = re.compile(r"\x9b[0-?]*[ -/]*[@-~]")
-# C0/C1 controls, soft hyphen, zero-width and bidirectional-override characters.
-_CONTROLS = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b\u200e\u200f"
-    "\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
-)
-# Zero-width (non-)joiners matter in some scripts; beside ASCII they are residue.
-_STRAY_JOINERS = re.compile("[\u200c\u200d](?=[\x00-\x7f])|(?<=[\x00-\x7f])[\u200c\u200d]")
+from desk.core.safetext import UNSAFE_CHARS, safe_text, unescape_html
+
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z]{2,8});")
 _MOJIBAKE = re.compile(
     r"[ÃÂ][\x80-\xbf\u0152-\u02dc\u2013-\u2122]|â€|Ã[©¨ª«¡¢£¤¥¦§­®¯°±²³´µ¶·¸¹º»¼½¾¿]"
@@ -41,8 +32,8 @@ _DOUBLE_SPACES = re.compile("  +")
 _MARKUP_OR_CONTROL = re.compile("[\r\x1b&<{]")
 # Any character that one of the character steps below would change.
 _UNUSUAL_CHARS = (
-    "\x00-\x09\x0b-\x1f\x7f-\x9f\u00a0\u00ad\u00b4\u02bc\u1680\u2000-\u200f\u2028-\u202f"
-    "\u2032\u2033\u201b\u201f\u205f\u2060\u2066-\u2069\u3000\ufeff\uff02\uff07"
+    "\t\u00a0\u00b4\u02bc\u1680\u2000-\u200f\u2028-\u202f"
+    "\u2032\u2033\u201b\u201f\u205f\u3000\uff02\uff07" + UNSAFE_CHARS
 )
 _UNUSUAL = re.compile(f"[{_UNUSUAL_CHARS}]")
 # Either kind, in one scan: most texts need neither step.
@@ -68,7 +59,7 @@ def normalise_characters(text: str) -> str:
     if not text.isascii():
         text = repair_mojibake(text)
     if busy and _UNUSUAL.search(text):
-        text = _strip_controls(text)
+        text = safe_text(text)
         text = _ODD_QUOTES.sub(lambda m: _QUOTES[m.group()], text)
         text = _ODD_SPACES.sub(" ", text)
     if not text.isascii() and not unicodedata.is_normalized("NFC", text):
@@ -77,31 +68,19 @@ def normalise_characters(text: str) -> str:
 
 
 def _decode_markup(text: str) -> str:
-    """Escapes, template comments, entities and leftover tags out."""
-    if "\x1b" in text:
-        text = _ESCAPES.sub("", text)
+    """Template comments and leftover tags out, then entities decoded (tags they spell stay)."""
     if "<!--" in text or "{{" in text or "{%" in text:
         text = _TEMPLATE_COMMENT.sub("", text)
-    text = _decode_entities(text)
     if "<" in text:
         text = _LEFTOVER_TAG.sub(" ", text)
-    return text
+    return _decode_entities(text)
 
 
 def _decode_entities(text: str) -> str:
     for _ in range(2):  # double-escaped entities such as &amp;#x27;
         if "&" not in text or not _ENTITY.search(text):
             break
-        text = unescape(text)
-    return text
-
-
-def _strip_controls(text: str) -> str:
-    if "\x9b" in text:
-        text = _C1_CSI.sub("", text)
-    text = _CONTROLS.sub("", text)
-    if "\u200c" in text or "\u200d" in text:
-        text = _STRAY_JOINERS.sub("", text)
+        text = unescape_html(text)
     return text
 
 

@@ -28,6 +28,7 @@ from desk.core.feeds import FeedParseError, NeedsTolerantParser, ParsedFeed, par
 from desk.core.fetch import Fetcher, FetchError, FetchResult
 from desk.core.matching import Matcher
 from desk.core.models import Alert, Article, Feed, FeedState, Hit, Item, SeenItem, Watchlist
+from desk.core.safetext import safe_line
 from desk.core.sitejunk import SiteLines, page_id, site_of
 from desk.core.store import Store
 
@@ -221,6 +222,7 @@ class Poller:
         status: int | None,
         retry_after: float | None,
     ) -> FeedOutcome:
+        error = safe_line(error)  # a server's or a library's words: they reach the screen
         failures = state.failures + 1
         delay = decide.backoff_seconds(failures, feed.interval, retry_after, self.jitter())
         new_state = replace(
@@ -308,7 +310,7 @@ class Poller:
             return from_feed
         if page.content_type not in HTML_TYPES or not page.body:
             return from_feed
-        html = decode_text(page.body, page.charset)
+        html = decode_text(page.body, page.charset)  # made safe there, before lxml sees it
         junk = self.site_lines.junk_for(site_of(page.url))
         try:
             extracted = await self.extractor.extract(html, page.url, junk)
