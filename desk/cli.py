@@ -209,11 +209,12 @@ def _open_tui(where: Locations, settings: Settings, feeds: list[Feed], title: st
     from desk.ui.app import DeskApp  # the TUI loads only when it is used
 
     store = open_store(where.data_dir)
+    app = DeskApp(store, settings, feeds, where, title=title)
     try:
-        DeskApp(store, settings, feeds, where, title=title).run()
+        app.run()
     finally:
         store.close()
-    return EXIT_OK
+    return app.return_code or EXIT_OK  # 1 when the app ended on an error (Textual printed it)
 
 
 @contextmanager
@@ -550,7 +551,7 @@ def _since(value: str) -> datetime:
 
 
 def _write_csv(alerts: list[Alert]) -> None:
-    writer = csv.writer(sys.stdout)
+    writer = csv.writer(sys.stdout, lineterminator="\n")  # no CR: nothing below 0x20 but \n, \t
     writer.writerow(
         [
             "id",
@@ -567,20 +568,28 @@ def _write_csv(alerts: list[Alert]) -> None:
     )
     for a in alerts:
         hits = "; ".join(f"{h.watchlist}: {h.text} ({h.score:.0f})" for h in a.hits)
-        writer.writerow(
-            [
-                a.id,
-                a.state.value,
-                a.severity.value,
-                f"{a.score:.1f}",
-                a.title,
-                a.url,
-                "; ".join(a.sources),
-                a.published.isoformat() if a.published else "",
-                " ".join(a.watchlists),
-                hits,
-            ]
-        )
+        row = [
+            a.id,
+            a.state.value,
+            a.severity.value,
+            f"{a.score:.1f}",
+            a.title,
+            a.url,
+            "; ".join(a.sources),
+            a.published.isoformat() if a.published else "",
+            " ".join(a.watchlists),
+            hits,
+        ]
+        writer.writerow([spreadsheet_cell(cell) for cell in row])
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (OWASP's list for CSV injection)."""
+
+
+def spreadsheet_cell(value: str) -> str:
+    """A CSV cell a spreadsheet shows as text: one that would start a formula gets a leading '."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 STARTER_FEEDS = """\

@@ -19,6 +19,7 @@ import platformdirs
 
 from desk.core.errors import ConfigError, did_you_mean
 from desk.core.models import Feed
+from desk.core.safetext import safe_line, safe_url
 from desk.core.yamlio import PosDict, PosList, key_position_of, position_of, read_yaml
 
 APP_NAME = "desk"
@@ -274,8 +275,9 @@ def _feed_from(path: Path, entries: list[Any], index: int, settings: Settings) -
     tags = entry.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise ConfigError("tags must be a list of words", path, *position_of(entry, "tags"))
-    name = entry.get("name") or ""
-    return Feed(url=url, name=str(name), interval=interval, tags=tuple(tags))
+    name = safe_line(str(entry.get("name") or ""))  # the analyst's file, but often pasted
+    safe_tags = tuple(safe_line(tag) for tag in tags)
+    return Feed(url=safe_url(url), name=name, interval=interval, tags=safe_tags)
 
 
 def _reject_duplicate_urls(path: Path, entries: list[Any], feeds: list[Feed]) -> None:

@@ -27,7 +27,7 @@ from desk.core.document import (
     text_of_document,
 )
 from desk.core.extractpool import ExtractionFailed, Extractor, default_worker_count
-from desk.core.feeds import plain_text
+from desk.core.feeds import without_tags
 from desk.core.headline import lead_with_title
 from desk.core.models import Article, Item
 from desk.core.pagemeta import PageMetadata, page_metadata
@@ -77,7 +77,11 @@ def readable(article: Article) -> Article:
 
 
 def plain_text_paragraphs(markup: str) -> str:
-    """Feed HTML as plain text, keeping paragraph and line breaks."""
+    """Feed HTML without its tags, keeping paragraph and line breaks.
+
+    Entities stay for the cleaner to decode after it has dropped leftover
+    tags, so that an escaped `&lt;b&gt;` is shown as the text `<b>`.
+    """
     spaced = re.sub(r"(?i)</p\s*>|<br\s*/?>\s*<br\s*/?>", "\n\n", markup)
     spaced = re.sub(r"(?i)<br\s*/?>", "\n", spaced)
-    return "\n\n".join(plain_text(part) for part in spaced.split("\n\n"))
+    return "\n\n".join(without_tags(part) for part in spaced.split("\n\n"))

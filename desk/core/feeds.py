@@ -23,7 +23,15 @@ import feedparser
 
 from desk.core.charset import utf8_document
 from desk.core.feeddates import from_struct_time, parse_json_feed_date
-from desk.core.feedtext import TITLE_MAX, clean_title, join_url, plain_text, short_reason
+from desk.core.feedtext import (
+    TITLE_MAX,
+    author_names,
+    clean_title,
+    join_url,
+    plain_text,
+    short_reason,
+    without_tags,
+)
 from desk.core.feedxml import MalformedXML, read_strictly
 from desk.core.models import Item, short_hash
 
@@ -34,6 +42,7 @@ __all__ = [
     "ParsedFeed",
     "parse_feed",
     "plain_text",
+    "without_tags",
 ]
 
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
@@ -150,7 +159,7 @@ def _item_from_entry(entry: Any, feed_url: str) -> Item:
     published = from_struct_time(dict.get(entry, "published_parsed"))
     updated = from_struct_time(dict.get(entry, "updated_parsed"))
     content = "\n".join(part.get("value", "") for part in entry.get("content", []) or [])
-    authors = tuple(a.get("name", "") for a in entry.get("authors", []) if a.get("name"))
+    authors = author_names(a.get("name") for a in entry.get("authors", []))
     ident = entry.get("id") or link or short_hash(title, str(published or updated or ""))
     return Item(
         feed_url=feed_url,
@@ -192,7 +201,7 @@ def _item_from_json(entry: dict[str, Any], feed_url: str) -> Item:
     published = parse_json_feed_date(entry.get("date_published"))
     updated = parse_json_feed_date(entry.get("date_modified"))
     authors = entry.get("authors") or ([entry["author"]] if entry.get("author") else [])
-    names = tuple(str(a.get("name")) for a in authors if isinstance(a, dict) and a.get("name"))
+    names = author_names(str(a.get("name") or "") for a in authors if isinstance(a, dict))
     ident = entry.get("id") or link or short_hash(title, str(published or ""))
     return Item(
         feed_url=feed_url,

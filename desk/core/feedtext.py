@@ -10,6 +10,7 @@ back has passed `desk.core.safetext`: this is where feed text enters desk.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from urllib.parse import urljoin
 
 from desk.core.safetext import safe_line, safe_url, unescape_html
@@ -38,6 +39,13 @@ def plain_text(markup: str) -> str:
     return safe_line(" ".join(markup.split()))
 
 
+def without_tags(markup: str) -> str:
+    """Markup's tags out and its spaces tidied, entities left for the cleaner; on one line."""
+    if "<" in markup:
+        markup = _TAG.sub(" ", markup)
+    return safe_line(" ".join(markup.split()))
+
+
 def clean_title(markup: str) -> str:
     """A title as plain text, at most TITLE_MAX characters."""
     text = plain_text(markup)
@@ -45,6 +53,11 @@ def clean_title(markup: str) -> str:
         return text
     cut = text[: TITLE_MAX - 1]
     return (cut.rsplit(" ", 1)[0] if " " in cut[-80:] else cut).rstrip() + "…"
+
+
+def author_names(names: Iterable[str | None]) -> tuple[str, ...]:
+    """The authors' names made safe, the empty ones left out."""
+    return tuple(safe for name in names if name and (safe := safe_line(name)))
 
 
 def join_url(base: str, uri: str) -> str:

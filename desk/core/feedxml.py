@@ -20,7 +20,7 @@ from typing import Any
 from lxml import etree
 
 from desk.core.feeddates import parse_date
-from desk.core.feedtext import clean_title, join_url, short_reason
+from desk.core.feedtext import author_names, clean_title, join_url, short_reason
 from desk.core.models import Item, short_hash
 
 FeedTree = tuple[str, tuple[Item, ...]]
@@ -283,12 +283,7 @@ def _read_entry(entry: Any, base: str, feed_url: str, roles: dict[Any, str]) -> 
 
 def _authors(elements: list[Any] | None) -> tuple[str, ...]:
     """The names of the entry's authors that have one."""
-    names = []
-    for element in elements or ():
-        name = _author(element)
-        if name:
-            names.append(name)
-    return tuple(names)
+    return author_names(_author(element) for element in elements or ())
 
 
 def _entry_title(fields: dict[str, list[Any]], entry: Any) -> str:

@@ -14,6 +14,7 @@ from xml.sax.saxutils import quoteattr
 
 from desk.core.errors import ConfigError
 from desk.core.models import Feed
+from desk.core.safetext import safe_line, safe_url
 
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
 MAX_OPML_BYTES = 5_000_000
@@ -45,8 +46,8 @@ def read_opml(path: Path) -> list[Feed]:
 def _feeds_in(element: ElementTree.Element, tags: tuple[str, ...]) -> list[Feed]:
     feeds: list[Feed] = []
     for outline in element.findall("outline"):
-        url = (outline.get("xmlUrl") or "").strip()
-        title = (outline.get("title") or outline.get("text") or "").strip()
+        url = safe_url((outline.get("xmlUrl") or "").strip())
+        title = safe_line(outline.get("title") or outline.get("text") or "")
         if url.startswith(("http://", "https://")):
             feeds.append(Feed(url=url, name=title, tags=tags))
         elif title:

@@ -8,8 +8,9 @@ write the clipboard, or reorder what the analyst reads:
 
 - terminal escape sequences go *with their payloads*: CSI (`ESC [` or the
   8-bit 0x9B) up to its final byte; OSC, DCS, SOS, PM and APC strings up to
-  BEL or ST (7- or 8-bit), or to the end of the line when unterminated (a
-  terminal would swallow even more); two-byte `ESC x` pairs;
+  BEL or ST (7- or 8-bit) on the same line, or, unterminated, up to the next
+  blank (a clipboard or link payload has none; the words after it stay);
+  two-byte `ESC x` pairs;
 - every other C0 control but newline and tab, DEL, and every C1 control;
 - bidirectional marks, embeddings, overrides and isolates, which can make a
   title read backwards;
@@ -31,9 +32,12 @@ import re
 from html import unescape
 
 # One escape sequence with its payload (ECMA-48): CSI, then the string controls, then pairs.
+# A string's payload stops at any other introducer, so that a line of many costs one pass.
+_STRING_STOP = "\x07\x1b\x9c\x90\x98\x9d\x9e\x9f\n"
 _SEQUENCE = re.compile(
     r"(?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]?"
-    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])"
+    rf"(?:[^{_STRING_STOP}]*(?:\x07|\x1b\\|\x9c)|[^{_STRING_STOP}\s]*)"
     r"|\x1b[\x20-\x2f]*[\x30-\x7e]?"
 )
 _INVISIBLE = (

@@ -1,4 +1,10 @@
-"""Plain-dict forms of the models, for the store and for JSON output."""
+"""Plain-dict forms of the models, for the store and for JSON output.
+
+What is read back is made safe again (`desk.core.safetext`): a store written
+by a desk from before the boundary existed may hold escape sequences and
+controls in titles, names, errors and bodies, and must not crash or drive
+the terminal of a newer one. Text that is already safe costs one scan.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from desk.core.models import Alert, AlertState, Article, FeedState, Hit, SeenItem, Severity
+from desk.core.safetext import safe_line, safe_text, safe_url
 
 
 def iso(when: datetime | None) -> str | None:
@@ -48,11 +55,11 @@ def alert_from_dict(data: dict[str, Any]) -> Alert:
     """The inverse of alert_to_dict."""
     return Alert(
         id=data["id"],
-        title=data.get("title", ""),
-        url=data.get("url", ""),
-        sources=tuple(data.get("sources", ())),
+        title=safe_line(data.get("title", "")),
+        url=safe_url(data.get("url", "")),
+        sources=tuple(safe_line(source) for source in data.get("sources", ())),
         published=from_iso(data.get("published")),
-        watchlists=tuple(data.get("watchlists", ())),
+        watchlists=tuple(safe_line(watchlist) for watchlist in data.get("watchlists", ())),
         severity=Severity(data.get("severity", "medium")),
         score=float(data.get("score", 0)),
         hits=tuple(_hit_from_dict(hit) for hit in data.get("hits", ())),
@@ -60,16 +67,16 @@ def alert_from_dict(data: dict[str, Any]) -> Alert:
         article_key=data.get("article_key", ""),
         state=AlertState(data.get("state", "new")),
         acknowledged_at=from_iso(data.get("acknowledged_at")),
-        note=data.get("note", ""),
+        note=safe_text(data.get("note", "")),
         snoozed_until=from_iso(data.get("snoozed_until")),
     )
 
 
 def _hit_from_dict(data: dict[str, Any]) -> Hit:
     return Hit(
-        watchlist=data["watchlist"],
-        term=data["term"],
-        text=data["text"],
+        watchlist=safe_line(data["watchlist"]),
+        term=safe_line(data["term"]),
+        text=safe_text(data["text"]),  # may span a line break: offsets must still fit
         start=int(data["start"]),
         end=int(data["end"]),
         score=float(data["score"]),
@@ -94,18 +101,19 @@ def article_to_dict(article: Article) -> dict[str, Any]:
 def article_from_dict(data: dict[str, Any]) -> Article:
     """The inverse of article_to_dict."""
     return Article(
-        url=data.get("url", ""),
-        title=data.get("title", ""),
-        text=data.get("text", ""),
-        byline=data.get("byline", ""),
+        url=safe_url(data.get("url", "")),
+        title=safe_line(data.get("title", "")),
+        text=safe_text(data.get("text", "")),
+        byline=safe_line(data.get("byline", "")),
         published=from_iso(data.get("published")),
-        canonical_url=data.get("canonical_url", ""),
+        canonical_url=safe_url(data.get("canonical_url", "")),
         source=data.get("source", "page"),
         cleaned=bool(data.get("cleaned", True)),
     )
 
 
 _FEED_TIMES = ("last_attempt", "last_success", "next_due")
+_FEED_WORDS = ("title", "error", "warning")
 
 
 def feed_state_to_dict(state: FeedState) -> dict[str, Any]:
@@ -121,6 +129,8 @@ def feed_state_from_dict(data: dict[str, Any]) -> FeedState:
     fields = dict(data)
     for key in _FEED_TIMES:
         fields[key] = from_iso(fields.get(key))
+    for key in _FEED_WORDS:
+        fields[key] = safe_line(str(fields.get(key) or ""))
     known = FeedState.__dataclass_fields__
     return FeedState(**{k: v for k, v in fields.items() if k in known})
 

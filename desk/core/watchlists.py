@@ -19,6 +19,7 @@ import re2
 from desk.core.errors import WatchlistError, did_you_mean
 from desk.core.matching import STOP_WORDS, term_words
 from desk.core.models import Severity, Term, Watchlist
+from desk.core.safetext import safe_line
 from desk.core.yamlio import PosDict, PosList, key_position_of, position_of, read_yaml
 
 WATCHLIST_KEYS = (
@@ -106,9 +107,9 @@ def compile_watchlist(data: Any, path: Path) -> Watchlist:
     context_near, context = _near_block(data, "context", 40, threshold, path)
     exclude_near, exclude = _near_block(data, "exclude", 12, threshold, path)
     return Watchlist(
-        id=path.stem,
-        name=_text(data, "name", path.stem, path),
-        description=_text(data, "description", "", path),
+        id=safe_line(path.stem),
+        name=safe_line(_text(data, "name", path.stem, path)),
+        description=safe_line(_text(data, "description", "", path)),
         severity=_severity(data, path),
         threshold=threshold,
         terms=_terms(data, "terms", threshold, path),
@@ -239,7 +240,8 @@ def _terms(container: Any, key: str, threshold: float, path: Path) -> tuple[Term
         )
     if not entries:
         raise WatchlistError(f"'{key}' is empty", path, *position_of(container, key))
-    return tuple(_term(entries, i, threshold, path) for i in range(len(entries)))
+    terms = (_term(entries, i, threshold, path) for i in range(len(entries)))
+    return tuple(replace(term, text=safe_line(term.text)) for term in terms)  # shown as labels
 
 
 def _term(entries: Any, index: int, threshold: float, path: Path) -> Term:

@@ -1,4 +1,9 @@
-"""The Textual app: owns the store, runs the poller in a worker, hosts the main screen."""
+"""The Textual app: owns the store, runs the poller in a worker, hosts the main screen.
+
+Text from feeds, servers and files is never given to Textual's markup
+parser: widgets that show it are built with `markup=False` or given `Text`,
+and every notification is plain text (`DeskApp.notify`).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from pathlib import Path
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.worker import Worker, WorkerState
 
 from desk.core.config import Locations, Settings
@@ -79,6 +85,18 @@ class DeskApp(App[None]):
         """The main screen is the desk's first and lowest screen."""
         status = "Starting…" if self.autopoll else "Automatic polling is off; press r to poll now"
         return MainScreen(self.store, status)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A toast whose message is plain text, always: it quotes feeds, servers and files."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def on_mount(self) -> None:
         """Apply key remaps, report bad watchlists and start polling."""

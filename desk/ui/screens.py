@@ -60,7 +60,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="panes"):
             yield AlertList(id="alerts")
             yield ArticleView(id="article")
-        yield Static(self._first_status, id="status")
+        yield Static(self._first_status, id="status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -83,7 +83,7 @@ class MainScreen(Screen[None]):
             self.sub_title += f" (the newest {MAX_LISTED:,} listed)"
 
     def set_status(self, text: str) -> None:
-        """Show a one-line status under the panes."""
+        """Show a one-line status under the panes, as text (it quotes feeds and servers)."""
         self.query_one("#status", Static).update(text)
 
     @on(AlertList.AlertHighlighted)

@@ -77,8 +77,8 @@ class ArticleView(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         """A header explaining the alert, then the article."""
-        yield Static(id="article-why")
-        yield Static("Choose an alert to read its article.", id="article-text")
+        yield Static(id="article-why", markup=False)
+        yield Static("Choose an alert to read its article.", id="article-text", markup=False)
 
     def show(self, alert: Alert, article: Article | None) -> None:
         """Display `article` with `alert`'s hits highlighted."""
