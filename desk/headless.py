@@ -36,6 +36,7 @@ from desk.core.models import Alert, Feed, FeedState, Watchlist
 from desk.core.pipeline import CycleResult, Poller, utc_now
 from desk.core.reload import LiveWatchlists, Settling
 from desk.core.rematch import find_hits, raise_alerts
+from desk.core.safetext import safe_line
 from desk.core.serial import alert_to_dict
 from desk.core.store import Store
 
@@ -53,8 +54,11 @@ FileStamp = tuple[int, int] | None
 
 
 def say(message: str) -> None:
-    """One line to the analyst on stderr, prefixed like every desk message."""
-    print(f"desk: {message}", file=sys.stderr, flush=True)
+    """One safe line to the analyst on stderr, prefixed like every desk message.
+
+    Made safe here: it may carry any exception's text, which crossed no boundary.
+    """
+    print(f"desk: {safe_line(message)}", file=sys.stderr, flush=True)
 
 
 def print_cycle(result: CycleResult, as_json: bool) -> None:

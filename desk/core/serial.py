@@ -3,11 +3,15 @@
 What is read back is made safe again (`desk.core.safetext`): a store written
 by a desk from before the boundary existed may hold escape sequences and
 controls in titles, names, errors and bodies, and must not crash or drive
-the terminal of a newer one. Text that is already safe costs one scan.
+the terminal of a newer one. Articles and feed states are made safe as they
+are read (one at a time, or a few hundred); alerts, of which a store holds
+tens of thousands, through `safe_alert`, which the store applies once and
+then records that it has (see tinystore).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -51,15 +55,43 @@ def alert_to_dict(alert: Alert) -> dict[str, Any]:
     }
 
 
+def safe_alert(alert: Alert) -> Alert:
+    """`alert` with every text made safe: for alerts stored before the text boundary existed."""
+    if _printable(alert):
+        return alert
+    hits = tuple(
+        hit._replace(
+            watchlist=safe_line(hit.watchlist), term=safe_line(hit.term), text=safe_text(hit.text)
+        )
+        for hit in alert.hits
+    )  # a hit's text may span a line break: safe_text keeps it, so its offsets still fit
+    return replace(
+        alert,
+        title=safe_line(alert.title),
+        url=safe_url(alert.url),
+        note=safe_text(alert.note),
+        sources=tuple(safe_line(source) for source in alert.sources),
+        watchlists=tuple(safe_line(watchlist) for watchlist in alert.watchlists),
+        hits=hits,
+    )
+
+
+def _printable(alert: Alert) -> bool:
+    """A fast look that passes every safe alert but a few (a newline in a hit, say)."""
+    if not (alert.title + alert.url + alert.note + "".join(alert.sources)).isprintable():
+        return False
+    return all((hit.text + hit.term + hit.watchlist).isprintable() for hit in alert.hits)
+
+
 def alert_from_dict(data: dict[str, Any]) -> Alert:
-    """The inverse of alert_to_dict."""
+    """The inverse of alert_to_dict (its text as stored: see safe_alert)."""
     return Alert(
         id=data["id"],
-        title=safe_line(data.get("title", "")),
-        url=safe_url(data.get("url", "")),
-        sources=tuple(safe_line(source) for source in data.get("sources", ())),
+        title=data.get("title", ""),
+        url=data.get("url", ""),
+        sources=tuple(data.get("sources", ())),
         published=from_iso(data.get("published")),
-        watchlists=tuple(safe_line(watchlist) for watchlist in data.get("watchlists", ())),
+        watchlists=tuple(data.get("watchlists", ())),
         severity=Severity(data.get("severity", "medium")),
         score=float(data.get("score", 0)),
         hits=tuple(_hit_from_dict(hit) for hit in data.get("hits", ())),
@@ -67,16 +99,16 @@ def alert_from_dict(data: dict[str, Any]) -> Alert:
         article_key=data.get("article_key", ""),
         state=AlertState(data.get("state", "new")),
         acknowledged_at=from_iso(data.get("acknowledged_at")),
-        note=safe_text(data.get("note", "")),
+        note=data.get("note", ""),
         snoozed_until=from_iso(data.get("snoozed_until")),
     )
 
 
 def _hit_from_dict(data: dict[str, Any]) -> Hit:
     return Hit(
-        watchlist=safe_line(data["watchlist"]),
-        term=safe_line(data["term"]),
-        text=safe_text(data["text"]),  # may span a line break: offsets must still fit
+        watchlist=data["watchlist"],
+        term=data["term"],
+        text=data["text"],
         start=int(data["start"]),
         end=int(data["end"]),
         score=float(data["score"]),

@@ -3,7 +3,8 @@
 Layout of the data dir:
 
     desk.lock            one desk owns the dir (holds its process id)
-    alerts.json          alerts as raised: title, sources, watchlists, hits (rewritten per cycle)
+    alerts.json          alerts as raised: title, sources, watchlists, hits (rewritten per cycle);
+                         its `format` table says the text in it is safe (see _made_safe)
     states.json          each alert's workflow state (rewritten per acknowledgement: small)
     feeds.json           feed health and HTTP validators
     items/DATE.json      seen items by the day they were first seen (only today's is rewritten)
@@ -42,6 +43,7 @@ from desk.core.serial import (
     article_to_dict,
     feed_state_from_dict,
     feed_state_to_dict,
+    safe_alert,
     seen_from_dict,
     seen_to_dict,
 )
@@ -49,6 +51,10 @@ from desk.core.serial import (
 LOCK_FILE = "desk.lock"
 KEPT_SHARD = "kept"
 STATE_FIELDS = ("state", "acknowledged_at", "note", "snoozed_until")
+FORMAT_TABLE = "format"
+"""A table of alerts.json that says what its documents have been through."""
+TEXT_SAFE = {"text": "safetext-1"}
+"""The alerts were written (or rewritten) through desk.core.safetext."""
 
 
 WRITE_CHUNK = 1 << 20
@@ -182,7 +188,7 @@ def _doc_id(key: str) -> int:
     return int(short_hash(key)[:15], 16)
 
 
-def _write_docs(db: TinyDB, docs: dict[int, dict[str, Any]]) -> None:
+def _write_docs(db: TinyDB, docs: dict[int, dict[str, Any]], table: str = "_default") -> None:
     """Insert or replace documents by id in one storage write.
 
     TinyDB's public upsert scans the table and writes once per document; a
@@ -194,7 +200,7 @@ def _write_docs(db: TinyDB, docs: dict[int, dict[str, Any]]) -> None:
     def replace(table_data: dict[Any, Any]) -> None:
         table_data.update(docs)
 
-    db.table("_default")._update_table(replace)
+    db.table(table)._update_table(replace)
 
 
 class TinyStore:
@@ -221,6 +227,7 @@ class TinyStore:
         self._feeds_db = self._db(data_dir / "feeds.json")
         self._shards_loaded: dict[str, TinyDB] | None = None
         self._index: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._alerts: dict[str, Alert] = {}  # _load_alerts may write (see _made_safe)
         self._alerts = self._load_alerts()
 
     def _db(self, path: Path) -> TinyDB:
@@ -251,7 +258,28 @@ class TinyStore:
         alerts = {}
         for doc in _docs(self._alerts_db):
             alerts[doc["id"]] = alert_from_dict({**doc, **states.get(doc["id"], {})})
+        if _docs(self._alerts_db, FORMAT_TABLE) != [TEXT_SAFE]:
+            alerts = self._made_safe(alerts)
         return alerts
+
+    def _made_safe(self, alerts: dict[str, Alert]) -> dict[str, Alert]:
+        """Alerts from a store written before the text boundary, made safe once and for all.
+
+        The safe versions are written back, then alerts.json is marked (a kill
+        in between only means doing this again); a read-only open does it in
+        memory each time until a desk that owns the store has done it.
+        """
+        safe = {key: safe_alert(alert) for key, alert in alerts.items()}
+        if self.read_only:
+            return safe
+        try:
+            self._write_alerts([alert for key, alert in safe.items() if alert != alerts[key]])
+            _write_docs(self._alerts_db, {1: TEXT_SAFE}, FORMAT_TABLE)
+        except (OSError, StoreError) as exc:
+            self.recovered.append(
+                f"could not mark the alerts as checked ({exc}); next start tries again"
+            )
+        return safe
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -452,10 +480,10 @@ class TinyStore:
             self._lock = None
 
 
-def _docs(db: TinyDB) -> list[dict[str, Any]]:
-    """A TinyDB file's documents as plain dicts, without TinyDB's per-document wrapping."""
+def _docs(db: TinyDB, table: str = "_default") -> list[dict[str, Any]]:
+    """A TinyDB table's documents as plain dicts, without TinyDB's per-document wrapping."""
     data = db.storage.read() or {}
-    return list(data.get("_default", {}).values())
+    return list(data.get(table, {}).values())
 
 
 def _state_doc(alert: Alert) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from desk.core.models import Feed, FeedState
 from desk.core.pipeline import Poller, utc_now
 from desk.core.reload import LiveWatchlists
 from desk.core.rematch import find_hits, raise_alerts
+from desk.core.safetext import safe_line, safe_text
 from desk.core.store import Store
 from desk.ui.messages import CycleFailed, CycleFinished, WatchlistsRematched
 from desk.ui.screens import MainScreen
@@ -95,7 +96,11 @@ class DeskApp(App[None]):
         timeout: float | None = None,
         markup: bool = False,
     ) -> None:
-        """A toast whose message is plain text, always: it quotes feeds, servers and files."""
+        """A toast whose message is plain, safe text, always: it quotes feeds, servers and files.
+
+        Made safe here too: a worker's exception text has crossed no boundary.
+        """
+        message, title = safe_text(message), safe_line(title)
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def on_mount(self) -> None:

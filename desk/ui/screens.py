@@ -16,6 +16,7 @@ from desk.core import decide
 from desk.core.errors import DeskError
 from desk.core.extract import readable
 from desk.core.models import Alert, AlertState
+from desk.core.safetext import safe_line
 from desk.core.store import Store
 from desk.ui.widgets.alert_list import AlertList
 from desk.ui.widgets.article_view import ArticleView
@@ -83,8 +84,8 @@ class MainScreen(Screen[None]):
             self.sub_title += f" (the newest {MAX_LISTED:,} listed)"
 
     def set_status(self, text: str) -> None:
-        """Show a one-line status under the panes, as text (it quotes feeds and servers)."""
-        self.query_one("#status", Static).update(text)
+        """Show a one-line status under the panes, as safe text (it quotes feeds, servers, errors)."""
+        self.query_one("#status", Static).update(safe_line(text))
 
     @on(AlertList.AlertHighlighted)
     def _alert_highlighted(self, event: AlertList.AlertHighlighted) -> None:

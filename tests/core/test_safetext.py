@@ -241,6 +241,22 @@ def test_a_store_written_before_the_boundary_reads_back_safe(tmp_path: Path) -> 
         store.close()
 
 
+def test_an_old_store_is_made_safe_on_disk_once_by_the_desk_that_owns_it(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    write_old_store(data)
+    TinyStore(data, read_only=True).close()  # a reader changes nothing
+    assert b"\\u001b" in (data / "alerts.json").read_bytes()
+    TinyStore(data).close()
+    rewritten = json.loads((data / "alerts.json").read_bytes())
+    assert "\\u001b" not in json.dumps(rewritten)
+    assert list(rewritten["format"].values()) == [{"text": "safetext-1"}]
+    store = TinyStore(data, read_only=True)
+    try:
+        assert all(unsafe_in(alert.title) == [] for alert in store.alerts())
+    finally:
+        store.close()
+
+
 def test_cleaning_a_text_of_every_payload_keeps_its_words() -> None:
     cleaned = clean_text(f"Troops were deployed.\n\n{ALL_IN_ONE}\n\nThe brigade moved.")
     assert unsafe_in(cleaned) == []
