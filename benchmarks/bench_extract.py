@@ -39,8 +39,8 @@ from typing import TypeVar
 
 import trafilatura
 
-from desk.core.clean import clean_text
-from desk.core.extract import (
+from desk.core.article.clean import clean_text
+from desk.core.article.extract import (
     Extracted,
     Extractor,
     default_worker_count,

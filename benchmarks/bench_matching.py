@@ -20,11 +20,11 @@ from pathlib import Path
 
 import yaml
 
-from desk.core.clean import clean_text
-from desk.core.config import shipped_watchlists_dir
-from desk.core.matching import Matcher, term_words
+from desk.core.article.clean import clean_text
+from desk.core.match.matcher import Matcher, term_words
+from desk.core.match.watchlists import load_watchlists
 from desk.core.models import Term, Watchlist
-from desk.core.watchlists import load_watchlists
+from desk.core.settings.config import shipped_watchlists_dir
 
 DEFAULT_DEV = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "watch" / "dev.jsonl"
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import trafilatura
 
-from desk.core.extract import Extracted, looks_like_html, text_of_document
+from desk.core.article.extract import Extracted, looks_like_html, text_of_document
 
 DEFAULT_MESSY = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "messy"
 

@@ -21,10 +21,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from desk.core import feeds
-from desk.core.charset import utf8_document
-from desk.core.feeds import FeedParseError, parse_feed
-from desk.core.feedxml import strict_parser
+from desk.core.feeds import parse as feeds
+from desk.core.feeds.charset import utf8_document
+from desk.core.feeds.parse import FeedParseError, parse_feed
+from desk.core.feeds.strictxml import strict_parser
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "feeds"
 FEED_URL = "https://news.example/feeds/world.xml"

@@ -31,10 +31,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from desk.core.config import Settings
 from desk.core.models import Feed
 from desk.core.pipeline import Poller
-from desk.core.store import TinyStore
+from desk.core.settings.config import Settings
+from desk.core.store.tinystore import TinyStore
 
 HERE = Path(__file__).resolve().parent
 

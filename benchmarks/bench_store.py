@@ -22,8 +22,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from desk.core.models import Alert, Article, Hit, SeenItem, Severity, short_hash
-from desk.core.serial import alert_to_dict
-from desk.core.tinystore import TinyStore
+from desk.core.store.serial import alert_to_dict
+from desk.core.store.tinystore import TinyStore
 
 START = datetime(2026, 10, 28, 8, 0, tzinfo=UTC)
 BODY = ("Officials said the talks on the border would resume next week. " * 16).strip()
@@ -92,7 +92,7 @@ from pathlib import Path
 sys.path.insert(0, {bench!r})
 from bench_store import cycle_batch
 from desk.core import decide
-from desk.core.tinystore import TinyStore
+from desk.core.store.tinystore import TinyStore
 
 def peak_mb():
     for line in Path("/proc/self/status").read_text().splitlines():

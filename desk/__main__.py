@@ -1,5 +1,5 @@
 """`python -m desk` runs the command line."""
 
-from desk.cli import main
+from desk.cli.main import main
 
 raise SystemExit(main())

@@ -30,15 +30,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from desk.core.config import Locations, Settings, load_feeds, load_settings
 from desk.core.errors import DeskError, plural
+from desk.core.match.reload import LiveWatchlists, Settling
+from desk.core.match.rematch import find_hits, raise_alerts
 from desk.core.models import Alert, Feed, FeedState, Watchlist
 from desk.core.pipeline import CycleResult, Poller, utc_now
-from desk.core.reload import LiveWatchlists, Settling
-from desk.core.rematch import find_hits, raise_alerts
 from desk.core.safetext import safe_line
-from desk.core.serial import alert_to_dict
-from desk.core.store import Store
+from desk.core.settings.config import Locations, Settings, load_feeds, load_settings
+from desk.core.store.contract import Store
+from desk.core.store.serial import alert_to_dict
 
 WAKE_CHECK_SECONDS = 0.5
 """How often a sleeping poll looks at the watchlists and config files (a stat per file)."""

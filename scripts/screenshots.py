@@ -18,9 +18,9 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from desk.core.config import Locations, Settings, shipped_watchlists_dir
 from desk.core.models import Feed
-from desk.core.store import TinyStore
+from desk.core.settings.config import Locations, Settings, shipped_watchlists_dir
+from desk.core.store.tinystore import TinyStore
 from desk.demo.server import DemoServer
 from desk.ui.app import DeskApp
 from desk.ui.widgets.alert_list import AlertList

@@ -12,10 +12,10 @@ import sys
 import time
 from pathlib import Path
 
-from desk.core.config import Settings
 from desk.core.models import Feed
 from desk.core.pipeline import Poller
-from desk.core.store import MemoryStore
+from desk.core.settings.config import Settings
+from desk.core.store.contract import MemoryStore
 
 
 def peak_rss_mb() -> float:

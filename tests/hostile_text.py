@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from desk.core.models import Alert, Article, FeedState, Hit, SeenItem, Severity
-from desk.core.store import TinyStore
+from desk.core.store.tinystore import TinyStore
 
 MARKUP = [
     "[/]",

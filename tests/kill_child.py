@@ -15,7 +15,7 @@ from pathlib import Path
 
 from desk.core import decide
 from desk.core.models import Alert, AlertState, Article, SeenItem, Severity, short_hash
-from desk.core.tinystore import TinyStore
+from desk.core.store.tinystore import TinyStore
 
 TEXT = "Officials said troops were sent to the border on Monday. " * 30
 

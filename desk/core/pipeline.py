@@ -20,17 +20,17 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from desk.core import decide
-from desk.core.charset import decode_text
-from desk.core.config import Settings
+from desk.core.article.extract import Extracted, ExtractionFailed, Extractor, article_from_feed
+from desk.core.article.sitejunk import SiteLines, page_id, site_of
 from desk.core.errors import plural
-from desk.core.extract import Extracted, ExtractionFailed, Extractor, article_from_feed
-from desk.core.feeds import FeedParseError, NeedsTolerantParser, ParsedFeed, parse_feed
-from desk.core.fetch import Fetcher, FetchError, FetchResult
-from desk.core.matching import Matcher
+from desk.core.feeds.charset import decode_text
+from desk.core.feeds.fetch import Fetcher, FetchError, FetchResult
+from desk.core.feeds.parse import FeedParseError, NeedsTolerantParser, ParsedFeed, parse_feed
+from desk.core.match.matcher import Matcher
 from desk.core.models import Alert, Article, Feed, FeedState, Hit, Item, SeenItem, Watchlist
 from desk.core.safetext import safe_line
-from desk.core.sitejunk import SiteLines, page_id, site_of
-from desk.core.store import Store
+from desk.core.settings.config import Settings
+from desk.core.store.contract import Store
 
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5"
 HTML_TYPES = ("text/html", "application/xhtml+xml", "")

@@ -19,14 +19,14 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.worker import Worker, WorkerState
 
-from desk.core.config import Locations, Settings
 from desk.core.errors import plural
+from desk.core.match.reload import LiveWatchlists
+from desk.core.match.rematch import find_hits, raise_alerts
 from desk.core.models import Feed, FeedState
 from desk.core.pipeline import Poller, utc_now
-from desk.core.reload import LiveWatchlists
-from desk.core.rematch import find_hits, raise_alerts
 from desk.core.safetext import safe_line, safe_text
-from desk.core.store import Store
+from desk.core.settings.config import Locations, Settings
+from desk.core.store.contract import Store
 from desk.ui.messages import CycleFailed, CycleFinished, WatchlistsRematched
 from desk.ui.screens import MainScreen
 

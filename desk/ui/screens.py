@@ -13,11 +13,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from desk.core import decide
+from desk.core.article.extract import readable
 from desk.core.errors import DeskError
-from desk.core.extract import readable
 from desk.core.models import Alert, AlertState
 from desk.core.safetext import safe_line
-from desk.core.store import Store
+from desk.core.store.contract import Store
 from desk.ui.widgets.alert_list import AlertList
 from desk.ui.widgets.article_view import ArticleView
 

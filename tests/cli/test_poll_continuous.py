@@ -23,11 +23,11 @@ from typing import IO
 
 import pytest
 
-from desk.core.config import Locations, Settings, load_feeds
 from desk.core.models import Feed, FeedState
 from desk.core.pipeline import Poller
-from desk.core.store import MemoryStore
-from desk.core.tinystore import TinyStore
+from desk.core.settings.config import Locations, Settings, load_feeds
+from desk.core.store.contract import MemoryStore
+from desk.core.store.tinystore import TinyStore
 from desk.demo.server import DemoServer
 from desk.headless import (
     IDLE_SLEEP,

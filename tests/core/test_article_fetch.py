@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from desk.core.config import Settings
-from desk.core.extract import Extractor
-from desk.core.feeds import parse_feed
+from desk.core.article.extract import Extractor
+from desk.core.feeds.parse import parse_feed
 from desk.core.models import Article, Feed
 from desk.core.pipeline import Poller
-from desk.core.store import MemoryStore
+from desk.core.settings.config import Settings
+from desk.core.store.contract import MemoryStore
 from tests.served import Site, served_site
 
 STORY = " ".join(

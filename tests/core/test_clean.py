@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from desk.core.clean import clean_text, join_broken_lines, lead_with_title, normalise_characters
+from desk.core.article.clean import (
+    clean_text,
+    join_broken_lines,
+    lead_with_title,
+    normalise_characters,
+)
 
 SEED_JUNK = ("spot_imgspot_img", "Get in Touch", "Latest Posts")
 

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from desk.core.config import (
+from desk.core.errors import ConfigError
+from desk.core.settings.config import (
     Settings,
     load_feeds,
     load_settings,
     parse_duration,
     resolve_locations,
 )
-from desk.core.errors import ConfigError
 
 
 def write(path: Path, text: str) -> Path:

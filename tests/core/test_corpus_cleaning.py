@@ -13,7 +13,7 @@ from types import ModuleType
 
 import trafilatura
 
-from desk.core.extract import extract_page, text_of_document
+from desk.core.article.extract import extract_page, text_of_document
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 

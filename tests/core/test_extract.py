@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
-from desk.core.extract import (
+from desk.core.article.extract import (
     MAX_HTML_CHARS,
     MAX_TAGS,
     cap_markup,
@@ -63,7 +63,7 @@ def test_every_demo_page_yields_its_story() -> None:
 
 
 def test_feed_text_cleaning_can_wait_until_it_is_read() -> None:
-    from desk.core.extract import article_from_feed, readable
+    from desk.core.article.extract import article_from_feed, readable
     from desk.core.models import Item
 
     item = Item(

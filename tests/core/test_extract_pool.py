@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from desk.core.extract import ExtractionFailed, Extractor, extract_page, text_of_document
+from desk.core.article.extract import ExtractionFailed, Extractor, extract_page, text_of_document
 from desk.demo.server import DEMO_DIR
 
 PAGES = sorted((DEMO_DIR / "articles").glob("*.html"))
@@ -184,7 +184,7 @@ def test_workers_start_inside_a_textual_app_whose_stderr_has_no_file() -> None:
     script = textwrap.dedent(
         f"""
         import asyncio, sys
-        from desk.core.extract import Extractor
+        from desk.core.article.extract import Extractor
 
         class Capture:
             def write(self, text): return len(text)

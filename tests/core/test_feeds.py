@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from desk.core.feeds import FeedParseError, parse_feed
+from desk.core.feeds.parse import FeedParseError, parse_feed
 from desk.demo.server import DEMO_DIR
 
 BASE = "http://127.0.0.1:9"

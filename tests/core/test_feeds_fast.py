@@ -17,10 +17,11 @@ from urllib.parse import urljoin
 import pytest
 from feedparser.datetimes import _parse_date as feedparser_parse_date
 
-from desk.core import feeds, feedtext
-from desk.core.charset import utf8_document
-from desk.core.feeddates import parse_date
-from desk.core.feeds import TITLE_MAX, FeedParseError, ParsedFeed, parse_feed
+from desk.core.feeds import parse as feeds
+from desk.core.feeds import text as feedtext
+from desk.core.feeds.charset import utf8_document
+from desk.core.feeds.dates import parse_date
+from desk.core.feeds.parse import TITLE_MAX, FeedParseError, ParsedFeed, parse_feed
 from desk.core.safetext import safe_url
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "feeds"

@@ -15,7 +15,8 @@ from datetime import datetime
 import pytest
 from lxml import etree
 
-from desk.core import feeddates, feedxml
+from desk.core.feeds import dates as feeddates
+from desk.core.feeds import strictxml as feedxml
 
 WEEKDAYS = ["", "Fri, ", "fri, ", "Friday, ", "Fri,", "Xyz, "]
 DAYS = ["1", "09", "19", "31", "0", "123", "\u0661\u0669"]  # the last: Arabic-Indic 19

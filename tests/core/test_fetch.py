@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from desk.core.config import Settings
-from desk.core.fetch import Fetcher, FetchError, FetchResult, parse_retry_after
+from desk.core.feeds.fetch import Fetcher, FetchError, FetchResult, parse_retry_after
+from desk.core.settings.config import Settings
 from tests.hostile import RSS, hostile_server
 
 SETTINGS = Settings(request_timeout=2.0, max_feed_bytes=1_000_000)

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from desk.core.models import AlertState
-from desk.core.tinystore import TinyStore
+from desk.core.store.tinystore import TinyStore
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUNDS = 50

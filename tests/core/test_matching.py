@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from desk.core.clean import clean_text
-from desk.core.config import shipped_watchlists_dir
-from desk.core.matching import Matcher, stem, term_words
+from desk.core.article.clean import clean_text
+from desk.core.match.matcher import Matcher, stem, term_words
+from desk.core.match.watchlists import load_watchlists
 from desk.core.models import Term, Watchlist
-from desk.core.watchlists import load_watchlists
+from desk.core.settings.config import shipped_watchlists_dir
 
 CASES = yaml.safe_load((Path(__file__).parents[1] / "data" / "watch_cases.yaml").read_text())
 FIRES = [(watchlist, text) for watchlist, texts in CASES["fires"].items() for text in texts]
@@ -77,7 +77,7 @@ def test_short_words_never_match_fuzzily() -> None:
 
 
 def watchlist(text: str, tmp_path: Path) -> Watchlist:
-    from desk.core.watchlists import load_watchlist
+    from desk.core.match.watchlists import load_watchlist
 
     path = tmp_path / "w.yaml"
     path.write_text(text, encoding="utf-8")

@@ -17,9 +17,9 @@ import httpx
 import pytest
 import trustme
 
-from desk.core.config import Settings
-from desk.core.fetch import Fetcher, FetchError
-from desk.core.netio import AsyncioBackend, DeskTransport
+from desk.core.feeds.fetch import Fetcher, FetchError
+from desk.core.feeds.netio import AsyncioBackend, DeskTransport
+from desk.core.settings.config import Settings
 from tests.hostile import RSS
 
 SETTINGS = Settings(request_timeout=5.0)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from desk.core.errors import ConfigError
+from desk.core.feeds.opml import read_opml, write_opml
 from desk.core.models import Feed
-from desk.core.opml import read_opml, write_opml
 
 NESTED = """<?xml version="1.0"?>
 <opml version="1.0"><head><title>mine</title></head><body>

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from desk.core.config import Settings, shipped_watchlists_dir
+from desk.core.match.watchlists import load_watchlists
 from desk.core.models import Feed
 from desk.core.pipeline import CycleResult, Poller
-from desk.core.store import TinyStore
-from desk.core.watchlists import load_watchlists
+from desk.core.settings.config import Settings, shipped_watchlists_dir
+from desk.core.store.tinystore import TinyStore
 from desk.demo.server import DemoServer, demo_manifest
 from tests.served import Site, served_site
 

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from desk.core.config import Settings
-from desk.core.fetch import Fetcher
+from desk.core.feeds.fetch import Fetcher
+from desk.core.settings.config import Settings
 
 
 class _Counter:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from desk.core.reload import DEBOUNCE_SECONDS, LiveWatchlists
+from desk.core.match.reload import DEBOUNCE_SECONDS, LiveWatchlists
 
 
 def write(folder: Path, name: str, text: str, tick: int) -> None:

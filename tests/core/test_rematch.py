@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from desk.core.config import Settings, shipped_watchlists_dir
+from desk.core.match.rematch import find_hits, raise_alerts
+from desk.core.match.watchlists import load_watchlist, load_watchlists
 from desk.core.models import Feed
 from desk.core.pipeline import Poller
-from desk.core.rematch import find_hits, raise_alerts
-from desk.core.store import TinyStore
-from desk.core.watchlists import load_watchlist, load_watchlists
+from desk.core.settings.config import Settings, shipped_watchlists_dir
+from desk.core.store.tinystore import TinyStore
 from desk.demo.server import DemoServer
 
 

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from desk.core.charset import decode_text
-from desk.core.clean import clean_text, normalise_characters
+from desk.core.article.clean import clean_text, normalise_characters
+from desk.core.article.extract import article_from_feed, text_of_document
 from desk.core.errors import DeskError
-from desk.core.extract import article_from_feed, text_of_document
-from desk.core.feeds import parse_feed
-from desk.core.feedtext import TITLE_MAX, clean_title, join_url, short_reason
+from desk.core.feeds.charset import decode_text
+from desk.core.feeds.parse import parse_feed
+from desk.core.feeds.text import TITLE_MAX, clean_title, join_url, short_reason
+from desk.core.match.watchlists import load_watchlist
 from desk.core.safetext import is_safe, safe_line, safe_text, safe_url
-from desk.core.store import TinyStore
-from desk.core.watchlists import load_watchlist
+from desk.core.store.tinystore import TinyStore
 from tests.hostile_text import (
     ALL_IN_ONE,
     ESCAPES,

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from desk.core.config import Settings
-from desk.core.feeds import parse_feed
+from desk.core.article.sitejunk import SiteLines, learnable_lines, page_id, site_of
+from desk.core.feeds.parse import parse_feed
 from desk.core.models import Feed
 from desk.core.pipeline import Poller
-from desk.core.sitejunk import SiteLines, learnable_lines, page_id, site_of
-from desk.core.store import MemoryStore, TinyStore
+from desk.core.settings.config import Settings
+from desk.core.store.contract import MemoryStore
+from desk.core.store.tinystore import TinyStore
 from tests.served import served_site
 
 PLUG = "The Harbour Ledger has been the port's own paper since 1921"

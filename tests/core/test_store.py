@@ -14,7 +14,8 @@ import pytest
 from desk.core import decide
 from desk.core.errors import StoreError, StoreLocked
 from desk.core.models import Alert, AlertState, Article, FeedState, Hit, SeenItem, Severity
-from desk.core.store import MemoryStore, TinyStore
+from desk.core.store.contract import MemoryStore
+from desk.core.store.tinystore import TinyStore
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
@@ -140,7 +141,7 @@ def test_items_go_to_day_shards_and_old_ones_are_pruned(tmp_path: Path) -> None:
 def test_a_second_desk_is_told_who_holds_the_data(tmp_path: Path) -> None:
     store = TinyStore(tmp_path)
     code = (
-        "import sys; from pathlib import Path; from desk.core.store import TinyStore\n"
+        "import sys; from pathlib import Path; from desk.core.store.tinystore import TinyStore\n"
         f"TinyStore(Path({str(tmp_path)!r}))\n"
     )
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

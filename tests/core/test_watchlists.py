@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from desk.core.config import shipped_watchlists_dir
 from desk.core.errors import WatchlistError
+from desk.core.match.watchlists import load_watchlist, load_watchlists, watchlist_files
 from desk.core.models import Severity
-from desk.core.watchlists import load_watchlist, load_watchlists, watchlist_files
+from desk.core.settings.config import shipped_watchlists_dir
 
 SHIPPED_IDS = {"troop-deployment", "technology-transfer", "icbm-reentry"}
 
@@ -144,8 +144,8 @@ def test_a_catastrophic_regex_runs_in_linear_time(tmp_path: Path) -> None:
     write(tmp_path, "evil.yaml", "terms:\n  - regex: '(a+)+$'\n")
     code = (
         "from pathlib import Path\n"
-        "from desk.core.matching import Matcher\n"
-        "from desk.core.watchlists import load_watchlist\n"
+        "from desk.core.match.matcher import Matcher\n"
+        "from desk.core.match.watchlists import load_watchlist\n"
         f"m = Matcher([load_watchlist(Path({str(tmp_path / 'evil.yaml')!r}))])\n"
         "print(len(m.match('a' * 100_000 + 'b')))\n"
     )

@@ -21,9 +21,10 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 from textual.widgets._footer import FooterKey
 
-from desk.core.config import Locations, Settings, shipped_watchlists_dir
 from desk.core.models import AlertState, Feed, FeedState
-from desk.core.store import MemoryStore, TinyStore
+from desk.core.settings.config import Locations, Settings, shipped_watchlists_dir
+from desk.core.store.contract import MemoryStore
+from desk.core.store.tinystore import TinyStore
 from desk.demo.server import DemoServer
 from desk.ui.app import DeskApp
 from desk.ui.widgets.alert_list import AlertList

@@ -15,9 +15,9 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.widgets._toast import Toast
 
-from desk.core.config import Locations, Settings, load_feeds, shipped_watchlists_dir
 from desk.core.models import Feed
-from desk.core.store import TinyStore
+from desk.core.settings.config import Locations, Settings, load_feeds, shipped_watchlists_dir
+from desk.core.store.tinystore import TinyStore
 from desk.ui.app import DeskApp
 from desk.ui.widgets.alert_list import AlertList
 from tests.hostile_text import (

@@ -9,7 +9,7 @@ from pathlib import Path
 from textual.notifications import Notify
 from textual.pilot import Pilot
 
-from desk.core.config import shipped_watchlists_dir
+from desk.core.settings.config import shipped_watchlists_dir
 from desk.demo.server import DemoServer
 from tests.ui.test_app import demo_app, run, wait_for_poll, wait_until
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desk.core.config import DEFAULT_KEYS
+from desk.core.settings.config import DEFAULT_KEYS
 from desk.ui.app import DeskApp
 from desk.ui.screens import MainScreen
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from desk.core.config import Locations, Settings, shipped_watchlists_dir
 from desk.core.models import Alert, AlertState, Article, Hit, Severity
-from desk.core.store import MemoryStore
+from desk.core.settings.config import Locations, Settings, shipped_watchlists_dir
+from desk.core.store.contract import MemoryStore
 from desk.ui.app import DeskApp
 
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from textual.binding import Binding
 
-from desk.core.config import DEFAULT_KEYS
 from desk.core.models import Alert, Article, Hit, Severity
+from desk.core.settings.config import DEFAULT_KEYS
 from desk.ui.screens import MainScreen
 from desk.ui.widgets.alert_list import COLUMNS, FIXED_WIDTHS, fitted_widths
 from desk.ui.widgets.article_view import (

@@ -5,13 +5,13 @@ a text file) and returns paragraphs separated by blank lines. This module
 owns the order of the steps and the paragraph and line handling between
 them; each step lives in its own module:
 
-- `desk.core.normalise`: characters (escapes, controls, entities, mojibake,
+- `desk.core.article.normalise`: characters (escapes, controls, entities, mojibake,
   NFC, quotes, spaces);
-- `desk.core.residue`: front matter, Markdown marks and a CMS's inline markers;
-- `desk.core.junklines`: theme and widget junk lines (plus any lines learned
-  as junk for the page's site, see `desk.core.sitejunk`);
-- `desk.core.wordbreaks`: words and sentences a scraper broke across lines;
-- `desk.core.headline`: the title as the text's first paragraph, once.
+- `desk.core.article.residue`: front matter, Markdown marks and a CMS's inline markers;
+- `desk.core.article.junklines`: theme and widget junk lines (plus any lines learned
+  as junk for the page's site, see `desk.core.article.sitejunk`);
+- `desk.core.article.wordbreaks`: words and sentences a scraper broke across lines;
+- `desk.core.article.headline`: the title as the text's first paragraph, once.
 
 The work comes in two stages so that the pipeline can learn site junk in
 between: `story_blocks` (characters, inline repairs, generic junk) and
@@ -24,8 +24,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from desk.core.headline import lead_with_title
-from desk.core.junklines import (
+from desk.core.article.headline import lead_with_title
+from desk.core.article.junklines import (
     MAX_JUNK_LINE,
     MAX_PHRASE_LINE,
     MAX_SITE_LINE,
@@ -35,9 +35,9 @@ from desk.core.junklines import (
     line_key,
     phrase_hints_in,
 )
-from desk.core.normalise import normalise_characters
-from desk.core.residue import repair_inline, unmark
-from desk.core.wordbreaks import Vocabulary, join_broken_lines
+from desk.core.article.normalise import normalise_characters
+from desk.core.article.residue import repair_inline, unmark
+from desk.core.article.wordbreaks import Vocabulary, join_broken_lines
 
 __all__ = [
     "MAX_SITE_LINE",

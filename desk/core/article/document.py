@@ -1,8 +1,8 @@
 """One document -> `Extracted`: its cleaned text and the metadata desk keeps.
 
 An HTML page (`extract_page`) gives its story paragraphs
-(`desk.core.pagetext`), cleaned (`desk.core.clean`) with its title first,
-and its metadata (`desk.core.pagemeta`). Any document (`text_of_document`:
+(`desk.core.article.pagetext`), cleaned (`desk.core.article.clean`) with its title first,
+and its metadata (`desk.core.article.pagemeta`). Any document (`text_of_document`:
 a file, a stored scraper page, a feed summary) may be HTML or plain text
 and may start with YAML front matter, whose title, author, date and URL win.
 The markup is capped first (`cap_markup`): at most MAX_HTML_CHARS characters
@@ -17,15 +17,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from desk.core.clean import clean_text, finish_paragraphs, story_blocks
+from desk.core.article.clean import clean_text, finish_paragraphs, story_blocks
+from desk.core.article.headline import lead_with_title, trim_site_suffix
+from desk.core.article.pagemeta import one_line, page_metadata, parse_datetime
+from desk.core.article.pagetext import story_text
+from desk.core.article.residue import split_front_matter
+from desk.core.article.sitejunk import learnable_lines
 from desk.core.errors import DeskError
-from desk.core.feeds import plain_text
-from desk.core.headline import lead_with_title, trim_site_suffix
-from desk.core.pagemeta import one_line, page_metadata, parse_datetime
-from desk.core.pagetext import story_text
-from desk.core.residue import split_front_matter
-from desk.core.sitejunk import learnable_lines
-from desk.core.yamlio import parse_yaml
+from desk.core.feeds.parse import plain_text
+from desk.core.settings.yamlio import parse_yaml
 
 MAX_HTML_CHARS = 5_000_000
 """Characters beyond this many are cut off before anything parses the markup."""

@@ -1,9 +1,9 @@
 """Extraction as the rest of desk imports it, and feed items made readable.
 
 The API: `extract_page` and `text_of_document` turn a page or any document
-into `Extracted` in this process (`desk.core.document`); an `Extractor` does
+into `Extracted` in this process (`desk.core.article.document`); an `Extractor` does
 the same in worker processes, each page within a deadline, and raises
-`ExtractionFailed` otherwise (`desk.core.extractpool`). Their names are
+`ExtractionFailed` otherwise (`desk.core.article.extractpool`). Their names are
 re-exported here (`__all__`) so callers need one import.
 
 This module itself owns the articles a feed carries: `article_from_feed`
@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from desk.core.clean import clean_text
-from desk.core.document import (
+from desk.core.article.clean import clean_text
+from desk.core.article.document import (
     MAX_HTML_CHARS,
     MAX_TAGS,
     Extracted,
@@ -26,12 +26,12 @@ from desk.core.document import (
     looks_like_html,
     text_of_document,
 )
-from desk.core.extractpool import ExtractionFailed, Extractor, default_worker_count
-from desk.core.feeds import without_tags
-from desk.core.headline import lead_with_title
+from desk.core.article.extractpool import ExtractionFailed, Extractor, default_worker_count
+from desk.core.article.headline import lead_with_title
+from desk.core.article.pagemeta import PageMetadata, page_metadata
+from desk.core.article.pagetext import main_text, tree_text
+from desk.core.feeds.parse import without_tags
 from desk.core.models import Article, Item
-from desk.core.pagemeta import PageMetadata, page_metadata
-from desk.core.pagetext import main_text, tree_text
 
 __all__ = [
     "MAX_HTML_CHARS",

@@ -29,7 +29,7 @@ from multiprocessing.process import BaseProcess
 from types import TracebackType
 from typing import Any
 
-from desk.core.document import Extracted, cap_markup, extract_page, text_of_document
+from desk.core.article.document import Extracted, cap_markup, extract_page, text_of_document
 from desk.core.errors import DeskError
 
 DEFAULT_TIMEOUT = 10.0

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from desk.core.junklines import is_timestamp
-from desk.core.normalise import normalise_characters
-from desk.core.residue import unmark
+from desk.core.article.junklines import is_timestamp
+from desk.core.article.normalise import normalise_characters
+from desk.core.article.residue import unmark
 
 
 def lead_with_title(title: str, text: str) -> str:

@@ -6,7 +6,7 @@ links, subscribe and cookie prompts, photo credits, contact lines, credits
 and desk notes, copyright, lone bylines and timestamps. Also a "Related"
 heading with the link headlines under it (`drop_related_lists`) and the
 comparison of a line with its site's learned junk (`line_key`,
-`is_site_junk`; the learning itself is `desk.core.sitejunk`).
+`is_site_junk`; the learning itself is `desk.core.article.sitejunk`).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from itertools import islice
 from typing import Any
 from urllib.parse import urljoin
 
-from desk.core.feeds import plain_text
+from desk.core.feeds.parse import plain_text
 
 _META_TAG = re.compile(r"<meta\s[^>]*>", re.IGNORECASE)
 _LINK_TAG = re.compile(r"<link\s[^>]*>", re.IGNORECASE)

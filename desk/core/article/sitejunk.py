@@ -1,6 +1,6 @@
 """Junk learned per site: a short line that recurs on many pages of one site is furniture there.
 
-Generic rules (desk.core.clean) catch the junk every theme shares; this
+Generic rules (desk.core.article.clean) catch the junk every theme shares; this
 catches a site's own ("Our Standards: The Thomson Reuters Trust
 Principles.", a newsletter plug, a section label). The pipeline feeds
 `SiteLines` the short lines of every page it fetches and asks it for a
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from desk.core.clean import MAX_SITE_LINE, line_key
+from desk.core.article.clean import MAX_SITE_LINE, line_key
 from desk.core.models import short_hash
 
 DEFAULT_THRESHOLD = 5

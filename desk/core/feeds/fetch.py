@@ -21,9 +21,9 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from desk.core.config import Settings
 from desk.core.errors import DeskError
-from desk.core.netio import DeskTransport, environment_proxy_mounts
+from desk.core.feeds.netio import DeskTransport, environment_proxy_mounts
+from desk.core.settings.config import Settings
 
 MAX_REDIRECTS = 5
 PERMANENT_REDIRECTS = {301, 308}

@@ -21,9 +21,10 @@ from typing import Any
 
 import feedparser
 
-from desk.core.charset import utf8_document
-from desk.core.feeddates import from_struct_time, parse_json_feed_date
-from desk.core.feedtext import (
+from desk.core.feeds.charset import utf8_document
+from desk.core.feeds.dates import from_struct_time, parse_json_feed_date
+from desk.core.feeds.strictxml import MalformedXML, read_strictly
+from desk.core.feeds.text import (
     TITLE_MAX,
     author_names,
     clean_title,
@@ -32,7 +33,6 @@ from desk.core.feedtext import (
     short_reason,
     without_tags,
 )
-from desk.core.feedxml import MalformedXML, read_strictly
 from desk.core.models import Item, short_hash
 
 __all__ = [

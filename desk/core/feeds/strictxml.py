@@ -19,8 +19,8 @@ from typing import Any
 
 from lxml import etree
 
-from desk.core.feeddates import parse_date
-from desk.core.feedtext import author_names, clean_title, join_url, short_reason
+from desk.core.feeds.dates import parse_date
+from desk.core.feeds.text import author_names, clean_title, join_url, short_reason
 from desk.core.models import Item, short_hash
 
 FeedTree = tuple[str, tuple[Item, ...]]

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from desk.core.errors import WatchlistError
+from desk.core.match.watchlists import load_watchlist, watchlist_files
 from desk.core.models import Watchlist
-from desk.core.watchlists import load_watchlist, watchlist_files
 
 DEBOUNCE_SECONDS = 0.4
 """How long the folder must stay unchanged before it is reloaded (editors save in steps)."""

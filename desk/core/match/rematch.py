@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from desk.core import decide
-from desk.core.extract import readable
-from desk.core.matching import Matcher
+from desk.core.article.extract import readable
+from desk.core.match.matcher import Matcher
 from desk.core.models import Alert, Article, Hit, Item, SeenItem, Watchlist
-from desk.core.store import Store
+from desk.core.store.contract import Store
 
 
 @dataclass(frozen=True)

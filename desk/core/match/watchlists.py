@@ -17,10 +17,10 @@ from typing import Any
 import re2
 
 from desk.core.errors import WatchlistError, did_you_mean
-from desk.core.matching import STOP_WORDS, term_words
+from desk.core.match.matcher import STOP_WORDS, term_words
 from desk.core.models import Severity, Term, Watchlist
 from desk.core.safetext import safe_line
-from desk.core.yamlio import PosDict, PosList, key_position_of, position_of, read_yaml
+from desk.core.settings.yamlio import PosDict, PosList, key_position_of, position_of, read_yaml
 
 WATCHLIST_KEYS = (
     "name",

@@ -20,7 +20,7 @@ import platformdirs
 from desk.core.errors import ConfigError, did_you_mean
 from desk.core.models import Feed
 from desk.core.safetext import safe_line, safe_url
-from desk.core.yamlio import PosDict, PosList, key_position_of, position_of, read_yaml
+from desk.core.settings.yamlio import PosDict, PosList, key_position_of, position_of, read_yaml
 
 APP_NAME = "desk"
 FEEDS_FILE = "feeds.yaml"
@@ -67,7 +67,7 @@ def resolve_locations(
 
 def shipped_watchlists_dir() -> Path:
     """The watchlists that come with desk."""
-    return Path(__file__).resolve().parent.parent / "watchlists"
+    return Path(__file__).resolve().parents[2] / "watchlists"  # desk/watchlists
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)?\s*$")

@@ -73,7 +73,7 @@ class Store(Protocol):
         ...
 
     def site_lines(self) -> dict[str, Any]:
-        """What desk has learned of each site's recurring lines (see desk.core.sitejunk)."""
+        """What desk has learned of each site's recurring lines (see desk.core.article.sitejunk)."""
         ...
 
     def save_site_lines(self, data: dict[str, Any]) -> None:
@@ -159,8 +159,3 @@ class MemoryStore:
     def save_site_lines(self, data: dict[str, Any]) -> None:
         """Keep the learned site lines."""
         self._site_lines = json.dumps(data)
-
-
-from desk.core.tinystore import TinyStore, open_store  # noqa: E402 - re-exported
-
-__all__ = ["MemoryStore", "Store", "TinyStore", "open_store"]

@@ -36,7 +36,7 @@ from tinydb.storages import Storage
 from desk.core.decide import newest_first
 from desk.core.errors import StoreError, StoreLocked
 from desk.core.models import Alert, Article, FeedState, SeenItem, short_hash
-from desk.core.serial import (
+from desk.core.store.serial import (
     alert_from_dict,
     alert_to_dict,
     article_from_dict,

@@ -1,0 +1,150 @@
+"""Trying things before relying on them: `desk match` (watchlists over files), `desk extract`, `desk check`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from desk.cli.common import (
+    load_watchlist_folder,
+    locations_of,
+    read_input,
+    shorten,
+)
+from desk.cli.parser import EXIT_BAD_INPUT, EXIT_FOUND_PROBLEMS, EXIT_OK
+from desk.core.article.extract import Extracted, ExtractionFailed, Extractor, text_of_document
+from desk.core.errors import DeskError, plural
+from desk.core.feeds.charset import decode_text
+from desk.core.feeds.fetch import Fetcher, FetchError
+from desk.core.match.matcher import Matcher
+from desk.core.match.watchlists import load_watchlists
+from desk.core.settings.config import (
+    Settings,
+    load_feeds,
+    load_settings,
+    shipped_watchlists_dir,
+)
+
+
+def run_match(args: argparse.Namespace) -> int:
+    """`desk match`: the watchlists over files; exit 1 if none fired."""
+    folder = Path(args.watchlists) if args.watchlists else _match_watchlists_dir(args)
+    watchlists = load_watchlist_folder(folder)
+    if not watchlists:  # load_watchlist_folder has said why, in one line per file
+        return EXIT_BAD_INPUT
+    matcher = Matcher(watchlists)
+    fired = 0
+    for name in args.files:
+        text = text_of_document(read_input(name)).text
+        hits = matcher.match(text)
+        fired += bool(hits)
+        _print_hits(name, text, hits, args.json)
+    return EXIT_OK if fired else EXIT_FOUND_PROBLEMS
+
+
+def _match_watchlists_dir(args: argparse.Namespace) -> Path:
+    """The user's watchlists if they have a config, else the shipped ones."""
+    own = locations_of(args).watchlists_dir
+    return own if any(own.glob("*.y*ml")) else shipped_watchlists_dir()
+
+
+def _print_hits(name: str, text: str, hits: list[Any], as_json: bool) -> None:
+    if as_json:
+        if hits:
+            watchlists = list(dict.fromkeys(h.watchlist for h in hits))
+            print(
+                json.dumps(
+                    {"file": name, "watchlists": watchlists, "hits": [h.to_json() for h in hits]}
+                )
+            )
+        return
+    if not hits:
+        print(f"{name}: no watchlist fired")
+        return
+    print(f"{name}:")
+    for hit in hits:
+        print(
+            f'  {hit.watchlist:22} {hit.score:5.1f}  {hit.start:>6}-{hit.end:<6} "{hit.text}"  (term: {shorten(hit.term)})'
+        )
+
+
+def run_extract(args: argparse.Namespace) -> int:
+    """`desk extract`: the cleaned text of a page, from a file or a URL."""
+    source: str = args.source
+    if source.startswith(("http://", "https://")):
+        content, url = asyncio.run(_download(source)), source
+    else:
+        content, url = read_input(source), ""
+    try:
+        extracted = asyncio.run(_extract_in_worker(content, url))
+    except ExtractionFailed as exc:
+        raise DeskError(exc.message, source) from None
+    if args.json:
+        data = {
+            "title": extracted.title,
+            "byline": extracted.byline,
+            "published": extracted.published.isoformat() if extracted.published else None,
+            "canonical_url": extracted.canonical_url,
+            "text": extracted.text,
+        }
+        print(json.dumps(data, ensure_ascii=False))
+    else:
+        print(extracted.text)
+    return EXIT_OK
+
+
+async def _extract_in_worker(content: str, url: str) -> Extracted:
+    """text_of_document in a worker process, so a pathological page ends at the deadline."""
+    async with Extractor(workers=1) as extractor:
+        return await extractor.extract_document(content, url)
+
+
+async def _download(url: str) -> str:
+    settings = Settings()
+    fetcher = Fetcher(settings)
+    try:
+        page = await fetcher.get(url, max_bytes=settings.max_page_bytes, accept="text/html")
+    except FetchError as exc:
+        raise DeskError(f"{url}: {exc}") from None
+    finally:
+        await fetcher.aclose()
+    return decode_text(page.body, page.charset)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """`desk check`: validate everything; exit 1 on any error."""
+    where = locations_of(args)
+    problems = 0
+    for what, check in (
+        ("settings", lambda: load_settings(where.settings_file)),
+        ("feeds", lambda: load_feeds(where.feeds_file)),
+    ):
+        problems += _report_check(what, check)
+    result = load_watchlists(where.watchlists_dir)
+    for error in result.errors:
+        print(f"desk: {error}", file=sys.stderr)
+    for watchlist in result.watchlists:
+        print(f"ok  watchlist {watchlist.id}: {plural(len(watchlist.terms), 'term')}")
+    if not result.watchlists and not result.errors:
+        print(f"desk: no watchlists in {where.watchlists_dir}", file=sys.stderr)
+        problems += 1
+    problems += len(result.errors)
+    return EXIT_FOUND_PROBLEMS if problems else EXIT_OK
+
+
+def _report_check(what: str, check: Callable[[], object]) -> int:
+    try:
+        loaded = check()
+    except DeskError as exc:
+        print(f"desk: {exc}", file=sys.stderr)
+        return 1
+    count = f": {plural(len(loaded), 'feed')}" if isinstance(loaded, list) else ""
+    if count == ": 0 feeds":
+        count += " (none configured yet: add them to feeds.yaml)"
+    print(f"ok  {what}{count}")
+    return 0

@@ -1,0 +1,107 @@
+"""`desk feeds`: each feed's health as a table; `desk feeds import|export` for OPML."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from desk.cli.common import (
+    local_time,
+    locations_of,
+    shorten,
+)
+from desk.cli.parser import EXIT_OK
+from desk.cli.start import STARTER_FEEDS
+from desk.core.errors import DeskError, plural
+from desk.core.feeds.opml import read_opml, write_opml
+from desk.core.models import Feed
+from desk.core.settings.config import (
+    load_feeds,
+    load_settings,
+)
+from desk.core.store.tinystore import TinyStore
+
+
+def run_feeds(args: argparse.Namespace) -> int:
+    """`desk feeds`: each feed's health as a table; `import`/`export` OPML."""
+    if args.action == "import":
+        return _import_opml(args)
+    if args.action == "export":
+        return _export_opml(args)
+    where = locations_of(args)
+    feeds = load_feeds(where.feeds_file, load_settings(where.settings_file))
+    store = TinyStore(where.data_dir, read_only=True)
+    states = store.feed_states()
+    rows = [("FEED", "STATUS", "LAST SUCCESS", "FAILS", "NEXT DUE", "LAST ERROR")]
+    for feed in feeds:
+        s = states.get(feed.url)
+        rows.append(
+            (
+                shorten(feed.name or (s.title if s else "") or feed.url, 40),
+                str(s.status or "-") if s else "never polled",
+                local_time(s.last_success) if s else "-",
+                str(s.failures) if s else "0",
+                local_time(s.next_due) if s else "now",
+                shorten(s.error or s.warning, 80) if s else "",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+    return EXIT_OK
+
+
+def _export_opml(args: argparse.Namespace) -> int:
+    where = locations_of(args)
+    text = write_opml(load_feeds(where.feeds_file, load_settings(where.settings_file)))
+    if args.file in (None, "-"):
+        sys.stdout.write(text)
+    else:
+        Path(args.file).write_text(text, encoding="utf-8")
+        print(f"wrote {args.file}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _import_opml(args: argparse.Namespace) -> int:
+    """Append the OPML's new feeds to feeds.yaml, keeping the analyst's comments."""
+    if not args.file:
+        raise DeskError("desk feeds import needs the OPML file to read")
+    where = locations_of(args)
+    known = {f.url for f in load_feeds(where.feeds_file)}
+    listed = {f.url: f for f in read_opml(Path(args.file))}  # an OPML may list a feed twice
+    fresh = [f for url, f in listed.items() if url not in known]
+    if fresh:
+        _append_feeds(where.feeds_file, fresh)
+    already = len(listed) - len(fresh)
+    print(
+        f"imported {plural(len(fresh), 'feed')} into {where.feeds_file}"
+        + (f"; {already} of the file's were there already" if already else "")
+    )
+    return EXIT_OK
+
+
+def _append_feeds(path: Path, feeds: list[Feed]) -> None:
+    """Add entries at the end of feeds.yaml, then check the result still loads."""
+    before = path.read_text(encoding="utf-8") if path.exists() else STARTER_FEEDS
+    lines = [before.rstrip("\n")]
+    for feed in feeds:
+        lines.append(f"  - url: {json.dumps(feed.url)}")
+        if feed.name:
+            lines.append(f"    name: {json.dumps(feed.name)}")
+        if feed.tags:
+            lines.append(f"    tags: {json.dumps(list(feed.tags))}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    try:
+        load_feeds(path)
+    except DeskError:
+        path.write_text(before, encoding="utf-8")
+        raise DeskError(
+            "feeds.yaml does not end with its feeds: list, so desk cannot append to it; "
+            "move 'feeds:' to the end and import again",
+            path,
+        ) from None

@@ -1,0 +1,66 @@
+"""`desk poll`: one cycle for cron (`--once`), or headless polling until stopped (see desk.headless)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from desk.cli.common import (
+    load_watchlist_folder,
+    locations_of,
+    open_store,
+)
+from desk.cli.parser import EXIT_OK
+from desk.core.errors import DeskError, StoreLocked
+from desk.core.models import Feed
+from desk.core.pipeline import CycleResult, Poller
+from desk.core.settings.config import (
+    Settings,
+    load_feeds,
+    load_settings,
+)
+from desk.core.store.tinystore import TinyStore
+from desk.headless import ContinuousPoll, LiveConfig, poll_until_stopped, print_cycle
+
+
+def run_cycle(
+    store: TinyStore, settings: Settings, feeds: list[Feed], watch_dir: Path, force: bool
+) -> CycleResult:
+    poller = Poller(store, settings, load_watchlist_folder(watch_dir))
+    try:
+        return asyncio.run(poller.run_once(feeds, force=force))
+    finally:
+        poller.close()
+
+
+def run_poll(args: argparse.Namespace) -> int:
+    """`desk poll`: headless polling; with --once, one cycle for cron."""
+    where = locations_of(args)
+    settings = load_settings(where.settings_file)
+    feeds = load_feeds(where.feeds_file, settings)
+    if not feeds:
+        raise DeskError(f"no feeds configured in {where.feeds_file}; `desk init` starts one")
+    if not args.once:
+        return _poll_continuously(args, LiveConfig(where, settings, feeds))
+    try:
+        store = open_store(where.data_dir, wait=10.0)
+    except StoreLocked as exc:
+        print(f"desk: skipped this cycle: {exc}", file=sys.stderr)
+        return EXIT_OK
+    try:
+        print_cycle(run_cycle(store, settings, feeds, where.watchlists_dir, args.all), args.json)
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def _poll_continuously(args: argparse.Namespace, config: LiveConfig) -> int:
+    """`desk poll` without --once: one Poller until Ctrl-C (exit 130) or SIGTERM (exit 0)."""
+    store = open_store(config.where.data_dir)  # held by another desk: a one-line error
+    try:
+        poll_until_stopped(ContinuousPoll(store, config, args.json, every_feed=args.all))
+    finally:
+        store.close()
+    return EXIT_OK
