@@ -52,7 +52,9 @@ def parse_date(value: str) -> datetime | None:
     iso = text[4:5] == "-"  # '2026-...': the RFC 822 patterns match no date with a '-' there
     try:
         found = _iso8601(text) if iso else _usual_rfc822(text) or _rfc822(text)
-    except (ValueError, OverflowError):
+    except OverflowError:  # a real date outside what Python holds (0001 at +14:00): no date,
+        return None  # not feedparser's reading of it (which made the zone the year 1400)
+    except ValueError:
         found = None
     return found or from_struct_time(_feedparser_parse_date(text))
 
@@ -73,9 +75,9 @@ def parse_json_feed_date(value: Any) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):  # 0001-01-01T00:00:00+05:30 has no UTC time
         return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _feedparser_parse_date(text: str) -> Any:

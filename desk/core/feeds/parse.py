@@ -17,17 +17,19 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 import feedparser
 
 from desk.core.feeds.charset import utf8_document
-from desk.core.feeds.dates import from_struct_time, parse_json_feed_date
+from desk.core.feeds.dates import from_struct_time, parse_date, parse_json_feed_date
 from desk.core.feeds.strictxml import MalformedXML, read_strictly
 from desk.core.feeds.text import (
     TITLE_MAX,
     author_names,
     clean_title,
+    fallback_id,
     join_url,
     plain_text,
     short_reason,
@@ -84,9 +86,32 @@ def parse_feed(
     """
     head = body[:2048].lstrip()
     if "json" in content_type or head.startswith(b"{"):
-        return _parse_json_feed(body, feed_url)
-    _refuse_entities(body)
-    return _parse_xml_feed(body, feed_url, charset, tolerant)
+        parsed = _parse_json_feed(body, feed_url)
+    else:
+        _refuse_entities(body)
+        parsed = _parse_xml_feed(body, feed_url, charset, tolerant)
+    return replace(parsed, items=distinct_ids(parsed.items))
+
+
+def distinct_ids(items: tuple[Item, ...]) -> tuple[Item, ...]:
+    """Items that share an id but differ in content, each given an id of its own.
+
+    Some feeds give every item one <guid>; keeping only the last lost the
+    rest. Every member of such a group gets `id#hash` of its own link and
+    text, the same in every cycle whatever the order; true repeats (same
+    content) keep one id and count once.
+    """
+    if len({item.id for item in items}) == len(items):
+        return items
+    contents: dict[str, set[str]] = {}
+    for item in items:
+        contents.setdefault(item.id, set()).add(item.fingerprint)
+    return tuple(
+        replace(item, id=f"{item.id}#{short_hash(item.url, item.fingerprint)[:8]}")
+        if len(contents[item.id]) > 1
+        else item
+        for item in items
+    )
 
 
 def _refuse_entities(xml: bytes) -> None:
@@ -151,22 +176,32 @@ def _parse_leniently(xml: bytes, feed_url: str, warning: str = "") -> ParsedFeed
     return ParsedFeed(clean_title(parsed.feed.get("title", "")), items, warning)
 
 
+def _entry_date(entry: Any, field: str) -> datetime | None:
+    """A date as the strict reader reads it (feedparser's reading of a year-1 date at +14:00
+    was the year 1400), else as feedparser parsed it."""
+    raw = dict.get(entry, field)
+    if isinstance(raw, str) and raw.strip():
+        return parse_date(raw)
+    return from_struct_time(dict.get(entry, f"{field}_parsed"))
+
+
 def _item_from_entry(entry: Any, feed_url: str) -> Item:
     raw_link = entry.get("link", "") or ""
     link = join_url(feed_url, raw_link) if raw_link else ""
     title = clean_title(entry.get("title", ""))
     # dict.get skips feedparser's deprecated updated->published fallback mapping.
-    published = from_struct_time(dict.get(entry, "published_parsed"))
-    updated = from_struct_time(dict.get(entry, "updated_parsed"))
+    published = _entry_date(entry, "published")
+    updated = _entry_date(entry, "updated")
     content = "\n".join(part.get("value", "") for part in entry.get("content", []) or [])
     authors = author_names(a.get("name") for a in entry.get("authors", []))
-    ident = entry.get("id") or link or short_hash(title, str(published or updated or ""))
+    summary = entry.get("summary", "") or ""
+    ident = entry.get("id") or link or fallback_id(title, published or updated, summary, content)
     return Item(
         feed_url=feed_url,
         id=str(ident),
         url=link,
         title=title,
-        summary=entry.get("summary", "") or "",
+        summary=summary,
         content=content,
         published=published or updated,
         updated=updated,
@@ -186,12 +221,20 @@ def _parse_json_feed(body: bytes, feed_url: str) -> ParsedFeed:
         raise FeedParseError(f"invalid JSON at line {exc.lineno} col {exc.colno}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("items"), list):
         raise FeedParseError("JSON without an 'items' list is not a JSON Feed")
-    items = tuple(
-        _item_from_json(entry, feed_url) for entry in doc["items"] if isinstance(entry, dict)
-    )
+    items = tuple(item for entry in doc["items"] if (item := _json_item_or_none(entry, feed_url)))
     skipped = len(doc["items"]) - len(items)
     warning = f"{skipped} malformed items skipped" if skipped else ""
     return ParsedFeed(clean_title(str(doc.get("title", ""))), items, warning)
+
+
+def _json_item_or_none(entry: Any, feed_url: str) -> Item | None:
+    """One JSON Feed item, or None when it is not an object or cannot be read: never the feed."""
+    if not isinstance(entry, dict):
+        return None
+    try:
+        return _item_from_json(entry, feed_url)
+    except (TypeError, ValueError, AttributeError, OverflowError, RecursionError):
+        return None
 
 
 def _item_from_json(entry: dict[str, Any], feed_url: str) -> Item:
@@ -202,14 +245,16 @@ def _item_from_json(entry: dict[str, Any], feed_url: str) -> Item:
     updated = parse_json_feed_date(entry.get("date_modified"))
     authors = entry.get("authors") or ([entry["author"]] if entry.get("author") else [])
     names = author_names(str(a.get("name") or "") for a in authors if isinstance(a, dict))
-    ident = entry.get("id") or link or short_hash(title, str(published or ""))
+    summary = str(entry.get("summary") or "")
+    content = str(entry.get("content_html") or entry.get("content_text") or "")
+    ident = entry.get("id") or link or fallback_id(title, published, summary, content)
     return Item(
         feed_url=feed_url,
         id=str(ident),
         url=link,
         title=title,
-        summary=str(entry.get("summary") or ""),
-        content=str(entry.get("content_html") or entry.get("content_text") or ""),
+        summary=summary,
+        content=content,
         published=published or updated,
         updated=updated,
         authors=names,

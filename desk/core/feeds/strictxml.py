@@ -20,8 +20,8 @@ from typing import Any
 from lxml import etree
 
 from desk.core.feeds.dates import parse_date
-from desk.core.feeds.text import author_names, clean_title, join_url, short_reason
-from desk.core.models import Item, short_hash
+from desk.core.feeds.text import author_names, clean_title, fallback_id, join_url, short_reason
+from desk.core.models import Item
 
 FeedTree = tuple[str, tuple[Item, ...]]
 """A feed's title and its items, as the strict reader found them."""
@@ -270,7 +270,7 @@ def _read_entry(entry: Any, base: str, feed_url: str, roles: dict[Any, str]) -> 
     ident = _ident(fields, entry, base) or url
     return Item(
         feed_url=feed_url,
-        id=ident or short_hash(title, str(published or updated or "")),
+        id=ident or fallback_id(title, published or updated, summary, content),
         url=url,
         title=title,
         summary=summary,

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urljoin
 
+from desk.core.models import short_hash
 from desk.core.safetext import safe_line, safe_url, unescape_html
 
 TITLE_MAX = 1000
@@ -53,6 +54,17 @@ def clean_title(markup: str) -> str:
         return text
     cut = text[: TITLE_MAX - 1]
     return (cut.rsplit(" ", 1)[0] if " " in cut[-80:] else cut).rstrip() + "…"
+
+
+def fallback_id(title: str, when: object, summary: str, content: str) -> str:
+    """An item's id when it has no guid and no link: its title and date, else its content.
+
+    Items with neither title nor date used to share one id, so a later empty
+    item overwrote one that should have alerted.
+    """
+    if title or when:
+        return short_hash(title, str(when or ""))
+    return short_hash("content", summary, content)
 
 
 def author_names(names: Iterable[str | None]) -> tuple[str, ...]:
