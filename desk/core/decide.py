@@ -6,7 +6,9 @@ Nothing here does I/O or reads a clock: `now` and any randomness (jitter in
 
 from __future__ import annotations
 
+import heapq
 import re
+import zlib
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -85,6 +87,13 @@ class StoryIndex:
     Built once per cycle (or re-match) and kept current with `add`, so
     finding an item's story costs a dictionary lookup and one rapidfuzz
     search over recent titles, not a pass over every alert per item.
+
+    Two stories are one when they share a URL, or when their titles are
+    near-identical (fuzz.ratio >= 90) *and* agree on the names, places and
+    numbers they hold *and* their texts are near-identical (see
+    `text_sketch`). "Iran fires missiles at Iraq" is not "... at Israel",
+    nor "Hwasong-18" "Hwasong-19": a title may add such words (a site's name,
+    a casualty count in an update) but not swap one for another.
     """
 
     def __init__(self, alerts: Iterable[Alert], now: datetime) -> None:
@@ -111,17 +120,82 @@ class StoryIndex:
         return self._by_id.get(alert_id)
 
     def same_story(self, article: Article) -> Alert | None:
-        """An alert already raised for this story: same URL, else a near-identical recent title."""
+        """An alert already raised for this story: same URL, else same title, names and text."""
         for url in (article.url, article.canonical_url):
             if url and url in self._by_url:
                 return self._by_id[self._by_url[url]]
         title = story_title_key(article.title)
         if not title or not self._recent_titles:
             return None
-        best = process.extractOne(
-            title, self._recent_titles, scorer=fuzz.ratio, score_cutoff=SAME_TITLE_SCORE
+        candidates = process.extract(
+            title, self._recent_titles, scorer=fuzz.ratio, score_cutoff=SAME_TITLE_SCORE, limit=5
         )
-        return self._by_id[best[2]] if best else None
+        sketch = text_sketch(article.text) if candidates else ""
+        for _, _, alert_id in candidates:
+            alert = self._by_id[alert_id]
+            if names_agree(article.title, alert.title) and texts_agree(sketch, alert.text_sketch):
+                return alert
+        return None
+
+
+def title_names(title: str) -> set[str]:
+    """What identifies a title's story: its numbers and capitalised words (names, places).
+
+    "Hwasong-18" and "1,500" count as written (commas out); the first word
+    counts only if it is a name elsewhere too, since every title starts with
+    a capital.
+    """
+    words = _NAME_WORDS.findall(title)
+    names = {w.replace(",", "").casefold() for w in words[1:] if _is_name(w)}
+    if words and any(c.isdigit() for c in words[0]):
+        names.add(words[0].replace(",", "").casefold())
+    return names
+
+
+def _is_name(word: str) -> bool:
+    return word[0].isupper() or any(c.isdigit() for c in word)
+
+
+_NAME_WORDS = re.compile(r"\w[\w,.-]*\w|\w")
+
+
+def names_agree(one: str, other: str) -> bool:
+    """True unless each title holds a name or number the other lacks (a swap, not an addition)."""
+    mine, theirs = title_names(one), title_names(other)
+    return mine <= theirs or theirs <= mine
+
+
+SKETCH_SIZE = 24
+"""How many shingle hashes a text's sketch keeps (bottom-k MinHash)."""
+SAME_TEXT_SHARE = 0.5
+"""The estimated share of three-word shingles two texts must have in common to be one story."""
+
+
+def text_sketch(text: str) -> str:
+    """A short, stable summary of a text's three-word shingles: the smallest CRC32s, in hex.
+
+    Two sketches estimate how much of their texts' wording two articles
+    share (Broder's bottom-k MinHash), so a merge can ask for near-identical
+    text without keeping or reading the bodies.
+    """
+    words = _WORDS.findall(text.casefold())[:3000]
+    shingles = {" ".join(words[i : i + 3]) for i in range(max(len(words) - 2, 1))}
+    hashes = heapq.nsmallest(SKETCH_SIZE, {zlib.crc32(s.encode()) for s in shingles if s})
+    return "".join(f"{h:08x}" for h in hashes)
+
+
+def texts_agree(one: str, other: str) -> bool:
+    """Whether two sketches' texts share most of their wording; True if either is unknown."""
+    if not one or not other:  # an alert stored before sketches: its title has to do
+        return True
+    a, b = _hashes(one), _hashes(other)
+    union = heapq.nsmallest(SKETCH_SIZE, a | b)
+    shared = sum(1 for h in union if h in a and h in b)
+    return shared >= SAME_TEXT_SHARE * len(union)
+
+
+def _hashes(sketch: str) -> set[int]:
+    return {int(sketch[i : i + 8], 16) for i in range(0, len(sketch), 8)}
 
 
 def find_same_story(article: Article, existing: Iterable[Alert], now: datetime) -> Alert | None:
@@ -178,6 +252,7 @@ def decide_alert(
         hits=tuple(hits),
         created=now,
         article_key=item.key,
+        text_sketch=text_sketch(article.text),
     )
 
 
@@ -186,18 +261,25 @@ def _rank(severity: Severity) -> int:
 
 
 def _merge(alert: Alert, match: _Match) -> Alert:
-    """One story, one alert: add the source and any newly fired watchlists."""
+    """One story, one alert: add the source, any newly fired watchlists and new phrases.
+
+    New evidence (another watchlist, a higher severity, a phrase the alert
+    did not have) brings an acknowledged or archived alert back as new, with
+    the reason; the same copy of the story from one more feed does not.
+    """
     watchlists = tuple(dict.fromkeys((*alert.watchlists, *match.fired)))
     sources = tuple(dict.fromkeys((*alert.sources, match.source)))
-    grew = set(watchlists) - set(alert.watchlists)
-    return replace(
+    known = {(hit.watchlist, hit.text.casefold()) for hit in alert.hits}
+    fresh = [h for h in match.hits if (h.watchlist, h.text.casefold()) not in known]
+    merged = replace(
         alert,
         sources=sources,
         watchlists=watchlists,
         severity=max(alert.severity, match.severity, key=_rank),
         score=max(alert.score, match.score),
-        hits=alert.hits + tuple(h for h in match.hits if h.watchlist in grew),
+        hits=alert.hits + tuple(fresh),
     )
+    return _reopened(alert, merged, match.source, len(fresh))
 
 
 def _refresh(alert: Alert, match: _Match) -> Alert:
@@ -206,12 +288,29 @@ def _refresh(alert: Alert, match: _Match) -> Alert:
     Their offsets point into the article as it is now; hits of watchlists that
     were not part of this match, and hits in other sources' copies, stay.
     """
-    merged = _merge(alert, match._replace(hits=[]))
+    merged = _merge(replace(alert, state=AlertState.NEW), match._replace(hits=[]))
     kept = [h for h in alert.hits if h.article_key or h.watchlist not in match.fired]
     combined = sorted(
         (*kept, *match.hits), key=lambda h: (bool(h.article_key), h.start, h.watchlist)
     )
-    return replace(merged, hits=tuple(combined), score=max(h.score for h in combined))
+    refreshed = replace(merged, hits=tuple(combined), score=max(h.score for h in combined))
+    return _reopened(alert, replace(refreshed, state=alert.state), match.source, 0)
+
+
+REOPENED_STATES = (AlertState.ACKNOWLEDGED, AlertState.ARCHIVED)
+
+
+def _reopened(before: Alert, after: Alert, source: str, fresh_hits: int) -> Alert:
+    """`after`, back to new with the reason if it brought what `before` did not have."""
+    news = [f"+{w}" for w in after.watchlists if w not in before.watchlists]
+    if after.severity.rank > before.severity.rank:
+        news.append(f"severity {before.severity.value} -> {after.severity.value}")
+    if fresh_hits:
+        news.append(f"{fresh_hits} new {'phrase' if fresh_hits == 1 else 'phrases'}")
+    if not news or before.state not in REOPENED_STATES:
+        return after
+    reason = f"grew since {before.state.value}: {', '.join(news)} from {source}"
+    return replace(after, state=AlertState.NEW, acknowledged_at=None, reason=reason)
 
 
 def acknowledge(alert: Alert, now: datetime, note: str = "") -> Alert:

@@ -150,6 +150,10 @@ class Alert:
     acknowledged_at: datetime | None = None
     note: str = ""
     snoozed_until: datetime | None = None
+    text_sketch: str = ""
+    """A summary of the article's wording, to tell one story from a look-alike (decide.text_sketch)."""
+    reason: str = ""
+    """Why an acknowledged alert came back as new ("grew since acknowledged: ...")."""
 
 
 class TextMatch(Protocol):

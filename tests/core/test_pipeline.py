@@ -67,8 +67,9 @@ def test_hits_point_into_the_stored_cleaned_article(
         article = store.get_article(alert.article_key)
         assert article is not None and article.source == "page"
         assert "spot_img" not in article.text and "Get in Touch" not in article.text
-        for hit in alert.hits:
-            assert article.text[hit.start : hit.end] == hit.text
+        for hit in alert.hits:  # another source's copy's phrases point into that copy
+            if not hit.article_key:
+                assert article.text[hit.start : hit.end] == hit.text
 
 
 def test_a_second_cycle_is_all_not_modified_and_raises_nothing(

@@ -52,6 +52,8 @@ def alert_to_dict(alert: Alert) -> dict[str, Any]:
         "acknowledged_at": iso(alert.acknowledged_at),
         "note": alert.note,
         "snoozed_until": iso(alert.snoozed_until),
+        "text_sketch": alert.text_sketch,
+        "reason": alert.reason,
     }
 
 
@@ -70,6 +72,7 @@ def safe_alert(alert: Alert) -> Alert:
         title=safe_line(alert.title),
         url=safe_url(alert.url),
         note=safe_text(alert.note),
+        reason=safe_line(alert.reason),
         sources=tuple(safe_line(source) for source in alert.sources),
         watchlists=tuple(safe_line(watchlist) for watchlist in alert.watchlists),
         hits=hits,
@@ -78,7 +81,9 @@ def safe_alert(alert: Alert) -> Alert:
 
 def _printable(alert: Alert) -> bool:
     """A fast look that passes every safe alert but a few (a newline in a hit, say)."""
-    if not (alert.title + alert.url + alert.note + "".join(alert.sources)).isprintable():
+    if not (
+        alert.title + alert.url + alert.note + alert.reason + "".join(alert.sources)
+    ).isprintable():
         return False
     return all((hit.text + hit.term + hit.watchlist).isprintable() for hit in alert.hits)
 
@@ -101,6 +106,8 @@ def alert_from_dict(data: dict[str, Any]) -> Alert:
         acknowledged_at=from_iso(data.get("acknowledged_at")),
         note=data.get("note", ""),
         snoozed_until=from_iso(data.get("snoozed_until")),
+        text_sketch=data.get("text_sketch", ""),
+        reason=data.get("reason", ""),
     )
 
 
