@@ -85,9 +85,10 @@ def alert_line(alert: Alert) -> str:
     for hit in alert.hits:
         matched.setdefault(hit.text.casefold(), hit.text)
     terms = ", ".join(matched.values())
-    return (
+    line = (
         f"{alert.severity.value.upper():8} {alert.title}  [{', '.join(alert.watchlists)}]  {terms}"
     )
+    return f"{line}  ({alert.reason})" if alert.reason and alert.state == "new" else line
 
 
 def seconds_until_due(states: dict[str, FeedState], feeds: list[Feed], now: datetime) -> float:

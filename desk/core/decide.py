@@ -89,7 +89,8 @@ class StoryIndex:
     search over recent titles, not a pass over every alert per item.
 
     Two stories are one when they share a URL, or when their titles are
-    near-identical (fuzz.ratio >= 90) *and* agree on the names, places and
+    near-identical (token_set_ratio >= 90: one may add a site's name or a
+    count to the other) *and* agree on the names, places and
     numbers they hold *and* their texts are near-identical (see
     `text_sketch`). "Iran fires missiles at Iraq" is not "... at Israel",
     nor "Hwasong-18" "Hwasong-19": a title may add such words (a site's name,
@@ -128,7 +129,11 @@ class StoryIndex:
         if not title or not self._recent_titles:
             return None
         candidates = process.extract(
-            title, self._recent_titles, scorer=fuzz.ratio, score_cutoff=SAME_TITLE_SCORE, limit=5
+            title,
+            self._recent_titles,
+            scorer=fuzz.token_set_ratio,
+            score_cutoff=SAME_TITLE_SCORE,
+            limit=5,
         )
         sketch = text_sketch(article.text) if candidates else ""
         for _, _, alert_id in candidates:

@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from desk.core.models import Alert, Article, Hit
+from desk.core.models import Alert, AlertState, Article, Hit
 
 HIT_STYLE = "bold black on yellow"
 TERM_WIDTH = 50
@@ -48,6 +48,8 @@ def explanation(alert: Alert, article: Article) -> Text:
     lines = Text()
     meta = [", ".join(alert.sources), article.byline, alert.url]
     lines.append(" · ".join(part for part in meta if part) + "\n", style="dim")
+    if alert.reason and alert.state is AlertState.NEW:
+        lines.append(f"{alert.reason}\n", style="bold yellow")
     for (watchlist, term), hits in grouped_hits(alert.hits).items():
         short = term if len(term) <= TERM_WIDTH else term[: TERM_WIDTH - 1] + "…"
         lines.append(watchlist, style="bold")
