@@ -20,15 +20,18 @@ so does a closed stdout (`desk poll --json | notifier` whose notifier died).
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import os
 import signal
+import stat
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import TextIO, TypeVar
 
 from desk.core.errors import DeskError, plural
 from desk.core.match.reload import LiveWatchlists, Settling
@@ -40,6 +43,8 @@ from desk.core.settings.config import Locations, Settings, load_feeds, load_sett
 from desk.core.store.contract import Store
 from desk.core.store.serial import alert_to_dict
 
+MAX_READ_BACK = 64 << 20
+"""How much of a killed run's report is read back from its output file."""
 WAKE_CHECK_SECONDS = 0.5
 """How often a sleeping poll looks at the watchlists and config files (a stat per file)."""
 SHORTEST_SLEEP, LONGEST_SLEEP = 1.0, 3600.0
@@ -61,8 +66,8 @@ def say(message: str) -> None:
     print(f"desk: {safe_line(message)}", file=sys.stderr, flush=True)
 
 
-def print_cycle(result: CycleResult, as_json: bool) -> None:
-    """A cycle's per-feed summary on stderr and its alerts on stdout."""
+def print_cycle(result: CycleResult) -> None:
+    """A cycle's per-feed summary on stderr (its alerts are reported by `report_alerts`)."""
     for outcome in result.outcomes:
         mark = "x" if outcome.state.error else "ok"
         print(f"[{mark}] {outcome.name}: {outcome.summary}", file=sys.stderr)
@@ -70,13 +75,64 @@ def print_cycle(result: CycleResult, as_json: bool) -> None:
         f"{plural(result.new_items, 'new item')}, {plural(len(result.alerts), 'alert')}",
         file=sys.stderr,
     )
-    print_alerts(result.alerts, as_json)
+    sys.stderr.flush()
 
 
-def print_alerts(alerts: Iterable[Alert], as_json: bool) -> None:
-    """Alerts on stdout, oldest story first: a line each, or a JSON object each."""
-    for alert in sorted(alerts, key=lambda a: a.published or a.created):
-        print(json.dumps(alert_to_dict(alert)) if as_json else alert_line(alert))
+def report_alerts(store: Store, as_json: bool, out: TextIO | None = None) -> list[Alert]:
+    """Every alert raised or grown and not yet reported, on stdout, exactly once.
+
+    The store's outbox holds what is due, whichever run (or the TUI) raised
+    it, so a run killed before it reported, or after a full disk, leaves it
+    for the next. When stdout is a file (cron's `>> alerts.jsonl`) the run
+    first notes where it will write; the next run reads that place back and
+    counts what got there, so a kill between writing and noting it duplicates
+    nothing. On a pipe or a terminal a kill in that instant may repeat a line.
+    """
+    out = out or sys.stdout
+    due = store.reports_due()
+    written = _written_before(store, out, due, as_json)
+    if written:
+        store.reports_done(written)
+        due = [alert for alert in due if alert.id not in written]
+    if not due:
+        return []
+    lines = "".join(f"{_report_line(alert, as_json)}\n" for alert in due)
+    where = _file_of(out)
+    if where is not None:
+        store.begin_report({"file": where[:2], "offset": where[2], "ids": [a.id for a in due]})
+    out.write(lines)
+    out.flush()
+    store.reports_done(alert.id for alert in due)
+    return due
+
+
+def _report_line(alert: Alert, as_json: bool) -> str:
+    return json.dumps(alert_to_dict(alert)) if as_json else alert_line(alert)
+
+
+def _file_of(out: TextIO) -> tuple[int, int, int] | None:
+    """(device, inode, size) of the regular file `out` writes to, else None."""
+    try:
+        info = os.fstat(out.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return None
+    return (info.st_dev, info.st_ino, info.st_size) if stat.S_ISREG(info.st_mode) else None
+
+
+def _written_before(store: Store, out: TextIO, due: list[Alert], as_json: bool) -> set[str]:
+    """The due alerts a killed run had already written to this same file (read back)."""
+    note = store.report_note()
+    where = _file_of(out)
+    if not note or where is None or list(note["file"]) != list(where[:2]):
+        return set()
+    try:
+        with open(f"/proc/self/fd/{out.fileno()}", "rb") as handle:
+            handle.seek(note["offset"])
+            tail = handle.read(MAX_READ_BACK).decode("utf-8", "replace")
+    except OSError:  # no /proc (not Linux): report again rather than risk a loss
+        return set()
+    noted = set(note["ids"])
+    return {a.id for a in due if a.id in noted and _report_line(a, as_json) in tail}
 
 
 def alert_line(alert: Alert) -> str:
@@ -257,10 +313,13 @@ class ContinuousPoll:
 
     async def _run_and_print(self, poller: Poller) -> None:
         """Poll the due feeds; say what came of it unless nothing was due."""
-        result = await poller.run_once(self.config.feeds, force=self.every_feed)
-        if result.outcomes:
-            print_cycle(result, self.as_json)
-            sys.stdout.flush()
+        try:
+            result = await poller.run_once(self.config.feeds, force=self.every_feed)
+            if result.outcomes:
+                print_cycle(result)
+        finally:  # what a failed cycle committed before it failed is reported too
+            with carrying_on("reporting the new alerts"):
+                report_alerts(self.store, self.as_json)
 
     def _seconds_to_sleep(self) -> float:
         """Until the first feed is due, but no less than the back-off after failed cycles."""
@@ -322,8 +381,7 @@ class ContinuousPoll:
             f"{', '.join(watchlist_ids)} reloaded and run over {plural(len(records), 'stored article')}; "
             f"{plural(len(raised), 'alert')} raised or grown"
         )
-        print_alerts(raised, self.as_json)
-        sys.stdout.flush()
+        report_alerts(self.store, self.as_json)
 
 
 def poll_until_stopped(poll: ContinuousPoll) -> None:

@@ -186,8 +186,12 @@ class HostileSite:
         ).encode()
 
     def page(self, number: int = 0) -> bytes:
-        """Article page `number`: the headline of item `number`, every payload in its body."""
-        paragraphs = "".join(f"<p>{STORY} {p}</p>" for p in PAYLOADS)
+        """Article page `number`: item `number`'s headline, every payload, and a text of its own.
+
+        Its own text keeps the pages from reading as one story told by many feeds.
+        """
+        own = " ".join(f"dispatch{number}x{word}" for word in range(300))  # its own story
+        paragraphs = f"<p>{STORY}</p><p>{ALL_IN_ONE}</p><p>{own}.</p>"
         title = headline(PAYLOADS[number % len(PAYLOADS)])
         return (
             f"<html><head><title>{title}</title></head><body><article>"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 from pathlib import Path
 
@@ -22,7 +23,13 @@ from desk.core.settings.config import (
     load_settings,
 )
 from desk.core.store.tinystore import TinyStore
-from desk.headless import ContinuousPoll, LiveConfig, poll_until_stopped, print_cycle
+from desk.headless import (
+    ContinuousPoll,
+    LiveConfig,
+    poll_until_stopped,
+    print_cycle,
+    report_alerts,
+)
 
 
 def run_cycle(
@@ -50,10 +57,33 @@ def run_poll(args: argparse.Namespace) -> int:
         print(f"desk: skipped this cycle: {exc}", file=sys.stderr)
         return EXIT_OK
     try:
-        print_cycle(run_cycle(store, settings, feeds, where.watchlists_dir, args.all), args.json)
+        poll_once(store, settings, feeds, where.watchlists_dir, args.all, args.json)
     finally:
         store.close()
     return EXIT_OK
+
+
+def poll_once(
+    store: TinyStore,
+    settings: Settings,
+    feeds: list[Feed],
+    watch_dir: Path,
+    force: bool,
+    as_json: bool,
+) -> None:
+    """One cycle, its summary on stderr, then every alert due on stdout (see report_alerts).
+
+    A cycle that fails (a full disk) still reports what it and earlier runs
+    stored; the failure itself is what the command ends with.
+    """
+    try:
+        result = run_cycle(store, settings, feeds, watch_dir, force)
+    except Exception:
+        with contextlib.suppress(DeskError, OSError):
+            report_alerts(store, as_json)
+        raise
+    print_cycle(result)
+    report_alerts(store, as_json)
 
 
 def _poll_continuously(args: argparse.Namespace, config: LiveConfig) -> int:

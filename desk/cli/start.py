@@ -15,7 +15,7 @@ from desk.cli.common import (
     open_store,
 )
 from desk.cli.parser import EXIT_BAD_INPUT, EXIT_OK
-from desk.cli.poll import run_cycle
+from desk.cli.poll import poll_once
 from desk.core.models import Feed
 from desk.core.settings.config import (
     Locations,
@@ -24,7 +24,6 @@ from desk.core.settings.config import (
     load_settings,
     shipped_watchlists_dir,
 )
-from desk.headless import print_cycle
 
 
 def run_tui(args: argparse.Namespace) -> int:
@@ -86,10 +85,9 @@ def run_demo(args: argparse.Namespace) -> int:
             return _open_tui(where, settings, feeds, title="desk demo")
         store = open_store(where.data_dir)
         try:
-            result = run_cycle(store, settings, feeds, where.watchlists_dir, force=True)
+            poll_once(store, settings, feeds, where.watchlists_dir, True, args.json)
         finally:
             store.close()
-        print_cycle(result, args.json)
     return EXIT_OK
 
 

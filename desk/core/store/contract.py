@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from desk.core.decide import newest_first
 from desk.core.models import Alert, Article, FeedState, SeenItem
+from desk.core.store.serial import content_key
 
 
 class Store(Protocol):
@@ -36,6 +37,22 @@ class Store(Protocol):
 
     def get_alert(self, alert_id: str) -> Alert | None:
         """One alert by id."""
+        ...
+
+    def reports_due(self) -> list[Alert]:
+        """Alerts raised or grown that no headless run has reported yet, oldest story first."""
+        ...
+
+    def report_note(self) -> dict[str, Any] | None:
+        """Where the last report was being written, if it may not have finished."""
+        ...
+
+    def begin_report(self, note: dict[str, Any]) -> None:
+        """Say, durably, where a report is about to be written."""
+        ...
+
+    def reports_done(self, alert_ids: Iterable[str]) -> None:
+        """These alerts are reported; the note is cleared."""
         ...
 
     def get_article(self, key: str) -> Article | None:
@@ -91,6 +108,8 @@ class MemoryStore:
         self._articles: dict[str, Article] = {}
         self._site_lines = "{}"
         self.recovered: list[str] = []
+        self._due: dict[str, str] = {}
+        self._note: dict[str, Any] | None = None
 
     def seen(self, keys: Iterable[str]) -> dict[str, SeenItem]:
         """The seen-item records among `keys`."""
@@ -122,8 +141,33 @@ class MemoryStore:
         """Keep everything one poll cycle produced."""
         self._seen.update((s.key, s) for s in seen)
         self._articles.update(articles)
-        self._alerts.update((a.id, a) for a in alerts)
+        for alert in alerts:
+            known = self._alerts.get(alert.id)
+            if known is None or content_key(known) != content_key(alert):
+                self._due[alert.id] = content_key(alert)
+            self._alerts[alert.id] = alert
         self._feeds.update((f.url, f) for f in feeds)
+
+    def reports_due(self) -> list[Alert]:
+        """Alerts raised or grown and not yet reported, oldest story first."""
+        due = [
+            a for i, k in self._due.items() if (a := self._alerts.get(i)) and content_key(a) == k
+        ]
+        return sorted(due, key=lambda a: a.published or a.created)
+
+    def report_note(self) -> dict[str, Any] | None:
+        """Where the last report was being written."""
+        return self._note
+
+    def begin_report(self, note: dict[str, Any]) -> None:
+        """Remember where a report is about to be written."""
+        self._note = note
+
+    def reports_done(self, alert_ids: Iterable[str]) -> None:
+        """These alerts are reported."""
+        for alert_id in alert_ids:
+            self._due.pop(alert_id, None)
+        self._note = None
 
     def update_alert(self, alert: Alert) -> None:
         """Replace one alert."""

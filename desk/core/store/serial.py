@@ -15,7 +15,18 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from desk.core.models import Alert, AlertState, Article, FeedState, Hit, SeenItem, Severity
+import orjson
+
+from desk.core.models import (
+    Alert,
+    AlertState,
+    Article,
+    FeedState,
+    Hit,
+    SeenItem,
+    Severity,
+    short_hash,
+)
 from desk.core.safetext import safe_line, safe_text, safe_url
 
 
@@ -191,3 +202,13 @@ def seen_from_dict(data: dict[str, Any]) -> SeenItem:
         alert_id=data.get("alert_id"),
         item_id=data.get("item_id", ""),
     )
+
+
+STATE_FIELDS = ("state", "acknowledged_at", "note", "snoozed_until")
+"""An alert's workflow fields: what the analyst changes, not what the alert says."""
+
+
+def content_key(alert: Alert) -> str:
+    """A hash of what an alert says (not where it is in the workflow)."""
+    content = {k: v for k, v in alert_to_dict(alert).items() if k not in STATE_FIELDS}
+    return short_hash(orjson.dumps(content, option=orjson.OPT_SORT_KEYS).decode())

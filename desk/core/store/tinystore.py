@@ -11,6 +11,8 @@ Layout of the data dir:
     items/kept.json      seen items that raised an alert, kept when their day expires
     articles/*.jsonl     article bodies, one segment per poll cycle (one fsync), read on demand
     site-lines.json      what desk learned of each site's recurring junk lines
+    reports.json         the outbox: alerts not yet reported to `desk poll` (and where a
+                         report was last being written, to finish it exactly once)
 
 Every write is atomic: a temp file in the same folder, fsync, os.replace, fsync
 of the folder; a kill at any moment leaves the last good state. A file that
@@ -37,10 +39,12 @@ from desk.core.decide import newest_first
 from desk.core.errors import StoreError, StoreLocked
 from desk.core.models import Alert, Article, FeedState, SeenItem, short_hash
 from desk.core.store.serial import (
+    STATE_FIELDS,
     alert_from_dict,
     alert_to_dict,
     article_from_dict,
     article_to_dict,
+    content_key,
     feed_state_from_dict,
     feed_state_to_dict,
     safe_alert,
@@ -50,7 +54,8 @@ from desk.core.store.serial import (
 
 LOCK_FILE = "desk.lock"
 KEPT_SHARD = "kept"
-STATE_FIELDS = ("state", "acknowledged_at", "note", "snoozed_until")
+REPORTS_FILE = "reports.json"
+"""The outbox: alerts raised or grown not yet reported to a headless consumer."""
 FORMAT_TABLE = "format"
 """A table of alerts.json that says what its documents have been through."""
 TEXT_SAFE = {"text": "safetext-1"}
@@ -227,6 +232,7 @@ class TinyStore:
         self._feeds_db = self._db(data_dir / "feeds.json")
         self._shards_loaded: dict[str, TinyDB] | None = None
         self._index: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._reports = _read_reports(data_dir / REPORTS_FILE, self.recovered)
         self._alerts: dict[str, Alert] = {}  # _load_alerts may write (see _made_safe)
         self._alerts = self._load_alerts()
 
@@ -273,7 +279,8 @@ class TinyStore:
         if self.read_only:
             return safe
         try:
-            self._write_alerts([alert for key, alert in safe.items() if alert != alerts[key]])
+            changed = [alert for key, alert in safe.items() if alert != alerts[key]]
+            self._write_alerts(changed, report=False)  # made safe, not news
             _write_docs(self._alerts_db, {1: TEXT_SAFE}, FORMAT_TABLE)
         except (OSError, StoreError) as exc:
             self.recovered.append(
@@ -386,8 +393,17 @@ class TinyStore:
             self._shards[name] = self._db(self.data_dir / "items" / f"{name}.json")
         return self._shards[name]
 
-    def _write_alerts(self, alerts: list[Alert]) -> None:
-        """The alerts' content to alerts.json and their states to states.json."""
+    def _write_alerts(self, alerts: list[Alert], report: bool = True) -> None:
+        """The alerts' content to alerts.json and their states to states.json.
+
+        An alert whose content is new or changed is first put in the outbox
+        (reports.json), so that a kill between the two writes never leaves a
+        stored alert that no headless run will report.
+        """
+        grown = [a for a in alerts if report and not _same_content(self._alerts.get(a.id), a)]
+        if grown:
+            due = {**self._reports["due"], **{a.id: content_key(a) for a in grown}}
+            self._write_reports({**self._reports, "due": due})
         contents = {}
         for alert in alerts:
             data = alert_to_dict(alert)
@@ -395,6 +411,43 @@ class TinyStore:
         _write_docs(self._alerts_db, contents)
         _write_docs(self._states_db, {_doc_id(a.id): _state_doc(a) for a in alerts})
         self._alerts.update((alert.id, alert) for alert in alerts)
+
+    # -- reports: exactly-once delivery to headless consumers --------------------------------
+
+    def reports_due(self) -> list[Alert]:
+        """Alerts raised or grown that no headless run has reported yet, oldest story first.
+
+        An outbox entry whose alert is not stored as it was when the entry
+        was made (a kill came between the two writes) waits: the cycle that
+        raises it again makes the entry good.
+        """
+        due = [
+            alert
+            for alert_id, key in self._reports["due"].items()
+            if (alert := self._alerts.get(alert_id)) is not None and content_key(alert) == key
+        ]
+        return sorted(due, key=lambda a: a.published or a.created)
+
+    def report_note(self) -> dict[str, Any] | None:
+        """Where the last report was being written, if it may not have finished."""
+        note: dict[str, Any] | None = self._reports.get("writing")
+        return note
+
+    def begin_report(self, note: dict[str, Any]) -> None:
+        """Say, on disk, where a report is about to be written (before writing it)."""
+        self._check_writable()
+        self._write_reports({**self._reports, "writing": note})
+
+    def reports_done(self, alert_ids: Iterable[str]) -> None:
+        """These alerts are reported: out of the outbox, and the note cleared."""
+        self._check_writable()
+        done = set(alert_ids)
+        due = {k: v for k, v in self._reports["due"].items() if k not in done}
+        self._write_reports({"due": due, "writing": None})
+
+    def _write_reports(self, reports: dict[str, Any]) -> None:
+        atomic_write(self.data_dir / REPORTS_FILE, orjson.dumps(reports))
+        self._reports = reports
 
     def update_alert(self, alert: Alert) -> None:
         """Replace one alert; on disk when this returns. A state change writes only states.json."""
@@ -492,15 +545,25 @@ def _state_doc(alert: Alert) -> dict[str, Any]:
     return {"id": alert.id, **{field: data[field] for field in STATE_FIELDS}}
 
 
-def _same_content(known: Alert, new: Alert) -> bool:
+def _same_content(known: Alert | None, new: Alert) -> bool:
     """True when two versions of an alert differ at most in their workflow state."""
-    return (known.title, known.sources, known.watchlists, known.hits, known.score) == (
-        new.title,
-        new.sources,
-        new.watchlists,
-        new.hits,
-        new.score,
-    )
+    return known is not None and content_key(known) == content_key(new)
+
+
+def _read_reports(path: Path, recovered: list[str]) -> dict[str, Any]:
+    """The outbox; an unreadable one is said, and its alerts are reported again (never lost)."""
+    empty: dict[str, Any] = {"due": {}, "writing": None}
+    if not path.exists():
+        return empty
+    try:
+        data = orjson.loads(path.read_bytes())
+        if not isinstance(data, dict) or not isinstance(data.get("due"), dict):
+            raise ValueError("not an outbox")
+    except (OSError, ValueError) as exc:
+        recovered.append(f"{path} was unreadable ({exc}); it was set aside")
+        path.replace(path.with_name(f"{path.name}.corrupt-{int(time.time())}"))
+        return empty
+    return {"due": data["due"], "writing": data.get("writing")}
 
 
 def open_store(data_dir: Path, wait: float = 0.0) -> TinyStore:
