@@ -36,6 +36,8 @@ FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json,
 HTML_TYPES = ("text/html", "application/xhtml+xml", "")
 SITE_LINES_SAVE_EVERY = 25
 INLINE_PARSE_BYTES = 512 * 1024
+COMMIT_BATCH = 200
+"""New items fetched, matched and committed together: a killed cycle keeps finished batches."""
 """Feeds up to this size are read on the event loop when the quick parser can read them."""
 
 
@@ -236,26 +238,42 @@ class Poller:
         return FeedOutcome(feed=feed, state=new_state, summary=f"failed: {error}")
 
     async def _process_items(self, fetcher: Fetcher, result: CycleResult) -> None:
+        """New and changed items, in batches: fetched, extracted, matched and stored.
+
+        Each batch is committed as it is done, so a cycle killed half way keeps
+        what it finished. Failed feeds' health goes with the first batch; the
+        health of feeds that answered (their ETags) only with the last, since
+        a 304 next time must not hide items this cycle never reached.
+        """
         pairs = [(o.feed, item) for o in result.outcomes for item in o.items]
         seen = self.store.seen(item.key for _, item in pairs)
         fresh = {item.key for item in decide.new_or_changed((i for _, i in pairs), seen)}
         todo = [(feed, item) for feed, item in pairs if item.key in fresh]
         todo = list({item.key: (feed, item) for feed, item in todo}.values())
-        if self.settings.fetch_articles:
-            articles = await asyncio.gather(*(self._article(fetcher, item) for _, item in todo))
-        else:  # no page to fetch; feed text is cleaned now only if watchlists read it
-            clean_now = bool(self.watchlists)
-            articles = [article_from_feed(item, clean=clean_now) for _, item in todo]
         result.new_items = len(todo)
         fresh_per_feed = Counter(feed.url for feed, _ in todo)
         result.outcomes = [_summarised(o, fresh_per_feed[o.feed.url]) for o in result.outcomes]
-        hits = (
-            await asyncio.to_thread(lambda: [self.matcher.match(a.text) for a in articles])
-            if self.watchlists
-            else [[] for _ in articles]
-        )
         names = {o.feed.url: o.name for o in result.outcomes}
-        self._commit(todo, list(articles), hits, seen, result, names)
+        failed = [o.state for o in result.outcomes if o.state.error]
+        answered = [o.state for o in result.outcomes if not o.state.error]
+        batches = [todo[i : i + COMMIT_BATCH] for i in range(0, len(todo), COMMIT_BATCH)] or [[]]
+        for number, batch in enumerate(batches):
+            last = number == len(batches) - 1
+            states = (failed if number == 0 else []) + (answered if last else [])
+            articles = await self._articles(fetcher, batch)
+            hits = await self._hits(articles)
+            self._commit(batch, articles, hits, seen, result, names, states)
+
+    async def _articles(self, fetcher: Fetcher, batch: list[tuple[Feed, Item]]) -> list[Article]:
+        if self.settings.fetch_articles:
+            return list(await asyncio.gather(*(self._article(fetcher, item) for _, item in batch)))
+        clean_now = bool(self.watchlists)  # no page to fetch; cleaned now only if matched
+        return [article_from_feed(item, clean=clean_now) for _, item in batch]
+
+    async def _hits(self, articles: list[Article]) -> list[list[Hit]]:
+        if not self.watchlists:
+            return [[] for _ in articles]
+        return await asyncio.to_thread(lambda: [self.matcher.match(a.text) for a in articles])
 
     def _commit(
         self,
@@ -265,6 +283,7 @@ class Poller:
         seen: dict[str, SeenItem],
         result: CycleResult,
         source_names: dict[str, str],
+        feed_states: list[FeedState],
     ) -> None:
         now = self.now()
         stories = decide.StoryIndex(self.store.alerts(), now)
@@ -293,9 +312,9 @@ class Poller:
             records,
             {item.key: article for (_, item), article in zip(todo, articles, strict=True)},
             changed.values(),
-            [o.state for o in result.outcomes],
+            feed_states,
         )
-        result.alerts = list(changed.values())
+        result.alerts = list({**{a.id: a for a in result.alerts}, **changed}.values())
 
     async def _article(self, fetcher: Fetcher, item: Item) -> Article:
         """The item's full article from its page, or its feed text when that is better."""

@@ -177,3 +177,48 @@ def test_a_cycle_wakes_snoozed_alerts_and_prunes_old_items(tmp_path: Path) -> No
     assert store.get_alert(alert(2).id).state is AlertState.SNOOZED
     assert store.seen(["ancient"]) == {}
     store.close()
+
+
+class DiskFullOnCommit(TinyStore):
+    """A store whose `fail_at`-th commit fails as a full disk would (OSError ENOSPC)."""
+
+    fail_at = 0
+    commits = 0
+
+    def commit_cycle(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
+        self.commits += 1
+        if self.commits == self.fail_at:
+            raise OSError(28, "No space left on device")
+        super().commit_cycle(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_cycle_that_dies_half_way_keeps_its_finished_batches(tmp_path: Path) -> None:
+    from desk.core.pipeline import COMMIT_BATCH
+
+    count = 2 * COMMIT_BATCH + 50
+    items = "".join(
+        f"<item><title>Army deploys {n} troops to the border</title><guid>g{n}</guid>"
+        f"<description>The army deployed {n} troops to the border region {n}.</description></item>"
+        for n in range(count)
+    )
+    store = DiskFullOnCommit(tmp_path / "data")
+    store.fail_at = 2
+    settings = Settings(fetch_articles=False)
+    watchlists = list(load_watchlists(shipped_watchlists_dir()).watchlists)
+    try:
+        with served_site() as site:
+            site.put(
+                "/feed.xml", f"<rss><channel><title>W</title>{items}</channel></rss>", "text/xml"
+            )
+            feed = Feed(url=f"{site.base}/feed.xml")
+            with pytest.raises(OSError):
+                asyncio.run(Poller(store, settings, watchlists).run_once([feed], force=True))
+            assert store.feed_states() == {}  # no ETag stored: the feed is read in full again
+            first_batch = len(store.alerts())
+            assert 0 < first_batch <= COMMIT_BATCH
+            result = asyncio.run(Poller(store, settings, watchlists).run_once([feed], force=True))
+            assert result.new_items == count - COMMIT_BATCH  # the first batch was kept
+            assert len(store.alerts()) == count
+            assert store.feed_states()[feed.url].etag
+    finally:
+        store.close()
