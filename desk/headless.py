@@ -68,6 +68,8 @@ def say(message: str) -> None:
 
 def print_cycle(result: CycleResult) -> None:
     """A cycle's per-feed summary on stderr (its alerts are reported by `report_alerts`)."""
+    for note in result.notes:
+        say(note)
     for outcome in result.outcomes:
         mark = "x" if outcome.state.error else "ok"
         print(f"[{mark}] {outcome.name}: {outcome.summary}", file=sys.stderr)

@@ -63,3 +63,11 @@ def shorten(term: str, width: int = 60) -> str:
 
 def local_time(value: datetime | None) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+def look_at_store(data_dir: Path) -> TinyStore:
+    """The store opened read-only (another desk may hold it); anything unreadable is said."""
+    store = TinyStore(data_dir, read_only=True)
+    for note in store.recovered:
+        print(f"desk: {note}", file=sys.stderr)
+    return store

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from desk.cli.common import (
     locations_of,
+    look_at_store,
 )
 from desk.cli.parser import EXIT_OK
 from desk.core.errors import DeskError
@@ -22,13 +23,12 @@ from desk.core.settings.config import (
     parse_duration,
 )
 from desk.core.store.serial import alert_to_dict
-from desk.core.store.tinystore import TinyStore
 
 
 def run_export(args: argparse.Namespace) -> int:
     """`desk export`: alerts as JSON lines or CSV on stdout."""
     where = locations_of(args)
-    store = TinyStore(where.data_dir, read_only=True)
+    store = look_at_store(where.data_dir)
     since = _since(args.since) if args.since else None
     alerts = [
         a

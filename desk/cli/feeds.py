@@ -10,6 +10,7 @@ from pathlib import Path
 from desk.cli.common import (
     local_time,
     locations_of,
+    look_at_store,
     shorten,
 )
 from desk.cli.parser import EXIT_OK
@@ -21,7 +22,6 @@ from desk.core.settings.config import (
     load_feeds,
     load_settings,
 )
-from desk.core.store.tinystore import TinyStore
 
 
 def run_feeds(args: argparse.Namespace) -> int:
@@ -32,7 +32,7 @@ def run_feeds(args: argparse.Namespace) -> int:
         return _export_opml(args)
     where = locations_of(args)
     feeds = load_feeds(where.feeds_file, load_settings(where.settings_file))
-    store = TinyStore(where.data_dir, read_only=True)
+    store = look_at_store(where.data_dir)
     states = store.feed_states()
     rows = [("FEED", "STATUS", "LAST SUCCESS", "FAILS", "NEXT DUE", "LAST ERROR")]
     for feed in feeds:

@@ -68,6 +68,8 @@ class CycleResult:
     outcomes: list[FeedOutcome] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
     new_items: int = 0
+    notes: list[str] = field(default_factory=list)
+    """What the store had to repair or found lost during the cycle, in words."""
 
     def __repr__(self) -> str:
         """A one-line summary.
@@ -145,6 +147,7 @@ class Poller:
         Each cycle also wakes snoozed alerts whose time has come and lets the
         store forget items past the retention window that raised no alert.
         """
+        said = len(self.store.recovered)
         self._housekeeping()
         states = self.store.feed_states()
         due = [f for f in feeds if force or decide.is_due(states.get(f.url), self.now())]
@@ -157,6 +160,7 @@ class Poller:
             await self._process_items(fetcher, result)
         finally:
             await fetcher.aclose()
+        result.notes = self.store.recovered[said:]
         return result
 
     async def _poll_feed(

@@ -146,6 +146,8 @@ class DeskApp(App[None]):
     @on(CycleFinished)
     def _cycle_finished(self, message: CycleFinished) -> None:
         result = message.result
+        for note in result.notes:
+            self.notify(note, title="Store repaired", severity="warning", timeout=30)
         if not result.outcomes:  # nothing was due: leave the last cycle's status in place
             return
         when = self.now().astimezone().strftime("%H:%M:%S")

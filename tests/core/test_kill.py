@@ -46,7 +46,8 @@ def test_acknowledgements_survive_sigkill(tmp_path: Path) -> None:
         reported.update(run_and_kill(data, round_number, rng.uniform(0.0, 0.4)))
         store = TinyStore(data)  # must open every time
         try:
-            assert store.recovered == [], store.recovered
+            # a kill mid-write leaves a temp file, removed and said; nothing else needs repair
+            assert all("unfinished write" in note for note in store.recovered), store.recovered
             missing = [
                 a
                 for a in reported

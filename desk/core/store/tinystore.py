@@ -22,6 +22,8 @@ backup (taken at the last clean start) restored, and the user is told.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import fcntl
 import os
 import shutil
@@ -36,7 +38,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from desk.core.decide import newest_first
-from desk.core.errors import StoreError, StoreLocked
+from desk.core.errors import StoreError, StoreLocked, plural
 from desk.core.models import Alert, Article, FeedState, SeenItem, short_hash
 from desk.core.store.serial import (
     STATE_FIELDS,
@@ -62,25 +64,64 @@ TEXT_SAFE = {"text": "safetext-1"}
 """The alerts were written (or rewritten) through desk.core.safetext."""
 
 
+TEMP_PREFIX = "."
+"""Temp files are hidden: `.alerts.json.tmp-PID`."""
 WRITE_CHUNK = 1 << 20
 """Bytes per write() call: one 24 MB write took 60 ms here, 1 MB pieces 11 ms in all."""
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so that a crash leaves the old or the new file."""
-    temp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(temp, "wb") as handle:
-        view = memoryview(data)
-        for start in range(0, len(view), WRITE_CHUNK):
-            handle.write(view[start : start + WRITE_CHUNK])
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, path)
-    directory = os.open(path.parent, os.O_RDONLY)
+    """Replace `path` with `data` so that a crash leaves the old or the new file.
+
+    A write that fails (a full disk, a read-only folder) removes its temp
+    file, leaves the old file as it was, and raises a StoreError saying
+    what to do.
+    """
+    temp = path.with_name(f"{TEMP_PREFIX}{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(temp, "wb") as handle:
+            view = memoryview(data)
+            for start in range(0, len(view), WRITE_CHUNK):
+                handle.write(view[start : start + WRITE_CHUNK])
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+        _sync_folder(path.parent)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise StoreError(disk_trouble(exc, path.parent), path) from None
+
+
+def _sync_folder(folder: Path) -> None:
+    directory = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(directory)
     finally:
         os.close(directory)
+
+
+def disk_trouble(exc: OSError, folder: Path) -> str:
+    """A failed write in words an analyst can act on; the last good store is always kept."""
+    kept = "nothing was lost: the store is as it was before this write"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return f"the disk is full ({exc.strerror}); {kept}; free space for {folder} and run again"
+    if exc.errno == errno.EROFS:
+        return f"{folder} is on a read-only file system; {kept}; use --data to pick another folder"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"desk may not write in {folder}; {kept}; check its permissions or use --data"
+    return f"cannot write ({exc.strerror or exc}); {kept}"
+
+
+def remove_unfinished_writes(data_dir: Path) -> int:
+    """Delete temp files that killed runs left behind (the lock says none is in use now)."""
+    removed = 0
+    for folder in (data_dir, data_dir / "articles", data_dir / "items"):
+        for temp in folder.glob(f"{TEMP_PREFIX}*.tmp-*"):
+            with contextlib.suppress(OSError):
+                temp.unlink()
+                removed += 1
+    return removed
 
 
 class AtomicJSONStorage(Storage):
@@ -93,7 +134,8 @@ class AtomicJSONStorage(Storage):
     def __init__(self, path: str, recovered: list[str], read_only: bool = False) -> None:
         self.path = Path(path)
         self.read_only = read_only
-        self._data = _read_json(self.path) if read_only else _open_json(self.path, recovered)
+        reader = _look_at_json if read_only else _open_json
+        self._data = reader(self.path, recovered)
 
     def read(self) -> dict[str, dict[str, Any]] | None:
         """The whole database, from memory: a new top-level dict each time.
@@ -115,12 +157,26 @@ class AtomicJSONStorage(Storage):
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
-    """A store file's content without repairing anything; unreadable reads as empty."""
+    """A store file's content without repairing anything; None if missing or unreadable."""
     try:
         data = orjson.loads(path.read_bytes())
     except (OSError, orjson.JSONDecodeError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def _look_at_json(path: Path, recovered: list[str]) -> dict[str, Any] | None:
+    """A read-only look at a store file: an unreadable one is said, and its backup read instead."""
+    data = _read_json(path)
+    if data is not None or not path.exists():
+        return data
+    backup = _backup_path(path)
+    restored = _read_json(backup) if backup.exists() else None
+    if restored is not None:
+        recovered.append(f"{path} is unreadable; showing its backup from {_mtime(backup)}")
+    else:
+        recovered.append(f"{path} is unreadable and has no readable backup; it reads as empty")
+    return restored
 
 
 def _open_json(path: Path, recovered: list[str]) -> dict[str, Any] | None:
@@ -133,7 +189,10 @@ def _open_json(path: Path, recovered: list[str]) -> dict[str, Any] | None:
             raise ValueError("not a JSON object")
     except ValueError as exc:
         return _recover(path, exc, recovered)
-    _take_backup(path)
+    try:
+        _take_backup(path)
+    except StoreError as exc:  # the file read cleanly; only its spare copy is old
+        recovered.append(f"could not refresh {path.name}.bak, the last one stays: {exc.message}")
     return data
 
 
@@ -172,7 +231,10 @@ def _mtime(path: Path) -> str:
 
 def acquire_lock(data_dir: Path) -> int:
     """Take the data dir's lock or raise StoreLocked naming the holder."""
-    handle = os.open(data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        handle = os.open(data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise StoreError(disk_trouble(exc, data_dir), data_dir / LOCK_FILE) from None
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -221,16 +283,21 @@ class TinyStore:
             for folder in (data_dir, data_dir / "articles", data_dir / "items"):
                 folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"cannot create the data dir: {exc.strerror}", data_dir) from None
+            raise StoreError(disk_trouble(exc, data_dir), data_dir) from None
         self.data_dir = data_dir
         self.read_only = read_only
         self.now = now
         self._lock = None if read_only else acquire_lock(data_dir)
         self.recovered: list[str] = []
+        if not read_only and (removed := remove_unfinished_writes(data_dir)):
+            self.recovered.append(
+                f"removed {plural(removed, 'unfinished write')} a killed desk left"
+            )
         self._alerts_db = self._db(data_dir / "alerts.json")
         self._states_db = self._db(data_dir / "states.json")
         self._feeds_db = self._db(data_dir / "feeds.json")
         self._shards_loaded: dict[str, TinyDB] | None = None
+        self._damaged_segments: set[str] = set()
         self._index: dict[str, tuple[str, dict[str, Any]]] = {}
         self._reports = _read_reports(data_dir / REPORTS_FILE, self.recovered)
         self._alerts: dict[str, Alert] = {}  # _load_alerts may write (see _made_safe)
@@ -328,8 +395,19 @@ class TinyStore:
             with open(self.data_dir / "articles" / segment, "rb") as handle:
                 handle.seek(offset)
                 return article_from_dict(orjson.loads(handle.read(length)))
-        except (OSError, ValueError):
+        except (OSError, ValueError) as exc:
+            self._say_body_lost(segment, exc)
             return None
+
+    def _say_body_lost(self, segment: str, error: Exception) -> None:
+        """Once per segment: its bodies are lost (the alerts keep their hits and titles)."""
+        if segment not in self._damaged_segments:
+            self._damaged_segments.add(segment)
+            reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
+            self.recovered.append(
+                f"articles/{segment} is damaged ({reason}); the bodies in it are lost, "
+                "their alerts keep their titles and matched phrases"
+            )
 
     def site_lines(self) -> dict[str, Any]:
         """What desk has learned of each site's recurring lines; empty if unreadable."""
