@@ -201,7 +201,7 @@ def test_a_write_that_fails_leaves_memory_as_the_disk_is(tmp_path: Path) -> None
     store = TinyStore(data, now=lambda: NOW)
     blocker = data / f".alerts.json.tmp-{os.getpid()}"
     blocker.mkdir()  # the temp file alerts.json is written through cannot be made, even by root
-    with pytest.raises(StoreError, match='nothing was lost'):
+    with pytest.raises(StoreError, match="nothing was lost"):
         fill(store)
     assert store.alerts() == []
     assert store.seen(["item1"]) == {}  # alerts go first: their items stay new, not lost
@@ -209,7 +209,7 @@ def test_a_write_that_fails_leaves_memory_as_the_disk_is(tmp_path: Path) -> None
 
     (data / "items").rename(tmp_path / "items-aside")
     (data / "items").write_text("not a folder")  # and now every write into items/ fails
-    with pytest.raises(StoreError, match='nothing was lost'):
+    with pytest.raises(StoreError, match="nothing was lost"):
         fill(store)
     assert [a.id for a in store.alerts()] == ["alert2", "alert1"]  # written before the items
     assert store.seen(["item1"]) == {}  # not taken as seen: the next cycle stores it again
