@@ -73,6 +73,28 @@ def new_or_changed(items: Iterable[Item], seen: dict[str, SeenItem]) -> list[Ite
     return list(fresh.values())
 
 
+def within_caps(
+    todo: list[tuple[Feed, Item]], per_feed: int, pages: int | None
+) -> tuple[list[tuple[Feed, Item]], dict[str, int]]:
+    """The new items this cycle takes (in feed order), and how many wait, by feed URL.
+
+    At most `per_feed` from one feed, and at most `pages` in all when each
+    costs a page request: one feed of 100,000 items no longer means 100,000
+    requests in one cycle. What waits is taken by the next cycles.
+    """
+    taken: list[tuple[Feed, Item]] = []
+    counts: dict[str, int] = {}
+    waiting: dict[str, int] = {}
+    for feed, item in todo:
+        full = counts.get(feed.url, 0) >= per_feed or (pages is not None and len(taken) >= pages)
+        if full:
+            waiting[feed.url] = waiting.get(feed.url, 0) + 1
+        else:
+            counts[feed.url] = counts.get(feed.url, 0) + 1
+            taken.append((feed, item))
+    return taken, waiting
+
+
 def story_title_key(title: str) -> str:
     """A title folded for comparison: lower case, words only."""
     return " ".join(_WORDS.findall(title.lower()))

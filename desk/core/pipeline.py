@@ -24,7 +24,7 @@ from desk.core.article.extract import Extracted, ExtractionFailed, Extractor, ar
 from desk.core.article.sitejunk import SiteLines, page_id, site_of
 from desk.core.errors import plural
 from desk.core.feeds.charset import decode_text
-from desk.core.feeds.fetch import Fetcher, FetchError, FetchResult
+from desk.core.feeds.fetch import Fetcher, FetchError, FetchResult, is_private_host
 from desk.core.feeds.parse import FeedParseError, NeedsTolerantParser, ParsedFeed, parse_feed
 from desk.core.match.matcher import Matcher
 from desk.core.models import Alert, Article, Feed, FeedState, Hit, Item, SeenItem, Watchlist
@@ -254,6 +254,8 @@ class Poller:
         fresh = {item.key for item in decide.new_or_changed((i for _, i in pairs), seen)}
         todo = [(feed, item) for feed, item in pairs if item.key in fresh]
         todo = list({item.key: (feed, item) for feed, item in todo}.values())
+        todo, waiting = decide.within_caps(todo, self.settings.max_new_per_feed, self._page_cap())
+        result.outcomes = [_held_back(o, waiting.get(o.feed.url, 0)) for o in result.outcomes]
         result.new_items = len(todo)
         fresh_per_feed = Counter(feed.url for feed, _ in todo)
         result.outcomes = [_summarised(o, fresh_per_feed[o.feed.url]) for o in result.outcomes]
@@ -268,9 +270,15 @@ class Poller:
             hits = await self._hits(articles)
             self._commit(batch, articles, hits, seen, result, names, states)
 
+    def _page_cap(self) -> int | None:
+        return self.settings.max_pages_per_cycle if self.settings.fetch_articles else None
+
     async def _articles(self, fetcher: Fetcher, batch: list[tuple[Feed, Item]]) -> list[Article]:
         if self.settings.fetch_articles:
-            return list(await asyncio.gather(*(self._article(fetcher, item) for _, item in batch)))
+            # a feed on a private address may link into the private network, a public one not
+            private = {url: await is_private_host(url) for url in {f.url for f, _ in batch}}
+            fetches = (self._article(fetcher, item, private[feed.url]) for feed, item in batch)
+            return list(await asyncio.gather(*fetches))
         clean_now = bool(self.watchlists)  # no page to fetch; cleaned now only if matched
         return [article_from_feed(item, clean=clean_now) for _, item in batch]
 
@@ -320,14 +328,17 @@ class Poller:
         )
         result.alerts = list({**{a.id: a for a in result.alerts}, **changed}.values())
 
-    async def _article(self, fetcher: Fetcher, item: Item) -> Article:
+    async def _article(self, fetcher: Fetcher, item: Item, private_ok: bool = True) -> Article:
         """The item's full article from its page, or its feed text when that is better."""
         from_feed = article_from_feed(item)  # cleaned: its length is weighed against the page's
         if not item.url.startswith(("http://", "https://")):
             return from_feed
         try:
             page = await fetcher.get(
-                item.url, max_bytes=self.settings.max_page_bytes, accept="text/html"
+                item.url,
+                max_bytes=self.settings.max_page_bytes,
+                accept="text/html",
+                private_ok=private_ok,
             )
         except Exception:  # FetchError in words, or a surprise: the feed's own text stands
             return from_feed
@@ -371,6 +382,23 @@ async def _parse(response: FetchResult, feed_url: str) -> ParsedFeed:
         with contextlib.suppress(NeedsTolerantParser):
             return parse_feed(*args, tolerant=False)
     return await asyncio.to_thread(parse_feed, *args)
+
+
+def _held_back(outcome: FeedOutcome, waiting: int) -> FeedOutcome:
+    """A feed with new items over the caps: said, due again now, read in full next time.
+
+    Its ETag is not kept, or the server's 304 would hide the items that wait.
+    """
+    if not waiting:
+        return outcome
+    state = replace(
+        outcome.state,
+        etag=None,
+        last_modified=None,
+        next_due=outcome.state.last_attempt,
+        warning=f"{plural(waiting, 'new item')} over this cycle's caps wait for the next cycle",
+    )
+    return replace(outcome, state=state)
 
 
 def _summarised(outcome: FeedOutcome, fresh: int) -> FeedOutcome:

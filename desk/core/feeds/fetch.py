@@ -11,6 +11,7 @@ tests can use loopback servers or `httpx.MockTransport`.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import zlib
 from collections import defaultdict
 from collections.abc import Callable
@@ -111,6 +112,46 @@ class _BoundedDecoder:
         return bytes(out)
 
 
+PRIVATE_REFUSED = (
+    "refused: the link leads from a feed on a public host to a private address "
+    "(loopback, link-local or private network)"
+)
+
+
+async def is_private_host(url: str) -> bool:
+    """Whether `url`'s host is, or resolves to, a loopback, link-local or private address.
+
+    A name that cannot be resolved counts as public: the fetch then fails on
+    its own, in its own words.
+    """
+    parts = urlsplit(url)
+    host = (parts.hostname or "").strip("[]")
+    if not host:
+        return False
+    try:
+        return _private(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    try:
+        found = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 80)
+    except (OSError, UnicodeError):
+        return False
+    return any(_private(ipaddress.ip_address(str(info[4][0]).split("%")[0])) for info in found)
+
+
+def _private(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    mapped = getattr(address, "ipv4_mapped", None)
+    address = mapped or address
+    return (
+        address.is_loopback
+        or address.is_private
+        or address.is_link_local
+        or address.is_unspecified
+        or address.is_reserved
+        or address.is_multicast
+    )
+
+
 class Fetcher:
     """The shared async HTTP client of a poll cycle."""
 
@@ -152,15 +193,20 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         accept: str = "*/*",
+        private_ok: bool = True,
     ) -> FetchResult:
-        """GET `url` within the deadline and caps; raise FetchError in words."""
+        """GET `url` within the deadline and caps; raise FetchError in words.
+
+        With `private_ok=False` (an article link from a feed on a public host)
+        no hop may lead to a loopback, link-local or private address.
+        """
         headers = {"Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         try:
-            return await self._follow(url, headers, max_bytes)
+            return await self._follow(url, headers, max_bytes, private_ok)
         except TimeoutError:
             raise FetchError(
                 f"no complete answer within {self.settings.request_timeout:g} s", url
@@ -170,7 +216,9 @@ class Fetcher:
         except (httpx.InvalidURL, ValueError) as exc:  # a malformed link in somebody's feed
             raise FetchError(f"not a valid URL ({exc})", url) from None
 
-    async def _follow(self, url: str, headers: dict[str, str], max_bytes: int) -> FetchResult:
+    async def _follow(
+        self, url: str, headers: dict[str, str], max_bytes: int, private_ok: bool = True
+    ) -> FetchResult:
         """Follow up to MAX_REDIRECTS hops; the deadline runs from the first request sent.
 
         Time spent queueing for a host slot does not count against it, so a
@@ -181,6 +229,8 @@ class Fetcher:
         deadline: float | None = None
         for _hop in range(MAX_REDIRECTS + 1):
             _check_scheme(url)
+            if not private_ok and await is_private_host(url):
+                raise FetchError(PRIVATE_REFUSED, url)
             async with self._hosts[urlsplit(url).netloc], self._slots:
                 deadline = (
                     deadline or asyncio.get_running_loop().time() + self.settings.request_timeout

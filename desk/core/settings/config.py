@@ -108,6 +108,10 @@ class Settings:
     """The cap on a decoded article page."""
     fetch_articles: bool = True
     """Fetch each new item's page for the full text (else use the feed's text)."""
+    max_new_per_feed: int = 300
+    """New items taken from one feed in one cycle; the rest wait for the next cycle."""
+    max_pages_per_cycle: int = 2000
+    """Article pages fetched in one cycle, all feeds together; the rest wait likewise."""
     retention_days: int = 30
     """How long items that raised no alert are kept."""
     snooze_for: float = 3600.0
@@ -198,6 +202,8 @@ _LOWEST = {
     "max_feed_bytes": 10_000,
     "max_page_bytes": 10_000,
     "retention_days": 1,
+    "max_new_per_feed": 1,
+    "max_pages_per_cycle": 1,
 }
 
 
