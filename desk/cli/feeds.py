@@ -98,10 +98,20 @@ def _append_feeds(path: Path, feeds: list[Feed]) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     try:
         load_feeds(path)
-    except DeskError:
+    except DeskError as exc:
         path.write_text(before, encoding="utf-8")
         raise DeskError(
-            "feeds.yaml does not end with its feeds: list, so desk cannot append to it; "
-            "move 'feeds:' to the end and import again",
-            path,
+            f"{_why_not_appended(before, exc)}; feeds.yaml is unchanged", path
         ) from None
+
+
+def _why_not_appended(before: str, error: DeskError) -> str:
+    """Why feeds.yaml did not load with the new entries: its own error, or where they went."""
+    if before.rstrip().splitlines() and not before.rstrip().splitlines()[-1].startswith(
+        (" ", "-", "feeds:")
+    ):
+        return (
+            "feeds.yaml does not end with its feeds: list, so desk cannot append to it; "
+            "move 'feeds:' to the end and import again"
+        )
+    return f"with the imported feeds it would not load ({error.message})"

@@ -8,6 +8,7 @@ titles become tags. Writing produces OPML 2.0 with one outline per feed.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree
 from xml.sax.saxutils import quoteattr
@@ -18,6 +19,8 @@ from desk.core.safetext import safe_line, safe_url
 
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
 MAX_OPML_BYTES = 5_000_000
+MAX_FOLDER_DEPTH = 50
+"""Folders inside folders an OPML file may hold (readers nest two or three)."""
 
 
 def read_opml(path: Path) -> list[Feed]:
@@ -40,18 +43,35 @@ def read_opml(path: Path) -> list[Feed]:
     body = root.find("body")
     if root.tag != "opml" or body is None:
         raise ConfigError("not an OPML document (no <opml><body>)", path)
-    return list(_feeds_in(body, ()))
+    return _feeds_in(body, path)
 
 
-def _feeds_in(element: ElementTree.Element, tags: tuple[str, ...]) -> list[Feed]:
+def _feeds_in(body: ElementTree.Element, path: Path) -> list[Feed]:
+    """Every feed outline in document order, its folders' titles as tags.
+
+    Walked with a stack of its own, not recursion, and at most MAX_FOLDER_DEPTH
+    folders deep: 100,000 nested outlines are one clear error, not a crash.
+    """
     feeds: list[Feed] = []
-    for outline in element.findall("outline"):
+    stack: list[tuple[Iterator[ElementTree.Element], tuple[str, ...]]] = [
+        (iter(body.findall("outline")), ())
+    ]
+    while stack:
+        outlines, tags = stack[-1]
+        outline = next(outlines, None)
+        if outline is None:
+            stack.pop()
+            continue
         url = safe_url((outline.get("xmlUrl") or "").strip())
         title = safe_line(outline.get("title") or outline.get("text") or "")
         if url.startswith(("http://", "https://")):
             feeds.append(Feed(url=url, name=title, tags=tags))
         elif title:
-            feeds.extend(_feeds_in(outline, (*tags, title)))
+            if len(tags) >= MAX_FOLDER_DEPTH:
+                raise ConfigError(
+                    f"outlines nested more than {MAX_FOLDER_DEPTH} folders deep", path
+                )
+            stack.append((iter(outline.findall("outline")), (*tags, title)))
     return feeds
 
 

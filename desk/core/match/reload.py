@@ -11,12 +11,12 @@ can be run over the articles already stored.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Generic, TypeVar
 
 from desk.core.errors import WatchlistError
-from desk.core.match.watchlists import load_watchlist, watchlist_files
+from desk.core.match.watchlists import irregular_files, load_watchlist, watchlist_files
 from desk.core.models import Watchlist
 
 DEBOUNCE_SECONDS = 0.4
@@ -97,8 +97,9 @@ class LiveWatchlists:
         self._folder = Settling(lambda: folder_signature(folder))
 
     def load(self) -> Reloaded:
-        """Load the folder now (at start)."""
-        return self._apply(self._folder.accept())
+        """Load the folder now (at start); entries that are no regular file are said here once."""
+        loaded = self._apply(self._folder.accept())
+        return replace(loaded, errors=loaded.errors + tuple(irregular_files(self.folder)))
 
     def poll(self, now: float) -> Reloaded | None:
         """Reload if the folder changed and has been still for DEBOUNCE_SECONDS."""

@@ -60,6 +60,23 @@ def shadowed_files(folder: Path) -> list[Path]:
     return [path for path in _yaml_files(folder) if _shadowed(path)]
 
 
+def irregular_files(folder: Path) -> list[WatchlistError]:
+    """A watchlist-named entry that is no regular file (a FIFO, a dangling or looping link), said.
+
+    Opening a FIFO would block desk for ever; the others cannot be read.
+    """
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.iterdir()):
+        if path.suffix in (".yaml", ".yml") and not path.is_file() and not path.is_dir():
+            kind = (
+                "a symbolic link that leads nowhere" if path.is_symlink() else "not a regular file"
+            )
+            found.append(WatchlistError(f"{kind}; skipped", path))
+    return found
+
+
 def _yaml_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
@@ -78,6 +95,7 @@ def load_watchlists(folder: Path) -> LoadResult:
             loaded.append(load_watchlist(path))
         except WatchlistError as exc:
             errors.append(exc)
+    errors.extend(irregular_files(folder))
     for path in shadowed_files(folder):
         twin = path.with_suffix(".yaml").name
         message = (
