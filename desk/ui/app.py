@@ -159,6 +159,9 @@ class DeskApp(App[None]):
         if failing:
             name, error = failing[0]
             status += f" · {plural(len(failing), 'feed')} failing ({name}: {error})"
+        if result.notes:  # also toasted; the status keeps it in view
+            more = f" (+{len(result.notes) - 1} more)" if len(result.notes) > 1 else ""
+            status += f" · store repaired: {result.notes[0]}{more}"
         main = self._main()
         main.set_status(status)
         main.refresh_alerts()

@@ -22,6 +22,7 @@ from typing import Any
 
 import feedparser
 
+from desk.core.errors import plural
 from desk.core.feeds.charset import utf8_document
 from desk.core.feeds.dates import from_struct_time, parse_date, parse_json_feed_date
 from desk.core.feeds.strictxml import MalformedXML, read_strictly
@@ -146,6 +147,8 @@ def _parse_strictly(xml: bytes, feed_url: str) -> tuple[ParsedFeed | None, str]:
         found = read_strictly(xml, feed_url)
     except MalformedXML as exc:
         return None, f"malformed feed ({exc}); read with the tolerant parser"
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:  # one odd item
+        return None, f"read with the tolerant parser ({short_reason(exc)})"
     if found is None:
         return None, ""
     title, items = found
@@ -170,10 +173,20 @@ def _parse_leniently(xml: bytes, feed_url: str, warning: str = "") -> ParsedFeed
             )
         reason = parsed.get("bozo_exception") or "no feed found"
         raise FeedParseError(f"not a feed ({short_reason(reason)})")
-    items = tuple(_item_from_entry(entry, feed_url) for entry in parsed.entries)
+    items = tuple(item for entry in parsed.entries if (item := _entry_or_none(entry, feed_url)))
     if not warning and parsed.bozo:
         warning = f"malformed feed: {short_reason(parsed.bozo_exception)}"
+    if skipped := len(parsed.entries) - len(items):
+        warning = _joined(warning, f"{plural(skipped, 'unreadable item')} skipped")
     return ParsedFeed(clean_title(parsed.feed.get("title", "")), items, warning)
+
+
+def _entry_or_none(entry: Any, feed_url: str) -> Item | None:
+    """One entry as an item, or None when one of its fields cannot be read: never the feed."""
+    try:
+        return _item_from_entry(entry, feed_url)
+    except (TypeError, ValueError, AttributeError, OverflowError, RecursionError):
+        return None
 
 
 def _entry_date(entry: Any, field: str) -> datetime | None:
