@@ -111,6 +111,8 @@ STARTER_SETTINGS = """\
 # max_per_host: 2           # requests to one host at once
 # request_timeout: 30s      # whole-request deadline
 # fetch_articles: true      # fetch each new item's page for the full text
+# max_new_per_feed: 300     # new items from one feed per cycle (the rest: next cycle)
+# max_pages_per_cycle: 2000 # article pages fetched per cycle
 # retention_days: 30        # keep items that raised no alert this long
 # snooze_for: 1h            # how long the s key puts an alert aside
 # keys:                     # remap TUI keys by binding id
