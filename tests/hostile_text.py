@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 from desk.core.models import Alert, Article, FeedState, Hit, SeenItem, Severity
 from desk.core.store.tinystore import TinyStore
+from tests.served import serving
 
 MARKUP = [
     "[/]",
@@ -238,15 +238,9 @@ def hostile_site() -> Iterator[HostileSite]:
         def log_message(self, format: str, *args: object) -> None:
             """Quiet."""
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    site.base = f"http://127.0.0.1:{server.server_address[1]}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving(Handler) as base:
+        site.base = base
         yield site
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 FEEDS_YAML = """\
