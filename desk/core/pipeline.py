@@ -37,7 +37,9 @@ HTML_TYPES = ("text/html", "application/xhtml+xml", "")
 SITE_LINES_SAVE_EVERY = 25
 INLINE_PARSE_BYTES = 512 * 1024
 COMMIT_BATCH = 200
-"""New items fetched, matched and committed together: a killed cycle keeps finished batches."""
+"""New items whose pages are fetched, matched and committed together: a killed cycle keeps
+finished batches. Without page fetches a cycle is quick, and commits once (each commit
+rewrites today's item shard, which grows with the day)."""
 """Feeds up to this size are read on the event loop when the quick parser can read them."""
 
 
@@ -262,7 +264,8 @@ class Poller:
         names = {o.feed.url: o.name for o in result.outcomes}
         failed = [o.state for o in result.outcomes if o.state.error]
         answered = [o.state for o in result.outcomes if not o.state.error]
-        batches = [todo[i : i + COMMIT_BATCH] for i in range(0, len(todo), COMMIT_BATCH)] or [[]]
+        size = COMMIT_BATCH if self.settings.fetch_articles else max(len(todo), 1)
+        batches = [todo[i : i + size] for i in range(0, len(todo), size)] or [[]]
         for number, batch in enumerate(batches):
             last = number == len(batches) - 1
             states = (failed if number == 0 else []) + (answered if last else [])

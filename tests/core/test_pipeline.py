@@ -203,7 +203,7 @@ def test_a_cycle_that_dies_half_way_keeps_its_finished_batches(tmp_path: Path) -
     )
     store = DiskFullOnCommit(tmp_path / "data")
     store.fail_at = 2
-    settings = Settings(fetch_articles=False)
+    settings = Settings(max_pages_per_cycle=count)  # no links: no page is fetched
     watchlists = list(load_watchlists(shipped_watchlists_dir()).watchlists)
     try:
         with served_site() as site:
