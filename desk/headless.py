@@ -36,13 +36,15 @@ from typing import TextIO, TypeVar
 from desk.core.errors import DeskError, plural
 from desk.core.match.reload import LiveWatchlists, Settling
 from desk.core.match.rematch import find_hits, raise_alerts
-from desk.core.models import Alert, Feed, FeedState, Watchlist
+from desk.core.models import Alert, AlertState, Feed, FeedState, Watchlist, short_hash
 from desk.core.pipeline import CycleResult, Poller, utc_now
 from desk.core.safetext import safe_line
 from desk.core.settings.config import Locations, Settings, load_feeds, load_settings
 from desk.core.store.contract import Store
-from desk.core.store.serial import alert_to_dict
+from desk.core.store.serial import alert_to_dict, content_key
 
+HANDLED = (AlertState.ACKNOWLEDGED, AlertState.ARCHIVED)
+"""Alerts in these states when a report is due are not reported: someone dealt with them."""
 MAX_READ_BACK = 64 << 20
 """How much of a killed run's report is read back from its output file."""
 WAKE_CHECK_SECONDS = 0.5
@@ -93,15 +95,17 @@ def report_alerts(store: Store, as_json: bool, out: TextIO | None = None) -> lis
     out = out or sys.stdout
     due = store.reports_due()
     written = _written_before(store, out, due, as_json)
-    if written:
-        store.reports_done(written)
-        due = [alert for alert in due if alert.id not in written]
+    handled = {a.id for a in due if a.state in HANDLED}  # the analyst dealt with it in the desk
+    if written or handled:
+        store.reports_done(written | handled)
+        due = [alert for alert in due if alert.id not in written | handled]
     if not due:
         return []
     lines = "".join(f"{_report_line(alert, as_json)}\n" for alert in due)
     where = _file_of(out)
     if where is not None:
-        store.begin_report({"file": where[:2], "offset": where[2], "ids": [a.id for a in due]})
+        lines_of = {a.id: [content_key(a), short_hash(_report_line(a, as_json))] for a in due}
+        store.begin_report({"file": where[:2], "offset": where[2], "lines": lines_of})
     out.write(lines)
     out.flush()
     store.reports_done(alert.id for alert in due)
@@ -133,8 +137,13 @@ def _written_before(store: Store, out: TextIO, due: list[Alert], as_json: bool) 
             tail = handle.read(MAX_READ_BACK).decode("utf-8", "replace")
     except OSError:  # no /proc (not Linux): report again rather than risk a loss
         return set()
-    noted = set(note["ids"])
-    return {a.id for a in due if a.id in noted and _report_line(a, as_json) in tail}
+    written = {short_hash(line) for line in tail.splitlines()}
+    noted: dict[str, list[str]] = note.get("lines", {})
+    return {
+        a.id
+        for a in due
+        if a.id in noted and noted[a.id][0] == content_key(a) and noted[a.id][1] in written
+    }
 
 
 def alert_line(alert: Alert) -> str:

@@ -158,6 +158,8 @@ class StoryIndex:
             limit=5,
         )
         sketch = text_sketch(article.text) if candidates else ""
+        if not sketch:  # no text to compare (a title alone): only a URL makes it the same story
+            return None
         for _, _, alert_id in candidates:
             alert = self._by_id[alert_id]
             if names_agree(article.title, alert.title) and texts_agree(sketch, alert.text_sketch):
@@ -343,13 +345,17 @@ def _reopened(before: Alert, after: Alert, source: str, fresh_hits: int) -> Aler
 def acknowledge(alert: Alert, now: datetime, note: str = "") -> Alert:
     """The alert acknowledged at `now`."""
     return replace(
-        alert, state=AlertState.ACKNOWLEDGED, acknowledged_at=now, note=note or alert.note
+        alert,
+        state=AlertState.ACKNOWLEDGED,
+        acknowledged_at=now,
+        note=note or alert.note,
+        reason="",
     )
 
 
 def unacknowledge(alert: Alert) -> Alert:
     """The alert back to new."""
-    return replace(alert, state=AlertState.NEW, acknowledged_at=None, snoozed_until=None)
+    return replace(alert, state=AlertState.NEW, acknowledged_at=None, snoozed_until=None, reason="")
 
 
 def archive(alert: Alert) -> Alert:

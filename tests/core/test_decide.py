@@ -103,7 +103,7 @@ def test_the_story_index_finds_one_story_among_thousands() -> None:
     stale = raised(5001, "Missile test reported off the coast", NOW - timedelta(days=5))
     stories = decide.StoryIndex([*alerts, target, stale], NOW)
     rewrite = Article(
-        url="https://b.example/x", title="Troops sent to northern border, officials say", text=""
+        url="https://b.example/x", title="Troops sent to northern border, officials say", text="x"
     )
     assert stories.same_story(rewrite) is target
     by_url = Article(url=alerts[1234].url, title="Something else entirely", text="")

@@ -275,3 +275,20 @@ def _item(summary: str):  # type: ignore[no-untyped-def]
     from desk.core.models import Item
 
     return Item(feed_url="https://e.example/feed", id="1", url="", title="Troops", summary=summary)
+
+
+def test_a_mojibake_repair_that_spells_a_control_is_made_safe() -> None:
+    for raw in ("Troops \u00c2\u009b2J moved", "Troops \u00e2\u20ac\u00ae moved"):
+        assert unsafe_in(normalise_characters(raw)) == []
+
+
+def test_page_attributes_decoded_after_the_boundary_are_made_safe_again() -> None:
+    from desk.core.article.pagemeta import page_metadata
+
+    page = (
+        '<html><head><link rel="canonical" href="https://e.example/a&#x202e;txt.exe">'
+        '<meta name="author" content="Ann &#x1b;]52;c;SGVsbG8=&#x7;Lee"></head></html>'
+    )
+    meta = page_metadata(page, "https://e.example/a")
+    assert unsafe_in(meta.canonical_url) == [] and unsafe_in(meta.byline) == []
+    assert payload_residue(meta.byline) == []

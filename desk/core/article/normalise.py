@@ -57,7 +57,9 @@ def normalise_characters(text: str) -> str:
     if busy and _MARKUP_OR_CONTROL.search(text):
         text = _decode_markup(text.replace("\r\n", "\n").replace("\r", "\n"))
     if not text.isascii():
-        text = repair_mojibake(text)
+        repaired = repair_mojibake(text)
+        busy = busy or repaired != text  # a repair can spell a control ("Â›" is 0x9B)
+        text = repaired
     if busy and _UNUSUAL.search(text):
         text = safe_text(text)
         text = _ODD_QUOTES.sub(lambda m: _QUOTES[m.group()], text)

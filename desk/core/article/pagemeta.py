@@ -14,12 +14,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from html import unescape
 from itertools import islice
 from typing import Any
 from urllib.parse import urljoin
 
 from desk.core.feeds.parse import plain_text
+from desk.core.safetext import safe_line, safe_url, unescape_html
 
 _META_TAG = re.compile(r"<meta\s[^>]*>", re.IGNORECASE)
 _LINK_TAG = re.compile(r"<link\s[^>]*>", re.IGNORECASE)
@@ -61,16 +61,16 @@ def page_metadata(html: str, url: str = "") -> PageMetadata:
     head = html[:_HEAD_CHARS]
     metas = _meta_values(head)
     linked = _json_ld(html)
-    return PageMetadata(
-        title=_page_title(head, metas, linked),
-        byline=_byline(metas, linked),
+    return PageMetadata(  # attributes are decoded here, after the page was made safe: again
+        title=safe_line(_page_title(head, metas, linked)),
+        byline=safe_line(_byline(metas, linked)),
         published=_published(head, metas, linked),
-        canonical_url=_canonical(head, metas, linked, url),
+        canonical_url=safe_url(_canonical(head, metas, linked, url)),
     )
 
 
 def _attributes(tag: str) -> dict[str, str]:
-    return {name.lower(): unescape(a or b or c) for name, a, b, c in _ATTRIBUTE.findall(tag)}
+    return {name.lower(): unescape_html(a or b or c) for name, a, b, c in _ATTRIBUTE.findall(tag)}
 
 
 def _meta_values(head: str) -> dict[str, str]:
@@ -137,7 +137,7 @@ def _trim_site_name(title: str) -> str:
 
 def one_line(text: str) -> str:
     """`text` on one line: entities decoded, runs of whitespace one space."""
-    return " ".join(unescape(text).split())
+    return " ".join(unescape_html(text).split())
 
 
 def _byline(metas: dict[str, str], linked: dict[str, Any]) -> str:

@@ -629,7 +629,7 @@ def _same_content(known: Alert | None, new: Alert) -> bool:
 
 
 def _read_reports(path: Path, recovered: list[str]) -> dict[str, Any]:
-    """The outbox; an unreadable one is said, and its alerts are reported again (never lost)."""
+    """The outbox; an unreadable one is set aside and said: what it held is not reported again."""
     empty: dict[str, Any] = {"due": {}, "writing": None}
     if not path.exists():
         return empty
