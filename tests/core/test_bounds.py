@@ -93,6 +93,9 @@ def test_page_requests_per_cycle_are_capped(tmp_path: Path) -> None:
         ("http://[::ffff:127.0.0.1]/x", True),
         ("http://0.0.0.0/x", True),
         ("http://localhost/x", True),  # a name that resolves to loopback
+        ("http://100.64.0.1/x", True),  # shared address space (carrier-grade NAT)
+        ("http://[64:ff9b::7f00:1]/x", True),  # NAT64 of 127.0.0.1
+        ("http://[2002:7f00:1::]/x", True),  # 6to4 of 127.0.0.1
         ("http://8.8.8.8/x", False),
         ("http://[2001:4860:4860::8888]/x", False),
     ],
