@@ -202,6 +202,43 @@ class Watchlist:
     fire_at: float = 1.0
     """The evidence (sum of hit weights) an article needs to raise an alert."""
     path: str = ""
+    lead: int = 3
+    """How many sentences open the text (the title is the first): a term found there weighs more."""
+    lead_boost: float = 1.0
+    """What a term's weight is multiplied by when it is found in the lead (1: no boost)."""
+    passing: float = 1.0
+    """What the evidence is multiplied by when every hit is in one sentence past the lead."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One part of why a watchlist fired or not: a term's weight, a boost or a discount."""
+
+    kind: str
+    """'term' (a term's weight), 'lead' (found in the title or lead) or 'passing' (one sentence)."""
+    label: str
+    amount: float
+
+    def to_json(self) -> dict[str, object]:
+        """The part as JSON: kind, label, amount."""
+        return {"kind": self.kind, "label": self.label, "amount": round(self.amount, 2)}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What one watchlist made of one text: its hits, the evidence they add up to, fired or not."""
+
+    watchlist: str
+    fired: bool
+    total: float
+    fire_at: float
+    hits: tuple[Hit, ...] = ()
+    """Every hit that counted, also when the total stayed below `fire_at`."""
+    parts: tuple[Evidence, ...] = ()
+    dropped: tuple[Hit, ...] = ()
+    """Hits left out by the watchlist's context or exclusions (filled when explaining)."""
+    closest: str = ""
+    """With no hit: the term with most of its words in the text (filled when explaining)."""
 
 
 @dataclass(frozen=True)

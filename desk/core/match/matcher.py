@@ -26,7 +26,7 @@ import Stemmer
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
-from desk.core.models import Hit, Term, TextMatch, Watchlist
+from desk.core.models import Evidence, Hit, Term, TextMatch, Verdict, Watchlist
 
 _WORD = re.compile(r"\w+(?:[-'’]\w+|(?<=\d)[.,]\d+)*")  # re-entry, it's, 12,000: one word each
 _EXACT_OR_WORD = re.compile(r"=?\w+(?:[-'’]\w+|(?<=\d)[.,]\d+)*")
@@ -123,6 +123,10 @@ class Tokens:
         """The sentence token `index` is in, counted from 0."""
         return bisect_right(self._sentence_ends, self.starts[index])
 
+    def sentence_at(self, offset: int) -> int:
+        """The sentence a character offset is in, counted from 0."""
+        return bisect_right(self._sentence_ends, offset)
+
     def index_at(self, offset: int) -> int:
         """The index of the token at or after a character offset."""
         return min(bisect_left(self.ends, offset + 1), max(len(self.starts) - 1, 0))
@@ -187,19 +191,26 @@ class Matcher:
         self._stems = _StemCache()
 
     def match(self, text: str) -> list[Hit]:
-        """Every hit of every watchlist in `text`, in text order."""
+        """Every hit of every watchlist that fired on `text`, in text order."""
+        hits = [hit for verdict in self.assess(text) if verdict.fired for hit in verdict.hits]
+        return sorted(hits, key=lambda h: (h.start, h.watchlist))
+
+    def assess(self, text: str, explain: bool = False) -> list[Verdict]:
+        """Each watchlist's verdict on `text`: its hits, their evidence, fired or not.
+
+        With `explain`, a verdict also names the hits its context or exclusions
+        dropped and, when nothing matched, the term that came closest: what a
+        backtest shows for a missed article.
+        """
         if not self.watchlists:
             return []
         if len(self._stems) > 500_000:
             self._stems.clear()
         tokens = Tokens(text, self._stems)
         scan = _Scan(text, tokens, *self._places(tokens))
-        hits: list[Hit] = []
-        for watchlist in self.watchlists:
-            hits.extend(self._match_watchlist(watchlist, scan))
-        return sorted(hits, key=lambda h: (h.start, h.watchlist))
+        return [self._judge(watchlist, scan, explain) for watchlist in self.watchlists]
 
-    def _places(self, tokens: Tokens) -> tuple[Places, set[int]]:
+    def _places(self, tokens: Tokens) -> tuple[Places, set[int], set[str]]:
         """Where the words of the terms that can match occur, and which terms those are.
 
         A place is (first token, last token, score); terms are named by id().
@@ -216,7 +227,7 @@ class Matcher:
         present.update(word for _, _, word in split)
         needed, viable = self._viable_words(present)
         if not needed:
-            return {}, viable
+            return {}, viable, present
         places: Places = {}
         wanted = {unit for unit, found in similar.items() if any(w in needed for w, _ in found)}
         for index, unit in enumerate(tokens.stems):
@@ -227,7 +238,7 @@ class Matcher:
             places.setdefault(joined, []).append((first, last, 100.0))
         for key, indexes in exact_forms.items():
             places.setdefault(key, []).extend((i, i, 100.0) for i in indexes)
-        return places, viable
+        return places, viable, present
 
     def _viable_words(self, present: set[str]) -> tuple[set[str], set[int]]:
         """The terms with a candidate for each of their slots, and those candidates."""
@@ -285,27 +296,93 @@ class Matcher:
         )
         return exact + similar
 
-    def _match_watchlist(self, watchlist: Watchlist, scan: _Scan) -> list[Hit]:
-        hits: dict[tuple[int, int], Hit] = {}
-        for term in watchlist.terms:
-            for span in scan.spans(term):
-                if not _in_context(watchlist, span, scan):
-                    continue
-                start, end = scan.tokens.starts[span.first], scan.tokens.ends[span.last]
-                hit = Hit(watchlist.id, term.text, scan.text[start:end], start, end, span.score)
-                best = hits.get((start, end))
-                if best is None or hit.score > best.score:
-                    hits[(start, end)] = hit
-        return (
-            list(hits.values()) if _evidence(watchlist, hits.values()) >= watchlist.fire_at else []
+    def _judge(self, watchlist: Watchlist, scan: _Scan, explain: bool) -> Verdict:
+        hits, dropped = _watchlist_hits(watchlist, scan, explain)
+        parts = weigh(watchlist, hits, scan.tokens)
+        total = sum(part.amount for part in parts)
+        closest = self._closest(watchlist, scan) if explain and not hits else ""
+        return Verdict(
+            watchlist.id,
+            bool(hits) and total >= watchlist.fire_at - 1e-9,
+            total,
+            watchlist.fire_at,
+            tuple(hits),
+            parts,
+            tuple(dropped),
+            closest,
         )
+
+    def _closest(self, watchlist: Watchlist, scan: _Scan) -> str:
+        """The term with the largest share of its word slots present anywhere in the text."""
+        best, best_share = "", 0.0
+        for term in watchlist.terms:
+            if not term.words:
+                continue
+            present = sum(1 for slot in term.words if not scan.present.isdisjoint(slot))
+            share = present / len(term.words)
+            if share > best_share:
+                best, best_share = term.text, share
+        return f"{best} ({best_share:.0%} of its words)" if best else ""
+
+
+def _watchlist_hits(
+    watchlist: Watchlist, scan: _Scan, explain: bool
+) -> tuple[list[Hit], list[Hit]]:
+    """The watchlist's hits, one per place (the best term there), and those its context dropped."""
+    hits: dict[tuple[int, int], Hit] = {}
+    dropped: list[Hit] = []
+    for term in watchlist.terms:
+        for span in scan.spans(term):
+            start, end = scan.tokens.starts[span.first], scan.tokens.ends[span.last]
+            hit = Hit(watchlist.id, term.text, scan.text[start:end], start, end, span.score)
+            if not _in_context(watchlist, span, scan):
+                if explain:
+                    dropped.append(hit)
+                continue
+            best = hits.get((start, end))
+            if best is None or hit.score > best.score:
+                hits[(start, end)] = hit
+    return sorted(hits.values(), key=lambda h: h.start), dropped
+
+
+def weigh(watchlist: Watchlist, hits: Iterable[Hit], tokens: Tokens) -> tuple[Evidence, ...]:
+    """The evidence that hits add up to, part by part.
+
+    Each distinct term adds its weight once; a term also found in the lead
+    (the title and the first sentences) adds `lead_boost` times its weight;
+    when every hit sits in one sentence past the lead, a passing mention in
+    an article about something else, the sum is multiplied by `passing`.
+    """
+    weights = {term.text: term.weight for term in watchlist.terms}
+    in_lead: dict[str, bool] = {}
+    sentences = set()
+    for hit in hits:
+        sentence = tokens.sentence_at(hit.start)
+        sentences.add(sentence)
+        in_lead[hit.term] = in_lead.get(hit.term, False) or sentence < watchlist.lead
+    parts = []
+    for term, lead in in_lead.items():
+        weight = weights.get(term, 1.0)
+        parts.append(Evidence("term", term, weight))
+        if lead and watchlist.lead_boost != 1.0:
+            parts.append(Evidence("lead", term, weight * (watchlist.lead_boost - 1.0)))
+    if len(sentences) == 1 and min(sentences) >= watchlist.lead and watchlist.passing != 1.0:
+        subtotal = sum(part.amount for part in parts)
+        parts.append(
+            Evidence("passing", "one sentence past the lead", subtotal * (watchlist.passing - 1.0))
+        )
+    return tuple(parts)
 
 
 class _Scan:
     """One text being matched: its tokens, word places, and each term's spans once."""
 
-    def __init__(self, text: str, tokens: Tokens, places: Places, viable: set[int]) -> None:
+    def __init__(
+        self, text: str, tokens: Tokens, places: Places, viable: set[int], present: set[str]
+    ) -> None:
         self.text, self.tokens, self.places, self.viable = text, tokens, places, viable
+        self.present = present
+        """The vocabulary words found in the text (or close to a word of it)."""
         self._spans: dict[int, list[_Span]] = {}
 
     def spans(self, term: Term) -> list[_Span]:
@@ -346,12 +423,6 @@ def _regex_span(found: TextMatch, tokens: Tokens) -> _Span:
     first = tokens.index_at(found.start())
     last = max(first, tokens.index_at(found.end() - 1))
     return _Span(first, last, 100.0)
-
-
-def _evidence(watchlist: Watchlist, hits: Iterable[Hit]) -> float:
-    """Each distinct term that matched adds its weight once."""
-    weights = {term.text: term.weight for term in watchlist.terms}
-    return sum(weights.get(term, 1.0) for term in {hit.term for hit in hits})
 
 
 def _close_enough(unit: str, word: str, distance: int) -> bool:

@@ -32,7 +32,9 @@ WATCHLIST_KEYS = (
     "terms",
     "context",
     "exclude",
+    "evidence",
 )
+EVIDENCE_KEYS = ("lead", "lead_boost", "passing")
 TERM_KEYS = ("term", "label", "regex", "exact", "threshold", "within", "weight")
 NEAR_KEYS = ("near", "any")
 
@@ -125,6 +127,7 @@ def compile_watchlist(data: Any, path: Path) -> Watchlist:
     context_near, context = _near_block(data, "context", 40, threshold, path)
     exclude_near, exclude = _near_block(data, "exclude", 12, threshold, path)
     return Watchlist(
+        **_evidence_block(data, path),
         id=safe_line(path.stem),
         name=safe_line(_text(data, "name", path.stem, path)),
         description=safe_line(_text(data, "description", "", path)),
@@ -329,6 +332,25 @@ def _regex_term(entry: PosDict, path: Path) -> Term:
     if pattern.search(""):
         raise WatchlistError(f"regex {source!r} matches empty text", path, *where)
     return Term(text=str(entry.get("term") or source), pattern=pattern, threshold=100.0)
+
+
+def _evidence_block(data: PosDict, path: Path) -> dict[str, Any]:
+    """The optional `evidence:` mapping: lead (sentences), lead_boost and passing (factors)."""
+    block = data.get("evidence")
+    if block is None:
+        return {}
+    if not isinstance(block, PosDict):
+        raise WatchlistError(
+            "'evidence' must be a mapping (lead:, lead_boost:, passing:)",
+            path,
+            *position_of(data, "evidence"),
+        )
+    _check_keys(block, EVIDENCE_KEYS, path, "evidence")
+    limits = {"lead": (0, 1000), "lead_boost": (1, 10), "passing": (0, 1)}
+    found: dict[str, Any] = {key: _number(block, key, 0, path, *limits[key]) for key in block}
+    if "lead" in found:
+        found["lead"] = int(found["lead"])
+    return found
 
 
 def _near_block(
