@@ -26,6 +26,9 @@ from desk.core.match.watchlists import load_watchlists
 from desk.core.models import Term, Watchlist
 from desk.core.settings.config import shipped_watchlists_dir
 
+TUNED_ON = ("reuters_feed_blog_2016", "baram_naver_en")
+"""The dev sources the shipped watchlists were tuned on; the rest of dev.jsonl stays unseen."""
+
 DEFAULT_DEV = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "watch" / "dev.jsonl"
 
 REGEX_FILTERS = {
@@ -48,7 +51,11 @@ REGEX_FILTERS = {
 def score(
     predicted: list[set[str]], articles: list[dict], watchlist: str
 ) -> tuple[float, float, float]:
-    """Precision, recall and F1 over the articles graded 2 or 0."""
+    """Precision, recall and F1 over the articles graded 2 or 0.
+
+    As DESIGN.md says for `desk test`: P = 1 when nothing fired, R = 1 when
+    there was nothing to find.
+    """
     tp = fp = fn = 0
     for fired, article in zip(predicted, articles, strict=True):
         grade = article["labels"][watchlist]
@@ -58,8 +65,8 @@ def score(
         tp += hit and grade == 2
         fp += hit and grade == 0
         fn += (not hit) and grade == 2
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return precision, recall, f1
 
@@ -156,6 +163,21 @@ def print_scores(
         )
 
 
+def print_halves(
+    articles: list[dict], desk_fired: list[set[str]], regex_fired: list[set[str]]
+) -> None:
+    """The same table for the half the watchlists were tuned on and the half kept unseen."""
+    for name, tuned in (("tuned on", True), ("unseen", False)):
+        chosen = [i for i, a in enumerate(articles) if a["source"].startswith(TUNED_ON) == tuned]
+        sources = "sources " + ", ".join(TUNED_ON) if tuned else "every other source"
+        print(f"the half {name} ({len(chosen)} articles, {sources})")
+        print_scores(
+            [articles[i] for i in chosen],
+            [desk_fired[i] for i in chosen],
+            [regex_fired[i] for i in chosen],
+        )
+
+
 def main() -> int:
     """Print the comparison table."""
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_DEV
@@ -173,6 +195,7 @@ def main() -> int:
     )
     print(f"{len(articles)} articles from {path.name}")
     print_scores(articles, desk_fired, regex_fired)
+    print_halves(articles, desk_fired, regex_fired)
     print(
         f"speed (one core, first pass / warm): desk {desk_cold:,.0f} / {desk_warm:,.0f}"
         f" articles/s, regex {regex_cold:,.0f} / {regex_warm:,.0f} articles/s"

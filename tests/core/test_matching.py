@@ -130,3 +130,54 @@ def test_an_equals_sign_keeps_one_word_form(tmp_path: Path) -> None:
     matcher = Matcher([term])
     assert matcher.match("Rebel forces began to withdraw.") != []
     assert matcher.match("He was forced to withdraw.") == []
+
+
+def test_a_term_in_the_lead_counts_more(tmp_path: Path) -> None:
+    weak = watchlist(
+        "evidence: {lead: 1, lead_boost: 2}\nterms:\n  - {term: soldiers arrived, weight: 0.5}\n",
+        tmp_path,
+    )
+    matcher = Matcher([weak])
+    headline = matcher.assess("Soldiers arrived in the north.\n\nMore later.")[0]
+    assert headline.fired
+    assert [(p.kind, p.amount) for p in headline.parts] == [("term", 0.5), ("lead", 0.5)]
+    later = matcher.assess("Talks went on.\n\nSoldiers arrived in the north.")[0]
+    assert not later.fired and later.total == 0.5 and len(later.hits) == 1
+
+
+def test_a_passing_mention_counts_less(tmp_path: Path) -> None:
+    passing = watchlist("evidence: {lead: 1, passing: 0.5}\nterms: [troops deployed]\n", tmp_path)
+    matcher = Matcher([passing])
+    once = matcher.assess("Budget talks. They argued. In 2004 troops were deployed. Talks went on.")
+    assert not once[0].fired
+    assert once[0].parts[-1].kind == "passing" and once[0].total == 0.5
+    twice = matcher.assess("Budget talks. Troops were deployed. More troops were deployed later.")
+    assert twice[0].fired and twice[0].total == 1.0
+
+
+def test_without_an_evidence_block_place_does_not_matter(tmp_path: Path) -> None:
+    plain = watchlist("terms:\n  - {term: soldiers arrived, weight: 0.5}\n", tmp_path)
+    verdict = Matcher([plain]).assess("Soldiers arrived.")[0]
+    assert not verdict.fired and [p.kind for p in verdict.parts] == ["term"]
+
+
+def test_explaining_names_dropped_hits_and_the_closest_term(tmp_path: Path) -> None:
+    guarded = watchlist(
+        "terms:\n  - troops deployed\n  - missile technology transfer\nexclude: [police]\n",
+        tmp_path,
+    )
+    matcher = Matcher([guarded])
+    dropped = matcher.assess("Police and troops were deployed.", explain=True)[0]
+    assert not dropped.fired and [h.text for h in dropped.dropped] == ["troops were deployed"]
+    assert matcher.assess("Police and troops were deployed.")[0].dropped == ()
+    near = matcher.assess("The missile transfer was delayed.", explain=True)[0]
+    assert near.closest == "missile technology transfer (67% of its words)"
+
+
+def test_a_word_broken_by_a_space_or_line_break_is_joined(tmp_path: Path) -> None:
+    term = watchlist("terms:\n  - troops sent\n  - reentry vehicle\n", tmp_path)
+    matcher = Matcher([term])
+    assert [h.text for h in matcher.match("The tro\nops were sent.")] == ["tro\nops were sent"]
+    assert [h.text for h in matcher.match("The tro ops were sent.")] == ["tro ops were sent"]
+    assert matcher.match("The tro. Ops were sent.") == []
+    assert matcher.match("The trio ops were sent.") == []

@@ -123,6 +123,10 @@ class Tokens:
         """The sentence token `index` is in, counted from 0."""
         return bisect_right(self._sentence_ends, self.starts[index])
 
+    def gap_after(self, index: int) -> str:
+        """The text between token `index` and the next one."""
+        return self.text[self.ends[index] : self.starts[index + 1]]
+
     def sentence_at(self, offset: int) -> int:
         """The sentence a character offset is in, counted from 0."""
         return bisect_right(self._sentence_ends, offset)
@@ -189,6 +193,12 @@ class Matcher:
                 self._by_initial[word[0]].append(word)
         self._similar: dict[str, tuple[tuple[str, float], ...]] = {}
         self._stems = _StemCache()
+        self._fragments = frozenset(
+            word[:cut]
+            for word in vocabulary
+            if len(word) >= 5 and not word.startswith("=")
+            for cut in range(2, len(word))
+        )
 
     def match(self, text: str) -> list[Hit]:
         """Every hit of every watchlist that fired on `text`, in text order."""
@@ -224,6 +234,7 @@ class Matcher:
         exact_forms = self._exact_forms(tokens)
         present = {word for found in similar.values() for word, _ in found} | set(exact_forms)
         split = self._split_words(tokens) if not self._split_stems.isdisjoint(units) else []
+        split.extend(self._broken_words(tokens))
         present.update(word for _, _, word in split)
         needed, viable = self._viable_words(present)
         if not needed:
@@ -273,6 +284,24 @@ class Matcher:
             if joined in self._vocabulary:
                 first = tokens.index_at(match.start(1))
                 found.append((first, first + 1, joined))
+        return found
+
+    def _broken_words(self, tokens: Tokens) -> list[tuple[int, int, str]]:
+        """Vocabulary words broken in two by a space or a line break ('tro ops'), as scraped.
+
+        Two neighbours join when the first is the start of a vocabulary word,
+        neither is a vocabulary word itself, and together they stem to one.
+        """
+        found = []
+        words, stems, vocabulary = tokens.words, tokens.stems, self._vocabulary
+        for index in range(len(words) - 1):
+            if stems[index] not in self._fragments or stems[index] in vocabulary:
+                continue
+            if stems[index + 1] in vocabulary:
+                continue
+            joined = stem(words[index] + words[index + 1])
+            if joined in vocabulary and tokens.gap_after(index).isspace():
+                found.append((index, index + 1, joined))
         return found
 
     def _similar_words(self, unit: str) -> tuple[tuple[str, float], ...]:
