@@ -8,7 +8,6 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from desk.cli.common import (
     load_watchlist_folder,
@@ -21,8 +20,9 @@ from desk.core.article.extract import Extracted, ExtractionFailed, Extractor, te
 from desk.core.errors import DeskError, plural
 from desk.core.feeds.charset import decode_text
 from desk.core.feeds.fetch import Fetcher, FetchError
-from desk.core.match.matcher import Matcher
+from desk.core.match.matcher import Matcher, describe_evidence
 from desk.core.match.watchlists import load_watchlists
+from desk.core.models import Hit, Verdict
 from desk.core.settings.config import (
     Settings,
     load_feeds,
@@ -41,9 +41,9 @@ def run_match(args: argparse.Namespace) -> int:
     fired = 0
     for name in args.files:
         text = text_of_document(read_input(name)).text
-        hits = matcher.match(text)
-        fired += bool(hits)
-        _print_hits(name, text, hits, args.json)
+        verdicts = [v for v in matcher.assess(text) if v.fired]
+        fired += bool(verdicts)
+        _print_verdicts(name, verdicts, args.json)
     return EXIT_OK if fired else EXIT_FOUND_PROBLEMS
 
 
@@ -53,17 +53,14 @@ def _match_watchlists_dir(args: argparse.Namespace) -> Path:
     return own if any(own.glob("*.y*ml")) else shipped_watchlists_dir()
 
 
-def _print_hits(name: str, text: str, hits: list[Any], as_json: bool) -> None:
+def _print_verdicts(name: str, verdicts: list[Verdict], as_json: bool) -> None:
+    """The hits of the watchlists that fired, and the evidence each added up to."""
+    hits = sorted((h for v in verdicts for h in v.hits), key=lambda h: (h.start, h.watchlist))
     if as_json:
-        if hits:
-            watchlists = list(dict.fromkeys(h.watchlist for h in hits))
-            print(
-                json.dumps(
-                    {"file": name, "watchlists": watchlists, "hits": [h.to_json() for h in hits]}
-                )
-            )
+        if verdicts:
+            print(json.dumps(_match_json(name, verdicts, hits)))
         return
-    if not hits:
+    if not verdicts:
         print(f"{name}: no watchlist fired")
         return
     print(f"{name}:")
@@ -71,6 +68,26 @@ def _print_hits(name: str, text: str, hits: list[Any], as_json: bool) -> None:
         print(
             f'  {hit.watchlist:22} {hit.score:5.1f}  {hit.start:>6}-{hit.end:<6} "{hit.text}"  (term: {shorten(hit.term)})'
         )
+    for verdict in verdicts:
+        print(f"  {verdict.watchlist:22} {describe_evidence(verdict.parts, verdict.fire_at)}")
+
+
+def _match_json(name: str, verdicts: list[Verdict], hits: list[Hit]) -> dict[str, object]:
+    """DESIGN's shape for `desk match --json`, plus each watchlist's evidence."""
+    return {
+        "file": name,
+        "watchlists": [v.watchlist for v in verdicts],
+        "hits": [h.to_json() for h in hits],
+        "evidence": [
+            {
+                "watchlist": v.watchlist,
+                "total": round(v.total, 2),
+                "fire_at": v.fire_at,
+                "parts": [part.to_json() for part in v.parts],
+            }
+            for v in verdicts
+        ],
+    }
 
 
 def run_extract(args: argparse.Namespace) -> int:

@@ -67,6 +67,23 @@ def test_match_json_on_the_seed(shared_dir: Path) -> None:
     assert result["file"] == str(seed)
     assert set(result["watchlists"]) == WATCHLISTS
     assert all(hit["end"] > hit["start"] for hit in result["hits"])
+    evidence = {e["watchlist"]: e for e in result["evidence"]}
+    assert set(evidence) == WATCHLISTS
+    for each in evidence.values():
+        assert each["total"] >= each["fire_at"]
+        assert round(sum(p["amount"] for p in each["parts"]), 2) == each["total"]
+        assert {p["label"] for p in each["parts"] if p["kind"] == "term"} <= {
+            h["term"] for h in result["hits"] if h["watchlist"] == each["watchlist"]
+        }
+
+
+def test_match_shows_the_evidence_and_its_lead_boost() -> None:
+    text = "Moscow sent 2,000 troops to the border.\n\nTalks on trade went on."
+    run = desk("match", "-", stdin=text)
+    assert run.returncode == 0, run.stderr
+    line = next(x for x in run.stdout.splitlines() if "evidence" in x)
+    assert "troop-deployment" in line and "(fires at 1)" in line
+    assert "+0.5 in the lead" in line
 
 
 def test_match_reads_stdin_and_exits_1_when_nothing_fires() -> None:

@@ -454,6 +454,29 @@ def _regex_span(found: TextMatch, tokens: Tokens) -> _Span:
     return _Span(first, last, 100.0)
 
 
+def evidence_for(watchlist: Watchlist, hits: Iterable[Hit], text: str) -> tuple[Evidence, ...]:
+    """The evidence an alert's stored hits add up to in its text (for showing, not deciding)."""
+    own = [hit for hit in hits if hit.watchlist == watchlist.id and not hit.article_key]
+    return weigh(watchlist, own, Tokens(text))
+
+
+def describe_evidence(parts: Iterable[Evidence], fire_at: float) -> str:
+    """One line: 'evidence 1.5 (fires at 1): $force $send 1 +0.5 in the lead'."""
+    parts = list(parts)
+    boosts = {part.label: part.amount for part in parts if part.kind == "lead"}
+    words = []
+    for part in parts:
+        if part.kind == "term":
+            boost = boosts.get(part.label)
+            words.append(
+                f"{part.label} {part.amount:g}" + (f" +{boost:.2g} in the lead" if boost else "")
+            )
+        elif part.kind == "passing":
+            words.append(f"{part.label} {part.amount:+.2g}")
+    total = sum(part.amount for part in parts)
+    return f"evidence {total:.2g} (fires at {fire_at:g}): " + ", ".join(words)
+
+
 def _close_enough(unit: str, word: str, distance: int) -> bool:
     """A misspelling, not another word: same first letter, one edit (two if long)."""
     if unit[0] != word[0] or min(len(unit), len(word)) < MIN_FUZZY_LENGTH:
