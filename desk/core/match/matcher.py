@@ -198,6 +198,7 @@ class Matcher:
             for word in vocabulary
             if len(word) >= 5 and not word.startswith("=")
             for cut in range(2, len(word))
+            if word[:cut] not in STOP_WORDS
         )
 
     def match(self, text: str) -> list[Hit]:
@@ -292,12 +293,13 @@ class Matcher:
         Two neighbours join when the first is the start of a vocabulary word,
         neither is a vocabulary word itself, and together they stem to one.
         """
+        starts = self._fragments.intersection(tokens.stems)
+        if not starts:
+            return []
         found = []
         words, stems, vocabulary = tokens.words, tokens.stems, self._vocabulary
-        for index in range(len(words) - 1):
-            if stems[index] not in self._fragments or stems[index] in vocabulary:
-                continue
-            if stems[index + 1] in vocabulary:
+        for index, unit in enumerate(stems[:-1]):
+            if unit not in starts or unit in vocabulary or stems[index + 1] in vocabulary:
                 continue
             joined = stem(words[index] + words[index + 1])
             if joined in vocabulary and tokens.gap_after(index).isspace():
