@@ -293,13 +293,13 @@ class Matcher:
         Two neighbours join when the first is the start of a vocabulary word,
         neither is a vocabulary word itself, and together they stem to one.
         """
-        starts = self._fragments.intersection(tokens.stems)
+        starts = self._fragments.intersection(tokens.stems) - self._vocabulary
         if not starts:
             return []
         found = []
         words, stems, vocabulary = tokens.words, tokens.stems, self._vocabulary
-        for index, unit in enumerate(stems[:-1]):
-            if unit not in starts or unit in vocabulary or stems[index + 1] in vocabulary:
+        for index in [i for i, unit in enumerate(stems[:-1]) if unit in starts]:
+            if stems[index + 1] in vocabulary:
                 continue
             joined = stem(words[index] + words[index + 1])
             if joined in vocabulary and tokens.gap_after(index).isspace():
