@@ -426,6 +426,8 @@ class _Scan:
     def _find(self, term: Term) -> list[_Span]:
         if not self.tokens.stems:
             return []
+        if term.pattern is None and id(term) not in self.viable:
+            return []  # a slot has no candidate word in the text
         if term.pattern is not None:
             return [
                 _regex_span(m, self.tokens) for m in term.pattern.finditer(self.text) if m.group()
