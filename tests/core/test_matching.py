@@ -155,6 +155,18 @@ def test_a_passing_mention_counts_less(tmp_path: Path) -> None:
     assert twice[0].fired and twice[0].total == 1.0
 
 
+def test_a_passing_sentence_is_one_piece_of_evidence_however_many_terms_overlap(
+    tmp_path: Path,
+) -> None:
+    overlapping = watchlist(
+        "evidence: {lead: 1, passing: 0.5}\nterms: [troops deployed, deployed abroad]\n", tmp_path
+    )
+    text = "Budget talks. They argued. In 2004 troops were deployed abroad. Talks went on."
+    verdict = Matcher([overlapping]).assess(text)[0]
+    assert {h.term for h in verdict.hits} == {"troops deployed", "deployed abroad"}
+    assert not verdict.fired and verdict.total == 0.5
+
+
 def test_without_an_evidence_block_place_does_not_matter(tmp_path: Path) -> None:
     plain = watchlist("terms:\n  - {term: soldiers arrived, weight: 0.5}\n", tmp_path)
     verdict = Matcher([plain]).assess("Soldiers arrived.")[0]

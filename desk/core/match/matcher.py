@@ -382,7 +382,9 @@ def weigh(watchlist: Watchlist, hits: Iterable[Hit], tokens: Tokens) -> tuple[Ev
     Each distinct term adds its weight once; a term also found in the lead
     (the title and the first sentences) adds `lead_boost` times its weight;
     when every hit sits in one sentence past the lead, a passing mention in
-    an article about something else, the sum is multiplied by `passing`.
+    an article about something else, that sentence counts as one piece of
+    evidence: its strongest term's weight times `passing`, however many
+    terms overlap in it.
     """
     weights = {term.text: term.weight for term in watchlist.terms}
     in_lead: dict[str, bool] = {}
@@ -399,8 +401,11 @@ def weigh(watchlist: Watchlist, hits: Iterable[Hit], tokens: Tokens) -> tuple[Ev
             parts.append(Evidence("lead", term, weight * (watchlist.lead_boost - 1.0)))
     if len(sentences) == 1 and min(sentences) >= watchlist.lead and watchlist.passing != 1.0:
         subtotal = sum(part.amount for part in parts)
+        strongest = max(part.amount for part in parts)  # one sentence is one piece of evidence
         parts.append(
-            Evidence("passing", "one sentence past the lead", subtotal * (watchlist.passing - 1.0))
+            Evidence(
+                "passing", "one sentence past the lead", strongest * watchlist.passing - subtotal
+            )
         )
     return tuple(parts)
 
