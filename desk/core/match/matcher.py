@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
+import re2
 import Stemmer
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
@@ -41,6 +42,7 @@ MIN_FUZZY_LENGTH = 6
 """Stems shorter than this match only exactly: short words differ by one letter."""
 STOP_WORDS = frozenset("a an the of to in on for and or by with from at as is are was were".split())
 
+_RE2_TYPE = type(re2.compile("x"))
 _stemmers = threading.local()  # PyStemmer objects are not thread-safe
 
 
@@ -181,6 +183,12 @@ class Matcher:
             if prefixes
             else None
         )
+        self._regexes = RegexGate(
+            term
+            for wl in self.watchlists
+            for term in (*wl.terms, *wl.context, *wl.exclude)
+            if term.pattern is not None
+        )
         self._term_slots = [
             (id(term), [frozenset(slot) for slot in term.words])
             for wl in self.watchlists
@@ -219,6 +227,7 @@ class Matcher:
             self._stems.clear()
         tokens = Tokens(text, self._stems)
         scan = _Scan(text, tokens, *self._places(tokens))
+        scan.regex_absent = self._regexes.absent(text)
         return [self._judge(watchlist, scan, explain) for watchlist in self.watchlists]
 
     def _places(self, tokens: Tokens) -> tuple[Places, set[int], set[str]]:
@@ -410,6 +419,39 @@ def weigh(watchlist: Watchlist, hits: Iterable[Hit], tokens: Tokens) -> tuple[Ev
     return tuple(parts)
 
 
+class RegexGate:
+    """All RE2 regex terms in one RE2 set: one pass over a text says which cannot match.
+
+    Each regex term's own finditer then runs only where the set found it;
+    a pattern the set cannot take (none known) is simply always run.
+    """
+
+    def __init__(self, terms: Iterable[Term]) -> None:
+        options = re2.Options()
+        options.case_sensitive = False
+        options.log_errors = False
+        self._set = re2.Set.SearchSet(options)
+        self._ids: list[int] = []
+        for term in terms:
+            source = getattr(term.pattern, "pattern", None)
+            if not isinstance(term.pattern, _RE2_TYPE) or not isinstance(source, str):
+                continue
+            try:
+                self._set.Add(source)
+            except re2.error:
+                continue
+            self._ids.append(id(term))
+        if self._ids:
+            self._set.Compile()
+
+    def absent(self, text: str) -> frozenset[int]:
+        """The ids of the gated regex terms that do not match `text`."""
+        if not self._ids:
+            return frozenset()
+        found = set(self._set.Match(text) or ())  # None when nothing matched
+        return frozenset(term for index, term in enumerate(self._ids) if index not in found)
+
+
 class _Scan:
     """One text being matched: its tokens, word places, and each term's spans once."""
 
@@ -419,6 +461,8 @@ class _Scan:
         self.text, self.tokens, self.places, self.viable = text, tokens, places, viable
         self.present = present
         """The vocabulary words found in the text (or close to a word of it)."""
+        self.regex_absent: frozenset[int] = frozenset()
+        """The regex terms (by id) known not to match the text."""
         self._spans: dict[int, list[_Span]] = {}
 
     def spans(self, term: Term) -> list[_Span]:
@@ -434,6 +478,8 @@ class _Scan:
         if term.pattern is None and id(term) not in self.viable:
             return []  # a slot has no candidate word in the text
         if term.pattern is not None:
+            if id(term) in self.regex_absent:
+                return []
             return [
                 _regex_span(m, self.tokens) for m in term.pattern.finditer(self.text) if m.group()
             ]
