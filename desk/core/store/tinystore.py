@@ -12,7 +12,8 @@ Layout of the data dir:
     articles/*.jsonl     article bodies, one segment per poll cycle (one fsync), read on demand
     site-lines.json      what desk learned of each site's recurring junk lines
     reports.json         the outbox: alerts not yet reported to `desk poll` (and where a
-                         report was last being written, to finish it exactly once)
+                         report was last being written, to finish it exactly once); an
+                         alert acknowledged or archived leaves it unreported
 
 Every write is atomic: a temp file in the same folder, fsync, os.replace, fsync
 of the folder; a kill at any moment leaves the last good state. A file that
@@ -39,7 +40,7 @@ from tinydb.storages import Storage
 
 from desk.core.decide import newest_first
 from desk.core.errors import StoreError, StoreLocked, plural
-from desk.core.models import Alert, Article, FeedState, SeenItem, short_hash
+from desk.core.models import HANDLED_STATES, Alert, Article, FeedState, SeenItem, short_hash
 from desk.core.store.serial import (
     STATE_FIELDS,
     alert_from_dict,
@@ -476,9 +477,16 @@ class TinyStore:
 
         An alert whose content is new or changed is first put in the outbox
         (reports.json), so that a kill between the two writes never leaves a
-        stored alert that no headless run will report.
+        stored alert that no headless run will report. One the analyst has
+        handled (acknowledged, archived) is not: they know of it.
         """
-        grown = [a for a in alerts if report and not _same_content(self._alerts.get(a.id), a)]
+        grown = [
+            a
+            for a in alerts
+            if report
+            and a.state not in HANDLED_STATES
+            and not _same_content(self._alerts.get(a.id), a)
+        ]
         if grown:
             due = {**self._reports["due"], **{a.id: content_key(a) for a in grown}}
             self._write_reports({**self._reports, "due": due})
@@ -489,6 +497,7 @@ class TinyStore:
         _write_docs(self._alerts_db, contents)
         _write_docs(self._states_db, {_doc_id(a.id): _state_doc(a) for a in alerts})
         self._alerts.update((alert.id, alert) for alert in alerts)
+        self._drop_handled_reports(alerts)
 
     # -- reports: exactly-once delivery to headless consumers --------------------------------
 
@@ -527,6 +536,18 @@ class TinyStore:
         atomic_write(self.data_dir / REPORTS_FILE, orjson.dumps(reports))
         self._reports = reports
 
+    def _drop_handled_reports(self, alerts: Iterable[Alert]) -> None:
+        """Alerts the analyst handled before any headless run reported them leave the outbox.
+
+        Called after their state is on disk. Should this write fail (a full
+        disk), nothing is lost: a report skips handled alerts and drops them then.
+        """
+        handled = {a.id for a in alerts if a.state in HANDLED_STATES} & self._reports["due"].keys()
+        if handled:
+            due = {k: v for k, v in self._reports["due"].items() if k not in handled}
+            with contextlib.suppress(StoreError):
+                self._write_reports({**self._reports, "due": due})
+
     def update_alert(self, alert: Alert) -> None:
         """Replace one alert; on disk when this returns. A state change writes only states.json."""
         self._check_writable()
@@ -542,6 +563,7 @@ class TinyStore:
         batch = list(alerts)
         _write_docs(self._states_db, {_doc_id(a.id): _state_doc(a) for a in batch})
         self._alerts.update((a.id, a) for a in batch)
+        self._drop_handled_reports(batch)
 
     def save_site_lines(self, data: dict[str, Any]) -> None:
         """Write the learned site lines to their own small file, atomically."""
