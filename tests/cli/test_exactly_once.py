@@ -178,3 +178,41 @@ def test_alerts_handled_in_the_desk_are_not_reported_and_leave_the_outbox(tmp_pa
         report_alerts(store, as_json=True, out=out)
     store.close()
     assert [json.loads(line)["id"] for line in out_path.read_text().splitlines()] == ["a2"]
+
+
+def test_an_unreported_alert_whose_growth_was_cut_off_is_still_reported(tmp_path: Path) -> None:
+    """The outbox entry of a grown alert keeps its stored, unreported version: if the growth
+    never reaches alerts.json (a kill, a failed write) and its item never comes again, the
+    stored version is reported; an already reported one is not repeated."""
+    from dataclasses import replace as changed
+    from datetime import UTC, datetime
+
+    from desk.core.errors import StoreError
+    from desk.core.models import Alert, Severity
+
+    data = tmp_path / "data"
+    store = TinyStore(data)
+    now = datetime.now(UTC)
+    fresh, reported = (
+        Alert(f"a{n}", f"Story {n}", "", ("W",), now, ("w",), Severity.HIGH, 1.0, (), now, f"k{n}")
+        for n in range(2)
+    )
+    store.commit_cycle([], {}, [fresh, reported], [])
+    store.reports_done([reported.id])
+    blocker = data / f".alerts.json.tmp-{os.getpid()}"  # alerts.json cannot be written now
+    blocker.mkdir()
+    with contextlib.suppress(StoreError):
+        grown = [changed(a, sources=("W", "V")) for a in (fresh, reported)]
+        store.commit_cycle([], {}, grown, [])
+    blocker.rmdir()
+    store.close()
+
+    store = TinyStore(data)
+    try:
+        assert store.alerts() and {a.sources for a in store.alerts()} == {("W",)}
+        assert store.reports_due() == [fresh]
+        store.reports_done([fresh.id])
+        outbox = json.loads((data / "reports.json").read_text())
+        assert outbox["due"] == {}  # the entry for the growth that never got stored is gone
+    finally:
+        store.close()

@@ -112,7 +112,7 @@ class MemoryStore:
         self._articles: dict[str, Article] = {}
         self._site_lines = "{}"
         self.recovered: list[str] = []
-        self._due: dict[str, str] = {}
+        self._due: dict[str, list[str]] = {}
         self._note: dict[str, Any] | None = None
 
     def seen(self, keys: Iterable[str]) -> dict[str, SeenItem]:
@@ -149,7 +149,7 @@ class MemoryStore:
         for alert in batch:
             known = self._alerts.get(alert.id)
             if known is None or content_key(known) != content_key(alert):
-                self._due[alert.id] = content_key(alert)
+                self._due[alert.id] = [content_key(alert)]
             self._alerts[alert.id] = alert
         self._drop_handled(batch)
         self._feeds.update((f.url, f) for f in feeds)
@@ -162,7 +162,7 @@ class MemoryStore:
     def reports_due(self) -> list[Alert]:
         """Alerts raised or grown and not yet reported, oldest story first."""
         due = [
-            a for i, k in self._due.items() if (a := self._alerts.get(i)) and content_key(a) == k
+            a for i, k in self._due.items() if (a := self._alerts.get(i)) and content_key(a) in k
         ]
         return sorted(due, key=lambda a: a.published or a.created)
 

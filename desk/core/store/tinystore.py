@@ -488,7 +488,7 @@ class TinyStore:
             and not _same_content(self._alerts.get(a.id), a)
         ]
         if grown:
-            due = {**self._reports["due"], **{a.id: content_key(a) for a in grown}}
+            due = {**self._reports["due"], **{a.id: self._due_keys(a) for a in grown}}
             self._write_reports({**self._reports, "due": due})
         contents = {}
         for alert in alerts:
@@ -504,16 +504,35 @@ class TinyStore:
     def reports_due(self) -> list[Alert]:
         """Alerts raised or grown that no headless run has reported yet, oldest story first.
 
-        An outbox entry whose alert is not stored as it was when the entry
-        was made (a kill came between the two writes) waits: the cycle that
-        raises it again makes the entry good.
+        An entry holds the version about to be stored and, while it is
+        unreported, the version stored before. A stored version the entry
+        does not hold was reported (a kill came between the outbox write and
+        the alert's): it waits, and the cycle that raises it again writes a
+        new entry.
         """
         due = [
             alert
-            for alert_id, key in self._reports["due"].items()
-            if (alert := self._alerts.get(alert_id)) is not None and content_key(alert) == key
+            for alert_id in self._reports["due"]
+            if (alert := self._alerts.get(alert_id)) is not None and self._is_due(alert)
         ]
         return sorted(due, key=lambda a: a.published or a.created)
+
+    def _is_due(self, alert: Alert) -> bool:
+        """Whether the outbox holds this alert as it is stored now."""
+        keys = self._reports["due"].get(alert.id) or []
+        return content_key(alert) in ([keys] if isinstance(keys, str) else keys)
+
+    def _due_keys(self, grown: Alert) -> list[str]:
+        """The outbox entry for an alert about to be stored as `grown`.
+
+        Its stored version stays in the entry while unreported: should a kill
+        come before `grown` is stored, and the item never come again, the
+        stored version is still reported.
+        """
+        stored = self._alerts.get(grown.id)
+        if stored is not None and self._is_due(stored):
+            return [content_key(stored), content_key(grown)]
+        return [content_key(grown)]
 
     def report_note(self) -> dict[str, Any] | None:
         """Where the last report was being written, if it may not have finished."""
@@ -529,8 +548,18 @@ class TinyStore:
         """These alerts are reported: out of the outbox, and the note cleared."""
         self._check_writable()
         done = set(alert_ids)
-        due = {k: v for k, v in self._reports["due"].items() if k not in done}
+        due = {
+            alert_id: keys
+            for alert_id, keys in self._reports["due"].items()
+            if alert_id not in done and self._still_due(alert_id)
+        }
         self._write_reports({"due": due, "writing": None})
+
+    def _still_due(self, alert_id: str) -> bool:
+        """False for an entry no stored alert answers to (a kill before its alert was stored):
+        if that alert is raised again, its entry is written again."""
+        alert = self._alerts.get(alert_id)
+        return alert is not None and self._is_due(alert)
 
     def _write_reports(self, reports: dict[str, Any]) -> None:
         atomic_write(self.data_dir / REPORTS_FILE, orjson.dumps(reports))
