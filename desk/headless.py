@@ -36,15 +36,13 @@ from typing import TextIO, TypeVar
 from desk.core.errors import DeskError, plural
 from desk.core.match.reload import LiveWatchlists, Settling
 from desk.core.match.rematch import find_hits, raise_alerts
-from desk.core.models import Alert, AlertState, Feed, FeedState, Watchlist, short_hash
+from desk.core.models import HANDLED_STATES, Alert, Feed, FeedState, Watchlist, short_hash
 from desk.core.pipeline import CycleResult, Poller, utc_now
 from desk.core.safetext import safe_line
 from desk.core.settings.config import Locations, Settings, load_feeds, load_settings
 from desk.core.store.contract import Store
 from desk.core.store.serial import alert_to_dict, content_key
 
-HANDLED = (AlertState.ACKNOWLEDGED, AlertState.ARCHIVED)
-"""Alerts in these states when a report is due are not reported: someone dealt with them."""
 MAX_READ_BACK = 64 << 20
 """How much of a killed run's report is read back from its output file."""
 WAKE_CHECK_SECONDS = 0.5
@@ -95,7 +93,7 @@ def report_alerts(store: Store, as_json: bool, out: TextIO | None = None) -> lis
     out = out or sys.stdout
     due = store.reports_due()
     written = _written_before(store, out, due, as_json)
-    handled = {a.id for a in due if a.state in HANDLED}  # the analyst dealt with it in the desk
+    handled = {a.id for a in due if a.state in HANDLED_STATES}  # an outbox a failed write left
     if written or handled:
         store.reports_done(written | handled)
         due = [alert for alert in due if alert.id not in written | handled]

@@ -39,6 +39,10 @@ class AlertState(StrEnum):
     ARCHIVED = "archived"
 
 
+HANDLED_STATES = (AlertState.ACKNOWLEDGED, AlertState.ARCHIVED)
+"""An analyst dealt with an alert in these states: no headless run reports it any more."""
+
+
 def short_hash(*parts: str) -> str:
     """A stable 16-hex-digit key for the given strings."""
     digest = hashlib.sha1("\x1f".join(parts).encode("utf-8"), usedforsecurity=False)

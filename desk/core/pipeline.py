@@ -107,6 +107,8 @@ class Poller:
         self.extractor = Extractor()
         self.site_lines = SiteLines.from_json(store.site_lines())
         self._unsaved_pages = 0
+        self._notes_said = len(store.recovered)
+        """The store's repair notes already said: those of its opening are said by the front."""
 
     def close(self) -> None:
         """Stop the extraction workers and keep what was learned of each site."""
@@ -149,7 +151,6 @@ class Poller:
         Each cycle also wakes snoozed alerts whose time has come and lets the
         store forget items past the retention window that raised no alert.
         """
-        said = len(self.store.recovered)
         self._housekeeping()
         states = self.store.feed_states()
         due = [f for f in feeds if force or decide.is_due(states.get(f.url), self.now())]
@@ -162,7 +163,9 @@ class Poller:
             await self._process_items(fetcher, result)
         finally:
             await fetcher.aclose()
-        result.notes = self.store.recovered[said:]
+        # with what the store noted between cycles too (a body found lost in the article pane)
+        result.notes = self.store.recovered[self._notes_said :]
+        self._notes_said = len(self.store.recovered)
         return result
 
     async def _poll_feed(

@@ -150,3 +150,69 @@ def test_a_report_cut_off_after_writing_is_not_written_again(tmp_path: Path) -> 
         ("a2", "Story 2"),
         ("a0", "Story 0, updated"),
     ]
+
+
+def test_alerts_handled_in_the_desk_are_not_reported_and_leave_the_outbox(tmp_path: Path) -> None:
+    """Acknowledged or archived before any headless run: the analyst knows; no report, no entry."""
+    from datetime import UTC, datetime
+
+    from desk.core import decide
+    from desk.core.models import Alert, Severity
+    from desk.headless import report_alerts
+
+    store = TinyStore(tmp_path / "data")
+    now = datetime.now(UTC)
+    alerts = [
+        Alert(f"a{n}", f"Story {n}", "", ("W",), now, ("w",), Severity.HIGH, 1.0, (), now, f"k{n}")
+        for n in range(3)
+    ]
+    store.commit_cycle([], {}, alerts, [])
+    store.update_alert(decide.acknowledge(alerts[0], now))  # as the TUI does
+    store.update_alerts([decide.archive(alerts[1])])
+    store.close()
+    outbox = json.loads((tmp_path / "data" / "reports.json").read_text())
+    assert list(outbox["due"]) == ["a2"]
+    store = TinyStore(tmp_path / "data")
+    out_path = tmp_path / "alerts.jsonl"
+    with open(out_path, "a") as out:
+        report_alerts(store, as_json=True, out=out)
+    store.close()
+    assert [json.loads(line)["id"] for line in out_path.read_text().splitlines()] == ["a2"]
+
+
+def test_an_unreported_alert_whose_growth_was_cut_off_is_still_reported(tmp_path: Path) -> None:
+    """The outbox entry of a grown alert keeps its stored, unreported version: if the growth
+    never reaches alerts.json (a kill, a failed write) and its item never comes again, the
+    stored version is reported; an already reported one is not repeated."""
+    from dataclasses import replace as changed
+    from datetime import UTC, datetime
+
+    from desk.core.errors import StoreError
+    from desk.core.models import Alert, Severity
+
+    data = tmp_path / "data"
+    store = TinyStore(data)
+    now = datetime.now(UTC)
+    fresh, reported = (
+        Alert(f"a{n}", f"Story {n}", "", ("W",), now, ("w",), Severity.HIGH, 1.0, (), now, f"k{n}")
+        for n in range(2)
+    )
+    store.commit_cycle([], {}, [fresh, reported], [])
+    store.reports_done([reported.id])
+    blocker = data / f".alerts.json.tmp-{os.getpid()}"  # alerts.json cannot be written now
+    blocker.mkdir()
+    with contextlib.suppress(StoreError):
+        grown = [changed(a, sources=("W", "V")) for a in (fresh, reported)]
+        store.commit_cycle([], {}, grown, [])
+    blocker.rmdir()
+    store.close()
+
+    store = TinyStore(data)
+    try:
+        assert store.alerts() and {a.sources for a in store.alerts()} == {("W",)}
+        assert store.reports_due() == [fresh]
+        store.reports_done([fresh.id])
+        outbox = json.loads((data / "reports.json").read_text())
+        assert outbox["due"] == {}  # the entry for the growth that never got stored is gone
+    finally:
+        store.close()

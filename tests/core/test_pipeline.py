@@ -222,3 +222,38 @@ def test_a_cycle_that_dies_half_way_keeps_its_finished_batches(tmp_path: Path) -
             assert store.feed_states()[feed.url].etag
     finally:
         store.close()
+
+
+def test_a_body_found_lost_between_cycles_is_said_by_the_next_cycle(tmp_path: Path) -> None:
+    """The TUI's article pane (or a re-match) finds a damaged segment between polls: the next
+    cycle's notes carry it, so the TUI's toast and status line and `desk poll` say it."""
+    store = TinyStore(tmp_path / "data")
+    watchlists = list(load_watchlists(shipped_watchlists_dir()).watchlists)
+    try:
+        with served_site() as site:
+            title = "Army deploys 300 troops to the Narva border"
+            site.put(
+                "/a.html",
+                f"<html><body><article><h1>{title}</h1><p>The army has deployed 300 troops "
+                "to the border, officials said. The soldiers were sent overnight.</p>"
+                "</article></body></html>",
+            )
+            site.put(
+                "/feed.xml",
+                f"<rss><channel><title>W</title><item><title>{title}</title>"
+                f"<link>{site.base}/a.html</link><guid>a</guid></item></channel></rss>",
+                "text/xml",
+            )
+            feed = Feed(url=f"{site.base}/feed.xml")
+            poller = Poller(store, Settings(), watchlists)
+            asyncio.run(poller.run_once([feed], force=True))
+            (alert,) = store.alerts()
+            for segment in (tmp_path / "data" / "articles").glob("*.jsonl"):
+                segment.write_bytes(b"\0" * segment.stat().st_size)
+            assert store.get_article(alert.article_key) is None  # as the article pane asks
+            result = asyncio.run(poller.run_once([feed], force=True))
+            assert any("the bodies in it are lost" in note for note in result.notes)
+            assert asyncio.run(poller.run_once([feed], force=True)).notes == []  # once
+            asyncio.run(poller.aclose())
+    finally:
+        store.close()

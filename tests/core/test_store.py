@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -67,6 +68,27 @@ def test_the_contract(store: MemoryStore | TinyStore) -> None:
     assert acked.state is AlertState.ACKNOWLEDGED and acked.note == "seen"
 
 
+def test_an_alert_handled_before_it_was_reported_leaves_the_outbox(
+    store: MemoryStore | TinyStore,
+) -> None:
+    fill(store)
+    assert [a.id for a in store.reports_due()] == ["alert1", "alert2"]
+    store.update_alert(decide.acknowledge(alert(1), NOW))
+    store.update_alerts([decide.archive(alert(2))])
+    assert store.reports_due() == []
+    more_sources = replace(store.get_alert("alert2"), sources=("Wire", "Post"))
+    store.commit_cycle([], {}, [more_sources], [])  # grown, but nothing to act on: still archived
+    assert store.reports_due() == []
+    reopened = replace(
+        store.get_alert("alert1"),
+        watchlists=("troop-deployment", "icbm-reentry"),
+        state=AlertState.NEW,
+        reason="grew since acknowledged: +icbm-reentry from Post",
+    )
+    store.commit_cycle([], {}, [reopened], [])
+    assert store.reports_due() == [reopened]
+
+
 def test_everything_survives_a_reopen(tmp_path: Path) -> None:
     first = TinyStore(tmp_path)
     fill(first)
@@ -93,6 +115,7 @@ def test_bodies_live_apart_from_the_alerts(tmp_path: Path) -> None:
 def test_an_acknowledgement_rewrites_only_the_small_states_file(tmp_path: Path) -> None:
     store = TinyStore(tmp_path)
     fill(store)
+    store.reports_done(["alert1", "alert2"])  # reported: the outbox has nothing to drop
     before = {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.json")}
     store.update_alert(decide.acknowledge(alert(1), NOW))
     after = {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.json")}

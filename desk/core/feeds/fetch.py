@@ -11,7 +11,6 @@ tests can use loopback servers or `httpx.MockTransport`.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import zlib
 from collections import defaultdict
 from collections.abc import Callable
@@ -23,7 +22,13 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from desk.core.errors import DeskError
-from desk.core.feeds.netio import DeskTransport, environment_proxy_mounts
+from desk.core.feeds.netio import (
+    PUBLIC_ONLY,
+    DeskTransport,
+    PrivateAddressRefused,
+    environment_proxy_mounts,
+    is_private_address,
+)
 from desk.core.settings.config import Settings
 
 MAX_REDIRECTS = 5
@@ -122,36 +127,23 @@ async def is_private_host(url: str) -> bool:
     """Whether `url`'s host is, or resolves to, a loopback, link-local or private address.
 
     A name that cannot be resolved counts as public: the fetch then fails on
-    its own, in its own words.
+    its own, in its own words. This is the early word (and the only one
+    through a proxy); the connection itself checks again what it connects
+    to (see netio.PUBLIC_ONLY), so a second DNS answer cannot differ.
     """
     parts = urlsplit(url)
     host = (parts.hostname or "").strip("[]")
     if not host:
         return False
     try:
-        return _private(ipaddress.ip_address(host))
+        return is_private_address(host)
     except ValueError:
         pass
     try:
         found = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 80)
     except (OSError, UnicodeError):
         return False
-    return any(_private(ipaddress.ip_address(str(info[4][0]).split("%")[0])) for info in found)
-
-
-def _private(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    """Anything not on the public internet: loopback, private, link-local, shared (CGNAT),
-    reserved, multicast, and IPv4 hidden in IPv6 (mapped, 6to4, NAT64) judged as IPv4."""
-    if isinstance(address, ipaddress.IPv6Address):
-        inner = address.ipv4_mapped or address.sixtofour
-        if inner is None and address in _NAT64:
-            inner = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-        if inner is not None:
-            return _private(inner)
-    return not address.is_global or address.is_multicast
-
-
-_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+    return any(is_private_address(str(info[4][0])) for info in found)
 
 
 class Fetcher:
@@ -207,8 +199,11 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
+        public_only = PUBLIC_ONLY.set(not private_ok)  # for this task's connections only
         try:
             return await self._follow(url, headers, max_bytes, private_ok)
+        except PrivateAddressRefused:  # a name that resolved publicly for the check, then not
+            raise FetchError(PRIVATE_REFUSED, url) from None
         except TimeoutError:
             raise FetchError(
                 f"no complete answer within {self.settings.request_timeout:g} s", url
@@ -217,6 +212,8 @@ class Fetcher:
             raise FetchError(_describe(exc), url) from None
         except (httpx.InvalidURL, ValueError) as exc:  # a malformed link in somebody's feed
             raise FetchError(f"not a valid URL ({exc})", url) from None
+        finally:
+            PUBLIC_ONLY.reset(public_only)
 
     async def _follow(
         self, url: str, headers: dict[str, str], max_bytes: int, private_ok: bool = True

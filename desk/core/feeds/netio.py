@@ -13,16 +13,26 @@ origin. The HTTP/1.1 itself is httpcore's.
 usual) with that pool under it. httpx reads proxies from the environment
 only when it builds its own transport, so `environment_proxy_mounts` gives
 the client those proxies as httpx would.
+
+A request made while `PUBLIC_ONLY` is set (an article link from a feed on a
+public host) connects only to public addresses: its host name is resolved
+once, refused if any address is private, and the connection goes to the
+addresses that were checked, so a rebinding DNS answer (public for a check,
+127.0.0.1 for the connect) has no second answer to give. Such a request
+reuses only idle connections whose peer is public.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import socket
 import ssl
+from asyncio.staggered import staggered_race
 from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
-from functools import cache
+from contextvars import ContextVar
+from functools import cache, partial
 from typing import Any
 
 import httpcore
@@ -32,6 +42,37 @@ READ_BUFFER_HIGH = 512 * 1024
 """Bytes a connection may queue unread before its socket is paused (resumed at half)."""
 HAPPY_EYEBALLS_DELAY = 0.25
 """Seconds before the next address of a host is tried alongside the first (RFC 8305)."""
+PUBLIC_ONLY: ContextVar[bool] = ContextVar("desk_public_only", default=False)
+"""True while a request may connect only to public addresses (set by Fetcher.get)."""
+
+
+class PrivateAddressRefused(Exception):
+    """A public-only request's host is, or resolves to, an address off the public internet."""
+
+    def __init__(self, host: str, address: str) -> None:
+        super().__init__(f"{host} is at {address}, not a public address")
+        self.host = host
+        self.address = address
+
+
+def is_private_address(address: str) -> bool:
+    """Whether an IP address (text, an IPv6 zone allowed) is off the public internet."""
+    return _private(ipaddress.ip_address(address.split("%")[0]))
+
+
+def _private(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Anything not on the public internet: loopback, private, link-local, shared (CGNAT),
+    reserved, multicast, and IPv4 hidden in IPv6 (mapped, 6to4, NAT64) judged as IPv4."""
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = address.ipv4_mapped or address.sixtofour
+        if inner is None and address in _NAT64:
+            inner = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if inner is not None:
+            return _private(inner)
+    return not address.is_global or address.is_multicast
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 
 
 class _Receiver(asyncio.Protocol):
@@ -227,9 +268,16 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        """Open a TCP connection within `timeout` (TCP_NODELAY is asyncio's default)."""
+        """Open a TCP connection within `timeout` (TCP_NODELAY is asyncio's default).
+
+        While PUBLIC_ONLY is set, only to the public addresses `host` resolved to, once.
+        """
         loop = asyncio.get_running_loop()
         local = (local_address, 0) if local_address else None
+        if PUBLIC_ONLY.get():
+            return await self._connect(
+                lambda: _connect_public(loop, host, port, local), timeout, socket_options
+            )
         return await self._connect(
             lambda: loop.create_connection(
                 _Receiver,
@@ -274,6 +322,69 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         await asyncio.sleep(seconds)
 
 
+_AddressInfo = tuple[Any, ...]
+"""One answer of getaddrinfo: (family, type, proto, canonname, sockaddr)."""
+
+
+async def _connect_public(
+    loop: asyncio.AbstractEventLoop, host: str, port: int, local: tuple[str, int] | None
+) -> tuple[asyncio.BaseTransport, _Receiver]:
+    """Resolve `host` once; refuse it if any answer is private; connect to those answers.
+
+    The addresses are tried as asyncio's happy eyeballs would (families
+    interleaved, the next one after HAPPY_EYEBALLS_DELAY); no name is given
+    to the connect, so nothing is resolved again.
+    """
+    found = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    for info in found:
+        if is_private_address(str(info[4][0])):
+            raise PrivateAddressRefused(host, str(info[4][0]))
+    if not found:
+        raise OSError(f"{host} has no address")
+    return await _first_connection(loop, _interleaved(found), local)
+
+
+def _interleaved(found: list[_AddressInfo]) -> list[_AddressInfo]:
+    """The answers with their families taking turns, the first answer's family first."""
+    by_family: dict[int, list[_AddressInfo]] = {}
+    for info in found:
+        by_family.setdefault(info[0], []).append(info)
+    queues = list(by_family.values())
+    ordered = []
+    while any(queues):
+        ordered += [queue.pop(0) for queue in queues if queue]
+    return ordered
+
+
+async def _first_connection(
+    loop: asyncio.AbstractEventLoop, addresses: list[_AddressInfo], local: tuple[str, int] | None
+) -> tuple[asyncio.BaseTransport, _Receiver]:
+    """The first of `addresses` to accept a connection; every other one opened is closed."""
+    opened: list[asyncio.BaseTransport] = []
+
+    async def attempt(info: _AddressInfo) -> tuple[asyncio.BaseTransport, _Receiver]:
+        family, _, _, _, sockaddr = info
+        transport, receiver = await loop.create_connection(
+            _Receiver, sockaddr[0], sockaddr[1], family=family, local_addr=local
+        )
+        opened.append(transport)
+        return transport, receiver
+
+    winner: tuple[asyncio.BaseTransport, _Receiver] | None = None
+    try:
+        winner, _, errors = await staggered_race(
+            [partial(attempt, info) for info in addresses], HAPPY_EYEBALLS_DELAY
+        )
+    finally:  # a loser that connected too, or all of them when cancelled by the timeout
+        for transport in opened:
+            if winner is None or transport is not winner[0]:
+                transport.close()
+    if winner is None:
+        words = list(dict.fromkeys(str(e) for e in errors if e is not None))
+        raise OSError("; ".join(words) or "no address answered")
+    return winner
+
+
 @cache
 def shared_ssl_context() -> ssl.SSLContext:
     """One verifying TLS context per process (loading the CA bundle takes ~20 ms); HTTP/1.1 only."""
@@ -311,6 +422,8 @@ class OriginPool:
         self._max_idle = max_idle
         self._idle: dict[_OriginKey, list[httpcore.AsyncHTTP11Connection]] = {}
         self._open: set[httpcore.AsyncHTTP11Connection] = set()
+        self._public: set[httpcore.AsyncHTTP11Connection] = set()
+        """Connections whose peer is a public address: the only ones PUBLIC_ONLY reuses."""
         self._closed = False
 
     async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
@@ -349,10 +462,16 @@ class OriginPool:
         )
 
     async def _idle_connection(self, key: _OriginKey) -> httpcore.AsyncHTTP11Connection | None:
-        """The newest idle connection to the origin that is still usable; stale ones closed."""
-        idle = self._idle.get(key)
-        while idle:
-            connection = idle.pop()
+        """The newest idle connection to the origin that is still usable; stale ones closed.
+
+        While PUBLIC_ONLY is set, one whose peer is not public stays idle for others.
+        """
+        idle = self._idle.get(key) or []
+        public_only = PUBLIC_ONLY.get()
+        for connection in reversed(idle[:]):
+            if public_only and connection not in self._public:
+                continue
+            idle.remove(connection)
             if connection.is_available() and not connection.has_expired():
                 return connection
             await self._close(connection)
@@ -364,10 +483,17 @@ class OriginPool:
         timeout = request.extensions.get("timeout", {}).get("connect")
         host = origin.host.decode("ascii")
         stream = await self._backend.connect_tcp(host, origin.port, timeout=timeout)
+        peer = _peer_address(stream)
+        public = peer is not None and not is_private_address(peer)
+        if PUBLIC_ONLY.get() and not public:  # the backend's own check; this one costs nothing
+            await stream.aclose()
+            raise PrivateAddressRefused(host, peer or "an unknown address")
         if origin.scheme == b"https":
             stream = await stream.start_tls(self._ssl_context, host, timeout)
         connection = httpcore.AsyncHTTP11Connection(origin, stream, self._keepalive_expiry)
         self._open.add(connection)
+        if public:
+            self._public.add(connection)
         return connection
 
     async def release(self, connection: httpcore.AsyncHTTP11Connection, key: _OriginKey) -> None:
@@ -380,12 +506,14 @@ class OriginPool:
 
     async def _close(self, connection: httpcore.AsyncHTTP11Connection) -> None:
         self._open.discard(connection)
+        self._public.discard(connection)
         await connection.aclose()
 
     async def aclose(self) -> None:
         """Close every connection, busy or idle; one handed back later is closed then."""
         self._closed = True
         connections, self._open, self._idle = list(self._open), set(), {}
+        self._public = set()
         for connection in connections:
             await connection.aclose()
 
@@ -394,6 +522,12 @@ class OriginPool:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+def _peer_address(stream: httpcore.AsyncNetworkStream) -> str | None:
+    """The IP address a new connection reached, if the stream can say."""
+    peer = stream.get_extra_info("server_addr")
+    return str(peer[0]) if isinstance(peer, tuple) and peer else None
 
 
 class _ReturnedWhenRead:

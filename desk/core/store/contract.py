@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from desk.core.decide import newest_first
-from desk.core.models import Alert, Article, FeedState, SeenItem
+from desk.core.models import HANDLED_STATES, Alert, Article, FeedState, SeenItem
 from desk.core.store.serial import content_key
 
 
@@ -40,7 +40,11 @@ class Store(Protocol):
         ...
 
     def reports_due(self) -> list[Alert]:
-        """Alerts raised or grown that no headless run has reported yet, oldest story first."""
+        """Alerts raised or grown that no headless run has reported yet, oldest story first.
+
+        An alert the analyst acknowledged or archived first leaves the outbox
+        unreported: they handled it (see HANDLED_STATES).
+        """
         ...
 
     def report_note(self) -> dict[str, Any] | None:
@@ -108,7 +112,7 @@ class MemoryStore:
         self._articles: dict[str, Article] = {}
         self._site_lines = "{}"
         self.recovered: list[str] = []
-        self._due: dict[str, str] = {}
+        self._due: dict[str, list[str]] = {}
         self._note: dict[str, Any] | None = None
 
     def seen(self, keys: Iterable[str]) -> dict[str, SeenItem]:
@@ -141,17 +145,24 @@ class MemoryStore:
         """Keep everything one poll cycle produced."""
         self._seen.update((s.key, s) for s in seen)
         self._articles.update(articles)
-        for alert in alerts:
+        batch = list(alerts)
+        for alert in batch:
             known = self._alerts.get(alert.id)
             if known is None or content_key(known) != content_key(alert):
-                self._due[alert.id] = content_key(alert)
+                self._due[alert.id] = [content_key(alert)]
             self._alerts[alert.id] = alert
+        self._drop_handled(batch)
         self._feeds.update((f.url, f) for f in feeds)
+
+    def _drop_handled(self, alerts: Iterable[Alert]) -> None:
+        for alert in alerts:
+            if alert.state in HANDLED_STATES:
+                self._due.pop(alert.id, None)
 
     def reports_due(self) -> list[Alert]:
         """Alerts raised or grown and not yet reported, oldest story first."""
         due = [
-            a for i, k in self._due.items() if (a := self._alerts.get(i)) and content_key(a) == k
+            a for i, k in self._due.items() if (a := self._alerts.get(i)) and content_key(a) in k
         ]
         return sorted(due, key=lambda a: a.published or a.created)
 
@@ -171,11 +182,13 @@ class MemoryStore:
 
     def update_alert(self, alert: Alert) -> None:
         """Replace one alert."""
-        self._alerts[alert.id] = alert
+        self.update_alerts([alert])
 
     def update_alerts(self, alerts: Iterable[Alert]) -> None:
         """Replace many alerts."""
-        self._alerts.update((a.id, a) for a in alerts)
+        batch = list(alerts)
+        self._alerts.update((a.id, a) for a in batch)
+        self._drop_handled(batch)
 
     def seen_since(self, when: datetime) -> list[SeenItem]:
         """Every seen item first seen at or after `when`, oldest first."""

@@ -12,7 +12,8 @@ Layout of the data dir:
     articles/*.jsonl     article bodies, one segment per poll cycle (one fsync), read on demand
     site-lines.json      what desk learned of each site's recurring junk lines
     reports.json         the outbox: alerts not yet reported to `desk poll` (and where a
-                         report was last being written, to finish it exactly once)
+                         report was last being written, to finish it exactly once); an
+                         alert acknowledged or archived leaves it unreported
 
 Every write is atomic: a temp file in the same folder, fsync, os.replace, fsync
 of the folder; a kill at any moment leaves the last good state. A file that
@@ -39,7 +40,7 @@ from tinydb.storages import Storage
 
 from desk.core.decide import newest_first
 from desk.core.errors import StoreError, StoreLocked, plural
-from desk.core.models import Alert, Article, FeedState, SeenItem, short_hash
+from desk.core.models import HANDLED_STATES, Alert, Article, FeedState, SeenItem, short_hash
 from desk.core.store.serial import (
     STATE_FIELDS,
     alert_from_dict,
@@ -476,11 +477,18 @@ class TinyStore:
 
         An alert whose content is new or changed is first put in the outbox
         (reports.json), so that a kill between the two writes never leaves a
-        stored alert that no headless run will report.
+        stored alert that no headless run will report. One the analyst has
+        handled (acknowledged, archived) is not: they know of it.
         """
-        grown = [a for a in alerts if report and not _same_content(self._alerts.get(a.id), a)]
+        grown = [
+            a
+            for a in alerts
+            if report
+            and a.state not in HANDLED_STATES
+            and not _same_content(self._alerts.get(a.id), a)
+        ]
         if grown:
-            due = {**self._reports["due"], **{a.id: content_key(a) for a in grown}}
+            due = {**self._reports["due"], **{a.id: self._due_keys(a) for a in grown}}
             self._write_reports({**self._reports, "due": due})
         contents = {}
         for alert in alerts:
@@ -489,22 +497,42 @@ class TinyStore:
         _write_docs(self._alerts_db, contents)
         _write_docs(self._states_db, {_doc_id(a.id): _state_doc(a) for a in alerts})
         self._alerts.update((alert.id, alert) for alert in alerts)
+        self._drop_handled_reports(alerts)
 
     # -- reports: exactly-once delivery to headless consumers --------------------------------
 
     def reports_due(self) -> list[Alert]:
         """Alerts raised or grown that no headless run has reported yet, oldest story first.
 
-        An outbox entry whose alert is not stored as it was when the entry
-        was made (a kill came between the two writes) waits: the cycle that
-        raises it again makes the entry good.
+        An entry holds the version about to be stored and, while it is
+        unreported, the version stored before. A stored version the entry
+        does not hold was reported (a kill came between the outbox write and
+        the alert's): it waits, and the cycle that raises it again writes a
+        new entry.
         """
         due = [
             alert
-            for alert_id, key in self._reports["due"].items()
-            if (alert := self._alerts.get(alert_id)) is not None and content_key(alert) == key
+            for alert_id in self._reports["due"]
+            if (alert := self._alerts.get(alert_id)) is not None and self._is_due(alert)
         ]
         return sorted(due, key=lambda a: a.published or a.created)
+
+    def _is_due(self, alert: Alert) -> bool:
+        """Whether the outbox holds this alert as it is stored now."""
+        keys = self._reports["due"].get(alert.id) or []
+        return content_key(alert) in ([keys] if isinstance(keys, str) else keys)
+
+    def _due_keys(self, grown: Alert) -> list[str]:
+        """The outbox entry for an alert about to be stored as `grown`.
+
+        Its stored version stays in the entry while unreported: should a kill
+        come before `grown` is stored, and the item never come again, the
+        stored version is still reported.
+        """
+        stored = self._alerts.get(grown.id)
+        if stored is not None and self._is_due(stored):
+            return [content_key(stored), content_key(grown)]
+        return [content_key(grown)]
 
     def report_note(self) -> dict[str, Any] | None:
         """Where the last report was being written, if it may not have finished."""
@@ -520,12 +548,34 @@ class TinyStore:
         """These alerts are reported: out of the outbox, and the note cleared."""
         self._check_writable()
         done = set(alert_ids)
-        due = {k: v for k, v in self._reports["due"].items() if k not in done}
+        due = {
+            alert_id: keys
+            for alert_id, keys in self._reports["due"].items()
+            if alert_id not in done and self._still_due(alert_id)
+        }
         self._write_reports({"due": due, "writing": None})
+
+    def _still_due(self, alert_id: str) -> bool:
+        """False for an entry no stored alert answers to (a kill before its alert was stored):
+        if that alert is raised again, its entry is written again."""
+        alert = self._alerts.get(alert_id)
+        return alert is not None and self._is_due(alert)
 
     def _write_reports(self, reports: dict[str, Any]) -> None:
         atomic_write(self.data_dir / REPORTS_FILE, orjson.dumps(reports))
         self._reports = reports
+
+    def _drop_handled_reports(self, alerts: Iterable[Alert]) -> None:
+        """Alerts the analyst handled before any headless run reported them leave the outbox.
+
+        Called after their state is on disk. Should this write fail (a full
+        disk), nothing is lost: a report skips handled alerts and drops them then.
+        """
+        handled = {a.id for a in alerts if a.state in HANDLED_STATES} & self._reports["due"].keys()
+        if handled:
+            due = {k: v for k, v in self._reports["due"].items() if k not in handled}
+            with contextlib.suppress(StoreError):
+                self._write_reports({**self._reports, "due": due})
 
     def update_alert(self, alert: Alert) -> None:
         """Replace one alert; on disk when this returns. A state change writes only states.json."""
@@ -542,6 +592,7 @@ class TinyStore:
         batch = list(alerts)
         _write_docs(self._states_db, {_doc_id(a.id): _state_doc(a) for a in batch})
         self._alerts.update((a.id, a) for a in batch)
+        self._drop_handled_reports(batch)
 
     def save_site_lines(self, data: dict[str, Any]) -> None:
         """Write the learned site lines to their own small file, atomically."""
