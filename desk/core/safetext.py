@@ -57,6 +57,7 @@ _ESC_ENTITY = re.compile(r"&#(?:[xX]0*(?:1[bB]|7)|0*(?:27|7));?")
 _URL_TRIM = "".join(map(chr, range(0x21))) + "\x7f"
 _LINE_BREAKS = re.compile(r"[\t\n\r\u2028\u2029]")
 _SPACES = re.compile(r"\s+")
+_TAG = re.compile(r"<[^>]+>")
 
 
 def is_safe(text: str) -> bool:
@@ -121,3 +122,22 @@ def _needs_quoting(char: str) -> bool:
 def _percent(char: str) -> str:
     data = char.encode("utf-8", "replace")  # a lone surrogate becomes '?'
     return "".join(f"%{byte:02X}" for byte in data)
+
+
+def plain_text(markup: str) -> str:
+    """Markup stripped, entities decoded and the result made safe, on one line.
+
+    Safety comes last: an entity such as `&#27;` decodes to an escape.
+    """
+    if "<" in markup:
+        markup = _TAG.sub(" ", markup)
+    if "&" in markup:
+        markup = unescape_html(markup)
+    return safe_line(" ".join(markup.split()))
+
+
+def without_tags(markup: str) -> str:
+    """Markup's tags out and its spaces tidied, entities left for the cleaner; on one line."""
+    if "<" in markup:
+        markup = _TAG.sub(" ", markup)
+    return safe_line(" ".join(markup.split()))

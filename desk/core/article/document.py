@@ -24,7 +24,7 @@ from desk.core.article.pagetext import story_text
 from desk.core.article.residue import split_front_matter
 from desk.core.article.sitejunk import learnable_lines
 from desk.core.errors import DeskError
-from desk.core.feeds.parse import plain_text
+from desk.core.safetext import plain_text
 from desk.core.settings.yamlio import parse_yaml
 
 MAX_HTML_CHARS = 5_000_000

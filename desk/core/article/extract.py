@@ -30,8 +30,8 @@ from desk.core.article.extractpool import ExtractionFailed, Extractor, default_w
 from desk.core.article.headline import lead_with_title
 from desk.core.article.pagemeta import PageMetadata, page_metadata
 from desk.core.article.pagetext import main_text, tree_text
-from desk.core.feeds.parse import without_tags
 from desk.core.models import Article, Item
+from desk.core.safetext import without_tags
 
 __all__ = [
     "MAX_HTML_CHARS",

@@ -18,8 +18,7 @@ from itertools import islice
 from typing import Any
 from urllib.parse import urljoin
 
-from desk.core.feeds.parse import plain_text
-from desk.core.safetext import safe_line, safe_url, unescape_html
+from desk.core.safetext import plain_text, safe_line, safe_url, unescape_html
 
 _META_TAG = re.compile(r"<meta\s[^>]*>", re.IGNORECASE)
 _LINK_TAG = re.compile(r"<link\s[^>]*>", re.IGNORECASE)

@@ -32,9 +32,7 @@ from desk.core.feeds.text import (
     clean_title,
     fallback_id,
     join_url,
-    plain_text,
     short_reason,
-    without_tags,
 )
 from desk.core.models import Item, short_hash
 
@@ -44,8 +42,6 @@ __all__ = [
     "NeedsTolerantParser",
     "ParsedFeed",
     "parse_feed",
-    "plain_text",
-    "without_tags",
 ]
 
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)

@@ -14,37 +14,17 @@ from collections.abc import Iterable
 from urllib.parse import urljoin
 
 from desk.core.models import short_hash
-from desk.core.safetext import safe_line, safe_url, unescape_html
+from desk.core.safetext import plain_text, safe_line, safe_url
 
 TITLE_MAX = 1000
 """Titles longer than this many characters are cut at a word and end in an ellipsis."""
 
-_TAG = re.compile(r"<[^>]+>")
 _URI_SLASHES = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*://)(/*)(.*?)")
 # Absolute http(s) URLs that urljoin gives back unchanged: no whitespace, brackets or
 # ';' (urlsplit strips, validates or re-splits those), no empty '?' or '#'.
 _PLAIN_HTTP_URL = re.compile(
     r"https?://[^\s/?#;\[\]][^\s?#;\[\]]*(?:\?[^\s#;\[\]]+)?(?:#[^\s\[\]]+)?"
 )
-
-
-def plain_text(markup: str) -> str:
-    """Markup stripped, entities decoded and the result made safe, on one line.
-
-    Safety comes last: an entity such as `&#27;` decodes to an escape.
-    """
-    if "<" in markup:
-        markup = _TAG.sub(" ", markup)
-    if "&" in markup:
-        markup = unescape_html(markup)
-    return safe_line(" ".join(markup.split()))
-
-
-def without_tags(markup: str) -> str:
-    """Markup's tags out and its spaces tidied, entities left for the cleaner; on one line."""
-    if "<" in markup:
-        markup = _TAG.sub(" ", markup)
-    return safe_line(" ".join(markup.split()))
 
 
 def clean_title(markup: str) -> str:
