@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from textual import on
@@ -15,7 +15,7 @@ from textual.widgets import Footer, Header, Static
 from desk.core import decide
 from desk.core.article.extract import readable
 from desk.core.errors import DeskError
-from desk.core.models import Alert, AlertState
+from desk.core.models import Alert, AlertState, Watchlist
 from desk.core.safetext import safe_line
 from desk.core.store.contract import Store
 from desk.ui.widgets.alert_list import AlertList
@@ -94,7 +94,8 @@ class MainScreen(Screen[None]):
     def _show_article(self, alert: Alert | None) -> None:
         if alert is not None:
             article = self.store.get_article(alert.article_key)
-            self.query_one(ArticleView).show(alert, readable(article) if article else None)
+            shown = readable(article) if article else None
+            self.query_one(ArticleView).show(alert, shown, self.app_watchlists())
 
     def action_acknowledge(self) -> None:
         """Acknowledge the highlighted alert; the row changes only once it is on disk."""
@@ -154,6 +155,11 @@ class MainScreen(Screen[None]):
         """The app's clock."""
         now: Callable[[], datetime] = self.app.now  # type: ignore[attr-defined]
         return now()
+
+    def app_watchlists(self) -> Mapping[str, Watchlist]:
+        """The watchlists the app's poller runs now, by id (to explain an alert's evidence)."""
+        poller = getattr(self.app, "poller", None)
+        return getattr(poller, "watchlists", {})
 
     def action_cursor_down(self) -> None:
         """Next alert."""

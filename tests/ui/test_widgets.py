@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 from textual.binding import Binding
 
-from desk.core.models import Alert, Article, Hit, Severity
+from desk.core.match.matcher import term_words
+from desk.core.models import Alert, Article, Hit, Severity, Term, Watchlist
 from desk.core.settings.config import DEFAULT_KEYS
 from desk.ui.screens import MainScreen
 from desk.ui.widgets.alert_list import COLUMNS, FIXED_WIDTHS, fitted_widths
@@ -97,6 +98,23 @@ def test_explanation_groups_hits_by_watchlist_and_term() -> None:
     assert lines[2] == "  “sends troops” 100  “sent 1,500 troops” 92"
     assert lines[3] == "other  term: follow"
     assert len(lines) == 5 and lines[-1] == "  “follow” 88"
+
+
+def test_explanation_shows_each_watchlists_evidence_with_its_lead_boost() -> None:
+    """The header says what the hits add up to: each term's weight and the lead's boost."""
+    watchlist = Watchlist(
+        id="troops",
+        name="Troops",
+        terms=(Term("send troops", term_words("send troops"), weight=0.67),),
+        lead=1,
+        lead_boost=1.5,
+    )
+    hits = (Hit("troops", "send troops", "sends troops", 7, 19, 100.0),)
+    article = Article("u", "Brazil sends troops", TEXT)
+    why = explanation(make_alert(*hits), article, {"troops": watchlist}).plain.split("\n")
+    assert why[1] == "troops  evidence 1 (fires at 1): send troops 0.67 +0.34 in the lead"
+    assert why[2] == "troops  term: send troops"
+    assert "evidence" not in explanation(make_alert(*hits), article).plain  # none known: none said
 
 
 def test_article_bindings_share_the_lists_ids_and_keys() -> None:

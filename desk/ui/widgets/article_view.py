@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from desk.core.models import Alert, AlertState, Article, Hit
+from desk.core.match.matcher import describe_evidence, evidence_for
+from desk.core.models import Alert, AlertState, Article, Hit, Watchlist
 
 HIT_STYLE = "bold black on yellow"
 TERM_WIDTH = 50
@@ -43,13 +46,21 @@ def grouped_hits(hits: tuple[Hit, ...]) -> dict[tuple[str, str], list[Hit]]:
     return groups
 
 
-def explanation(alert: Alert, article: Article) -> Text:
-    """Why the alert fired: per watchlist and term, the phrases that matched and their scores."""
+def explanation(
+    alert: Alert, article: Article, watchlists: Mapping[str, Watchlist] | None = None
+) -> Text:
+    """Why the alert fired: per watchlist its evidence, and per term the phrases and scores."""
     lines = Text()
     meta = [", ".join(alert.sources), article.byline, alert.url]
     lines.append(" · ".join(part for part in meta if part) + "\n", style="dim")
     if alert.reason and alert.state is AlertState.NEW:
         lines.append(f"{alert.reason}\n", style="bold yellow")
+    for watchlist_id in dict.fromkeys(hit.watchlist for hit in alert.hits):
+        watchlist = (watchlists or {}).get(watchlist_id)
+        if watchlist is not None:
+            parts = evidence_for(watchlist, alert.hits, article.text)
+            lines.append(watchlist_id, style="bold")
+            lines.append(f"  {describe_evidence(parts, watchlist.fire_at)}\n", style="dim")
     for (watchlist, term), hits in grouped_hits(alert.hits).items():
         short = term if len(term) <= TERM_WIDTH else term[: TERM_WIDTH - 1] + "…"
         lines.append(watchlist, style="bold")
@@ -82,15 +93,20 @@ class ArticleView(VerticalScroll):
         yield Static(id="article-why", markup=False)
         yield Static("Choose an alert to read its article.", id="article-text", markup=False)
 
-    def show(self, alert: Alert, article: Article | None) -> None:
-        """Display `article` with `alert`'s hits highlighted."""
+    def show(
+        self,
+        alert: Alert,
+        article: Article | None,
+        watchlists: Mapping[str, Watchlist] | None = None,
+    ) -> None:
+        """Display `article` with `alert`'s hits highlighted and its evidence explained."""
         why = self.query_one("#article-why", Static)
         body = self.query_one("#article-text", Static)
         if article is None:
             why.update("")
             body.update(Text(f"The article of “{alert.title}” is no longer stored."))
         else:
-            why.update(explanation(alert, article))
+            why.update(explanation(alert, article, watchlists))
             body.update(highlighted(article, alert))
         if alert.id != self.shown_alert_id:
             self.scroll_home(animate=False)
