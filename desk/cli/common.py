@@ -34,7 +34,7 @@ def locations_of(args: argparse.Namespace) -> Locations:
 
 
 def match_watchlists_dir(args: argparse.Namespace) -> Path:
-    """For `desk match` and `desk test`: the user's watchlists if they have some, else the shipped ones."""
+    """For `desk test` (as `desk match` does): the user's watchlists if they have some, else the shipped ones."""
     own = locations_of(args).watchlists_dir
     return own if any(own.glob("*.y*ml")) else shipped_watchlists_dir()
 
