@@ -14,6 +14,7 @@ from desk.core.models import Watchlist
 from desk.core.settings.config import (
     Locations,
     resolve_locations,
+    shipped_watchlists_dir,
 )
 from desk.core.store.tinystore import TinyStore
 from desk.core.store.tinystore import open_store as _open_store
@@ -30,6 +31,12 @@ def open_store(data_dir: Path, wait: float = 0.0) -> TinyStore:
 def locations_of(args: argparse.Namespace) -> Locations:
     """The folders named by the flags, the environment or platformdirs."""
     return resolve_locations(args.config, args.data, args.watchlists)
+
+
+def match_watchlists_dir(args: argparse.Namespace) -> Path:
+    """For `desk test` (as `desk match` does): the user's watchlists if they have some, else the shipped ones."""
+    own = locations_of(args).watchlists_dir
+    return own if any(own.glob("*.y*ml")) else shipped_watchlists_dir()
 
 
 def load_watchlist_folder(folder: Path, strict: bool = False) -> list[Watchlist]:

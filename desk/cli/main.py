@@ -26,6 +26,7 @@ COMMANDS = {
     "match": "check:run_match",
     "extract": "check:run_extract",
     "check": "check:run_check",
+    "test": "backtest:run_test",
     "export": "export:run_export",
 }
 """Each command (the empty one is the TUI) and its handler, as module:function in desk.cli."""

@@ -29,6 +29,7 @@ start here:
 try a watchlist before you rely on it:
   desk match article.txt    which watchlists fire on a text or HTML file, and why
   desk check                validate feeds.yaml, settings.yaml and every watchlist
+  desk test labelled.jsonl  precision and recall on articles you graded, and why
 
 for cron and scripts:
   desk poll --once --json   one poll cycle; new alerts as JSON lines on stdout
@@ -102,6 +103,25 @@ def _add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     extract.add_argument("--json", action="store_true", help="text and metadata as JSON")
 
     add("check", "validate settings, feeds and watchlists; exit 1 on any error")
+
+    test = add(
+        "test",
+        "backtest the watchlists on labelled articles: P, R, F1, each term's hits, "
+        "the false positives and negatives with their evidence",
+    )
+    test.add_argument(
+        "labelled",
+        metavar="LABELLED",
+        help="JSON lines: {id, title, text, labels: {watchlist id: 2 on topic, 1 borderline"
+        " (not scored), 0 off topic}}",
+    )
+    test.add_argument("--json", action="store_true", help="one JSON object per watchlist")
+    test.add_argument(
+        "--compare",
+        metavar="DIR",
+        help="also run the watchlists in DIR (after) against these (before):"
+        " scores side by side, articles gained and lost",
+    )
 
     export = add("export", "alerts as JSON lines or CSV")
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")

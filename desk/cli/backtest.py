@@ -1,0 +1,300 @@
+"""`desk test`: the watchlists over labelled articles, scored, explained and compared.
+
+The scoring is `desk.core.match.backtest`; this module reads the file, cleans
+the texts (cached in DATA/backtest/ so that a run on every save of a
+watchlist does not clean the same articles again), prints, and times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import time
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+
+import orjson
+
+import desk.core.article
+from desk.cli.common import load_watchlist_folder, locations_of, match_watchlists_dir, shorten
+from desk.cli.parser import EXIT_BAD_INPUT, EXIT_OK
+from desk.core.article.clean import clean_text
+from desk.core.errors import DeskError, plural
+from desk.core.match.backtest import (
+    Comparison,
+    Labelled,
+    Outcome,
+    Report,
+    article_text,
+    backtest,
+    compare,
+    comparison_json,
+    labelled_ids,
+    read_labelled,
+    report_json,
+)
+from desk.core.models import Evidence, Hit, Verdict, Watchlist
+from desk.core.safetext import safe_line
+
+CACHE_FOLDER = "backtest"
+CACHE_KEEP = 8
+"""Cleaned copies of this many labelled files (or versions of one) are kept."""
+
+
+def run_test(args: argparse.Namespace) -> int:
+    """`desk test`: P, R, F1 and their reasons per watchlist; exit 2 on bad input."""
+    started = time.perf_counter()
+    path = Path(args.labelled)
+    data = _read(path)
+    articles = read_labelled(data, str(path))
+    texts, cached = cleaned_texts(articles, data, locations_of(args).data_dir / CACHE_FOLDER)
+    folder = Path(args.watchlists) if args.watchlists else match_watchlists_dir(args)
+    runs = []
+    for each in (folder, Path(args.compare)) if args.compare else (folder,):
+        reports = _run_folder(each, articles, texts, path)
+        if reports is None:  # _run_folder or the loader has said why
+            return EXIT_BAD_INPUT
+        runs.append(reports)
+    elapsed = time.perf_counter() - started
+    if args.compare:
+        print_comparisons(compare(*runs), str(folder), args.compare, args.json)
+    else:
+        print_reports(runs[0], path, folder, len(articles), args.json)
+    print(rate_line(len(articles), elapsed, cached, len(runs)), file=sys.stderr)
+    return EXIT_OK
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise DeskError(f"cannot read: {exc.strerror or exc}", path) from None
+
+
+def _run_folder(
+    folder: Path, articles: list[Labelled], texts: list[str], path: Path
+) -> list[Report] | None:
+    """The reports of the folder's watchlists that the file labels; None (said why) if none."""
+    if not folder.is_dir():
+        raise DeskError("no such watchlist folder", folder)
+    watchlists = load_watchlist_folder(folder)
+    if not watchlists:
+        return None
+    scored = _labelled_watchlists(watchlists, articles, path, folder)
+    if not scored:
+        return None
+    return backtest(articles, texts, scored)
+
+
+def _labelled_watchlists(
+    watchlists: list[Watchlist], articles: list[Labelled], path: Path, folder: Path
+) -> list[Watchlist]:
+    """The watchlists some article is labelled for; the others, and unknown labels, are said."""
+    labels = labelled_ids(articles)
+    scored = [w for w in watchlists if w.id in labels]
+    if not scored:
+        known = ", ".join(sorted(safe_line(label) for label in labels))
+        print(
+            f"desk: {path}: no article is labelled for a watchlist in {folder} (labels: {known})",
+            file=sys.stderr,
+        )
+        return []
+    for watchlist in watchlists:
+        if watchlist.id not in labels:
+            print(f"desk: {path}: no labels for '{watchlist.id}' (not scored)", file=sys.stderr)
+    return scored
+
+
+# Cleaning, cached on disk by the file's content and the cleaning code.
+
+
+def cleaned_texts(articles: list[Labelled], data: bytes, cache: Path) -> tuple[list[str], bool]:
+    """Each article's cleaned text, and whether it came from an earlier run's cache."""
+    key = hashlib.sha256(data + cleaning_fingerprint()).hexdigest()[:32]
+    place = cache / f"{key}.json"
+    texts = _read_cache(place, len(articles))
+    if texts is not None:
+        return texts, True
+    texts = [clean_text(article_text(article)) for article in articles]
+    _write_cache(place, texts)
+    return texts, False
+
+
+def cleaning_fingerprint() -> bytes:
+    """Changes when the cleaning code (desk.core.article, safetext) or Unicode data changes."""
+    digest = hashlib.sha256(f"{sys.version_info[:2]} {unicodedata.unidata_version}".encode())
+    core = Path(desk.core.article.__file__).parent
+    for source in [*sorted(core.glob("*.py")), core.parent / "safetext.py"]:
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return digest.digest()
+
+
+def _read_cache(place: Path, count: int) -> list[str] | None:
+    """The cached texts, or None when absent, unreadable or not what this file needs."""
+    try:
+        texts = orjson.loads(place.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    if not isinstance(texts, list) or len(texts) != count:
+        return None
+    if not all(isinstance(text, str) for text in texts):
+        return None
+    os.utime(place)  # the newest are kept
+    return texts
+
+
+def _write_cache(place: Path, texts: list[str]) -> None:
+    """Write atomically and keep the newest few; a data dir that cannot be written is no error."""
+    temporary = place.with_suffix(f".{os.getpid()}.tmp")
+    try:
+        place.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_bytes(orjson.dumps(texts))
+        os.replace(temporary, place)
+        old = sorted(place.parent.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in old[CACHE_KEEP:]:
+            stale.unlink(missing_ok=True)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+
+
+def rate_line(articles: int, seconds: float, cached: bool, runs: int = 1) -> str:
+    """'463 articles in 0.34 s (1,343 articles/s, texts cleaned by an earlier run)'."""
+    times = f" × {runs} watchlist folders" if runs > 1 else ""
+    cleaned = "texts cleaned by an earlier run" if cached else "texts cleaned now"
+    rate = articles / seconds if seconds > 0 else float("inf")
+    return f"{articles:,} articles{times} in {seconds:.2f} s ({rate:,.0f} articles/s, {cleaned})"
+
+
+# Printing. Everything from the labelled file or a watchlist passes through safe_line.
+
+
+def print_reports(
+    reports: list[Report], path: Path, folder: Path, articles: int, as_json: bool
+) -> None:
+    """One JSON object per watchlist, or the table and each watchlist's reasons."""
+    if as_json:
+        for report in reports:
+            print(json.dumps(report_json(report)))
+        return
+    source, where = safe_line(path.name), safe_line(str(folder))
+    print(f"{source}: {plural(articles, 'article')}, watchlists from {where}")
+    print_table(reports)
+    for report in reports:
+        print()
+        print_reasons(report)
+
+
+def print_table(reports: Sequence[Report]) -> None:
+    """P, R, F1 and the counts, one row per watchlist."""
+    print(
+        f"{'watchlist':24} {'P':>5} {'R':>5} {'F1':>5} {'TP':>5} {'FP':>5} {'FN':>5} {'TN':>5}"
+        f" {'borderline':>10}"
+    )
+    for r in reports:
+        print(
+            f"{shorten(r.watchlist, 24):24} {r.precision:5.2f} {r.recall:5.2f} {r.f1:5.2f}"
+            f" {r.tp:5} {r.fp:5} {r.fn:5} {r.tn:5} {r.borderline:10}"
+        )
+
+
+def print_reasons(report: Report) -> None:
+    """A watchlist's terms, false positives and false negatives."""
+    print(
+        f"{report.watchlist}: P {report.precision:.2f}  R {report.recall:.2f}"
+        f"  F1 {report.f1:.2f}  ({plural(len(report.outcomes), 'article')} scored)"
+    )
+    print("  articles hit by each term: on topic (2) / off topic (0) / borderline (1)")
+    for term in report.terms:
+        warning = "  <- only off topic" if term.only_on_negatives else ""
+        print(
+            f"  {term.positives:5} {term.negatives:5} {term.borderline:5}"
+            f"  {shorten(safe_line(term.term))}{warning}"
+        )
+    _print_outcomes("false positives: the evidence that fired", report.false_positives)
+    _print_outcomes("false negatives: what came closest", report.false_negatives)
+
+
+def _print_outcomes(heading: str, outcomes: list[Outcome]) -> None:
+    print(f"  {heading} ({len(outcomes)})" if outcomes else f"  {heading.split(':')[0]}: none")
+    for outcome in outcomes:
+        print(f"    {article_line(outcome.article)}")
+        print(f"      {evidence_line(outcome.verdict)}")
+
+
+def article_line(article: Labelled) -> str:
+    """'agnews:12 (line 4) "Soldier charged with murder"'."""
+    title = shorten(safe_line(article.title), 70)
+    return f'{shorten(safe_line(article.id), 30)} (line {article.line}) "{title}"'
+
+
+def evidence_line(verdict: Verdict) -> str:
+    """The evidence against fire_at, the hits, and for a miss what was dropped or came closest."""
+    sign = ">=" if verdict.fired else "<"
+    said = [f"{verdict.total:.2f} {sign} {verdict.fire_at:g}"]
+    if verdict.parts:
+        said.append(", ".join(_part(p) for p in verdict.parts))
+    if verdict.hits:
+        said.append("hits: " + ", ".join(_hit(h) for h in verdict.hits[:4]))
+    if not verdict.fired and verdict.dropped:
+        said.append(
+            "dropped by context/exclude: " + ", ".join(_hit(h) for h in verdict.dropped[:3])
+        )
+    if not verdict.fired and verdict.closest:
+        said.append(f"closest: {shorten(safe_line(verdict.closest), 70)}")
+    return " · ".join(said)
+
+
+def _part(part: Evidence) -> str:
+    return f'{part.kind} "{shorten(safe_line(part.label), 40)}" {part.amount:+.2f}'
+
+
+def _hit(hit: Hit) -> str:
+    return f'"{shorten(safe_line(hit.text), 40)}" ({shorten(safe_line(hit.term), 40)})'
+
+
+def print_comparisons(
+    comparisons: list[Comparison], before: str, after: str, as_json: bool
+) -> None:
+    """Before and after per watchlist, then the articles each edit gained and lost."""
+    if as_json:
+        for comparison in comparisons:
+            print(json.dumps(comparison_json(comparison, before, after)))
+        return
+    print(f"before: {safe_line(before)}   after: {safe_line(after)}")
+    print(f"{'watchlist':24} {'P before/after':>15} {'R before/after':>15} {'F1 before/after':>16}")
+    for c in comparisons:
+        print(comparison_row(c, before, after))
+    for c in comparisons:
+        if c.before is not None and c.after is not None and (c.gained or c.lost):
+            print()
+            print(f"{c.watchlist}: {len(c.gained)} gained, {len(c.lost)} lost")
+            for sign, outcomes in (("+", c.gained), ("-", c.lost)):
+                for outcome in outcomes:
+                    print(f"  {sign} {article_line(outcome.article)}  {_change(outcome)}")
+
+
+def comparison_row(c: Comparison, before: str, after: str) -> str:
+    """One watchlist's scores before and after, or which folder alone has it."""
+    name = f"{shorten(c.watchlist, 24):24}"
+    if c.before is None or c.after is None:
+        folder = after if c.before is None else before
+        return f"{name} only in {safe_line(folder)}: not compared"
+    cells = [
+        f"{old:.2f} -> {new:.2f}"
+        for old, new in (
+            (c.before.precision, c.after.precision),
+            (c.before.recall, c.after.recall),
+            (c.before.f1, c.after.f1),
+        )
+    ]
+    return f"{name} {cells[0]:>15} {cells[1]:>15} {cells[2]:>16}"
+
+
+def _change(outcome: Outcome) -> str:
+    topic = "on topic" if outcome.grade == 2 else "off topic"
+    did = "now alerts" if outcome.verdict.fired else "now quiet"
+    return f"({did}, {topic})"

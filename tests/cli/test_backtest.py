@@ -1,0 +1,285 @@
+"""`desk test` as a user runs it: real processes, real files, the on-disk cache, dev.jsonl."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from tests.cli.test_hostile_output import strings_in
+from tests.hostile_text import ALL_IN_ONE, PAYLOADS, unsafe_bytes_in, unsafe_in
+
+DRILLS = """\
+name: Drills
+terms:
+  - troops deployed
+  - term: soldiers arrived
+    weight: 0.5
+  - tanks moved
+"""
+SHIPS = "name: Ships\nterms: [frigate sailed]\n"
+ROWS = [
+    {
+        "id": "a1",
+        "title": "Border",
+        "text": "Troops deployed to the border.",
+        "labels": {"drills": 2},
+    },
+    {"id": "a2", "title": "Camp", "text": "Soldiers arrived at the camp.", "labels": {"drills": 2}},
+    {"id": "a3", "title": "Convoy", "text": "Tanks moved along the road.", "labels": {"drills": 0}},
+    {"id": "a4", "title": "Markets", "text": "Markets were quiet.", "labels": {"drills": 0}},
+    {"id": "a5", "title": "Drill", "text": "Troops deployed in a drill.", "labels": {"drills": 1}},
+]
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_matching.py"
+
+
+def desk(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run `python -m desk` with the test's isolated environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "desk", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def write_set(tmp_path: Path, rows: list[dict[str, object]] = ROWS) -> Path:
+    path = tmp_path / "set.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def write_folder(tmp_path: Path, name: str, files: dict[str, str]) -> Path:
+    folder = tmp_path / name
+    folder.mkdir()
+    for file, text in files.items():
+        (folder / file).write_text(text, encoding="utf-8")
+    return folder
+
+
+def one_line_error(run: subprocess.CompletedProcess[str]) -> str:
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "Traceback" not in run.stderr
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, run.stderr
+    return lines[0]
+
+
+def test_text_output_table_terms_and_reasons(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path, "w", {"drills.yaml": DRILLS})
+    run = desk("test", str(write_set(tmp_path)), "--watchlists", str(folder))
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0] == f"set.jsonl: 5 articles, watchlists from {folder}"
+    assert lines[1].split() == "watchlist P R F1 TP FP FN TN borderline".split()
+    assert lines[2].split() == "drills 0.50 0.50 0.50 1 1 1 1 1".split()
+    rows = {line.split(None, 3)[3]: line.split()[:3] for line in lines[6:9]}
+    assert rows == {
+        "troops deployed": ["1", "0", "1"],
+        "soldiers arrived": ["1", "0", "0"],
+        "tanks moved  <- only off topic": ["0", "1", "0"],
+    }
+    assert run.stdout.count("<- only off topic") == 1
+    assert "false positives: the evidence that fired (1)" in run.stdout
+    assert 'a3 (line 3) "Convoy"' in run.stdout
+    assert '1.00 >= 1 · term "tanks moved" +1.00 · hits: "Tanks moved" (tanks moved)' in run.stdout
+    assert "false negatives: what came closest (1)" in run.stdout
+    assert '0.50 < 1 · term "soldiers arrived" +0.50' in run.stdout
+    assert run.stderr.startswith("5 articles in ")
+    assert "articles/s" in run.stderr
+
+
+def test_json_one_object_per_watchlist_in_designs_shape(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path, "w", {"drills.yaml": DRILLS, "ships.yaml": SHIPS})
+    run = desk("test", str(write_set(tmp_path)), "--watchlists", str(folder), "--json")
+    assert run.returncode == 0, run.stderr
+    (drills,) = [json.loads(line) for line in run.stdout.splitlines()]  # ships: not labelled
+    assert "no labels for 'ships' (not scored)" in run.stderr
+    for key in ("watchlist", "terms", "false_positives", "false_negatives"):
+        assert key in drills
+    assert {k: drills[k] for k in ("tp", "fp", "fn", "precision", "recall", "f1")} == {
+        "tp": 1,
+        "fp": 1,
+        "fn": 1,
+        "precision": 0.5,
+        "recall": 0.5,
+        "f1": 0.5,
+    }
+    assert drills["terms"][2] == {
+        "term": "tanks moved",
+        "positives": 0,
+        "negatives": 1,
+        "borderline": 0,
+        "only_on_negatives": True,
+    }
+    assert drills["false_positives"][0]["hits"][0]["text"] == "Tanks moved"
+    assert drills["false_negatives"][0]["total"] == 0.5
+
+
+def test_default_watchlists_are_the_shipped_ones_without_a_config(tmp_path: Path) -> None:
+    rows = [{"title": "t", "text": "Troops were deployed.", "labels": {"troop-deployment": 2}}]
+    run = desk("test", str(write_set(tmp_path, rows)), "--json")
+    assert run.returncode == 0, run.stderr
+    assert [json.loads(line)["watchlist"] for line in run.stdout.splitlines()] == [
+        "troop-deployment"
+    ]
+
+
+def test_cleaned_texts_are_cached_in_the_data_dir(tmp_path: Path, isolated_dirs: Path) -> None:
+    folder = write_folder(tmp_path, "w", {"drills.yaml": DRILLS})
+    labelled = write_set(tmp_path)
+    first = desk("test", str(labelled), "--watchlists", str(folder), "--json")
+    cache = list((isolated_dirs / "data" / "backtest").glob("*.json"))
+    assert "texts cleaned now" in first.stderr and len(cache) == 1
+    second = desk("test", str(labelled), "--watchlists", str(folder), "--json")
+    assert "texts cleaned by an earlier run" in second.stderr
+    assert second.stdout == first.stdout
+    cache[0].write_text('["a planted text that no article has"]')  # wrong length: ignored
+    third = desk("test", str(labelled), "--watchlists", str(folder), "--json")
+    assert "texts cleaned now" in third.stderr and third.stdout == first.stdout
+    labelled.write_text(labelled.read_text() + json.dumps(ROWS[0]) + "\n")
+    changed = desk("test", str(labelled), "--watchlists", str(folder), "--json")
+    assert "texts cleaned now" in changed.stderr
+    assert json.loads(changed.stdout)["tp"] == 2
+
+
+def test_compare_shows_before_after_and_the_articles_gained_and_lost(tmp_path: Path) -> None:
+    before = write_folder(tmp_path, "before", {"drills.yaml": DRILLS})
+    edited = DRILLS.replace("    weight: 0.5\n", "").replace("  - tanks moved\n", "")
+    after = write_folder(tmp_path, "after", {"drills.yaml": edited, "ships.yaml": SHIPS})
+    labelled = write_set(tmp_path, [{**r, "labels": {**r["labels"], "ships": 0}} for r in ROWS])  # type: ignore[dict-item]
+    run = desk("test", str(labelled), "--watchlists", str(before), "--compare", str(after))
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0] == f"before: {before}   after: {after}"
+    assert lines[2].split() == "drills 0.50 -> 1.00 0.50 -> 1.00 0.50 -> 1.00".split()
+    assert lines[3] == f"{'ships':24} only in {after}: not compared"
+    assert "drills: 2 gained, 0 lost" in run.stdout
+    assert '  + a2 (line 2) "Camp"  (now alerts, on topic)' in lines
+    assert '  + a3 (line 3) "Convoy"  (now quiet, off topic)' in lines
+    assert "× 2 watchlist folders" in run.stderr
+    back = desk("test", str(labelled), "--watchlists", str(after), "--compare", str(before))
+    assert f"{'ships':24} only in {after}: not compared" in back.stdout
+    assert "drills: 0 gained, 2 lost" in back.stdout
+    as_json = desk(
+        "test", str(labelled), "--watchlists", str(before), "--compare", str(after), "--json"
+    )
+    drills, ships = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert drills["before"]["f1"] == 0.5 and drills["f1"] == 1.0
+    assert [o["id"] for o in drills["gained"]] == ["a2", "a3"] and drills["lost"] == []
+    assert ships["only_in"] == str(after)
+
+
+@pytest.mark.parametrize(
+    ("content", "where", "said"),
+    [
+        (None, "missing.jsonl", "cannot read"),
+        (b'{"title": "t", "labels": {"drills": 0}}\n{"title": "u", ', "set.jsonl:2:", "not JSON"),
+        (b'{"title": "t", "text": "x"}\n', "set.jsonl:1:", "no labels"),
+        (b'\xef\xbb\xbf{"title": "t", "labels": {"drills": 0}}\n', "set.jsonl:1:", "byte-order"),
+    ],
+)
+def test_bad_input_is_one_line_naming_file_and_line(
+    tmp_path: Path, content: bytes | None, where: str, said: str
+) -> None:
+    path = tmp_path / ("missing.jsonl" if content is None else "set.jsonl")
+    if content is not None:
+        path.write_bytes(content)
+    folder = write_folder(tmp_path, "w", {"drills.yaml": DRILLS})
+    line = one_line_error(desk("test", str(path), "--watchlists", str(folder)))
+    assert line.startswith(f"desk: {tmp_path / where}")
+    assert said in line
+
+
+def test_a_line_separator_inside_a_string_is_text_not_a_new_line(tmp_path: Path) -> None:
+    rows = [{"title": "Border", "text": "Troops\u2028deployed today.", "labels": {"drills": 2}}]
+    labelled = tmp_path / "set.jsonl"
+    labelled.write_text(json.dumps(rows[0], ensure_ascii=False) + "\n", encoding="utf-8")
+    folder = write_folder(tmp_path, "w", {"drills.yaml": DRILLS})
+    run = desk("test", str(labelled), "--watchlists", str(folder), "--json")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["tp"] == 1
+
+
+def test_no_watchlist_labelled_and_a_missing_compare_folder_are_one_line(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path, "w", {"ships.yaml": SHIPS})
+    line = one_line_error(desk("test", str(write_set(tmp_path)), "--watchlists", str(folder)))
+    assert "no article is labelled for a watchlist in" in line and "(labels: drills)" in line
+    drills = write_folder(tmp_path, "d", {"drills.yaml": DRILLS})
+    missing = tmp_path / "nowhere"
+    run = desk(
+        "test", str(write_set(tmp_path)), "--watchlists", str(drills), "--compare", str(missing)
+    )
+    assert one_line_error(run) == f"desk: {missing}: no such watchlist folder"
+
+
+def test_hostile_titles_ids_and_texts_print_safely(tmp_path: Path) -> None:
+    rows = [
+        {"id": p, "title": p, "text": f"Tanks moved {p} along the road.", "labels": {"drills": g}}
+        for p in PAYLOADS
+        for g in (0, 2)
+    ]  # every payload in a false positive's line and a (quiet) false negative's
+    rows.append(
+        {"id": ALL_IN_ONE, "title": ALL_IN_ONE, "text": ALL_IN_ONE, "labels": {"drills": 2}}
+    )
+    labelled = write_set(tmp_path, rows)
+    folder = write_folder(tmp_path, "w", {"drills.yaml": DRILLS})
+    quiet = write_folder(tmp_path, "q", {"drills.yaml": SHIPS})
+    command = [sys.executable, "-m", "desk", "test", str(labelled), "--watchlists", str(folder)]
+    for extra in ((), ("--json",), ("--compare", str(quiet)), ("--compare", str(quiet), "--json")):
+        done = subprocess.run(
+            [*command, *extra],
+            capture_output=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.count(b"line 1") >= 1 or b'"line": 1' in done.stdout
+        for stream in (done.stdout, done.stderr):
+            assert unsafe_bytes_in(stream) == [], stream[:2000]
+        if "--json" in extra:  # escaped bytes are safe; the values must be too
+            for line in done.stdout.splitlines():
+                for value in strings_in(json.loads(line)):
+                    assert unsafe_in(value) == [], value
+
+
+def test_articles_are_cleaned_before_matching(tmp_path: Path) -> None:
+    """A word a scraper broke over a line is joined again, as the poller's cleaning does."""
+    text = "The tro\nops were deployed to the border. More troops came later."
+    rows = [{"title": "Border", "text": text, "labels": {"drills": 2}}]
+    folder = write_folder(tmp_path, "w", {"drills.yaml": DRILLS})
+    run = desk("test", str(write_set(tmp_path, rows)), "--watchlists", str(folder), "--json")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["tp"] == 1
+
+
+def bench_matching() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_matching", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_dev_jsonl_gives_the_benchmarks_figures(shared_dir: Path) -> None:
+    """`desk test --json` and benchmarks/bench_matching.py agree on P, R and F1."""
+    dev = shared_dir / "corpus" / "watch" / "dev.jsonl"
+    if not dev.exists():
+        pytest.skip("no corpus/watch/dev.jsonl")
+    bench = bench_matching()
+    articles = [json.loads(line) for line in dev.read_text(encoding="utf-8").splitlines()]
+    texts = [bench.clean_text(f"{a['title']}\n\n{a['text']}") for a in articles]
+    watchlists = list(bench.load_watchlists(bench.shipped_watchlists_dir()).watchlists)
+    matcher = bench.Matcher(watchlists)
+    fired = [{h.watchlist for h in matcher.match(t)} for t in texts]
+    shipped = str(bench.shipped_watchlists_dir())
+    run = desk("test", str(dev), "--watchlists", shipped, "--json")
+    assert run.returncode == 0, run.stderr
+    reports = {r["watchlist"]: r for r in map(json.loads, run.stdout.splitlines())}
+    assert set(reports) == {w.id for w in watchlists}
+    for watchlist, report in reports.items():
+        expected = bench.score(fired, articles, watchlist)
+        got = (report["precision"], report["recall"], report["f1"])
+        assert got == pytest.approx(expected, abs=1e-4), watchlist
