@@ -24,7 +24,7 @@ from functools import cached_property, lru_cache
 
 import re2
 import Stemmer
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from desk.core.models import Evidence, Hit, Term, TextMatch, Verdict, Watchlist
@@ -62,6 +62,8 @@ def _term_word(word: str) -> str:
 @lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
     """Lower case, no diacritics, no hyphens or apostrophes: 'Re-Éntry' -> 'reentry'."""
+    if word.isascii():  # most words: nothing to decompose
+        return _FOLD_DROP.sub("", word.lower())
     decomposed = unicodedata.normalize("NFKD", word.lower())
     return _FOLD_DROP.sub("", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
@@ -195,11 +197,12 @@ class Matcher:
             for term in (*wl.terms, *wl.context, *wl.exclude)
             if term.pattern is None
         ]
-        self._by_initial: defaultdict[str, list[str]] = defaultdict(list)
+        self._by_initial: defaultdict[tuple[str, int], list[str]] = defaultdict(list)
         for word in sorted(vocabulary):
             if len(word) >= MIN_FUZZY_LENGTH and not word.startswith("="):
-                self._by_initial[word[0]].append(word)
+                self._by_initial[word[0], len(word)].append(word)
         self._similar: dict[str, tuple[tuple[str, float], ...]] = {}
+        self._candidates: dict[tuple[str, int], list[str]] = {}
         self._stems = _StemCache()
         self._fragments = frozenset(
             word[:cut]
@@ -327,12 +330,23 @@ class Matcher:
         exact = ((unit, 100.0),) if unit in self._vocabulary else ()
         if len(unit) < MIN_FUZZY_LENGTH:
             return exact
+        key = (unit[0], len(unit))
+        candidates = self._candidates.get(key)
+        if candidates is None:
+            candidates = self._candidates[key] = [
+                word
+                for length in range(len(unit) - 2, len(unit) + 3)
+                for word in self._by_initial.get((unit[0], length), ())
+            ]
+        if not candidates:
+            return exact
+        close = process.extract(
+            unit, candidates, scorer=Levenshtein.distance, score_cutoff=2, limit=None
+        )
         similar = tuple(
             (word, float(fuzz.ratio(unit, word)))
-            for word in self._by_initial.get(unit[0], ())
-            if word != unit
-            and abs(len(word) - len(unit)) <= 2
-            and _close_enough(unit, word, Levenshtein.distance(unit, word, score_cutoff=2))
+            for word, distance, _ in close
+            if word != unit and _close_enough(unit, word, int(distance))
         )
         return exact + similar
 
