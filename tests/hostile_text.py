@@ -40,6 +40,7 @@ ESCAPES = [
     "\x1b_apc payload\x1b\\",  # APC
     "\x1bc",  # full reset
     "\x9b2J",  # 8-bit CSI
+    "\x9b31mcrimson\x9b0m",  # 8-bit SGR
     "\x9d0;8-bit title\x9c",  # 8-bit OSC ended by 8-bit ST
     "&#27;]2;ZW50aXR5&#7;",  # an escape spelled as entities (literal text until decoded)
     "\x1b]52;c;dW50ZXJtaW5hdGVk",  # unterminated OSC
@@ -84,6 +85,9 @@ def payload_residue(text: str) -> list[str]:
         "[2J",
         "[31;1m",
         "window title",
+        "2J",  # an 8-bit CSI's payload: 0x9B went, or became a look-alike, the rest stayed
+        "31m",
+        "0;8-bit",
     ]
     return [piece for piece in pieces if piece in text]
 
@@ -205,7 +209,7 @@ def headline(payload: str) -> str:
     return f"{payload} troops deployed to the border"
 
 
-REASON = f"[/] [@click=app.quit]quit[/] {ESCAPES[0]} {ESCAPES[3]} \x9b2J"
+REASON = f"[/] [@click=app.quit]quit[/] {ESCAPES[0]} {ESCAPES[3]} \x9b2J \x9b31mred\x9b0m"
 """A reason phrase h11 lets through: every byte but NUL and whitespace is allowed."""
 
 

@@ -90,11 +90,13 @@ def test_poll_feeds_check_and_exports_are_safe(site: HostileSite, isolated_dirs:
     assert failed.returncode == 0
     assert_safe(failed)
     assert b"404" in failed.stderr and b"[@click=app.quit]quit[/]" in failed.stderr
+    assert payload_residue(failed.stderr.decode()) == []  # the reason's 8-bit CSIs went whole
 
     for args in (("feeds",), ("check",), ("export",), ("export", "--format", "csv")):
         done = run(*args)
         assert_safe(done)
-    assert b"404" in run("feeds").stdout
+    listed = run("feeds").stdout.decode()
+    assert "404" in listed and payload_residue(listed) == []
 
     opml = run("feeds", "export")
     assert opml.returncode == 0

@@ -36,7 +36,7 @@ def test_every_payload_leaves_nothing_unsafe(payload: str) -> None:
             assert payload_residue(made_safe) == []
 
 
-SHOWN = {ESCAPES[2]: "link ", ESCAPES[6]: "red "}
+SHOWN = {ESCAPES[2]: "link ", ESCAPES[6]: "red ", ESCAPES[11]: "crimson "}
 """Escapes around text a terminal would show: the text stays."""
 UNTERMINATED = ESCAPES[-1]
 
