@@ -12,7 +12,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+from rich.cells import cell_len
+from textual.geometry import Offset
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets._toast import Toast
 
 from desk.core.models import Feed
@@ -74,8 +78,12 @@ async def visit_every_alert(pilot: Pilot[None]) -> None:
 def test_hostile_feeds_pages_and_server_cannot_crash_or_drive_the_desk(tmp_path: Path) -> None:
     with hostile_site() as site:
         app = hostile_app(site, tmp_path)
-        screenshot = Path("/tmp/pwned.svg")
-        existed = screenshot.exists()
+        screenshot = Path("/tmp/pwned.svg")  # where MARKUP's screenshot link would write
+
+        def written() -> float | None:
+            return screenshot.stat().st_mtime if screenshot.exists() else None
+
+        before = written()
 
         async def body(pilot: Pilot[None]) -> None:
             table = pilot.app.screen.query_one(AlertList)
@@ -95,15 +103,35 @@ def test_hostile_feeds_pages_and_server_cannot_crash_or_drive_the_desk(tmp_path:
             assert "404" in status and unsafe_in(status) == []
             assert_screen_safe(pilot)
 
-            await pilot.click("#status", offset=(12, 0))  # on the would-be link
-            await pilot.click(AlertList, offset=(20, 2))  # on a title holding [@click=...]
+            assert payload_residue(status) == []  # the reason phrase's 8-bit CSIs went whole
+            await click_on_text(pilot, pilot.app.screen.query_one("#status"), "[@click=app.quit]")
+            shot = next(n for n, a in enumerate(table.alerts) if "app.screenshot(" in a.title)
+            table.move_cursor(row=shot)  # the title that would write a file, in view
             await pilot.pause()
+            await click_on_text(pilot, table, "[@click=app.screenshot(")
             assert_screen_safe(pilot)
+            assert written() == before  # the would-be screenshot was not taken
             await pilot.press("q")
 
         run(app, body, notifications=True)
         assert app.return_code == 0
-        assert screenshot.exists() == existed
+        assert written() == before
+
+
+async def click_on_text(pilot: Pilot[None], widget: Widget, text: str) -> None:
+    """Click the middle of `text` where `widget` draws it; the desk must not act on it."""
+    for y in range(widget.region.height):
+        line = widget.render_line(y).text
+        if text in line:
+            x = cell_len(line[: line.index(text)]) + len(text) // 2
+            break
+    else:
+        pytest.fail(f"{text!r} is not drawn in {widget!r}")
+    where = widget.region.offset + Offset(x, y)
+    assert "@click" not in pilot.app.screen.get_style_at(*where).meta  # text, not a link
+    assert await pilot.click(widget, offset=(x, y))
+    await pilot.pause()
+    assert pilot.app.is_running
 
 
 def test_a_store_from_before_the_boundary_opens_and_shows_safe_text(tmp_path: Path) -> None:
