@@ -145,6 +145,27 @@ STORY = (
 """A paragraph every shipped troop-deployment watchlist fires on."""
 
 
+WIDE_LINE = f"{MARKUP[1]} \x9b2J {ESCAPES[0]} " + "troops " * 150_000
+"""A 1 MB single-line title that a terminal would show: it must be cut, not only cleaned."""
+
+
+def huge_feeds(base: str) -> dict[str, tuple[str, str]]:
+    """Path -> (body, type) for tests.served: an RSS feed (feedparser reads it: it holds raw
+    escapes) and a JSON Feed, with 1 MB single-line titles; their items link to missing pages."""
+    title = HUGE_LINE.replace("&", "&amp;").replace("<", "&lt;")
+    rss = (
+        f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>{title}</title>"
+        f"<item><title>{title} troops</title><link>{base}/gone/1</link><guid>h1</guid>"
+        f"<description>{STORY}</description></item></channel></rss>"
+    )
+    item = {"id": "h2", "url": f"{base}/gone/2", "title": WIDE_LINE, "summary": STORY}
+    feed = {"version": "https://jsonfeed.org/version/1.1", "title": WIDE_LINE, "items": [item]}
+    return {
+        "/huge.xml": (rss, "application/rss+xml"),
+        "/huge.json": (json.dumps(feed), "application/feed+json"),
+    }
+
+
 class HostileSite:
     """Feeds and pages full of payloads on 127.0.0.1; set `failing` and the feeds answer 404
     with a hostile reason phrase and error page."""
