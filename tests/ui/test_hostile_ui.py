@@ -19,6 +19,7 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets._toast import Toast
 
+from desk.core.feeds.text import TITLE_MAX
 from desk.core.models import Feed
 from desk.core.settings.config import Locations, Settings, load_feeds, shipped_watchlists_dir
 from desk.core.store.tinystore import TinyStore
@@ -28,10 +29,12 @@ from tests.hostile_text import (
     FEEDS_YAML,
     HostileSite,
     hostile_site,
+    huge_feeds,
     payload_residue,
     unsafe_in,
     write_old_store,
 )
+from tests.served import served_site
 from tests.ui.test_app import polling, run, status_of, wait_until
 
 BROKEN_WATCHLIST = (
@@ -153,3 +156,25 @@ def test_a_store_from_before_the_boundary_opens_and_shows_safe_text(tmp_path: Pa
 
     run(app, body, notifications=True)
     assert app.return_code == 0
+
+
+def test_megabyte_titles_show_cut_and_safe(tmp_path: Path) -> None:
+    with served_site() as site:
+        for path, (page, kind) in huge_feeds(site.base).items():
+            site.put(path, page, kind)
+        feeds = [Feed(url=f"{site.base}/huge.xml"), Feed(url=f"{site.base}/huge.json")]
+        where = Locations(tmp_path / "config", tmp_path / "data", shipped_watchlists_dir())
+        app = DeskApp(TinyStore(where.data_dir), Settings(), feeds, where, autopoll=True)
+
+        async def body(pilot: Pilot[None]) -> None:
+            table = pilot.app.screen.query_one(AlertList)
+            await wait_until(pilot, lambda: table.row_count > 0 and not polling(app), "alerts")
+            titles = [alert.title for alert in table.alerts]
+            assert any(title.endswith("troops…") for title in titles), titles
+            assert all(len(title) <= TITLE_MAX for title in titles)
+            await visit_every_alert(pilot)
+            assert "AAAA" not in screen_text(pilot)  # the clipboard megabyte is nowhere
+            await pilot.press("q")
+
+        run(app, body)
+        assert app.return_code == 0
