@@ -40,6 +40,7 @@ ESCAPES = [
     "\x1b_apc payload\x1b\\",  # APC
     "\x1bc",  # full reset
     "\x9b2J",  # 8-bit CSI
+    "\x9b31mcrimson\x9b0m",  # 8-bit SGR
     "\x9d0;8-bit title\x9c",  # 8-bit OSC ended by 8-bit ST
     "&#27;]2;ZW50aXR5&#7;",  # an escape spelled as entities (literal text until decoded)
     "\x1b]52;c;dW50ZXJtaW5hdGVk",  # unterminated OSC
@@ -84,6 +85,9 @@ def payload_residue(text: str) -> list[str]:
         "[2J",
         "[31;1m",
         "window title",
+        "2J",  # an 8-bit CSI's payload: 0x9B went, or became a look-alike, the rest stayed
+        "31m",
+        "0;8-bit",
     ]
     return [piece for piece in pieces if piece in text]
 
@@ -139,6 +143,27 @@ STORY = (
     "The soldiers were sent by train over several nights and will stay for months."
 )
 """A paragraph every shipped troop-deployment watchlist fires on."""
+
+
+WIDE_LINE = f"{MARKUP[1]} \x9b2J {ESCAPES[0]} " + "troops " * 150_000
+"""A 1 MB single-line title that a terminal would show: it must be cut, not only cleaned."""
+
+
+def huge_feeds(base: str) -> dict[str, tuple[str, str]]:
+    """Path -> (body, type) for tests.served: an RSS feed (feedparser reads it: it holds raw
+    escapes) and a JSON Feed, with 1 MB single-line titles; their items link to missing pages."""
+    title = HUGE_LINE.replace("&", "&amp;").replace("<", "&lt;")
+    rss = (
+        f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>{title}</title>"
+        f"<item><title>{title} troops</title><link>{base}/gone/1</link><guid>h1</guid>"
+        f"<description>{STORY}</description></item></channel></rss>"
+    )
+    item = {"id": "h2", "url": f"{base}/gone/2", "title": WIDE_LINE, "summary": STORY}
+    feed = {"version": "https://jsonfeed.org/version/1.1", "title": WIDE_LINE, "items": [item]}
+    return {
+        "/huge.xml": (rss, "application/rss+xml"),
+        "/huge.json": (json.dumps(feed), "application/feed+json"),
+    }
 
 
 class HostileSite:
@@ -205,7 +230,7 @@ def headline(payload: str) -> str:
     return f"{payload} troops deployed to the border"
 
 
-REASON = f"[/] [@click=app.quit]quit[/] {ESCAPES[0]} {ESCAPES[3]} \x9b2J"
+REASON = f"[/] [@click=app.quit]quit[/] {ESCAPES[0]} {ESCAPES[3]} \x9b2J \x9b31mred\x9b0m"
 """A reason phrase h11 lets through: every byte but NUL and whitespace is allowed."""
 
 

@@ -40,6 +40,7 @@ _SEQUENCE = re.compile(
     rf"(?:[^{_STRING_STOP}]*(?:\x07|\x1b\\|\x9c)|[^{_STRING_STOP}\s]*)"
     r"|\x1b[\x20-\x2f]*[\x30-\x7e]?"
 )
+_INTRODUCER = re.compile("[\x1b\x90\x98\x9b\x9d\x9e\x9f]")
 _INVISIBLE = (
     "\x00-\x08\x0b-\x1f\x7f-\x9f"  # C0 (but tab and newline), DEL, C1
     "\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
@@ -76,6 +77,18 @@ def safe_text(text: str) -> str:
     if "\u200c" in text or "\u200d" in text:
         text = _STRAY_JOINER.sub("", text)
     return _SURROGATE.sub("\ufffd", text)
+
+
+def without_sequences(text: str) -> str:
+    """`text` with its escape sequences (7- and 8-bit) removed with their payloads, nothing else.
+
+    For text that something is about to change before `safe_text` sees it:
+    feedparser and the strict reader turn C1 controls into their windows-1252
+    look-alikes, which would leave an 8-bit CSI's payload (`\\x9b2J` as `›2J`).
+    """
+    if _INTRODUCER.search(text) is None:
+        return text
+    return _SEQUENCE.sub("", text)
 
 
 def unescape_html(text: str) -> str:

@@ -13,21 +13,25 @@ import io
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from desk.core.feeds.text import TITLE_MAX
 from tests.hostile_text import (
     ALL_IN_ONE,
     FEEDS_YAML,
     HostileSite,
     hostile_site,
+    huge_feeds,
     payload_residue,
     unsafe_bytes_in,
     unsafe_in,
     write_old_store,
 )
+from tests.served import served_site
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -90,11 +94,13 @@ def test_poll_feeds_check_and_exports_are_safe(site: HostileSite, isolated_dirs:
     assert failed.returncode == 0
     assert_safe(failed)
     assert b"404" in failed.stderr and b"[@click=app.quit]quit[/]" in failed.stderr
+    assert payload_residue(failed.stderr.decode()) == []  # the reason's 8-bit CSIs went whole
 
     for args in (("feeds",), ("check",), ("export",), ("export", "--format", "csv")):
         done = run(*args)
         assert_safe(done)
-    assert b"404" in run("feeds").stdout
+    listed = run("feeds").stdout.decode()
+    assert "404" in listed and payload_residue(listed) == []
 
     opml = run("feeds", "export")
     assert opml.returncode == 0
@@ -138,3 +144,29 @@ def test_a_store_from_before_the_boundary_prints_safe(isolated_dirs: Path) -> No
         assert done.returncode == 0, done.stderr.decode()
         assert_safe(done)
         assert payload_residue(done.stdout.decode().replace("%1B]8", "")) == []
+
+
+def test_megabyte_titles_are_cut_and_safe_in_every_command(isolated_dirs: Path) -> None:
+    with served_site() as site:
+        for path, (body, kind) in huge_feeds(site.base).items():
+            site.put(path, body, kind)
+        assert run("init").returncode == 0
+        (isolated_dirs / "config" / "feeds.yaml").write_text(
+            f"feeds:\n  - url: {site.base}/huge.xml\n  - url: {site.base}/huge.json\n"
+        )
+        started = time.monotonic()
+        polled = run("poll", "--once", "--all", "--json")
+        listed, exported = run("feeds"), run("export", "--format", "csv")
+        assert time.monotonic() - started < 60
+    for done in (polled, listed, exported):
+        assert done.returncode == 0, done.stderr.decode()[-2000:]
+        assert_safe(done)
+    titles = [json.loads(line)["title"] for line in polled.stdout.splitlines()]
+    cells = [cell for row in csv.reader(io.StringIO(exported.stdout.decode())) for cell in row]
+    shown = [*titles, *cells, *listed.stdout.decode().splitlines()]
+    for text in shown:
+        assert len(text) <= TITLE_MAX + 200, text[:200]  # cut, not a megabyte
+        assert "AAAA" not in text and payload_residue(text) == [], text[:200]
+    assert any(title.startswith("[/] end") for title in titles)  # the clipboard megabyte went
+    wide = [title for title in titles if "troops troops" in title]
+    assert len(wide) == 1 and len(wide[0]) <= TITLE_MAX and wide[0].endswith("troops…")

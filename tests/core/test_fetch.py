@@ -11,6 +11,7 @@ import pytest
 from desk.core.feeds.fetch import Fetcher, FetchError, FetchResult, parse_retry_after
 from desk.core.settings.config import Settings
 from tests.hostile import RSS, hostile_server
+from tests.hostile_text import hostile_site, payload_residue, unsafe_in
 
 SETTINGS = Settings(request_timeout=2.0, max_feed_bytes=1_000_000)
 
@@ -95,3 +96,21 @@ def test_retry_after_as_http_date() -> None:
     now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
     assert parse_retry_after("Fri, 27 Nov 2026 12:10:00 GMT", now) == 600.0
     assert parse_retry_after(None, now) is None
+
+
+def test_a_reason_phrase_loses_its_8bit_sequences_with_their_payloads() -> None:
+    async def fail() -> FetchError:
+        with hostile_site() as site:
+            site.failing = True  # 404 with REASON, 8-bit CSIs among its payloads
+            fetcher = Fetcher(SETTINGS)
+            try:
+                with pytest.raises(FetchError) as caught:
+                    await fetcher.get(site.feed_urls[1], max_bytes=1_000_000)
+            finally:
+                await fetcher.aclose()
+            return caught.value
+
+    message = str(asyncio.run(fail()))
+    assert message.startswith("HTTP 404 [/] [@click=app.quit]quit[/]"), message
+    assert unsafe_in(message) == [] and payload_residue(message) == [], message
+    assert message.endswith("red"), message  # the words after a sequence stay

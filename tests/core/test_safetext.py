@@ -36,7 +36,7 @@ def test_every_payload_leaves_nothing_unsafe(payload: str) -> None:
             assert payload_residue(made_safe) == []
 
 
-SHOWN = {ESCAPES[2]: "link ", ESCAPES[6]: "red "}
+SHOWN = {ESCAPES[2]: "link ", ESCAPES[6]: "red ", ESCAPES[11]: "crimson "}
 """Escapes around text a terminal would show: the text stays."""
 UNTERMINATED = ESCAPES[-1]
 
@@ -292,3 +292,31 @@ def test_page_attributes_decoded_after_the_boundary_are_made_safe_again() -> Non
     meta = page_metadata(page, "https://e.example/a")
     assert unsafe_in(meta.canonical_url) == [] and unsafe_in(meta.byline) == []
     assert payload_residue(meta.byline) == []
+
+
+EIGHT_BIT = {
+    "raw": "a \x9b2J b \x9b31mred\x9b0m c \x9d0;8-bit title\x9c d \x85e",
+    "references": "a &#155;2J b &#x9b;31mred&#x9B;0m c &#x9d;0;8-bit title&#156; d &#133;e",
+}
+
+
+@pytest.mark.parametrize("form", sorted(EIGHT_BIT))
+@pytest.mark.parametrize("path", ["strict", "tolerant"])
+def test_an_8bit_sequence_goes_with_its_payload_before_c1_becomes_cp1252(
+    form: str, path: str
+) -> None:
+    title = EIGHT_BIT[form]
+    spoil = "&nbsp;" if path == "tolerant" else ""  # lxml refuses it; feedparser reads it
+    body = (
+        "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
+        f"<title>{title}</title><item><title>{title}</title><link>http://x.example/1</link>"
+        f"<description>{title}{spoil}</description></item></channel></rss>"
+    ).encode()
+    parsed = parse_feed(body, "http://x.example/feed")
+    assert ("tolerant" in parsed.warning) == (path == "tolerant")
+    item = parsed.items[0]
+    for text in (parsed.title, item.title, article_from_feed(item).text):
+        assert unsafe_in(text) == [], text
+        assert payload_residue(text) == [], text
+        assert "›" not in text and "œ" not in text, text
+    assert item.title == "a b red c d …e"  # a lone C1 keeps feedparser's cp1252 reading

@@ -12,9 +12,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+from rich.cells import cell_len
+from textual.geometry import Offset
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets._toast import Toast
 
+from desk.core.feeds.text import TITLE_MAX
 from desk.core.models import Feed
 from desk.core.settings.config import Locations, Settings, load_feeds, shipped_watchlists_dir
 from desk.core.store.tinystore import TinyStore
@@ -24,10 +29,12 @@ from tests.hostile_text import (
     FEEDS_YAML,
     HostileSite,
     hostile_site,
+    huge_feeds,
     payload_residue,
     unsafe_in,
     write_old_store,
 )
+from tests.served import served_site
 from tests.ui.test_app import polling, run, status_of, wait_until
 
 BROKEN_WATCHLIST = (
@@ -74,8 +81,12 @@ async def visit_every_alert(pilot: Pilot[None]) -> None:
 def test_hostile_feeds_pages_and_server_cannot_crash_or_drive_the_desk(tmp_path: Path) -> None:
     with hostile_site() as site:
         app = hostile_app(site, tmp_path)
-        screenshot = Path("/tmp/pwned.svg")
-        existed = screenshot.exists()
+        screenshot = Path("/tmp/pwned.svg")  # where MARKUP's screenshot link would write
+
+        def written() -> float | None:
+            return screenshot.stat().st_mtime if screenshot.exists() else None
+
+        before = written()
 
         async def body(pilot: Pilot[None]) -> None:
             table = pilot.app.screen.query_one(AlertList)
@@ -95,15 +106,35 @@ def test_hostile_feeds_pages_and_server_cannot_crash_or_drive_the_desk(tmp_path:
             assert "404" in status and unsafe_in(status) == []
             assert_screen_safe(pilot)
 
-            await pilot.click("#status", offset=(12, 0))  # on the would-be link
-            await pilot.click(AlertList, offset=(20, 2))  # on a title holding [@click=...]
+            assert payload_residue(status) == []  # the reason phrase's 8-bit CSIs went whole
+            await click_on_text(pilot, pilot.app.screen.query_one("#status"), "[@click=app.quit]")
+            shot = next(n for n, a in enumerate(table.alerts) if "app.screenshot(" in a.title)
+            table.move_cursor(row=shot)  # the title that would write a file, in view
             await pilot.pause()
+            await click_on_text(pilot, table, "[@click=app.screenshot(")
             assert_screen_safe(pilot)
+            assert written() == before  # the would-be screenshot was not taken
             await pilot.press("q")
 
         run(app, body, notifications=True)
         assert app.return_code == 0
-        assert screenshot.exists() == existed
+        assert written() == before
+
+
+async def click_on_text(pilot: Pilot[None], widget: Widget, text: str) -> None:
+    """Click the middle of `text` where `widget` draws it; the desk must not act on it."""
+    for y in range(widget.region.height):
+        line = widget.render_line(y).text
+        if text in line:
+            x = cell_len(line[: line.index(text)]) + len(text) // 2
+            break
+    else:
+        pytest.fail(f"{text!r} is not drawn in {widget!r}")
+    where = widget.region.offset + Offset(x, y)
+    assert "@click" not in pilot.app.screen.get_style_at(*where).meta  # text, not a link
+    assert await pilot.click(widget, offset=(x, y))
+    await pilot.pause()
+    assert pilot.app.is_running
 
 
 def test_a_store_from_before_the_boundary_opens_and_shows_safe_text(tmp_path: Path) -> None:
@@ -125,3 +156,25 @@ def test_a_store_from_before_the_boundary_opens_and_shows_safe_text(tmp_path: Pa
 
     run(app, body, notifications=True)
     assert app.return_code == 0
+
+
+def test_megabyte_titles_show_cut_and_safe(tmp_path: Path) -> None:
+    with served_site() as site:
+        for path, (page, kind) in huge_feeds(site.base).items():
+            site.put(path, page, kind)
+        feeds = [Feed(url=f"{site.base}/huge.xml"), Feed(url=f"{site.base}/huge.json")]
+        where = Locations(tmp_path / "config", tmp_path / "data", shipped_watchlists_dir())
+        app = DeskApp(TinyStore(where.data_dir), Settings(), feeds, where, autopoll=True)
+
+        async def body(pilot: Pilot[None]) -> None:
+            table = pilot.app.screen.query_one(AlertList)
+            await wait_until(pilot, lambda: table.row_count > 0 and not polling(app), "alerts")
+            titles = [alert.title for alert in table.alerts]
+            assert any(title.endswith("troops…") for title in titles), titles
+            assert all(len(title) <= TITLE_MAX for title in titles)
+            await visit_every_alert(pilot)
+            assert "AAAA" not in screen_text(pilot)  # the clipboard megabyte is nowhere
+            await pilot.press("q")
+
+        run(app, body)
+        assert app.return_code == 0

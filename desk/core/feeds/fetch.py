@@ -29,6 +29,7 @@ from desk.core.feeds.netio import (
     environment_proxy_mounts,
     is_private_address,
 )
+from desk.core.safetext import safe_line
 from desk.core.settings.config import Settings
 
 MAX_REDIRECTS = 5
@@ -261,7 +262,7 @@ class Fetcher:
             await resp.aread()
             return FetchResult(url=url, status=304, moved_to=moved_to)
         if resp.status_code >= 400:
-            error = FetchError(f"HTTP {resp.status_code} {resp.reason_phrase}".strip(), url)
+            error = FetchError(f"HTTP {resp.status_code} {reason_phrase(resp)}".strip(), url)
             error.status = resp.status_code
             error.retry_after = parse_retry_after(resp.headers.get("retry-after"), self.now())
             raise error
@@ -276,6 +277,22 @@ class Fetcher:
             last_modified=resp.headers.get("last-modified"),
             moved_to=moved_to,
         )
+
+
+def reason_phrase(resp: httpx.Response) -> str:
+    """The server's reason phrase from the bytes it sent, made safe.
+
+    httpx reads it as ASCII and silently drops what is not, 0x9B among
+    them: an 8-bit CSI's payload (`2J`) would reach the status line. Read
+    whole (UTF-8, else latin-1), the sequence goes with its payload.
+    """
+    raw = resp.extensions.get("reason_phrase")
+    if not isinstance(raw, bytes):
+        return safe_line(resp.reason_phrase)
+    try:
+        return safe_line(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return safe_line(raw.decode("latin-1"))
 
 
 async def _read_capped(resp: httpx.Response, url: str, max_bytes: int) -> bytes:

@@ -35,6 +35,7 @@ from desk.core.feeds.text import (
     short_reason,
 )
 from desk.core.models import Item, short_hash
+from desk.core.safetext import without_sequences
 
 __all__ = [
     "TITLE_MAX",
@@ -45,6 +46,9 @@ __all__ = [
 ]
 
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_MAY_HOLD_C1 = re.compile(rb"\xc2[\x90\x98\x9b\x9d-\x9f]|&#(?:[xX]0*[89]|0*1[2-5])")
+_C1_REFERENCE = re.compile(r"&#(?:[xX]0*[89][0-9a-fA-F]|0*(?:12[89]|1[3-5][0-9]));")
+_BETWEEN_TAGS = re.compile(r"[^<>]+")
 _HTML_START = re.compile(rb"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]", re.I | re.S)
 
 
@@ -159,7 +163,7 @@ def _parse_leniently(xml: bytes, feed_url: str, warning: str = "") -> ParsedFeed
     """feedparser on the UTF-8 document: tolerant of what lxml rejects, and twenty times slower."""
     headers = {"content-location": feed_url, "content-type": "application/xml"}
     try:
-        parsed = feedparser.parse(xml, response_headers=headers)
+        parsed = feedparser.parse(_without_8bit_sequences(xml), response_headers=headers)
     except Exception as exc:  # its tolerant parser has bugs of its own on broken input
         raise FeedParseError(f"not a feed (feedparser failed: {short_reason(exc)})") from None
     if not parsed.entries and not parsed.feed.get("title"):
@@ -175,6 +179,33 @@ def _parse_leniently(xml: bytes, feed_url: str, warning: str = "") -> ParsedFeed
     if skipped := len(parsed.entries) - len(items):
         warning = _joined(warning, f"{plural(skipped, 'unreadable item')} skipped")
     return ParsedFeed(clean_title(parsed.feed.get("title", "")), items, warning)
+
+
+def _without_8bit_sequences(xml: bytes) -> bytes:
+    """The document with its 8-bit escape sequences removed with their payloads.
+
+    feedparser turns every C1 control into its windows-1252 look-alike, so
+    `\\x9b2J` (or `&#155;2J`) would come out as `›2J`, past the reach of
+    safe_text. A sequence is removed within the text between two tags, never
+    across one; a C1 spelled as a reference is read as the character first.
+    """
+    if _MAY_HOLD_C1.search(xml) is None:
+        return xml
+    text = xml.decode("utf-8", "surrogateescape")
+    text = _BETWEEN_TAGS.sub(_text_without_sequences, text)
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _text_without_sequences(run: re.Match[str]) -> str:
+    text = run.group()
+    if "&#" in text:
+        text = _C1_REFERENCE.sub(_character_of, text)
+    return without_sequences(text)
+
+
+def _character_of(reference: re.Match[str]) -> str:
+    number = reference.group()[2:-1]
+    return chr(int(number[1:], 16) if number[0] in "xX" else int(number))
 
 
 def _entry_or_none(entry: Any, feed_url: str) -> Item | None:

@@ -22,6 +22,7 @@ from lxml import etree
 from desk.core.feeds.dates import parse_date
 from desk.core.feeds.text import author_names, clean_title, fallback_id, join_url, short_reason
 from desk.core.models import Item
+from desk.core.safetext import without_sequences
 
 FeedTree = tuple[str, tuple[Item, ...]]
 """A feed's title and its items, as the strict reader found them."""
@@ -498,9 +499,13 @@ _CP1252_C1 = {
 
 
 def _repaired(text: str) -> str:
-    """feedparser's two repairs: UTF-8 read as latin-1 decoded again, C1 controls as cp1252."""
+    """feedparser's two repairs: UTF-8 read as latin-1 decoded again, C1 controls as cp1252.
+
+    An 8-bit escape sequence goes first, with its payload: only a lone C1
+    control is a cp1252 character that lost its way.
+    """
     if text.isascii():
         return text
     with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
         text = text.encode("latin-1").decode("utf-8")
-    return text.translate(_CP1252_C1)
+    return without_sequences(text).translate(_CP1252_C1)
