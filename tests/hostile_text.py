@@ -80,7 +80,7 @@ def payload_residue(text: str) -> list[str]:
         "Y3VybCBl",
         "SGVsbG8",
         "dW50ZXJt",
-        "544e",
+        "+q544e",  # not "544e" alone: a random hex id can hold that
         "[6n",
         "[2J",
         "[31;1m",
