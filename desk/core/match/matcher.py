@@ -243,7 +243,13 @@ class Matcher:
         articles is none.
         """
         units = set(tokens.stems)
-        similar = {unit: found for unit in units if (found := self._similar_words(unit))}
+        cached, similar = self._similar, {}
+        for unit in units:  # a plain lookup for the stems seen before: nearly all of them
+            found = cached.get(unit)
+            if found is None:
+                found = self._similar_words(unit)
+            if found:
+                similar[unit] = found
         exact_forms = self._exact_forms(tokens)
         present = {word for found in similar.values() for word, _ in found} | set(exact_forms)
         split = self._split_words(tokens) if not self._split_stems.isdisjoint(units) else []
@@ -386,6 +392,8 @@ def _watchlist_hits(
     hits: dict[tuple[int, int], Hit] = {}
     dropped: list[Hit] = []
     for term in watchlist.terms:
+        if not scan.may_match(term):
+            continue
         for span in scan.spans(term):
             start, end = scan.tokens.starts[span.first], scan.tokens.ends[span.last]
             hit = Hit(watchlist.id, term.text, scan.text[start:end], start, end, span.score)
@@ -478,6 +486,12 @@ class _Scan:
         self.regex_absent: frozenset[int] = frozenset()
         """The regex terms (by id) known not to match the text."""
         self._spans: dict[int, list[_Span]] = {}
+
+    def may_match(self, term: Term) -> bool:
+        """False when the term surely does not match: a slot's words or its regex are absent."""
+        if term.pattern is None:
+            return id(term) in self.viable
+        return id(term) not in self.regex_absent
 
     def spans(self, term: Term) -> list[_Span]:
         """Where `term` matches, computed on first use."""
