@@ -383,7 +383,7 @@ def test_footer_shows_undo_and_pane_and_fits_100_columns(tmp_path: Path) -> None
             await pilot.pause()
             keys = {k.key: k.description for k in app.screen.query(FooterKey)}
             assert {"a", "u", "A", "s", "x", "tab", "r", "q"} <= set(keys)
-            assert keys["u"] == "Unack" and keys["tab"] == "Pane"
+            assert keys["u"] == "Undo" and keys["tab"] == "Pane"
             assert "j" not in keys and "k" not in keys
             right = max(k.region.right for k in app.screen.query(FooterKey))
             assert right <= 100

@@ -1,0 +1,194 @@
+"""Pilot tests of the desk's keys over a store of many alerts: paging, views, search, undo.
+
+The stores are filled directly (no poll), so each test is about the keys alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from desk.core.models import Alert, AlertState, Article, Severity
+from desk.core.settings.config import Locations, Settings, shipped_watchlists_dir
+from desk.core.store.contract import MemoryStore, Store
+from desk.core.store.tinystore import TinyStore
+from desk.core.view import StateView
+from desk.ui.app import DeskApp
+from desk.ui.dialogs import ConfirmScreen
+from desk.ui.screens import MainScreen
+from desk.ui.widgets.alert_list import AlertList
+from desk.ui.widgets.article_view import ArticleView
+
+NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
+SIZE = (140, 40)
+
+
+def numbered(n: int, **changes: object) -> Alert:
+    """Alert number `n`, published `n` minutes before NOW: number 0 is listed first."""
+    made = Alert(
+        id=f"alert-{n:05d}",
+        title=f"Story {n:05d}: " + ("troops move" if n % 2 else "missile test"),
+        url=f"https://news.example/{n}",
+        sources=("Wire",),
+        published=NOW - timedelta(minutes=n),
+        watchlists=("troop-deployment",),
+        severity=Severity.HIGH,
+        score=90.0,
+        hits=(),
+        created=NOW - timedelta(minutes=n),
+        article_key=f"k{n}",
+    )
+    return replace(made, **changes)  # type: ignore[arg-type]
+
+
+def fill(store: Store, count: int, **changes: object) -> list[Alert]:
+    """`count` alerts (and a short article each) committed to `store`."""
+    alerts = [numbered(n, **changes) for n in range(count)]
+    articles = {a.article_key: Article(a.url, a.title, f"{a.title}\n\nBody.") for a in alerts}
+    store.commit_cycle([], articles, alerts, [])
+    return alerts
+
+
+def desk_on(store: Store, root: Path) -> DeskApp:
+    """A desk that does not poll, on `store`."""
+    where = Locations(root / "config", root / "data", shipped_watchlists_dir())
+    return DeskApp(store, Settings(), [], where, now=lambda: NOW, autopoll=False)
+
+
+def drive(
+    app: DeskApp, body: Callable[[Pilot[None], MainScreen, AlertList], Awaitable[None]]
+) -> None:
+    """Run `app` headless and hand `body` the main screen and its list."""
+
+    async def main() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, MainScreen)
+            await body(pilot, screen, screen.query_one(AlertList))
+
+    asyncio.run(main())
+
+
+def test_paging_reaches_every_alert_and_g_G_go_to_the_ends(tmp_path: Path) -> None:
+    store = MemoryStore()
+    fill(store, 1234)
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        assert table.row_count == 500 and "page 1/3" in str(table.border_title)
+        await pilot.press("right_square_bracket")
+        assert table.current_alert is not None and table.current_alert.id == "alert-00500"
+        await pilot.press("j", "j")
+        assert screen.cursor_index == 502
+        await pilot.press("right_square_bracket")
+        assert table.row_count == 234 and "1,001-1,234 of 1,234" in str(table.border_title)
+        await pilot.press("left_square_bracket")
+        assert table.current_alert is not None and table.current_alert.id == "alert-00500"
+        await pilot.press("G")
+        assert table.current_alert is not None and table.current_alert.id == "alert-01233"
+        article = screen.query_one(ArticleView)
+        assert article.shown_alert_id == "alert-01233"
+        await pilot.press("g")
+        assert screen.page.number == 0 and table.cursor_row == 0
+
+    drive(desk_on(store, tmp_path), body)
+
+
+def test_space_goes_to_the_next_new_alert_past_the_page(tmp_path: Path) -> None:
+    store = MemoryStore()
+    alerts = fill(store, 700, state=AlertState.ACKNOWLEDGED)
+    store.update_alert(replace(alerts[650], state=AlertState.NEW))
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        await pilot.press("space")
+        assert table.current_alert is not None and table.current_alert.id == "alert-00650"
+        await pilot.press("enter")
+        assert pilot.app.focused is screen.query_one(ArticleView)
+
+    drive(desk_on(store, tmp_path), body)
+
+
+def test_f_shows_the_archive_where_u_restores_an_alert(tmp_path: Path) -> None:
+    store = MemoryStore()
+    fill(store, 5)
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        await pilot.press("j", "x")
+        assert "alert-00001" not in [a.id for a in table.alerts]
+        for _ in range(4):  # active -> new -> acknowledged -> snoozed -> archived
+            await pilot.press("f")
+        assert screen.alert_query.view is StateView.ARCHIVED
+        assert [a.id for a in table.alerts] == ["alert-00001"]
+        assert str(table.border_title).startswith("archived")
+        await pilot.press("u")
+        assert store.get_alert("alert-00001").state is AlertState.NEW  # type: ignore[union-attr]
+        assert table.row_count == 0
+        await pilot.press("f", "f")  # all, then active again
+        assert "alert-00001" in [a.id for a in table.alerts]
+
+    drive(desk_on(store, tmp_path), body)
+
+
+def test_slash_filters_titles_and_escape_clears(tmp_path: Path) -> None:
+    store = MemoryStore()
+    fill(store, 40)
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        await pilot.press("slash")
+        search = screen.query_one("#search", Input)
+        assert pilot.app.focused is search
+        await pilot.press(*"troops", "enter")
+        await pilot.pause()
+        assert table.row_count == 20 and all("troops" in a.title for a in table.alerts)
+        assert "“troops”" in str(table.border_title)
+        assert pilot.app.focused is table
+        await pilot.press("escape")
+        assert table.row_count == 40 and search.value == ""
+
+    drive(desk_on(store, tmp_path), body)
+
+
+def test_acknowledge_all_asks_and_one_undo_reverts_it(tmp_path: Path) -> None:
+    store = MemoryStore()
+    fill(store, 900)
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        await pilot.press("A")
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert all(a.state is AlertState.NEW for a in store.alerts())
+        await pilot.press("A", "y")
+        await pilot.pause()
+        assert all(a.state is AlertState.ACKNOWLEDGED for a in store.alerts())  # every page
+        await pilot.press("u")
+        assert all(a.state is AlertState.NEW for a in store.alerts())
+
+    drive(desk_on(store, tmp_path), body)
+
+
+def test_an_acknowledgement_and_its_undo_survive_a_restart(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    store = TinyStore(data)
+    fill(store, 3)
+
+    async def acknowledge_two_undo_one(
+        pilot: Pilot[None], screen: MainScreen, table: AlertList
+    ) -> None:
+        await pilot.press("a", "a", "u")
+
+    try:
+        drive(desk_on(store, tmp_path), acknowledge_two_undo_one)
+    finally:
+        store.close()
+    again = TinyStore(data)
+    try:
+        states = [again.get_alert(f"alert-{n:05d}").state for n in range(3)]  # type: ignore[union-attr]
+    finally:
+        again.close()
+    assert states == [AlertState.ACKNOWLEDGED, AlertState.NEW, AlertState.NEW]
