@@ -151,3 +151,17 @@ def next_new(selected: Sequence[Alert], after: int) -> int | None:
         if selected[index].state is AlertState.NEW:
             return index
     return None
+
+
+def following_watchlist(current: str, alerts: Iterable[Alert]) -> str:
+    """The watchlist filter after `current`: each watchlist the alerts name, in order, then any ("")."""
+    choices = ["", *sorted({w for a in alerts for w in a.watchlists})]
+    place = choices.index(current) if current in choices else 0
+    return choices[(place + 1) % len(choices)]
+
+
+def following_severity(current: Severity | None) -> Severity | None:
+    """The severity floor after `current`: any, then low, medium, high, critical, then any again."""
+    floors: list[Severity | None] = [None, *list(Severity)[1:]]
+    place = floors.index(current) if current in floors else 0
+    return floors[(place + 1) % len(floors)]

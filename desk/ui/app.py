@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from textual import on, work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from desk.core.errors import plural
@@ -27,6 +30,8 @@ from desk.core.pipeline import Poller, utc_now
 from desk.core.safetext import safe_line, safe_text
 from desk.core.settings.config import Locations, Settings
 from desk.core.store.contract import Store
+from desk.ui.dialogs import HelpScreen
+from desk.ui.keys import KeyRow, key_rows
 from desk.ui.messages import CycleFailed, CycleFinished, WatchlistsRematched
 from desk.ui.screens import MainScreen
 
@@ -34,6 +39,9 @@ DUE_CHECK_SECONDS = 15.0
 """How often the desk asks which feeds are due (cheap; each feed keeps its own interval)."""
 WATCHLIST_CHECK_SECONDS = 0.25
 """How often the watchlist folder is looked at (a stat per file); reloads are debounced."""
+
+PALETTE_SKIPS = {"down", "up", "pane", "read"}
+"""Keys that only move the cursor or the focus: no use from the command palette."""
 
 
 def failing_feeds(feeds: list[Feed], states: dict[str, FeedState]) -> list[tuple[str, str]]:
@@ -57,6 +65,7 @@ class DeskApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit", tooltip="Leave the desk"),
         Binding("r", "poll_now", "Poll", id="poll", tooltip="Poll every feed now"),
+        Binding("question_mark", "help", "Help", id="help", tooltip="Every key of the desk"),
     ]
 
     def __init__(
@@ -119,6 +128,25 @@ class DeskApp(App[None]):
     async def on_unmount(self) -> None:
         """Stop the extraction workers and keep what the poller learned."""
         await self.poller.aclose()
+
+    def key_rows(self) -> list[KeyRow]:
+        """Every remappable key of the desk, as settings.yaml has them."""
+        return key_rows([*MainScreen.BINDINGS, *self.BINDINGS], self.settings.keys)
+
+    def action_help(self) -> None:
+        """Show every key."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.key_rows()))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's commands, then each of desk's keys, run on the main screen."""
+        yield from super().get_system_commands(screen)
+        main = self._main()
+        for bindings, namespace in ((MainScreen.BINDINGS, main), (self.BINDINGS, self)):
+            for row in key_rows(bindings, self.settings.keys):
+                if row.id not in PALETTE_SKIPS:
+                    run = partial(self.run_action, row.action, namespace)
+                    yield SystemCommand(f"{row.description} ({row.keys})", row.tooltip, run)
 
     def action_poll_now(self) -> None:
         """Poll every feed now (unless a poll is already running: it would be cancelled)."""

@@ -1,12 +1,15 @@
-"""Small modal screens: a yes/no question."""
+"""Small modal screens: a yes/no question, the key help."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, DataTable, Static
+
+from desk.ui.keys import KeyRow
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -40,3 +43,27 @@ class ConfirmScreen(ModalScreen[bool]):
     def action_answer(self, yes: bool) -> None:
         """A key answers."""
         self.dismiss(yes)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key of the desk, from the bindings themselves (remaps included)."""
+
+    BINDINGS = [Binding("escape,q,question_mark", "app.pop_screen", "Close", show=False)]
+
+    def __init__(self, rows: list[KeyRow]) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        """A table of key, action, what it does."""
+        with Vertical(id="help"):
+            yield Static(
+                "Keys (remap them under keys: in settings.yaml; escape closes)", id="help-title"
+            )
+            table: DataTable[Text] = DataTable(
+                id="help-keys", cursor_type="row", zebra_stripes=True
+            )
+            table.add_columns("Key", "Action", "What it does")
+            for row in self.rows:
+                table.add_row(Text(row.keys), Text(row.description), Text(row.tooltip))
+            yield table

@@ -7,6 +7,7 @@ desk.core.decide how each key changes an alert; it only saves and shows.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from textual import on
@@ -60,14 +61,65 @@ class MainScreen(Screen[None]):
             id="view",
             tooltip="Show active, new, acked, snoozed, archived, all",
         ),
+        Binding(
+            "w",
+            "cycle_watchlist",
+            "Watchlist",
+            id="watchlist_filter",
+            show=False,
+            tooltip="Show one watchlist's alerts, the next one each press, then all",
+        ),
+        Binding(
+            "v",
+            "cycle_severity",
+            "Severity",
+            id="severity_filter",
+            show=False,
+            tooltip="Show alerts of at least low, medium, high, critical, then all",
+        ),
         Binding("slash", "search", "Search", id="search", tooltip="Filter the list by title"),
-        Binding("j", "cursor_down", "Down", id="down", show=False),
-        Binding("k", "cursor_up", "Up", id="up", show=False),
+        Binding(
+            "j",
+            "cursor_down",
+            "Down",
+            id="down",
+            show=False,
+            tooltip="Next alert (or scroll the article)",
+        ),
+        Binding(
+            "k",
+            "cursor_up",
+            "Up",
+            id="up",
+            show=False,
+            tooltip="Previous alert (or scroll the article)",
+        ),
         Binding("g", "first", "First", id="first", show=False, tooltip="The first alert"),
         Binding("G", "last", "Last", id="last", show=False, tooltip="The last alert, last page"),
-        Binding("right_square_bracket", "page(1)", "Next page", id="next_page", show=False),
-        Binding("left_square_bracket", "page(-1)", "Prev page", id="prev_page", show=False),
-        Binding("space", "next_new", "Next new", id="next_new", show=False),
+        Binding(
+            "right_square_bracket",
+            "page(1)",
+            "Next page",
+            id="next_page",
+            show=False,
+            tooltip="The next 500 alerts of the view",
+        ),
+        Binding(
+            "left_square_bracket",
+            "page(-1)",
+            "Prev page",
+            id="prev_page",
+            show=False,
+            tooltip="The previous 500 alerts",
+        ),
+        Binding(
+            "space",
+            "next_new",
+            "Next new",
+            id="next_new",
+            show=False,
+            tooltip="The next new alert, on any page",
+        ),
         Binding("enter", "read", "Read", id="read", show=False, tooltip="Go to the article"),
         Binding(
             "tab", "app.focus_next", "Pane", id="pane", tooltip="Switch between list and article"
@@ -206,6 +258,16 @@ class MainScreen(Screen[None]):
         self.set_query(
             AlertQuery(query.view.following(), query.watchlist, query.severity, query.text)
         )
+
+    def action_cycle_watchlist(self) -> None:
+        """Narrow the list to the next watchlist (then back to every watchlist)."""
+        chosen = views.following_watchlist(self.alert_query.watchlist, self.store.alerts())
+        self.set_query(replace(self.alert_query, watchlist=chosen))
+
+    def action_cycle_severity(self) -> None:
+        """Raise the severity floor one step (after critical, back to any)."""
+        floor = views.following_severity(self.alert_query.severity)
+        self.set_query(replace(self.alert_query, severity=floor))
 
     def action_search(self) -> None:
         """Open the search line above the list."""

@@ -135,3 +135,20 @@ def test_one_undo_reverts_a_whole_change_and_the_stack_is_bounded() -> None:
     last = undo.pop()
     assert last is not None and last.label == "archive"
     assert undo.pop() is None
+
+
+def test_the_watchlist_and_severity_filters_cycle_back_to_any() -> None:
+    from desk.core.view import following_severity, following_watchlist
+
+    alerts = [alert(n) for n in range(4)]
+    seen, current = [], ""
+    for _ in range(3):
+        current = following_watchlist(current, alerts)
+        seen.append(current)
+    assert seen == ["icbm-reentry", "troop-deployment", ""]
+    assert following_watchlist("gone", alerts) == "icbm-reentry"
+    floors, floor = [], None
+    for _ in range(5):
+        floor = following_severity(floor)
+        floors.append(floor)
+    assert floors == [Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL, None]

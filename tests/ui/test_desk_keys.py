@@ -192,3 +192,59 @@ def test_an_acknowledgement_and_its_undo_survive_a_restart(tmp_path: Path) -> No
     finally:
         again.close()
     assert states == [AlertState.ACKNOWLEDGED, AlertState.NEW, AlertState.NEW]
+
+
+def test_w_and_v_narrow_the_list_by_watchlist_and_severity(tmp_path: Path) -> None:
+    store = MemoryStore()
+    fill(store, 4)
+    store.update_alert(replace(numbered(1), watchlists=("icbm-reentry",), severity=Severity.LOW))
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        await pilot.press("w")
+        assert [a.id for a in table.alerts] == ["alert-00001"]
+        await pilot.press("w", "w")  # troop-deployment, then every watchlist
+        assert table.row_count == 4
+        await pilot.press("v", "v")  # at least low, then at least medium
+        assert "alert-00001" not in [a.id for a in table.alerts] and table.row_count == 3
+        assert "≥medium" in str(table.border_title)
+
+    drive(desk_on(store, tmp_path), body)
+
+
+def test_question_mark_lists_every_key_and_the_palette_holds_the_desks_commands(
+    tmp_path: Path,
+) -> None:
+    from textual.widgets import DataTable
+
+    from desk.core.settings.config import DEFAULT_KEYS
+    from desk.ui.dialogs import HelpScreen
+    from desk.ui.keys import shown_keys
+
+    app = desk_on(MemoryStore(), tmp_path)
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        titles = [c.title for c in app.get_system_commands(screen)]
+        assert "Ack all (A)" in titles and "Poll (r)" in titles and "Next page (])" in titles
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        keys = app.screen.query_one(DataTable)
+        listed = {str(keys.get_row_at(i)[0]) for i in range(keys.row_count)}
+        assert listed == {shown_keys(k) for k in DEFAULT_KEYS.values()}
+        await pilot.press("escape")
+        assert app.screen is screen
+
+    drive(app, body)
+
+
+def test_a_palette_command_runs_on_the_main_screen(tmp_path: Path) -> None:
+    store = MemoryStore()
+    fill(store, 3)
+    app = desk_on(store, tmp_path)
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        (ack,) = [c for c in app.get_system_commands(screen) if c.title == "Ack (a)"]
+        await ack.callback()
+        await pilot.pause()
+        assert store.get_alert("alert-00000").state is AlertState.ACKNOWLEDGED  # type: ignore[union-attr]
+
+    drive(app, body)

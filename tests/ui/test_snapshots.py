@@ -160,3 +160,10 @@ def test_main_screen(utc: None, tmp_path: Path, snap_compare: Callable[..., bool
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=open_second)
+
+
+def test_help_screen(utc: None, tmp_path: Path, snap_compare: Callable[..., bool]) -> None:
+    """`?` lists every key of the desk with what it does."""
+    where = Locations(tmp_path / "config", tmp_path / "data", shipped_watchlists_dir())
+    app = DeskApp(filled_store(), Settings(), [], where, now=lambda: NOW, autopoll=False)
+    assert snap_compare(app, terminal_size=SIZE, press=["question_mark"])
