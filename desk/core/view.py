@@ -1,4 +1,4 @@
-"""What the alert list shows: a query (state view, watchlist, severity, text), its order, its pages.
+"""What the desk shows: the alert list's query, order and pages; the feed and watchlist summaries.
 
 Pure and fast: selecting from 100k alerts is a filter and one sort, done
 when the query or the store changes, never on a cursor move.
@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from desk.core.models import Alert, AlertState, Severity
+from desk.core.models import Alert, AlertState, Feed, FeedState, Severity, Watchlist
 
 PAGE_SIZE = 500
 """Rows the list holds at once: Textual measures every cell, so the list shows one page."""
@@ -165,3 +165,80 @@ def following_severity(current: Severity | None) -> Severity | None:
     floors: list[Severity | None] = [None, *list(Severity)[1:]]
     place = floors.index(current) if current in floors else 0
     return floors[(place + 1) % len(floors)]
+
+
+@dataclass(frozen=True)
+class FeedHealth:
+    """One configured feed as the feed health screen shows it."""
+
+    name: str
+    status: str
+    """`ok`, `HTTP 404`, `failing` or `never polled`."""
+    last_success: datetime | None
+    failures: int
+    error: str
+
+
+def feed_health(feeds: Iterable[Feed], states: dict[str, FeedState]) -> list[FeedHealth]:
+    """Each configured feed's health: failing first, then never polled, then ok; else in feed order."""
+    rows = [_health_of(feed, states.get(feed.url)) for feed in feeds]
+    rank = {"never polled": 1, "ok": 2}
+    return sorted(rows, key=lambda row: rank.get(row.status, 0))
+
+
+def _health_of(feed: Feed, state: FeedState | None) -> FeedHealth:
+    if state is None:
+        return FeedHealth(feed.title, "never polled", None, 0, "")
+    if state.error:
+        status = f"HTTP {state.status}" if state.status and state.status >= 400 else "failing"
+    else:
+        status = "ok" if state.last_success else "never polled"
+    name = feed.name or state.title or feed.url
+    return FeedHealth(
+        name, status, state.last_success, state.failures, state.error or state.warning
+    )
+
+
+@dataclass(frozen=True)
+class WatchlistSummary:
+    """One watchlist file as the watchlists screen shows it."""
+
+    id: str
+    name: str
+    severity: str
+    terms: tuple[str, ...]
+    alerts: int
+    """Stored alerts this watchlist fired for."""
+    hits: int
+    """Hits of its terms in those alerts."""
+    error: str
+    """Why the file does not load now ("" when it does); its last good version may stay in force."""
+
+
+def watchlist_summaries(
+    watchlists: Iterable[Watchlist], errors: dict[str, str], alerts: Iterable[Alert]
+) -> list[WatchlistSummary]:
+    """Every watchlist in force or broken, by id, with its hit counts in the stored alerts."""
+    fired: dict[str, int] = {}
+    hits: dict[str, int] = {}
+    for alert in alerts:
+        for watchlist_id in alert.watchlists:
+            fired[watchlist_id] = fired.get(watchlist_id, 0) + 1
+        for hit in alert.hits:
+            hits[hit.watchlist] = hits.get(hit.watchlist, 0) + 1
+    known = {w.id: w for w in watchlists}
+    rows = []
+    for watchlist_id in sorted(known.keys() | errors.keys()):
+        watchlist = known.get(watchlist_id)
+        rows.append(
+            WatchlistSummary(
+                watchlist_id,
+                watchlist.name if watchlist else "",
+                watchlist.severity.value if watchlist else "",
+                tuple(t.text for t in watchlist.terms) if watchlist else (),
+                fired.get(watchlist_id, 0),
+                hits.get(watchlist_id, 0),
+                errors.get(watchlist_id, ""),
+            )
+        )
+    return rows

@@ -30,9 +30,11 @@ from desk.core.pipeline import Poller, utc_now
 from desk.core.safetext import safe_line, safe_text
 from desk.core.settings.config import Locations, Settings
 from desk.core.store.contract import Store
+from desk.core.view import feed_health, watchlist_summaries
 from desk.ui.dialogs import HelpScreen
 from desk.ui.keys import KeyRow, key_rows
 from desk.ui.messages import CycleFailed, CycleFinished, WatchlistsRematched
+from desk.ui.panels import FeedHealthScreen, WatchlistsScreen
 from desk.ui.screens import MainScreen
 
 DUE_CHECK_SECONDS = 15.0
@@ -65,6 +67,17 @@ class DeskApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit", tooltip="Leave the desk"),
         Binding("r", "poll_now", "Poll", id="poll", tooltip="Poll every feed now"),
+        Binding(
+            "F", "feed_health", "Feeds", id="feed_health", show=False, tooltip="Each feed's health"
+        ),
+        Binding(
+            "W",
+            "watchlists",
+            "Watchlists",
+            id="watchlists",
+            show=False,
+            tooltip="Each watchlist: terms, hits in the store, a broken file's error",
+        ),
         Binding("question_mark", "help", "Help", id="help", tooltip="Every key of the desk"),
     ]
 
@@ -120,6 +133,7 @@ class DeskApp(App[None]):
             self.notify(note, title="Store repaired", severity="warning", timeout=30)
         for error in self._watchlist_errors:
             self.notify(error, title="Watchlist skipped", severity="error", timeout=15)
+        self._say_watchlist_problems()
         self.set_interval(WATCHLIST_CHECK_SECONDS, self._check_watchlists)
         if self.autopoll:
             self.call_after_refresh(self.action_poll_now)
@@ -137,6 +151,27 @@ class DeskApp(App[None]):
         """Show every key."""
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.key_rows()))
+
+    def action_feed_health(self) -> None:
+        """Show each configured feed's health."""
+        rows = feed_health(self.feeds, self.store.feed_states())
+        self.push_screen(FeedHealthScreen(rows))
+
+    def action_watchlists(self) -> None:
+        """Show each watchlist with its hits in the store, or its file's error."""
+        rows = watchlist_summaries(
+            self.poller.watchlists.values(), self._watchlist_problems(), self.store.alerts()
+        )
+        self.push_screen(WatchlistsScreen(rows))
+
+    def _watchlist_problems(self) -> dict[str, str]:
+        """Each watchlist file that does not load now, with its error (paths within the folder)."""
+        folder = f"{self.live_watchlists.folder}/"
+        return {w: str(e).replace(folder, "") for w, e in self.live_watchlists.errors.items()}
+
+    def _say_watchlist_problems(self) -> None:
+        """Keep the broken watchlist files in the status line until they are fixed."""
+        self._main().set_watchlist_problems(self._watchlist_problems())
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's commands, then each of desk's keys, run on the main screen."""
@@ -200,6 +235,7 @@ class DeskApp(App[None]):
         if reloaded is None:
             return
         self.poller.set_watchlists(list(reloaded.watchlists))
+        self._say_watchlist_problems()
         for watchlist_id in reloaded.failed:
             error = self.live_watchlists.errors[watchlist_id]
             kept = watchlist_id in self.poller.watchlists

@@ -134,6 +134,8 @@ class MainScreen(Screen[None]):
         self.selected: list[Alert] = []
         self.page = page_of([], 0)
         self.undo = UndoStack()
+        self._poll_status = status
+        self._watchlist_problems: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         """Header, the two panes, the status line and the key footer."""
@@ -148,6 +150,7 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Show what the store already holds."""
+        self._show_status()
         self.refresh_alerts()
         self.query_one(AlertList).focus()
 
@@ -176,7 +179,22 @@ class MainScreen(Screen[None]):
 
     def set_status(self, text: str) -> None:
         """Show a one-line status under the panes, as safe text (it quotes feeds, servers, errors)."""
-        self.query_one("#status", Static).update(safe_line(text))
+        self._poll_status = text
+        self._show_status()
+
+    def set_watchlist_problems(self, problems: dict[str, str]) -> None:
+        """Broken watchlist files (id -> error): said in the status line until they are fixed."""
+        self._watchlist_problems = dict(problems)
+        self._show_status()
+
+    def _show_status(self) -> None:
+        if not self.is_mounted:
+            return  # on_mount shows it
+        parts = [self._poll_status]
+        if self._watchlist_problems:
+            names = ", ".join(sorted(self._watchlist_problems))
+            parts.append(f"watchlist broken: {names} (W shows why)")
+        self.query_one("#status", Static).update(safe_line(" · ".join(parts)))
 
     @on(AlertList.AlertHighlighted)
     def _alert_highlighted(self, event: AlertList.AlertHighlighted) -> None:

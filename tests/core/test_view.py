@@ -152,3 +152,52 @@ def test_the_watchlist_and_severity_filters_cycle_back_to_any() -> None:
         floor = following_severity(floor)
         floors.append(floor)
     assert floors == [Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL, None]
+
+
+def test_feed_health_puts_failing_feeds_first_and_names_them() -> None:
+    from desk.core.models import Feed, FeedState
+    from desk.core.view import feed_health
+
+    feeds = [
+        Feed("https://a.example/rss", "Alpha"),
+        Feed("https://b.example/rss"),
+        Feed("https://c.example/rss"),
+    ]
+    states = {
+        "https://a.example/rss": FeedState("https://a.example/rss", last_success=NOW, status=200),
+        "https://b.example/rss": FeedState(
+            "https://b.example/rss",
+            title="Bravo",
+            status=404,
+            error="HTTP 404 Not Found",
+            failures=3,
+        ),
+    }
+    rows = feed_health(feeds, states)
+    assert [(r.name, r.status) for r in rows] == [
+        ("Bravo", "HTTP 404"),
+        ("https://c.example/rss", "never polled"),
+        ("Alpha", "ok"),
+    ]
+    assert rows[0].failures == 3 and rows[0].error == "HTTP 404 Not Found"
+    assert rows[2].last_success == NOW
+
+
+def test_watchlist_summaries_count_hits_and_keep_a_broken_files_error() -> None:
+    from desk.core.models import Hit, Term, Watchlist
+    from desk.core.view import watchlist_summaries
+
+    troops = Watchlist("troop-deployment", "Troops", (Term("send troops"), Term("deploy")))
+    hit = Hit("troop-deployment", "send troops", "sent troops", 0, 11, 95.0)
+    alerts = [alert(1, hits=(hit, hit)), alert(3, hits=(hit,)), alert(2)]
+    rows = watchlist_summaries(
+        [troops], {"weather": "weather.yaml:2:8: terms: expected a list"}, alerts
+    )
+    assert [r.id for r in rows] == ["troop-deployment", "weather"]
+    assert (rows[0].terms, rows[0].alerts, rows[0].hits, rows[0].error) == (
+        ("send troops", "deploy"),
+        2,
+        3,
+        "",
+    )
+    assert rows[1].error.startswith("weather.yaml:2:8") and rows[1].terms == ()

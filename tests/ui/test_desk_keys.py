@@ -248,3 +248,79 @@ def test_a_palette_command_runs_on_the_main_screen(tmp_path: Path) -> None:
         assert store.get_alert("alert-00000").state is AlertState.ACKNOWLEDGED  # type: ignore[union-attr]
 
     drive(app, body)
+
+
+def test_F_shows_each_feeds_health(tmp_path: Path) -> None:
+    from textual.widgets import DataTable
+
+    from desk.core.models import Feed, FeedState
+    from desk.ui.panels import FeedHealthScreen
+
+    store = MemoryStore()
+    bad = FeedState("https://b.example/rss", status=503, error="HTTP 503 Service Unavailable")
+    store.commit_cycle([], {}, [], [bad])
+    app = desk_on(store, tmp_path)
+    app.feeds = [Feed("https://a.example/rss", "Alpha"), Feed("https://b.example/rss", "Bravo")]
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        await pilot.press("F")
+        assert isinstance(app.screen, FeedHealthScreen)
+        rows = app.screen.query_one(DataTable)
+        first = [str(cell) for cell in rows.get_row_at(0)]
+        assert first[:2] == ["Bravo", "HTTP 503"] and first[4] == "HTTP 503 Service Unavailable"
+        assert [str(c) for c in rows.get_row_at(1)][:2] == ["Alpha", "never polled"]
+        await pilot.press("escape")
+        assert app.screen is screen
+
+    drive(app, body)
+
+
+def test_a_broken_watchlist_shows_on_W_and_stays_in_the_status_until_fixed(
+    tmp_path: Path,
+) -> None:
+    import shutil
+
+    from textual.widgets import DataTable, Static
+
+    from desk.ui.panels import WatchlistsScreen
+
+    folder = tmp_path / "watchlists"
+    shutil.copytree(shipped_watchlists_dir(), folder)
+    (folder / "weather.yaml").write_text("name: Weather\nterms: [storm]\n", encoding="utf-8")
+    where = Locations(tmp_path / "config", tmp_path / "data", folder)
+    store = MemoryStore()
+    fill(store, 3)
+    app = DeskApp(store, Settings(), [], where, now=lambda: NOW, autopoll=False)
+
+    def status() -> str:
+        return str(app.screen.query_one("#status", Static).content)
+
+    async def wait_for(done: Callable[[], bool], pilot: Pilot[None]) -> None:
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if done():
+                return
+        raise AssertionError(status())
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        assert "broken" not in status()
+        (folder / "weather.yaml").write_text("name: Weather\nterms: storm\n", encoding="utf-8")
+        await wait_for(lambda: "watchlist broken: weather" in status(), pilot)
+        screen.set_status("Polled 3 feeds")  # a later poll does not hide it
+        assert "watchlist broken: weather" in status()
+        await pilot.press("W")
+        assert isinstance(app.screen, WatchlistsScreen)
+        rows = app.screen.query_one(DataTable)
+        cells = {str(rows.get_row_at(i)[0]): rows.get_row_at(i) for i in range(rows.row_count)}
+        assert str(cells["troop-deployment"][2]) == "3"  # every stored alert fired it
+        assert str(cells["weather"][4]).startswith("✗ ") and "weather.yaml" in str(
+            cells["weather"][4]
+        )
+        assert "last good version in force" in str(cells["weather"][4])
+        await pilot.press("escape")
+        (folder / "weather.yaml").write_text(
+            "name: Weather\nterms: [storm, gale]\n", encoding="utf-8"
+        )
+        await wait_for(lambda: "broken" not in status(), pilot)
+
+    drive(app, body)

@@ -135,6 +135,8 @@ DEFAULT_KEYS = {
     "watchlist_filter": "w",
     "severity_filter": "v",
     "help": "question_mark",
+    "feed_health": "F",
+    "watchlists": "W",
     "down": "j",
     "up": "k",
     "first": "g",
