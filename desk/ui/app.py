@@ -8,7 +8,9 @@ and every notification is plain text (`DeskApp.notify`).
 from __future__ import annotations
 
 import asyncio
+import os
 import time
+import webbrowser
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from functools import partial
@@ -33,7 +35,7 @@ from desk.core.store.contract import Store
 from desk.core.view import feed_health, watchlist_summaries
 from desk.ui.dialogs import HelpScreen
 from desk.ui.keys import KeyRow, key_rows
-from desk.ui.messages import CycleFailed, CycleFinished, WatchlistsRematched
+from desk.ui.messages import CycleFailed, CycleFinished, LinkOpened, WatchlistsRematched
 from desk.ui.panels import FeedHealthScreen, WatchlistsScreen
 from desk.ui.screens import MainScreen
 
@@ -182,6 +184,19 @@ class DeskApp(App[None]):
                 if row.id not in PALETTE_SKIPS:
                     run = partial(self.run_action, row.action, namespace)
                     yield SystemCommand(f"{row.description} ({row.keys})", row.tooltip, run)
+
+    @on(LinkOpened)
+    def _open_link(self, message: LinkOpened) -> None:
+        """Open a link with webbrowser; a $BROWSER (often text-mode) gets the terminal meanwhile."""
+        if os.environ.get("BROWSER") and not self.is_headless:
+            with self.suspend():
+                opened = webbrowser.open(message.url)
+        else:
+            opened = webbrowser.open(message.url)
+        if not opened:
+            self.notify(
+                f"No browser could open {message.url}", title="Open link", severity="warning"
+            )
 
     def action_poll_now(self) -> None:
         """Poll every feed now (unless a poll is already running: it would be cancelled)."""

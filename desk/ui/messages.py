@@ -31,3 +31,10 @@ class WatchlistsRematched(Message):
     watchlists: tuple[str, ...]
     articles: int
     alerts: list[Alert]
+
+
+@dataclass
+class LinkOpened(Message):
+    """The analyst asked for a link in the browser; the app opens it."""
+
+    url: str

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -27,8 +27,12 @@ from desk.core.store.contract import Store
 from desk.core.undo import UndoStack
 from desk.core.view import AlertQuery, page_holding, page_of, select
 from desk.ui.dialogs import ConfirmScreen
+from desk.ui.messages import LinkOpened
 from desk.ui.widgets.alert_list import AlertList
 from desk.ui.widgets.article_view import ArticleView
+
+NARROW = 120
+"""Below this many columns the article pane goes under the list."""
 
 
 class MainScreen(Screen[None]):
@@ -122,6 +126,27 @@ class MainScreen(Screen[None]):
         ),
         Binding("enter", "read", "Read", id="read", show=False, tooltip="Go to the article"),
         Binding(
+            "n", "hit(1)", "Next hit", id="next_hit", show=False, tooltip="Next hit in the article"
+        ),
+        Binding(
+            "N",
+            "hit(-1)",
+            "Prev hit",
+            id="prev_hit",
+            show=False,
+            tooltip="Previous hit in the article",
+        ),
+        Binding(
+            "o",
+            "open_link",
+            "Open",
+            id="open_link",
+            show=False,
+            tooltip="Open the link in $BROWSER",
+        ),
+        Binding("y", "copy_link", "Copy link", id="copy_link", show=False, tooltip="Copy the link"),
+        Binding("ctrl+l", "redraw", "Redraw", id="redraw", show=False, tooltip="Redraw the screen"),
+        Binding(
             "tab", "app.focus_next", "Pane", id="pane", tooltip="Switch between list and article"
         ),
     ]
@@ -147,6 +172,10 @@ class MainScreen(Screen[None]):
             yield ArticleView(id="article")
         yield Static(self._first_status, id="status", markup=False)
         yield Footer()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Below NARROW columns the article goes under the list."""
+        self.query_one("#panes").set_class(event.size.width < NARROW, "narrow")
 
     def on_mount(self) -> None:
         """Show what the store already holds."""
@@ -253,6 +282,31 @@ class MainScreen(Screen[None]):
     def action_read(self) -> None:
         """Move the focus to the article pane."""
         self.query_one(ArticleView).focus()
+
+    def action_hit(self, step: int) -> None:
+        """Scroll the article to its next (1) or previous (-1) hit."""
+        article = self.query_one(ArticleView)
+        place = article.go_to_hit(step)
+        article.border_subtitle = (
+            f"hit {place + 1}/{len(article.spans)}" if place is not None else ""
+        )
+
+    def action_open_link(self) -> None:
+        """Open the alert's link with the system's browser ($BROWSER)."""
+        alert = self.query_one(AlertList).current_alert
+        if alert is not None and alert.url:
+            self.app.post_message(LinkOpened(alert.url))
+
+    def action_copy_link(self) -> None:
+        """Copy the alert's link to the clipboard (the terminal's, by OSC 52)."""
+        alert = self.query_one(AlertList).current_alert
+        if alert is not None and alert.url:
+            self.app.copy_to_clipboard(alert.url)
+            self.notify(alert.url, title="Link copied")
+
+    def action_redraw(self) -> None:
+        """Lay out and paint the whole screen again."""
+        self.app.refresh(repaint=True, layout=True)
 
     def action_cursor_down(self) -> None:
         """Next alert."""

@@ -356,16 +356,16 @@ def test_j_and_k_scroll_the_article_when_it_has_focus(
 
 
 def test_remapped_down_key_scrolls_the_article_too(demo_server: DemoServer, tmp_path: Path) -> None:
-    """A `keys: {down: n}` remap moves the list cursor and scrolls the focused article alike."""
+    """A `keys: {down: J}` remap moves the list cursor and scrolls the focused article alike."""
     app = demo_app(demo_server, tmp_path)
-    app.settings = Settings(default_interval=60.0, keys={"down": "n"})
+    app.settings = Settings(default_interval=60.0, keys={"down": "J"})
 
     async def body(pilot: Pilot[None]) -> None:
         table = await wait_for_poll(pilot)
         article = app.screen.query_one(ArticleView)
-        await pilot.press("n")
+        await pilot.press("J")
         assert table.cursor_row == 1
-        await pilot.press("tab", "n")
+        await pilot.press("tab", "J")
         await pilot.pause()
         assert article.scroll_y == 1
         assert table.cursor_row == 1

@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -324,3 +325,100 @@ def test_a_broken_watchlist_shows_on_W_and_stays_in_the_status_until_fixed(
         await wait_for(lambda: "broken" not in status(), pilot)
 
     drive(app, body)
+
+
+def test_at_80_by_24_the_article_goes_under_the_list_and_the_columns_fit(tmp_path: Path) -> None:
+    store = MemoryStore()
+    fill(store, 30)
+    app = desk_on(store, tmp_path)
+
+    async def main() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            table = screen.query_one(AlertList)
+            article = screen.query_one(ArticleView)
+            assert screen.query_one("#panes").has_class("narrow")
+            assert article.region.y >= table.region.bottom and article.region.height >= 6
+            assert table.region.right <= 80 and table.row_count == 30
+            widths = {c.key.value: c.width for c in table.columns.values()}
+            assert widths["title"] >= 30 and widths["watchlists"] >= len("troop-deployment") - 4
+            await pilot.resize_terminal(200, 50)
+            await pilot.pause()
+            assert not screen.query_one("#panes").has_class("narrow")
+
+    asyncio.run(main())
+
+
+def test_a_snoozed_alert_says_until_when_and_sources_are_counted_in_words(tmp_path: Path) -> None:
+    store = MemoryStore()
+    fill(store, 2, sources=("Wire", "World Desk"))
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        assert str(table.get_row_at(0)[4]) == "troop-deployment · 2 sources"
+        await pilot.press("s")
+        until = store.get_alert("alert-00000").snoozed_until  # type: ignore[union-attr]
+        assert until is not None
+        wake = until.astimezone().strftime("%d %b %H:%M")
+        assert str(table.get_row_at(0)[3]).startswith(f"[until {wake}] Story 00000")
+        await pilot.press("k")
+        why = str(screen.query_one("#article-why").content)  # type: ignore[attr-defined]
+        assert f"Snoozed until {wake}" in why
+
+    drive(desk_on(store, tmp_path), body)
+
+
+def test_o_opens_the_link_y_copies_it_and_ctrl_l_redraws(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import webbrowser
+
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: opened.append(url) or True)
+    store = MemoryStore()
+    fill(store, 2)
+    app = desk_on(store, tmp_path)
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        assert opened == [] and app.clipboard == ""  # nothing happens before the key press
+        await pilot.press("j", "o")
+        await pilot.pause()
+        assert opened == ["https://news.example/1"]
+        await pilot.press("y")
+        assert app.clipboard == "https://news.example/1"
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert table.row_count == 2
+
+    drive(app, body)
+
+
+def test_n_and_N_go_from_hit_to_hit_in_the_article(tmp_path: Path) -> None:
+    from desk.core.models import Hit
+
+    body_text = "Headline\n\n" + "\n\n".join(f"Paragraph {n} of filler." for n in range(60))
+    body_text += "\n\nThen troops were sent.\n\n" + "More filler.\n\n" * 20 + "Troops again."
+    first, second = body_text.index("troops were sent"), body_text.index("Troops again")
+    hits = (
+        Hit("troop-deployment", "troops", "troops", first, first + 6, 95.0),
+        Hit("troop-deployment", "troops", "Troops", second, second + 6, 95.0),
+    )
+    alert = numbered(0, hits=hits)
+    store = MemoryStore()
+    store.commit_cycle([], {"k0": Article(alert.url, alert.title, body_text)}, [alert], [])
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        article = screen.query_one(ArticleView)
+        assert article.scroll_y == 0 and article.spans == [(first, first + 6), (second, second + 6)]
+        await pilot.press("n")
+        await pilot.pause()
+        near_first = article.scroll_y
+        assert near_first > 60 and article.border_subtitle == "hit 1/2"
+        await pilot.press("n")
+        await pilot.pause()
+        assert article.scroll_y > near_first and article.border_subtitle == "hit 2/2"
+        await pilot.press("N")
+        await pilot.pause()
+        assert article.scroll_y == near_first
+
+    drive(desk_on(store, tmp_path), body)

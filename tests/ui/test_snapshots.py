@@ -218,3 +218,13 @@ def test_watchlists_screen(utc: None, tmp_path: Path, snap_compare: Callable[...
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=open_watchlists)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 50)], ids=["80x24", "200x50"])
+def test_main_screen_at_size(
+    utc: None, tmp_path: Path, snap_compare: Callable[..., bool], size: tuple[int, int]
+) -> None:
+    """Narrow: the article under the list; wide: side by side. The first alert open."""
+    where = Locations(tmp_path / "config", tmp_path / "data", shipped_watchlists_dir())
+    app = DeskApp(filled_store(), Settings(), [], where, now=lambda: NOW, autopoll=False)
+    assert snap_compare(app, terminal_size=size)

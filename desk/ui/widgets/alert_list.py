@@ -51,14 +51,24 @@ def fitted_widths(total: int, watchlists: int, padding: int = 1) -> dict[str, in
 def cells_of(alert: Alert) -> dict[str, Text]:
     """The row of one alert, by column key."""
     when = alert.published.astimezone().strftime("%d %b %H:%M") if alert.published else ""
-    sources = f" ×{len(alert.sources)}" if len(alert.sources) > 1 else ""
+    sources = f" · {len(alert.sources)} sources" if len(alert.sources) > 1 else ""
     return {
         "state": STATE_MARK[alert.state],
         "severity": Text(alert.severity.value, style=SEVERITY_STYLE[alert.severity]),
         "published": Text(when),
-        "title": _cut(alert.title, "bold" if alert.state is AlertState.NEW else ""),
+        "title": title_cell(alert),
         "watchlists": _cut(", ".join(alert.watchlists) + sources),
     }
+
+
+def title_cell(alert: Alert) -> Text:
+    """The title, bold while new; a snoozed alert starts with when it comes back."""
+    cell = _cut(alert.title, "bold" if alert.state is AlertState.NEW else "")
+    if alert.state is AlertState.SNOOZED and alert.snoozed_until is not None:
+        wake = alert.snoozed_until.astimezone().strftime("%d %b %H:%M")
+        cell = Text.assemble((f"[until {wake}] ", "dim italic"), cell)
+        cell.no_wrap, cell.overflow, cell.end = True, "ellipsis", ""
+    return cell
 
 
 def _cut(text: str, style: str = "") -> Text:
