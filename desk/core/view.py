@@ -118,7 +118,7 @@ class Page:
     def describe(self) -> str:
         """`page 2/7 · alerts 501-1,000 of 3,120` (or just the count when one page holds all)."""
         if self.pages <= 1:
-            return f"{self.total:,} alerts"
+            return f"{self.total:,} alert" + ("" if self.total == 1 else "s")
         last = self.first + len(self.alerts)
         return (
             f"page {self.number + 1}/{self.pages} · {self.first + 1:,}-{last:,} of {self.total:,}"

@@ -104,6 +104,7 @@ def test_pages_cover_the_selection_and_clamp() -> None:
     assert page_of(alerts, 99).number == 2 and page_of(alerts, -1).number == 0
     assert last.describe() == "page 3/3 · 1,001-1,234 of 1,234"
     assert page_of(alerts[:3], 0).describe() == "3 alerts"
+    assert page_of(alerts[:1], 0).describe() == "1 alert"
     assert page_holding(PAGE_SIZE) == 1 and page_holding(PAGE_SIZE - 1) == 0
 
 
