@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shlex
+import subprocess
 import time
 import webbrowser
 from collections.abc import Callable, Iterable
@@ -35,7 +37,13 @@ from desk.core.store.contract import Store
 from desk.core.view import feed_health, watchlist_summaries
 from desk.ui.dialogs import HelpScreen
 from desk.ui.keys import KeyRow, key_rows
-from desk.ui.messages import CycleFailed, CycleFinished, LinkOpened, WatchlistsRematched
+from desk.ui.messages import (
+    CycleFailed,
+    CycleFinished,
+    LinkOpened,
+    WatchlistEditRequested,
+    WatchlistsRematched,
+)
 from desk.ui.panels import FeedHealthScreen, WatchlistsScreen
 from desk.ui.screens import MainScreen
 
@@ -197,6 +205,35 @@ class DeskApp(App[None]):
             self.notify(
                 f"No browser could open {message.url}", title="Open link", severity="warning"
             )
+
+    @on(WatchlistEditRequested)
+    def _edit_watchlist(self, message: WatchlistEditRequested) -> None:
+        """Run $VISUAL or $EDITOR on the watchlist's file; the folder watch reloads it after."""
+        folder = self.live_watchlists.folder
+        path = next(
+            (
+                p
+                for p in (folder / f"{message.watchlist}.yaml", folder / f"{message.watchlist}.yml")
+                if p.is_file()
+            ),
+            None,
+        )
+        if path is None:
+            self.notify(
+                f"{message.watchlist} has no file in {folder}",
+                title="Edit watchlist",
+                severity="warning",
+            )
+            return
+        editor = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
+        try:
+            if self.is_headless:
+                subprocess.run([*editor, str(path)], check=False)
+            else:
+                with self.suspend():
+                    subprocess.run([*editor, str(path)], check=False)
+        except OSError as exc:
+            self.notify(f"{editor[0]}: {exc}", title="Edit watchlist", severity="error")
 
     def action_poll_now(self) -> None:
         """Poll every feed now (unless a poll is already running: it would be cancelled)."""

@@ -1,4 +1,4 @@
-"""Small modal screens: a yes/no question, the key help."""
+"""Small modal screens: a yes/no question, a note, the key help."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Static
+from textual.widgets import Button, DataTable, Input, Static
 
 from desk.ui.keys import KeyRow
 
@@ -67,3 +67,28 @@ class HelpScreen(ModalScreen[None]):
             for row in self.rows:
                 table.add_row(Text(row.keys), Text(row.description), Text(row.tooltip))
             yield table
+
+
+class NoteScreen(ModalScreen[str | None]):
+    """Ask for a one-line note; enter gives it, escape gives None."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+
+    def __init__(self, question: str, note: str = "") -> None:
+        super().__init__()
+        self.question = question
+        self.note = note
+
+    def compose(self) -> ComposeResult:
+        """The question and the line."""
+        with Vertical(id="confirm"):
+            yield Static(self.question, id="confirm-question", markup=False)
+            yield Input(self.note, placeholder="note (enter saves, escape cancels)", id="note")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter gives the note."""
+        self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        """Escape: no note, no change."""
+        self.dismiss(None)

@@ -38,3 +38,10 @@ class LinkOpened(Message):
     """The analyst asked for a link in the browser; the app opens it."""
 
     url: str
+
+
+@dataclass
+class WatchlistEditRequested(Message):
+    """The analyst asked to edit a watchlist; the app runs $EDITOR on its file."""
+
+    watchlist: str

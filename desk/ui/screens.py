@@ -26,8 +26,8 @@ from desk.core.safetext import safe_line
 from desk.core.store.contract import Store
 from desk.core.undo import UndoStack
 from desk.core.view import AlertQuery, page_holding, page_of, select
-from desk.ui.dialogs import ConfirmScreen
-from desk.ui.messages import LinkOpened
+from desk.ui.dialogs import ConfirmScreen, NoteScreen
+from desk.ui.messages import LinkOpened, WatchlistEditRequested
 from desk.ui.widgets.alert_list import AlertList
 from desk.ui.widgets.article_view import ArticleView
 
@@ -48,6 +48,22 @@ class MainScreen(Screen[None]):
             "Undo",
             id="undo",
             tooltip="Undo the last change of state (on an archived alert: restore it)",
+        ),
+        Binding(
+            "ctrl+a",
+            "acknowledge_with_note",
+            "Ack + note",
+            id="ack_note",
+            show=False,
+            tooltip="Acknowledge the alert with a note",
+        ),
+        Binding(
+            "e",
+            "edit_watchlist",
+            "Edit watchlist",
+            id="edit_watchlist",
+            show=False,
+            tooltip="Open the alert's watchlist in $EDITOR; it reloads when saved",
         ),
         Binding(
             "A",
@@ -371,6 +387,26 @@ class MainScreen(Screen[None]):
     def action_acknowledge(self) -> None:
         """Acknowledge the highlighted alert; the row changes only once it is on disk."""
         self._change("acknowledge", lambda alert: decide.acknowledge(alert, self.app_now()))
+
+    def action_acknowledge_with_note(self) -> None:
+        """Ask for a note, then acknowledge the highlighted alert with it."""
+        alert = self.query_one(AlertList).current_alert
+        if alert is None:
+            return
+        question = f"Note on “{alert.title}”"
+        self.app.push_screen(NoteScreen(question, alert.note), self._acknowledge_with)
+
+    def _acknowledge_with(self, note: str | None) -> None:
+        if note is not None:
+            self._change(
+                "acknowledge", lambda alert: decide.acknowledge(alert, self.app_now(), note)
+            )
+
+    def action_edit_watchlist(self) -> None:
+        """Ask the app to open the highlighted alert's (first) watchlist in $EDITOR."""
+        alert = self.query_one(AlertList).current_alert
+        if alert is not None and alert.watchlists:
+            self.app.post_message(WatchlistEditRequested(alert.watchlists[0]))
 
     def action_undo(self) -> None:
         """Undo the last change of state; on an archived alert, restore it to new."""

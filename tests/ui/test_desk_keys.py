@@ -422,3 +422,52 @@ def test_n_and_N_go_from_hit_to_hit_in_the_article(tmp_path: Path) -> None:
         assert article.scroll_y == near_first
 
     drive(desk_on(store, tmp_path), body)
+
+
+def test_ctrl_a_acknowledges_with_a_note_and_escape_changes_nothing(tmp_path: Path) -> None:
+    from desk.ui.dialogs import NoteScreen
+
+    store = MemoryStore()
+    fill(store, 2)
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        await pilot.press("ctrl+a")
+        assert isinstance(pilot.app.screen, NoteScreen)
+        await pilot.press("escape")
+        assert store.get_alert("alert-00000").state is AlertState.NEW  # type: ignore[union-attr]
+        await pilot.press("ctrl+a", *"called <b>[red]desk 2", "enter")
+        await pilot.pause()
+        acked = store.get_alert("alert-00000")
+        assert acked is not None and acked.state is AlertState.ACKNOWLEDGED
+        assert acked.note == "called <b>[red]desk 2"
+        await pilot.press("k")
+        why = screen.query_one("#article-why").content  # type: ignore[attr-defined]
+        assert "Note: called <b>[red]desk 2" in str(why)
+
+    drive(desk_on(store, tmp_path), body)
+
+
+def test_e_opens_the_alerts_watchlist_in_the_editor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+    import sys
+
+    folder = tmp_path / "watchlists"
+    shutil.copytree(shipped_watchlists_dir(), folder)
+    log = tmp_path / "edited.txt"
+    editor = tmp_path / "editor.py"
+    editor.write_text(f"import sys\nopen({str(log)!r}, 'a').write(sys.argv[1])\n")
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
+    monkeypatch.delenv("VISUAL", raising=False)
+    store = MemoryStore()
+    fill(store, 1)
+    where = Locations(tmp_path / "config", tmp_path / "data", folder)
+    app = DeskApp(store, Settings(), [], where, now=lambda: NOW, autopoll=False)
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        await pilot.press("e")
+        await pilot.pause()
+        assert log.read_text() == str(folder / "troop-deployment.yaml")
+
+    drive(app, body)

@@ -127,6 +127,8 @@ _DURATION_FIELDS = {"default_interval", "request_timeout", "snooze_for"}
 DEFAULT_KEYS = {
     "ack": "a",
     "undo": "u",
+    "ack_note": "ctrl+a",
+    "edit_watchlist": "e",
     "ack_all": "A",
     "snooze": "s",
     "archive": "x",

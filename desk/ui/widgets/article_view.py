@@ -72,6 +72,8 @@ def explanation(alert: Alert, article: Article) -> Text:
     when = alert.published.astimezone().strftime("%d %b %Y %H:%M") if alert.published else ""
     meta = [", ".join(alert.sources), when, article.byline, alert.url]
     lines.append(" · ".join(part for part in meta if part) + "\n", style="dim")
+    if alert.note:
+        lines.append(f"Note: {alert.note}\n", style="italic")
     if alert.state is AlertState.SNOOZED and alert.snoozed_until:
         lines.append(f"Snoozed until {wake_time(alert.snoozed_until)}\n", style="bold")
     if alert.reason and alert.state is AlertState.NEW:
