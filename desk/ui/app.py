@@ -26,15 +26,16 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from desk.core.errors import plural
-from desk.core.match.reload import LiveWatchlists
+from desk.core.errors import DeskError, plural
+from desk.core.match.reload import LiveWatchlists, Settling
 from desk.core.match.rematch import find_hits, raise_alerts
 from desk.core.models import Feed, FeedState
 from desk.core.pipeline import Poller, utc_now
 from desk.core.safetext import safe_line, safe_text
-from desk.core.settings.config import Locations, Settings
+from desk.core.settings.config import Locations, Settings, load_feeds, load_settings
 from desk.core.store.contract import Store
 from desk.core.view import feed_health, watchlist_summaries
+from desk.headless import FileStamp, file_stamp
 from desk.ui.dialogs import HelpScreen
 from desk.ui.keys import KeyRow, key_rows
 from desk.ui.messages import (
@@ -113,6 +114,7 @@ class DeskApp(App[None]):
         loaded = self.live_watchlists.load()
         self._watchlist_errors = [str(e) for e in loaded.errors]
         self.poller = Poller(store, settings, list(loaded.watchlists), now=now)
+        self._config_files = Settling(self._config_stamps)
 
     def get_default_screen(self) -> MainScreen:
         """The main screen is the desk's first and lowest screen."""
@@ -145,6 +147,7 @@ class DeskApp(App[None]):
             self.notify(error, title="Watchlist skipped", severity="error", timeout=15)
         self._say_watchlist_problems()
         self.set_interval(WATCHLIST_CHECK_SECONDS, self._check_watchlists)
+        self.set_interval(WATCHLIST_CHECK_SECONDS, self._check_config)
         if self.autopoll:
             self.call_after_refresh(self.action_poll_now)
             self.set_interval(DUE_CHECK_SECONDS, self._poll_due)
@@ -280,6 +283,34 @@ class DeskApp(App[None]):
         main = self._main()
         main.set_status(status)
         main.refresh_alerts()
+
+    def _config_stamps(self) -> tuple[FileStamp, FileStamp]:
+        return file_stamp(self.locations.settings_file), file_stamp(self.locations.feeds_file)
+
+    def _check_config(self) -> None:
+        """Re-read settings.yaml and feeds.yaml once an edit has settled, as `desk poll` does."""
+        if self._config_files.settled(time.monotonic()) is not None:
+            self._config_files.accept()
+            self.reload_config()
+
+    def reload_config(self) -> None:
+        """Take the edited files; a file that no longer loads leaves the last good version."""
+        where = self.locations
+        try:
+            settings = load_settings(where.settings_file)
+            feeds = load_feeds(where.feeds_file, settings)
+        except DeskError as exc:
+            message = f"{exc}; the last good version stays in force"
+            self.notify(message, title="Config not reloaded", severity="error", timeout=20)
+            return
+        added = [f for f in feeds if f.url not in {known.url for known in self.feeds}]
+        self.settings, self.poller.settings, self.feeds = settings, settings, feeds
+        if settings.keys:
+            self.set_keymap(settings.keys)
+        news = f"; polling {plural(len(added), 'new feed')} now" if added else ""
+        self.notify(f"{plural(len(feeds), 'feed')}{news}", title="Config reloaded")
+        if added and not self._polling:
+            self.poll(force=False)
 
     def _check_watchlists(self) -> None:
         """Pick up edited, added and removed watchlist files (debounced in LiveWatchlists)."""

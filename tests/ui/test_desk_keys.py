@@ -471,3 +471,35 @@ def test_e_opens_the_alerts_watchlist_in_the_editor(
         assert log.read_text() == str(folder / "troop-deployment.yaml")
 
     drive(app, body)
+
+
+def test_a_feed_added_to_feeds_yaml_while_running_is_polled(tmp_path: Path) -> None:
+    from desk.core.models import Feed
+    from desk.demo.server import DemoServer
+
+    with DemoServer() as server:
+        urls = [url for _, url in server.feed_urls()]
+        where = Locations(tmp_path / "config", tmp_path / "data", shipped_watchlists_dir())
+        where.config_dir.mkdir(parents=True)
+        where.feeds_file.write_text(f"feeds:\n  - url: {urls[0]}\n", encoding="utf-8")
+        store = MemoryStore()
+        app = DeskApp(store, Settings(), [Feed(urls[0])], where, autopoll=False)
+
+        async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+            assert store.feed_states() == {}
+            where.feeds_file.write_text(
+                f"feeds:\n  - url: {urls[0]}\n  - url: {urls[1]}\n    name: Added\n",
+                encoding="utf-8",
+            )
+            for _ in range(100):
+                await pilot.pause(0.1)
+                if urls[1] in store.feed_states() and table.row_count:
+                    break
+            assert [f.url for f in app.feeds] == urls[:2]
+            assert urls[1] in store.feed_states()
+            where.feeds_file.write_text("feeds: [{url: }\n", encoding="utf-8")  # broken
+            for _ in range(20):
+                await pilot.pause(0.1)
+            assert [f.url for f in app.feeds] == urls[:2]  # the last good version
+
+        drive(app, body)
