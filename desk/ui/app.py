@@ -29,7 +29,7 @@ from textual.worker import Worker, WorkerState
 from desk.core.errors import DeskError, plural
 from desk.core.match.reload import LiveWatchlists, Settling
 from desk.core.match.rematch import find_hits, raise_alerts
-from desk.core.models import Feed, FeedState
+from desk.core.models import Alert, Feed, FeedState, Severity
 from desk.core.pipeline import Poller, utc_now
 from desk.core.safetext import safe_line, safe_text
 from desk.core.settings.config import Locations, Settings, load_feeds, load_settings
@@ -283,6 +283,22 @@ class DeskApp(App[None]):
         main = self._main()
         main.set_status(status)
         main.refresh_alerts()
+        self._announce(result.alerts)
+
+    def _announce(self, alerts: list[Alert]) -> None:
+        """A toast for alerts a poll raised or grew; the bell for high and critical, if wanted."""
+        if not alerts:
+            return
+        urgent = [a for a in alerts if a.severity.rank >= Severity.HIGH.rank]
+        first = max(alerts, key=lambda a: a.severity.rank)
+        more = f" (+{len(alerts) - 1} more)" if len(alerts) > 1 else ""
+        self.notify(
+            f"{first.severity.value}: {first.title}{more}",
+            title=f"{plural(len(alerts), 'alert')} raised or grown",
+            severity="warning" if urgent else "information",
+        )
+        if urgent and self.settings.bell:
+            self.bell()
 
     def _config_stamps(self) -> tuple[FileStamp, FileStamp]:
         return file_stamp(self.locations.settings_file), file_stamp(self.locations.feeds_file)

@@ -21,7 +21,7 @@ from desk.core import decide
 from desk.core import view as views
 from desk.core.article.extract import readable
 from desk.core.errors import DeskError, plural
-from desk.core.models import Alert, AlertState
+from desk.core.models import Alert, AlertState, Severity
 from desk.core.safetext import safe_line
 from desk.core.store.contract import Store
 from desk.core.undo import UndoStack
@@ -33,6 +33,19 @@ from desk.ui.widgets.article_view import ArticleView
 
 NARROW = 120
 """Below this many columns the article pane goes under the list."""
+
+
+def new_by_severity(alerts: Sequence[Alert]) -> str:
+    """`5 new (1 critical, 3 high, 1 low)`: the new alerts among `alerts`, most severe first."""
+    counts: dict[Severity, int] = {}
+    for alert in alerts:
+        if alert.state is AlertState.NEW:
+            counts[alert.severity] = counts.get(alert.severity, 0) + 1
+    total = sum(counts.values())
+    if not total:
+        return "0 new"
+    parts = [f"{counts[s]} {s.value}" for s in reversed(Severity) if s in counts]
+    return f"{total} new ({', '.join(parts)})"
 
 
 class MainScreen(Screen[None]):
@@ -53,7 +66,7 @@ class MainScreen(Screen[None]):
             "ctrl+a",
             "acknowledge_with_note",
             "Ack + note",
-            id="ack_note",
+            id="note",
             show=False,
             tooltip="Acknowledge the alert with a note",
         ),
@@ -217,8 +230,7 @@ class MainScreen(Screen[None]):
 
     def _update_title(self) -> None:
         """The counts in the header; the view, page and filter on the list's border."""
-        fresh = sum(1 for a in self.selected if a.state is AlertState.NEW)
-        self.sub_title = f"{fresh} new · {plural(self.page.total, 'alert')}"
+        self.sub_title = f"{new_by_severity(self.selected)} · {plural(self.page.total, 'alert')}"
         table = self.query_one(AlertList)
         table.border_title = safe_line(f"{self.alert_query.describe()} · {self.page.describe()}")
 

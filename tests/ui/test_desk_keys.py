@@ -503,3 +503,48 @@ def test_a_feed_added_to_feeds_yaml_while_running_is_polled(tmp_path: Path) -> N
             assert [f.url for f in app.feeds] == urls[:2]  # the last good version
 
         drive(app, body)
+
+
+def test_the_header_counts_new_alerts_by_severity() -> None:
+    from desk.ui.screens import new_by_severity
+
+    alerts = [
+        numbered(0, severity=Severity.LOW),
+        numbered(1, severity=Severity.CRITICAL),
+        numbered(2),
+        numbered(3),
+        numbered(4, state=AlertState.ACKNOWLEDGED),
+    ]
+    assert new_by_severity(alerts) == "4 new (1 critical, 2 high, 1 low)"
+    assert new_by_severity(alerts[4:]) == "0 new"
+
+
+def test_raised_alerts_are_toasted_and_ring_the_bell_when_urgent_and_wanted(
+    tmp_path: Path,
+) -> None:
+    from textual.notifications import Notify
+
+    rings: list[bool] = []
+    toasts: list[str] = []
+    app = desk_on(MemoryStore(), tmp_path)
+    app.bell = lambda: rings.append(True)  # type: ignore[method-assign]
+
+    async def main() -> None:
+        def hook(message: object) -> None:
+            if isinstance(message, Notify):
+                toasts.append(f"{message.notification.title}: {message.notification.message}")
+
+        async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+            app._announce([numbered(0, severity=Severity.LOW)])
+            app._announce(
+                [numbered(1, severity=Severity.CRITICAL, title="[b]Big[/b]"), numbered(2)]
+            )
+            assert rings == []  # bell is off by default
+            app.settings = Settings(bell=True)
+            app._announce([numbered(3, severity=Severity.LOW)])
+            app._announce([numbered(4, severity=Severity.HIGH)])
+            await pilot.pause()
+
+    asyncio.run(main())
+    assert rings == [True]
+    assert toasts[1] == "2 alerts raised or grown: critical: [b]Big[/b] (+1 more)"

@@ -118,8 +118,10 @@ class Settings:
     """How long `s` puts an alert aside before it comes back as new (seconds)."""
     user_agent: str = "desk/0.1 (+https://example.invalid/desk)"
     """The User-Agent header sent to servers."""
+    bell: bool = False
+    """Ring the terminal bell when a poll raises a high or critical alert (the TUI)."""
     keys: dict[str, str] = field(default_factory=dict)
-    """Key remaps for the TUI: binding id -> keys, e.g. `ack: "a,space"`."""
+    """Key remaps for the TUI: binding id -> keys, e.g. `ack: "a,z"`."""
 
 
 _DURATION_FIELDS = {"default_interval", "request_timeout", "snooze_for"}
@@ -127,7 +129,7 @@ _DURATION_FIELDS = {"default_interval", "request_timeout", "snooze_for"}
 DEFAULT_KEYS = {
     "ack": "a",
     "undo": "u",
-    "ack_note": "ctrl+a",
+    "note": "ctrl+a",
     "edit_watchlist": "e",
     "ack_all": "A",
     "snooze": "s",
