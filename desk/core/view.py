@@ -242,3 +242,9 @@ def watchlist_summaries(
             )
         )
     return rows
+
+
+def next_poll(feeds: Iterable[Feed], states: dict[str, FeedState]) -> datetime | None:
+    """When the next configured feed is due (None when none has been polled yet)."""
+    due = [s.next_due for f in feeds if (s := states.get(f.url)) is not None and s.next_due]
+    return min(due, default=None)

@@ -34,7 +34,7 @@ from desk.core.pipeline import Poller, utc_now
 from desk.core.safetext import safe_line, safe_text
 from desk.core.settings.config import Locations, Settings, load_feeds, load_settings
 from desk.core.store.contract import Store
-from desk.core.view import feed_health, watchlist_summaries
+from desk.core.view import feed_health, next_poll, watchlist_summaries
 from desk.headless import FileStamp, file_stamp
 from desk.ui.dialogs import HelpScreen
 from desk.ui.keys import KeyRow, key_rows
@@ -273,7 +273,11 @@ class DeskApp(App[None]):
             f"Polled {plural(len(result.outcomes), 'feed')} at {when}: "
             f"{plural(result.new_items, 'new item')}, {plural(len(result.alerts), 'alert')}"
         )
-        failing = failing_feeds(self.feeds, self.store.feed_states())
+        states = self.store.feed_states()
+        upcoming = next_poll(self.feeds, states)
+        if upcoming is not None:
+            status += f" · next poll {upcoming.astimezone().strftime('%H:%M:%S')}"
+        failing = failing_feeds(self.feeds, states)
         if failing:
             name, error = failing[0]
             status += f" · {plural(len(failing), 'feed')} failing ({name}: {error})"

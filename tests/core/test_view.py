@@ -202,3 +202,18 @@ def test_watchlist_summaries_count_hits_and_keep_a_broken_files_error() -> None:
         "",
     )
     assert rows[1].error.startswith("weather.yaml:2:8") and rows[1].terms == ()
+
+
+def test_next_poll_is_the_soonest_due_configured_feed() -> None:
+    from desk.core.models import Feed, FeedState
+    from desk.core.view import next_poll
+
+    feeds = [Feed("https://a.example/rss"), Feed("https://b.example/rss")]
+    soon, later = NOW + timedelta(minutes=5), NOW + timedelta(minutes=50)
+    states = {
+        "https://a.example/rss": FeedState("https://a.example/rss", next_due=later),
+        "https://b.example/rss": FeedState("https://b.example/rss", next_due=soon),
+        "https://gone.example/rss": FeedState("https://gone.example/rss", next_due=NOW),
+    }
+    assert next_poll(feeds, states) == soon
+    assert next_poll(feeds, {}) is None
