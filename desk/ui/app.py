@@ -32,7 +32,13 @@ from desk.core.match.rematch import find_hits, raise_alerts
 from desk.core.models import Alert, Feed, FeedState, Severity
 from desk.core.pipeline import Poller, utc_now
 from desk.core.safetext import safe_line, safe_text
-from desk.core.settings.config import Locations, Settings, load_feeds, load_settings
+from desk.core.settings.config import (
+    Locations,
+    Settings,
+    load_feeds,
+    load_settings,
+    shipped_watchlists_dir,
+)
 from desk.core.store.contract import Store
 from desk.core.view import feed_health, next_poll, watchlist_summaries
 from desk.headless import FileStamp, file_stamp
@@ -213,6 +219,14 @@ class DeskApp(App[None]):
     def _edit_watchlist(self, message: WatchlistEditRequested) -> None:
         """Run $VISUAL or $EDITOR on the watchlist's file; the folder watch reloads it after."""
         folder = self.live_watchlists.folder
+        if folder.resolve() == shipped_watchlists_dir().resolve():
+            self.notify(
+                "These are the watchlists shipped with desk; edit a copy "
+                "(desk demo --watchlists DIR, or your config's watchlists folder)",
+                title="Edit watchlist",
+                severity="warning",
+            )
+            return
         path = next(
             (
                 p

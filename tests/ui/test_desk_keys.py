@@ -548,3 +548,19 @@ def test_raised_alerts_are_toasted_and_ring_the_bell_when_urgent_and_wanted(
     asyncio.run(main())
     assert rings == [True]
     assert toasts[1] == "2 alerts raised or grown: critical: [b]Big[/b] (+1 more)"
+
+
+def test_e_leaves_the_shipped_watchlists_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EDITOR", "false-editor-that-must-not-run")
+    store = MemoryStore()
+    fill(store, 1)
+    app = desk_on(store, tmp_path)  # on the shipped watchlists, as `desk demo` is
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        await pilot.press("e")
+        await pilot.pause()
+        assert any("shipped with desk" in n.message for n in app._notifications)
+
+    drive(app, body)
