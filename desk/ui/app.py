@@ -13,14 +13,15 @@ import shlex
 import subprocess
 import time
 import webbrowser
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from textual import on, work
-from textual.app import App, SystemCommand
+from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -202,11 +203,20 @@ class DeskApp(App[None]):
                     run = partial(self.run_action, row.action, namespace)
                     yield SystemCommand(f"{row.description} ({row.keys})", row.tooltip, run)
 
+    @contextmanager
+    def stepping_aside(self) -> Iterator[None]:
+        """Give the terminal to another program meanwhile, where the terminal allows it."""
+        with ExitStack() as stack:
+            if not self.is_headless:
+                with suppress(SuspendNotSupported):
+                    stack.enter_context(self.suspend())
+            yield
+
     @on(LinkOpened)
     def _open_link(self, message: LinkOpened) -> None:
         """Open a link with webbrowser; a $BROWSER (often text-mode) gets the terminal meanwhile."""
-        if os.environ.get("BROWSER") and not self.is_headless:
-            with self.suspend():
+        if os.environ.get("BROWSER"):
+            with self.stepping_aside():
                 opened = webbrowser.open(message.url)
         else:
             opened = webbrowser.open(message.url)
@@ -244,11 +254,8 @@ class DeskApp(App[None]):
             return
         editor = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
         try:
-            if self.is_headless:
+            with self.stepping_aside():
                 subprocess.run([*editor, str(path)], check=False)
-            else:
-                with self.suspend():
-                    subprocess.run([*editor, str(path)], check=False)
         except OSError as exc:
             self.notify(f"{editor[0]}: {exc}", title="Edit watchlist", severity="error")
 
