@@ -2,7 +2,9 @@
 
 Runs the real pipeline (the demo feeds served on 127.0.0.1, the shipped
 watchlists, a store in a temp dir), waits for the first poll, opens the alert
-that fired all three watchlists and saves `screenshots/desk-main.svg`.
+that fired all three watchlists and saves `screenshots/desk-main.svg`; then
+the article at its first hit, a title search, feed health, the watchlists,
+the key help and the narrow layout at 80×24, one SVG each.
 
     .venv/bin/python scripts/screenshots.py [--out DIR]
 """
@@ -29,6 +31,14 @@ OUT_DIR = Path(__file__).resolve().parent.parent / "screenshots"
 SIZE = (140, 40)
 FEATURED_TITLE = "North Korea sends more troops"
 POLL_TIMEOUT = 30.0
+SHOTS = [
+    ("article", ["n"]),
+    ("search", ["slash", *"troops", "enter"]),
+    ("feed-health", ["escape", "F"]),
+    ("watchlists", ["escape", "W"]),
+    ("help", ["escape", "question_mark"]),
+]
+"""(name, keys pressed from the previous shot) for each screenshot after the main one."""
 
 
 async def wait_for_alerts(pilot: Pilot[None]) -> AlertList:
@@ -54,11 +64,19 @@ async def open_alert(pilot: Pilot[None], table: AlertList, title: str) -> None:
 
 
 async def save_main(app: DeskApp, out_dir: Path) -> Path:
-    """Run `app`, open the featured alert and save the main screen as SVG."""
+    """Run `app`, open the featured alert and save the main screen and the others as SVG."""
     async with app.run_test(size=SIZE) as pilot:
         table = await wait_for_alerts(pilot)
         await open_alert(pilot, table, FEATURED_TITLE)
-        return Path(app.save_screenshot("desk-main.svg", path=str(out_dir)))
+        main = Path(app.save_screenshot("desk-main.svg", path=str(out_dir)))
+        for name, keys in SHOTS:
+            await pilot.press(*keys)
+            await pilot.pause()
+            app.save_screenshot(f"desk-{name}.svg", path=str(out_dir))
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        app.save_screenshot("desk-80x24.svg", path=str(out_dir))
+        return main
 
 
 def screenshot_demo(out_dir: Path) -> Path:

@@ -8,32 +8,60 @@ and every notification is plain text (`DeskApp.notify`).
 from __future__ import annotations
 
 import asyncio
+import os
+import shlex
+import subprocess
 import time
-from collections.abc import Callable
+import webbrowser
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from textual import on, work
-from textual.app import App
+from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from desk.core.errors import plural
-from desk.core.match.reload import LiveWatchlists
+from desk.core.errors import DeskError, plural
+from desk.core.match.reload import LiveWatchlists, Settling
 from desk.core.match.rematch import find_hits, raise_alerts
-from desk.core.models import Feed, FeedState
+from desk.core.models import Alert, Feed, FeedState, Severity
 from desk.core.pipeline import Poller, utc_now
 from desk.core.safetext import safe_line, safe_text
-from desk.core.settings.config import Locations, Settings
+from desk.core.settings.config import (
+    Locations,
+    Settings,
+    load_feeds,
+    load_settings,
+    shipped_watchlists_dir,
+)
 from desk.core.store.contract import Store
-from desk.ui.messages import CycleFailed, CycleFinished, WatchlistsRematched
+from desk.core.view import feed_health, next_poll, watchlist_summaries
+from desk.headless import FileStamp, file_stamp
+from desk.ui.dialogs import HelpScreen
+from desk.ui.keys import KeyRow, key_rows
+from desk.ui.messages import (
+    CycleFailed,
+    CycleFinished,
+    LinkOpened,
+    WatchlistEditRequested,
+    WatchlistsRematched,
+)
+from desk.ui.panels import FeedHealthScreen, WatchlistsScreen
 from desk.ui.screens import MainScreen
 
 DUE_CHECK_SECONDS = 15.0
 """How often the desk asks which feeds are due (cheap; each feed keeps its own interval)."""
 WATCHLIST_CHECK_SECONDS = 0.25
 """How often the watchlist folder is looked at (a stat per file); reloads are debounced."""
+
+PALETTE_SKIPS = {"down", "up", "pane", "read"}
+"""Keys that only move the cursor or the focus: no use from the command palette."""
 
 
 def failing_feeds(feeds: list[Feed], states: dict[str, FeedState]) -> list[tuple[str, str]]:
@@ -57,6 +85,18 @@ class DeskApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit", tooltip="Leave the desk"),
         Binding("r", "poll_now", "Poll", id="poll", tooltip="Poll every feed now"),
+        Binding(
+            "F", "feed_health", "Feeds", id="feed_health", show=False, tooltip="Each feed's health"
+        ),
+        Binding(
+            "W",
+            "watchlists",
+            "Watchlists",
+            id="watchlists",
+            show=False,
+            tooltip="Each watchlist: terms, hits in the store, a broken file's error",
+        ),
+        Binding("question_mark", "help", "Help", id="help", tooltip="Every key of the desk"),
     ]
 
     def __init__(
@@ -81,6 +121,7 @@ class DeskApp(App[None]):
         loaded = self.live_watchlists.load()
         self._watchlist_errors = [str(e) for e in loaded.errors]
         self.poller = Poller(store, settings, list(loaded.watchlists), now=now)
+        self._config_files = Settling(self._config_stamps)
 
     def get_default_screen(self) -> MainScreen:
         """The main screen is the desk's first and lowest screen."""
@@ -111,7 +152,9 @@ class DeskApp(App[None]):
             self.notify(note, title="Store repaired", severity="warning", timeout=30)
         for error in self._watchlist_errors:
             self.notify(error, title="Watchlist skipped", severity="error", timeout=15)
+        self._say_watchlist_problems()
         self.set_interval(WATCHLIST_CHECK_SECONDS, self._check_watchlists)
+        self.set_interval(WATCHLIST_CHECK_SECONDS, self._check_config)
         if self.autopoll:
             self.call_after_refresh(self.action_poll_now)
             self.set_interval(DUE_CHECK_SECONDS, self._poll_due)
@@ -119,6 +162,102 @@ class DeskApp(App[None]):
     async def on_unmount(self) -> None:
         """Stop the extraction workers and keep what the poller learned."""
         await self.poller.aclose()
+
+    def key_rows(self) -> list[KeyRow]:
+        """Every remappable key of the desk, as settings.yaml has them."""
+        return key_rows([*MainScreen.BINDINGS, *self.BINDINGS], self.settings.keys)
+
+    def action_help(self) -> None:
+        """Show every key."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.key_rows()))
+
+    def action_feed_health(self) -> None:
+        """Show each configured feed's health."""
+        rows = feed_health(self.feeds, self.store.feed_states())
+        self.push_screen(FeedHealthScreen(rows))
+
+    def action_watchlists(self) -> None:
+        """Show each watchlist with its hits in the store, or its file's error."""
+        rows = watchlist_summaries(
+            self.poller.watchlists.values(), self._watchlist_problems(), self.store.alerts()
+        )
+        self.push_screen(WatchlistsScreen(rows))
+
+    def _watchlist_problems(self) -> dict[str, str]:
+        """Each watchlist file that does not load now, with its error (paths within the folder)."""
+        folder = f"{self.live_watchlists.folder}/"
+        return {w: str(e).replace(folder, "") for w, e in self.live_watchlists.errors.items()}
+
+    def _say_watchlist_problems(self) -> None:
+        """Keep the broken watchlist files in the status line until they are fixed."""
+        self._main().set_watchlist_problems(self._watchlist_problems())
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's commands, then each of desk's keys, run on the main screen."""
+        yield from super().get_system_commands(screen)
+        main = self._main()
+        for bindings, namespace in ((MainScreen.BINDINGS, main), (self.BINDINGS, self)):
+            for row in key_rows(bindings, self.settings.keys):
+                if row.id not in PALETTE_SKIPS:
+                    run = partial(self.run_action, row.action, namespace)
+                    yield SystemCommand(f"{row.description} ({row.keys})", row.tooltip, run)
+
+    @contextmanager
+    def stepping_aside(self) -> Iterator[None]:
+        """Give the terminal to another program meanwhile, where the terminal allows it."""
+        with ExitStack() as stack:
+            if not self.is_headless:
+                with suppress(SuspendNotSupported):
+                    stack.enter_context(self.suspend())
+            yield
+
+    @on(LinkOpened)
+    def _open_link(self, message: LinkOpened) -> None:
+        """Open a link with webbrowser; a $BROWSER (often text-mode) gets the terminal meanwhile."""
+        if os.environ.get("BROWSER"):
+            with self.stepping_aside():
+                opened = webbrowser.open(message.url)
+        else:
+            opened = webbrowser.open(message.url)
+        if not opened:
+            self.notify(
+                f"No browser could open {message.url}", title="Open link", severity="warning"
+            )
+
+    @on(WatchlistEditRequested)
+    def _edit_watchlist(self, message: WatchlistEditRequested) -> None:
+        """Run $VISUAL or $EDITOR on the watchlist's file; the folder watch reloads it after."""
+        folder = self.live_watchlists.folder
+        if folder.resolve() == shipped_watchlists_dir().resolve():
+            self.notify(
+                "These are the watchlists shipped with desk; edit a copy "
+                "(desk demo --watchlists DIR, or your config's watchlists folder)",
+                title="Edit watchlist",
+                severity="warning",
+            )
+            return
+        path = next(
+            (
+                p
+                for p in (folder / f"{message.watchlist}.yaml", folder / f"{message.watchlist}.yml")
+                if p.is_file()
+            ),
+            None,
+        )
+        if path is None:
+            self.notify(
+                f"{message.watchlist} has no file in {folder}",
+                title="Edit watchlist",
+                severity="warning",
+            )
+            return
+        editor = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
+        try:
+            with self.stepping_aside():
+                subprocess.run([*editor, str(path)], check=False)
+        except OSError as exc:
+            self.notify(f"{editor[0]}: {exc}", title="Edit watchlist", severity="error")
 
     def action_poll_now(self) -> None:
         """Poll every feed now (unless a poll is already running: it would be cancelled)."""
@@ -155,7 +294,11 @@ class DeskApp(App[None]):
             f"Polled {plural(len(result.outcomes), 'feed')} at {when}: "
             f"{plural(result.new_items, 'new item')}, {plural(len(result.alerts), 'alert')}"
         )
-        failing = failing_feeds(self.feeds, self.store.feed_states())
+        states = self.store.feed_states()
+        upcoming = next_poll(self.feeds, states)
+        if upcoming is not None:
+            status += f" · next poll {upcoming.astimezone().strftime('%H:%M:%S')}"
+        failing = failing_feeds(self.feeds, states)
         if failing:
             name, error = failing[0]
             status += f" · {plural(len(failing), 'feed')} failing ({name}: {error})"
@@ -165,6 +308,50 @@ class DeskApp(App[None]):
         main = self._main()
         main.set_status(status)
         main.refresh_alerts()
+        self._announce(result.alerts)
+
+    def _announce(self, alerts: list[Alert]) -> None:
+        """A toast for alerts a poll raised or grew; the bell for high and critical, if wanted."""
+        if not alerts:
+            return
+        urgent = [a for a in alerts if a.severity.rank >= Severity.HIGH.rank]
+        first = max(alerts, key=lambda a: a.severity.rank)
+        more = f" (+{len(alerts) - 1} more)" if len(alerts) > 1 else ""
+        self.notify(
+            f"{first.severity.value}: {first.title}{more}",
+            title=f"{plural(len(alerts), 'alert')} raised or grown",
+            severity="warning" if urgent else "information",
+        )
+        if urgent and self.settings.bell:
+            self.bell()
+
+    def _config_stamps(self) -> tuple[FileStamp, FileStamp]:
+        return file_stamp(self.locations.settings_file), file_stamp(self.locations.feeds_file)
+
+    def _check_config(self) -> None:
+        """Re-read settings.yaml and feeds.yaml once an edit has settled, as `desk poll` does."""
+        if self._config_files.settled(time.monotonic()) is not None:
+            self._config_files.accept()
+            self.reload_config()
+
+    def reload_config(self) -> None:
+        """Take the edited files; a file that no longer loads leaves the last good version."""
+        where = self.locations
+        try:
+            settings = load_settings(where.settings_file)
+            feeds = load_feeds(where.feeds_file, settings)
+        except DeskError as exc:
+            message = f"{exc}; the last good version stays in force"
+            self.notify(message, title="Config not reloaded", severity="error", timeout=20)
+            return
+        added = [f for f in feeds if f.url not in {known.url for known in self.feeds}]
+        self.settings, self.poller.settings, self.feeds = settings, settings, feeds
+        if settings.keys:
+            self.set_keymap(settings.keys)
+        news = f"; polling {plural(len(added), 'new feed')} now" if added else ""
+        self.notify(f"{plural(len(feeds), 'feed')}{news}", title="Config reloaded")
+        if added and not self._polling:
+            self.poll(force=False)
 
     def _check_watchlists(self) -> None:
         """Pick up edited, added and removed watchlist files (debounced in LiveWatchlists)."""
@@ -172,6 +359,7 @@ class DeskApp(App[None]):
         if reloaded is None:
             return
         self.poller.set_watchlists(list(reloaded.watchlists))
+        self._say_watchlist_problems()
         for watchlist_id in reloaded.failed:
             error = self.live_watchlists.errors[watchlist_id]
             kept = watchlist_id in self.poller.watchlists

@@ -31,3 +31,17 @@ class WatchlistsRematched(Message):
     watchlists: tuple[str, ...]
     articles: int
     alerts: list[Alert]
+
+
+@dataclass
+class LinkOpened(Message):
+    """The analyst asked for a link in the browser; the app opens it."""
+
+    url: str
+
+
+@dataclass
+class WatchlistEditRequested(Message):
+    """The analyst asked to edit a watchlist; the app runs $EDITOR on its file."""
+
+    watchlist: str

@@ -1,50 +1,180 @@
-"""The main screen: the alert list beside the article pane, and its keys."""
+"""The main screen: the alert list (one page of the chosen view) beside the article pane, and its keys.
+
+The screen asks desk.core.view which alerts to list and in what order, and
+desk.core.decide how each key changes an alert; it only saves and shows.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from desk.core import decide
+from desk.core import view as views
 from desk.core.article.extract import readable
-from desk.core.errors import DeskError
-from desk.core.models import Alert, AlertState, Watchlist
+from desk.core.errors import DeskError, plural
+from desk.core.models import Alert, AlertState, Severity, Watchlist
 from desk.core.safetext import safe_line
 from desk.core.store.contract import Store
+from desk.core.undo import UndoStack
+from desk.core.view import AlertQuery, page_holding, page_of, select
+from desk.ui.dialogs import ConfirmScreen, NoteScreen
+from desk.ui.messages import LinkOpened, WatchlistEditRequested
 from desk.ui.widgets.alert_list import AlertList
 from desk.ui.widgets.article_view import ArticleView
 
-MAX_LISTED = 500
-"""The newest alerts the list holds: Textual measures every cell of a table, and
-10,000 rows took 3.6 s to show. Filters to reach older ones come with the full TUI."""
+NARROW = 120
+"""Below this many columns the article pane goes under the list."""
+
+
+def new_by_severity(alerts: Sequence[Alert]) -> str:
+    """`5 new (1 critical, 3 high, 1 low)`: the new alerts among `alerts`, most severe first."""
+    counts: dict[Severity, int] = {}
+    for alert in alerts:
+        if alert.state is AlertState.NEW:
+            counts[alert.severity] = counts.get(alert.severity, 0) + 1
+    total = sum(counts.values())
+    if not total:
+        return "0 new"
+    parts = [f"{counts[s]} {s.value}" for s in reversed(Severity) if s in counts]
+    return f"{total} new ({', '.join(parts)})"
 
 
 class MainScreen(Screen[None]):
-    """Alerts on the left, the highlighted alert's article on the right."""
+    """Alerts on the left (or above, when narrow), the highlighted alert's article beside them."""
 
     BINDINGS = [
         Binding(
             "a", "acknowledge", "Ack", id="ack", tooltip="Acknowledge the alert (saved at once)"
         ),
-        Binding("u", "unacknowledge", "Unack", id="unack", tooltip="Mark it new again"),
+        Binding(
+            "u",
+            "undo",
+            "Undo",
+            id="undo",
+            tooltip="Undo the last change of state (on an archived alert: restore it)",
+        ),
+        Binding(
+            "ctrl+a",
+            "acknowledge_with_note",
+            "Ack + note",
+            id="note",
+            show=False,
+            tooltip="Acknowledge the alert with a note",
+        ),
+        Binding(
+            "e",
+            "edit_watchlist",
+            "Edit watchlist",
+            id="edit_watchlist",
+            show=False,
+            tooltip="Open the alert's watchlist in $EDITOR; it reloads when saved",
+        ),
         Binding(
             "A",
             "acknowledge_all",
             "Ack all",
             id="ack_all",
-            tooltip="Acknowledge every listed alert",
+            tooltip="Acknowledge every alert of the view, on every page (asks first)",
         ),
         Binding("s", "snooze", "Snooze", id="snooze", tooltip="Put aside; it comes back as new"),
         Binding("x", "archive", "Archive", id="archive", tooltip="File away: off the list, kept"),
-        Binding("j", "cursor_down", "Down", id="down", show=False),
-        Binding("k", "cursor_up", "Up", id="up", show=False),
+        Binding(
+            "f",
+            "cycle_view",
+            "View",
+            id="view",
+            tooltip="Show active, new, acked, snoozed, archived, all",
+        ),
+        Binding(
+            "w",
+            "cycle_watchlist",
+            "Watchlist",
+            id="watchlist_filter",
+            show=False,
+            tooltip="Show one watchlist's alerts, the next one each press, then all",
+        ),
+        Binding(
+            "v",
+            "cycle_severity",
+            "Severity",
+            id="severity_filter",
+            show=False,
+            tooltip="Show alerts of at least low, medium, high, critical, then all",
+        ),
+        Binding("slash", "search", "Search", id="search", tooltip="Filter the list by title"),
+        Binding(
+            "j",
+            "cursor_down",
+            "Down",
+            id="down",
+            show=False,
+            tooltip="Next alert (or scroll the article)",
+        ),
+        Binding(
+            "k",
+            "cursor_up",
+            "Up",
+            id="up",
+            show=False,
+            tooltip="Previous alert (or scroll the article)",
+        ),
+        Binding("g", "first", "First", id="first", show=False, tooltip="The first alert"),
+        Binding("G", "last", "Last", id="last", show=False, tooltip="The last alert, last page"),
+        Binding(
+            "right_square_bracket",
+            "page(1)",
+            "Next page",
+            id="next_page",
+            show=False,
+            tooltip="The next 500 alerts of the view",
+        ),
+        Binding(
+            "left_square_bracket",
+            "page(-1)",
+            "Prev page",
+            id="prev_page",
+            show=False,
+            tooltip="The previous 500 alerts",
+        ),
+        Binding(
+            "space",
+            "next_new",
+            "Next new",
+            id="next_new",
+            show=False,
+            tooltip="The next new alert, on any page",
+        ),
+        Binding("enter", "read", "Read", id="read", show=False, tooltip="Go to the article"),
+        Binding(
+            "n", "hit(1)", "Next hit", id="next_hit", show=False, tooltip="Next hit in the article"
+        ),
+        Binding(
+            "N",
+            "hit(-1)",
+            "Prev hit",
+            id="prev_hit",
+            show=False,
+            tooltip="Previous hit in the article",
+        ),
+        Binding(
+            "o",
+            "open_link",
+            "Open",
+            id="open_link",
+            show=False,
+            tooltip="Open the link in $BROWSER",
+        ),
+        Binding("y", "copy_link", "Copy link", id="copy_link", show=False, tooltip="Copy the link"),
+        Binding("ctrl+l", "redraw", "Redraw", id="redraw", show=False, tooltip="Redraw the screen"),
         Binding(
             "tab", "app.focus_next", "Pane", id="pane", tooltip="Switch between list and article"
         ),
@@ -54,42 +184,83 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.store = store
         self._first_status = status
+        self.alert_query = AlertQuery()
+        self.selected: list[Alert] = []
+        self.page = page_of([], 0)
+        self.undo = UndoStack()
+        self._poll_status = status
+        self._watchlist_problems: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         """Header, the two panes, the status line and the key footer."""
         yield Header()
         with Horizontal(id="panes"):
-            yield AlertList(id="alerts")
+            with Vertical(id="list-pane"):
+                yield Input(placeholder="Search titles (enter: keep, escape: clear)", id="search")
+                yield AlertList(id="alerts")
             yield ArticleView(id="article")
         yield Static(self._first_status, id="status", markup=False)
         yield Footer()
 
+    def on_resize(self, event: events.Resize) -> None:
+        """Below NARROW columns the article goes under the list."""
+        self.query_one("#panes").set_class(event.size.width < NARROW, "narrow")
+
     def on_mount(self) -> None:
         """Show what the store already holds."""
+        self._show_status()
         self.refresh_alerts()
         self.query_one(AlertList).focus()
 
     def refresh_alerts(self) -> None:
-        """Reload the list from the store (archived alerts are not listed)."""
-        alerts = [a for a in self.store.alerts() if a.state is not AlertState.ARCHIVED]
-        self.query_one(AlertList).show(alerts[:MAX_LISTED])
-        if alerts and self.query_one(AlertList).current_alert:
-            self._show_article(self.query_one(AlertList).current_alert)
-        self._update_title(alerts)
+        """Select the view's alerts from the store again and show the page the cursor is on."""
+        self.selected = select(self.store.alerts(), self.alert_query)
+        self._show_page(self.page.number)
 
-    def _update_title(self, alerts: list[Alert]) -> None:
-        fresh = sum(1 for a in alerts if a.state is AlertState.NEW)
-        self.sub_title = f"{fresh} new · {len(alerts)} alerts"
-        if len(alerts) >= MAX_LISTED:
-            self.sub_title += f" (the newest {MAX_LISTED:,} listed)"
+    def _show_page(self, number: int, row: int | None = None) -> None:
+        """Fill the list with page `number`; `row` puts the cursor there (else it keeps its alert)."""
+        table = self.query_one(AlertList)
+        moved = number != self.page.number
+        self.page = page_of(self.selected, number)
+        table.show(list(self.page.alerts))
+        if row is not None or moved:
+            table.move_cursor(row=row or 0)
+        self._show_article(table.current_alert)
+        self._update_title()
+
+    def _update_title(self) -> None:
+        """The counts in the header; the view, page and filter on the list's border."""
+        self.sub_title = f"{new_by_severity(self.selected)} · {plural(self.page.total, 'alert')}"
+        table = self.query_one(AlertList)
+        table.border_title = safe_line(f"{self.alert_query.describe()} · {self.page.describe()}")
 
     def set_status(self, text: str) -> None:
         """Show a one-line status under the panes, as safe text (it quotes feeds, servers, errors)."""
-        self.query_one("#status", Static).update(safe_line(text))
+        self._poll_status = text
+        self._show_status()
+
+    def set_watchlist_problems(self, problems: dict[str, str]) -> None:
+        """Broken watchlist files (id -> error): said in the status line until they are fixed."""
+        self._watchlist_problems = dict(problems)
+        self._show_status()
+
+    def _show_status(self) -> None:
+        if not self.is_mounted:
+            return  # on_mount shows it
+        parts = [self._poll_status]
+        if self._watchlist_problems:
+            names = ", ".join(sorted(self._watchlist_problems))
+            parts.append(f"watchlist broken: {names} (W shows why)")
+        self.query_one("#status", Static).update(safe_line(" · ".join(parts)))
 
     @on(AlertList.AlertHighlighted)
     def _alert_highlighted(self, event: AlertList.AlertHighlighted) -> None:
         self._show_article(event.alert)
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_read()
 
     def _show_article(self, alert: Alert | None) -> None:
         if alert is not None:
@@ -97,64 +268,74 @@ class MainScreen(Screen[None]):
             shown = readable(article) if article else None
             self.query_one(ArticleView).show(alert, shown, self.app_watchlists())
 
-    def action_acknowledge(self) -> None:
-        """Acknowledge the highlighted alert; the row changes only once it is on disk."""
-        self._change(lambda alert: decide.acknowledge(alert, self.app_now()))
+    # --- moving through the whole selection ---------------------------------------------
 
-    def action_unacknowledge(self) -> None:
-        """Put the highlighted alert back to new."""
-        self._change(decide.unacknowledge)
-
-    def action_snooze(self) -> None:
-        """Snooze the highlighted alert for the configured time."""
-        until = self.app_now() + timedelta(seconds=self._snooze_seconds())
-        self._change(lambda alert: decide.snooze(alert, until))
-
-    def _snooze_seconds(self) -> float:
-        settings = getattr(self.app, "settings", None)
-        return float(getattr(settings, "snooze_for", 3600.0))
-
-    def action_archive(self) -> None:
-        """Archive the highlighted alert: saved, then taken off the list."""
-        if self._change(decide.archive):
-            self.refresh_alerts()
-
-    def action_acknowledge_all(self) -> None:
-        """Acknowledge every alert the list shows, in one write."""
-        table = self.query_one(AlertList)
-        changed = decide.acknowledge_all(table.alerts, self.app_now())
-        if not changed:
+    def go_to(self, index: int) -> None:
+        """Put the cursor on the selection's alert number `index`, turning the page if needed."""
+        if not self.selected:
             return
-        try:
-            self.store.update_alerts(changed)
-        except (DeskError, OSError) as exc:
-            self.notify(str(exc), title="Not saved", severity="error")
-            return
-        self.refresh_alerts()
-        self.notify(f"{len(changed)} alerts acknowledged", title="Acknowledged")
+        index = min(max(index, 0), len(self.selected) - 1)
+        page = page_holding(index)
+        if page != self.page.number:
+            self._show_page(page, row=index - page * views.PAGE_SIZE)
+        else:
+            self.query_one(AlertList).move_cursor(row=index - self.page.first)
 
-    def _change(self, change: Callable[[Alert], Alert]) -> bool:
-        """Apply `change` to the highlighted alert, on disk first; True if it was saved."""
-        table = self.query_one(AlertList)
-        alert = table.current_alert
-        if alert is None:
-            return False
-        updated = change(alert)
-        try:
-            self.store.update_alert(updated)
-        except (DeskError, OSError) as exc:
-            self.notify(str(exc), title="Not saved", severity="error")
-            return False
-        table.replace_alert(updated)
-        self._update_title(table.alerts)
-        if updated.state in (AlertState.ACKNOWLEDGED, AlertState.SNOOZED):
-            table.action_cursor_down()
-        return True
+    @property
+    def cursor_index(self) -> int:
+        """The selection's index of the alert under the cursor."""
+        return self.page.first + self.query_one(AlertList).cursor_row
 
-    def app_now(self) -> datetime:
-        """The app's clock."""
-        now: Callable[[], datetime] = self.app.now  # type: ignore[attr-defined]
-        return now()
+    def action_first(self) -> None:
+        """The first alert of the view."""
+        self.go_to(0)
+
+    def action_last(self) -> None:
+        """The last alert of the view, on its last page."""
+        self.go_to(len(self.selected) - 1)
+
+    def action_page(self, step: int) -> None:
+        """The next (1) or previous (-1) page of the view."""
+        number = self.page.number + step
+        if 0 <= number < self.page.pages:
+            self._show_page(number, row=0)
+
+    def action_next_new(self) -> None:
+        """The next new alert of the view, wrapping round."""
+        index = views.next_new(self.selected, self.cursor_index)
+        if index is None:
+            self.notify("No new alert in this view", title="Next new")
+        else:
+            self.go_to(index)
+
+    def action_read(self) -> None:
+        """Move the focus to the article pane."""
+        self.query_one(ArticleView).focus()
+
+    def action_hit(self, step: int) -> None:
+        """Scroll the article to its next (1) or previous (-1) hit."""
+        article = self.query_one(ArticleView)
+        place = article.go_to_hit(step)
+        article.border_subtitle = (
+            f"hit {place + 1}/{len(article.spans)}" if place is not None else ""
+        )
+
+    def action_open_link(self) -> None:
+        """Open the alert's link with the system's browser ($BROWSER)."""
+        alert = self.query_one(AlertList).current_alert
+        if alert is not None and alert.url:
+            self.app.post_message(LinkOpened(alert.url))
+
+    def action_copy_link(self) -> None:
+        """Copy the alert's link to the clipboard (the terminal's, by OSC 52)."""
+        alert = self.query_one(AlertList).current_alert
+        if alert is not None and alert.url:
+            self.app.copy_to_clipboard(alert.url)
+            self.notify(alert.url, title="Link copied")
+
+    def action_redraw(self) -> None:
+        """Lay out and paint the whole screen again."""
+        self.app.refresh(repaint=True, layout=True)
 
     def app_watchlists(self) -> Mapping[str, Watchlist]:
         """The watchlists the app's poller runs now, by id (to explain an alert's evidence)."""
@@ -168,3 +349,173 @@ class MainScreen(Screen[None]):
     def action_cursor_up(self) -> None:
         """Previous alert."""
         self.query_one(AlertList).action_cursor_up()
+
+    # --- choosing what is listed ----------------------------------------------------------
+
+    def set_query(self, query: AlertQuery) -> None:
+        """List what `query` selects, from its first page."""
+        self.alert_query = query
+        self.selected = select(self.store.alerts(), query)
+        self._show_page(0, row=0)
+
+    def action_cycle_view(self) -> None:
+        """Show the next state view: active, new, acknowledged, snoozed, archived, all."""
+        query = self.alert_query
+        self.set_query(
+            AlertQuery(query.view.following(), query.watchlist, query.severity, query.text)
+        )
+
+    def action_cycle_watchlist(self) -> None:
+        """Narrow the list to the next watchlist (then back to every watchlist)."""
+        chosen = views.following_watchlist(self.alert_query.watchlist, self.store.alerts())
+        self.set_query(replace(self.alert_query, watchlist=chosen))
+
+    def action_cycle_severity(self) -> None:
+        """Raise the severity floor one step (after critical, back to any)."""
+        floor = views.following_severity(self.alert_query.severity)
+        self.set_query(replace(self.alert_query, severity=floor))
+
+    def action_search(self) -> None:
+        """Open the search line above the list."""
+        search = self.query_one("#search", Input)
+        search.add_class("shown")
+        search.focus()
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.set_query(self.alert_query.with_text(event.value))
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        if not event.value.strip():
+            event.input.remove_class("shown")
+        self.query_one(AlertList).focus()
+
+    def key_escape(self) -> None:
+        """Escape clears a search and hides its line."""
+        search = self.query_one("#search", Input)
+        if search.value or search.has_class("shown"):
+            search.value = ""
+            search.remove_class("shown")
+            self.set_query(self.alert_query.with_text(""))
+            self.query_one(AlertList).focus()
+
+    # --- changing alerts --------------------------------------------------------------------
+
+    def action_acknowledge(self) -> None:
+        """Acknowledge the highlighted alert; the row changes only once it is on disk."""
+        self._change("acknowledge", lambda alert: decide.acknowledge(alert, self.app_now()))
+
+    def action_acknowledge_with_note(self) -> None:
+        """Ask for a note, then acknowledge the highlighted alert with it."""
+        alert = self.query_one(AlertList).current_alert
+        if alert is None:
+            return
+        question = f"Note on “{alert.title}”"
+        self.app.push_screen(NoteScreen(question, alert.note), self._acknowledge_with)
+
+    def _acknowledge_with(self, note: str | None) -> None:
+        if note is not None:
+            self._change(
+                "acknowledge", lambda alert: decide.acknowledge(alert, self.app_now(), note)
+            )
+
+    def action_edit_watchlist(self) -> None:
+        """Ask the app to open the highlighted alert's (first) watchlist in $EDITOR."""
+        alert = self.query_one(AlertList).current_alert
+        if alert is not None and alert.watchlists:
+            self.app.post_message(WatchlistEditRequested(alert.watchlists[0]))
+
+    def action_undo(self) -> None:
+        """Undo the last change of state; on an archived alert, restore it to new."""
+        alert = self.query_one(AlertList).current_alert
+        if alert is not None and alert.state is AlertState.ARCHIVED:
+            self._change("restore", decide.unacknowledge)
+            return
+        change = self.undo.pop()
+        if change is None:
+            self.notify("Nothing to undo", title="Undo")
+            return
+        if self._save(change.before):
+            self.refresh_alerts()
+            self._go_to_alert(change.before[0].id)
+            self.notify(
+                f"{change.label}: {plural(len(change.before), 'alert')} back", title="Undone"
+            )
+
+    def action_snooze(self) -> None:
+        """Snooze the highlighted alert for the configured time."""
+        until = self.app_now() + timedelta(seconds=self._snooze_seconds())
+        self._change("snooze", lambda alert: decide.snooze(alert, until))
+
+    def _snooze_seconds(self) -> float:
+        settings = getattr(self.app, "settings", None)
+        return float(getattr(settings, "snooze_for", 3600.0))
+
+    def action_archive(self) -> None:
+        """Archive the highlighted alert: saved, then taken off the list (unless the view shows it)."""
+        self._change("archive", decide.archive)
+
+    def action_acknowledge_all(self) -> None:
+        """Acknowledge every new or snoozed alert of the view, after asking."""
+        changed = decide.acknowledge_all(self.selected, self.app_now())
+        if not changed:
+            self.notify("Nothing new in this view", title="Ack all")
+            return
+        question = f"Acknowledge {plural(len(changed), 'alert')} ({self.alert_query.describe()})?"
+        self.app.push_screen(ConfirmScreen(question), lambda yes: self._acknowledge_all(yes))
+
+    def _acknowledge_all(self, confirmed: bool | None) -> None:
+        if not confirmed:
+            return
+        changing = {a.id for a in decide.acknowledge_all(self.selected, self.app_now())}
+        before = [a for a in self.selected if a.id in changing]
+        changed = decide.acknowledge_all(before, self.app_now())
+        if self._save(changed):
+            self.undo.push("acknowledge all", before)
+            self.refresh_alerts()
+            self.notify(f"{len(changed)} alerts acknowledged (u undoes)", title="Acknowledged")
+
+    def _save(self, alerts: Sequence[Alert]) -> bool:
+        """Write `alerts` to the store; a failure is said, not raised."""
+        try:
+            if len(alerts) == 1:
+                self.store.update_alert(alerts[0])
+            else:
+                self.store.update_alerts(alerts)
+        except (DeskError, OSError) as exc:
+            self.notify(str(exc), title="Not saved", severity="error")
+            return False
+        return True
+
+    def _change(self, label: str, change: Callable[[Alert], Alert]) -> bool:
+        """Apply `change` to the highlighted alert, on disk first; True if it was saved."""
+        table = self.query_one(AlertList)
+        alert = table.current_alert
+        if alert is None:
+            return False
+        updated = change(alert)
+        if not self._save([updated]):
+            return False
+        self.undo.push(label, [alert])
+        index = self.cursor_index
+        if self.alert_query.matches(updated):
+            self.selected[index] = updated
+            table.replace_alert(updated)
+            if updated.state in (AlertState.ACKNOWLEDGED, AlertState.SNOOZED):
+                table.action_cursor_down()
+        else:  # it left the view: the cursor keeps its row, now the next alert
+            del self.selected[index]
+            self._show_page(self.page.number)
+        self._update_title()
+        return True
+
+    def _go_to_alert(self, alert_id: str) -> None:
+        ids = [a.id for a in self.selected]
+        if alert_id in ids:
+            self.go_to(ids.index(alert_id))
+
+    def app_now(self) -> datetime:
+        """The app's clock."""
+        now: Callable[[], datetime] = self.app.now  # type: ignore[attr-defined]
+        return now()

@@ -120,11 +120,11 @@ def test_feed_errors_name_file_line_and_column(
 def test_settings_defaults_and_overrides(tmp_path: Path) -> None:
     assert load_settings(tmp_path / "missing.yaml") == Settings()
     path = write(
-        tmp_path / "settings.yaml", "request_timeout: 10s\nmax_per_host: 4\nkeys: {ack: space}\n"
+        tmp_path / "settings.yaml", "request_timeout: 10s\nmax_per_host: 4\nkeys: {ack: z}\n"
     )
     settings = load_settings(path)
     assert (settings.request_timeout, settings.max_per_host) == (10.0, 4)
-    assert settings.keys == {"ack": "space"}
+    assert settings.keys == {"ack": "z"}
 
 
 @pytest.mark.parametrize(

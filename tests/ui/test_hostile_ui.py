@@ -107,6 +107,8 @@ def test_hostile_feeds_pages_and_server_cannot_crash_or_drive_the_desk(tmp_path:
             assert_screen_safe(pilot)
 
             assert payload_residue(status) == []  # the reason phrase's 8-bit CSIs went whole
+            pilot.app.clear_notifications()  # a toast of new alerts would take the click
+            await pilot.pause()
             await click_on_text(pilot, pilot.app.screen.query_one("#status"), "[@click=app.quit]")
             shot = next(n for n, a in enumerate(table.alerts) if "app.screenshot(" in a.title)
             table.move_cursor(row=shot)  # the title that would write a file, in view

@@ -33,6 +33,9 @@ def test_snooze_archive_and_acknowledge_all(demo_server: DemoServer, tmp_path: P
 
         await pilot.press("A")
         await pilot.pause()
+        assert {a.state for a in table.alerts} != {AlertState.ACKNOWLEDGED}  # asks first
+        await pilot.press("y")
+        await pilot.pause()
         for alert in table.alerts:
             assert stored_state(data, alert.id) is AlertState.ACKNOWLEDGED
         assert {a.state for a in table.alerts} == {AlertState.ACKNOWLEDGED}

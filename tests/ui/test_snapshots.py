@@ -160,3 +160,71 @@ def test_main_screen(utc: None, tmp_path: Path, snap_compare: Callable[..., bool
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=open_second)
+
+
+def test_help_screen(utc: None, tmp_path: Path, snap_compare: Callable[..., bool]) -> None:
+    """`?` lists every key of the desk with what it does."""
+    where = Locations(tmp_path / "config", tmp_path / "data", shipped_watchlists_dir())
+    app = DeskApp(filled_store(), Settings(), [], where, now=lambda: NOW, autopoll=False)
+    assert snap_compare(app, terminal_size=SIZE, press=["question_mark"])
+
+
+def test_feed_health_screen(utc: None, tmp_path: Path, snap_compare: Callable[..., bool]) -> None:
+    """`F`: a failing feed first with its error, then a healthy one and one never polled."""
+    from desk.core.models import Feed, FeedState
+
+    store = filled_store()
+    store.commit_cycle(
+        [],
+        {},
+        [],
+        [
+            FeedState("https://wire.example/rss", last_success=NOW, status=200),
+            FeedState(
+                "https://gone.example/rss",
+                status=404,
+                error="HTTP 404 Not Found",
+                failures=4,
+                last_success=NOW - timedelta(days=2),
+            ),
+        ],
+    )
+    feeds = [
+        Feed("https://wire.example/rss", "Meridian Wire"),
+        Feed("https://gone.example/rss", "Harbour Briefing"),
+        Feed("https://new.example/atom", "Northline World Desk"),
+    ]
+    where = Locations(tmp_path / "config", tmp_path / "data", shipped_watchlists_dir())
+    app = DeskApp(store, Settings(), feeds, where, now=lambda: NOW, autopoll=False)
+    assert snap_compare(app, terminal_size=SIZE, press=["F"])
+
+
+def test_watchlists_screen(utc: None, tmp_path: Path, snap_compare: Callable[..., bool]) -> None:
+    """`W`: hand-written watchlists with their hits in the store; a broken file's error in place."""
+    folder = tmp_path / "watchlists"
+    folder.mkdir()
+    (folder / "troop-deployment.yaml").write_text(
+        "name: Troops\nseverity: high\nterms: [send troops, deploy soldiers, troops to the border]\n"
+    )
+    (folder / "icbm-reentry.yaml").write_text("name: ICBM\nseverity: critical\nterms: [re-entry]\n")
+    (folder / "weather.yaml").write_text("name: Weather\nterms: storm\n")
+    where = Locations(tmp_path / "config", tmp_path / "data", folder)
+    app = DeskApp(filled_store(), Settings(), [], where, now=lambda: NOW, autopoll=False)
+
+    async def open_watchlists(pilot: Pilot[None]) -> None:
+        await pilot.pause()
+        pilot.app.clear_notifications()  # the start-up toast names the temp dir
+        await pilot.press("W")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=open_watchlists)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 50)], ids=["80x24", "200x50"])
+def test_main_screen_at_size(
+    utc: None, tmp_path: Path, snap_compare: Callable[..., bool], size: tuple[int, int]
+) -> None:
+    """Narrow: the article under the list; wide: side by side. The first alert open."""
+    where = Locations(tmp_path / "config", tmp_path / "data", shipped_watchlists_dir())
+    app = DeskApp(filled_store(), Settings(), [], where, now=lambda: NOW, autopoll=False)
+    assert snap_compare(app, terminal_size=size)

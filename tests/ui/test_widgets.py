@@ -93,7 +93,8 @@ def test_explanation_groups_hits_by_watchlist_and_term() -> None:
     )
     why = explanation(make_alert(*hits), Article("u", "Brazil sends troops", TEXT, byline="Ana"))
     lines = why.plain.split("\n")
-    assert lines[0] == "Wire · Ana · https://news.example/brazil"
+    when = datetime(2025, 1, 2, tzinfo=UTC).astimezone().strftime("%d %b %Y %H:%M")
+    assert lines[0] == f"Wire · {when} · Ana · https://news.example/brazil"
     assert lines[1] == "troops  term: send troops"
     assert lines[2] == "  “sends troops” 100  “sent 1,500 troops” 92"
     assert lines[3] == "other  term: follow"

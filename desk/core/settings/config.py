@@ -118,20 +118,42 @@ class Settings:
     """How long `s` puts an alert aside before it comes back as new (seconds)."""
     user_agent: str = "desk/0.1 (+https://example.invalid/desk)"
     """The User-Agent header sent to servers."""
+    bell: bool = False
+    """Ring the terminal bell when a poll raises a high or critical alert (the TUI)."""
     keys: dict[str, str] = field(default_factory=dict)
-    """Key remaps for the TUI: binding id -> keys, e.g. `ack: "a,space"`."""
+    """Key remaps for the TUI: binding id -> keys, e.g. `ack: "a,z"`."""
 
 
 _DURATION_FIELDS = {"default_interval", "request_timeout", "snooze_for"}
 
 DEFAULT_KEYS = {
     "ack": "a",
-    "unack": "u",
+    "undo": "u",
+    "note": "ctrl+a",
+    "edit_watchlist": "e",
     "ack_all": "A",
     "snooze": "s",
     "archive": "x",
+    "view": "f",
+    "search": "slash",
+    "watchlist_filter": "w",
+    "severity_filter": "v",
+    "help": "question_mark",
+    "feed_health": "F",
+    "watchlists": "W",
     "down": "j",
     "up": "k",
+    "first": "g",
+    "last": "G",
+    "next_page": "right_square_bracket",
+    "prev_page": "left_square_bracket",
+    "next_new": "space",
+    "read": "enter",
+    "next_hit": "n",
+    "prev_hit": "N",
+    "open_link": "o",
+    "copy_link": "y",
+    "redraw": "ctrl+l",
     "pane": "tab",
     "poll": "r",
     "quit": "q",

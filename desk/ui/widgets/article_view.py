@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
+from rich.console import Console
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,7 +16,14 @@ from desk.core.match.matcher import describe_evidence, evidence_for
 from desk.core.models import Alert, AlertState, Article, Hit, Watchlist
 
 HIT_STYLE = "bold black on yellow"
+CURRENT_HIT_STYLE = "bold black on bright_cyan"
+"""The hit `n`/`N` went to, painted over HIT_STYLE."""
 TERM_WIDTH = 50
+
+
+def wake_time(until: datetime) -> str:
+    """When a snoozed alert comes back, in local time: `14 Mar 10:30`."""
+    return until.astimezone().strftime("%d %b %H:%M")
 
 
 def hit_span(text: str, hit: Hit) -> tuple[int, int] | None:
@@ -38,6 +47,19 @@ def highlighted(article: Article, alert: Alert) -> Text:
     return text
 
 
+def hit_spans(article: Article, alert: Alert) -> list[tuple[int, int]]:
+    """Where each of the alert's hits sits in the article text, in reading order, once each."""
+    spans = {hit_span(article.text, hit) for hit in alert.hits}
+    return sorted(span for span in spans if span is not None)
+
+
+def line_of(text: str, offset: int, width: int, console: Console) -> int:
+    """The wrapped line (from 0) on which character `offset` of `text` is shown at `width` cells."""
+    if offset <= 0 or width <= 0:
+        return 0
+    return len(Text(text[:offset]).wrap(console, width)) - 1
+
+
 def grouped_hits(hits: tuple[Hit, ...]) -> dict[tuple[str, str], list[Hit]]:
     """The hits by (watchlist, term), in the order they were found."""
     groups: dict[tuple[str, str], list[Hit]] = {}
@@ -51,8 +73,13 @@ def explanation(
 ) -> Text:
     """Why the alert fired: per watchlist its evidence, and per term the phrases and scores."""
     lines = Text()
-    meta = [", ".join(alert.sources), article.byline, alert.url]
+    when = alert.published.astimezone().strftime("%d %b %Y %H:%M") if alert.published else ""
+    meta = [", ".join(alert.sources), when, article.byline, alert.url]
     lines.append(" · ".join(part for part in meta if part) + "\n", style="dim")
+    if alert.note:
+        lines.append(f"Note: {alert.note}\n", style="italic")
+    if alert.state is AlertState.SNOOZED and alert.snoozed_until:
+        lines.append(f"Snoozed until {wake_time(alert.snoozed_until)}\n", style="bold")
     if alert.reason and alert.state is AlertState.NEW:
         lines.append(f"{alert.reason}\n", style="bold yellow")
     for watchlist_id in dict.fromkeys(hit.watchlist for hit in alert.hits):
@@ -87,6 +114,11 @@ class ArticleView(VerticalScroll):
 
     shown_alert_id: str | None = None
     """The alert on show; the same alert shown again keeps the scroll position."""
+    spans: list[tuple[int, int]] = []
+    """Where the shown alert's hits are in the text, in reading order."""
+    current_hit: int | None = None
+    """The hit `n`/`N` went to last (an index into `spans`)."""
+    _text = Text()
 
     def compose(self) -> ComposeResult:
         """A header explaining the alert, then the article."""
@@ -107,7 +139,27 @@ class ArticleView(VerticalScroll):
             body.update(Text(f"The article of “{alert.title}” is no longer stored."))
         else:
             why.update(explanation(alert, article, watchlists))
-            body.update(highlighted(article, alert))
+            self._text = highlighted(article, alert)
+            body.update(self._text)
         if alert.id != self.shown_alert_id:
             self.scroll_home(animate=False)
+            self.spans = hit_spans(article, alert) if article else []
+            self.current_hit = None
         self.shown_alert_id = alert.id
+
+    def go_to_hit(self, step: int) -> int | None:
+        """Scroll to the next (1) or previous (-1) hit, wrapping round; its index, or None."""
+        if not self.spans:
+            return None
+        if self.current_hit is None:
+            self.current_hit = 0 if step > 0 else len(self.spans) - 1
+        else:
+            self.current_hit = (self.current_hit + step) % len(self.spans)
+        start, end = self.spans[self.current_hit]
+        body = self.query_one("#article-text", Static)
+        marked = self._text.copy()
+        marked.stylize(CURRENT_HIT_STYLE, start, end)
+        body.update(marked)
+        line = line_of(self._text.plain, start, body.content_region.width, self.app.console)
+        self.scroll_to(y=max(body.virtual_region.y + line - 2, 0), animate=False)
+        return self.current_hit

@@ -1,0 +1,215 @@
+"""The desk at scale: 100,000 stored alerts, open to first paint and a key press to screen.
+
+Builds a real TinyStore of N alerts (with their article bodies) in a temp
+dir, then in the same run measures, headless with Textual's Pilot:
+
+- desk: open the store and start the app until the main screen shows its
+  first page; then the P50 (and P90) of a key press until the screen has
+  taken it (`j`, and `]` turning a page of 500), in CPU milliseconds (Pilot's
+  own timer sleeps left out; its cost on a 10-row table is printed too);
+- the alternative: a stock `DataTable` holding every row (the store opened
+  the same way, all N alerts added as rows), the same two figures for `down`.
+
+    python benchmarks/bench_tui.py [--alerts 100000] [--keys 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from textual.app import App, ComposeResult
+from textual.pilot import Pilot
+from textual.widgets import DataTable
+
+from desk.core.models import Alert, Article, Hit, Severity, short_hash
+from desk.core.settings.config import Locations, Settings, shipped_watchlists_dir
+from desk.core.store.tinystore import TinyStore
+from desk.ui.app import DeskApp
+from desk.ui.widgets.alert_list import AlertList
+
+START = datetime(2026, 10, 28, 8, 0, tzinfo=UTC)
+SIZE = (160, 48)
+BATCH = 2_000
+WATCHLISTS = ("troop-deployment", "technology-transfer", "icbm-reentry")
+BODY = ("Officials said the talks on the border would resume next week. " * 8).strip()
+
+
+def make_alert(n: int) -> Alert:
+    """A realistic alert: two hits, two sources, a few states and severities."""
+    when = START - timedelta(minutes=7 * n)
+    hits = tuple(
+        Hit(WATCHLISTS[n % 3], "$force $send", "talks", 20 * k, 20 * k + 5, 100.0) for k in range(2)
+    )
+    return Alert(
+        id=short_hash("alert", str(n)),
+        title=f"Story number {n} about troops sent to a border region",
+        url=f"https://news.example/{n}",
+        sources=("Meridian Wire", "Northline World Desk")[: 1 + n % 2],
+        published=when,
+        watchlists=(WATCHLISTS[n % 3],),
+        severity=list(Severity)[n % 5],
+        score=100.0,
+        hits=hits,
+        created=when + timedelta(minutes=3),
+        article_key=short_hash("item", str(n)),
+    )
+
+
+def build_store(data_dir: Path, count: int) -> float:
+    """Fill a TinyStore with `count` alerts and their bodies, in cycles of BATCH; seconds taken."""
+    started = time.perf_counter()
+    store = TinyStore(data_dir)
+    for first in range(0, count, BATCH):
+        alerts = [make_alert(n) for n in range(first, min(first + BATCH, count))]
+        bodies = {a.article_key: Article(a.url, a.title, f"{a.title}\n\n{BODY}") for a in alerts}
+        store.commit_cycle([], bodies, alerts, [])
+    store.close()
+    return time.perf_counter() - started
+
+
+async def time_keys(pilot: Pilot[None], key: str, times: int) -> list[float]:
+    """Milliseconds of work from each press of `key` until the app has processed and painted it.
+
+    Work is this process's CPU time: Pilot's press-and-pause also sleeps on
+    Textual's timers (a floor of ~80 ms wall even for a 10-row table, see
+    `pilot_floor`), which is the test harness, not the desk.
+    """
+    taken = []
+    for _ in range(times):
+        started = time.process_time()
+        await pilot.press(key)
+        await pilot.pause()
+        taken.append((time.process_time() - started) * 1000)
+    return taken
+
+
+async def pilot_floor(keys: int) -> tuple[float, float]:
+    """(wall ms, CPU ms) P50 of a key press on a 10-row stock table: what Pilot itself costs."""
+    app = StockTable(lambda: [("info", "", f"row {n}", "") for n in range(10)])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        walls = []
+        for _ in range(keys):
+            started = time.perf_counter()
+            await pilot.press("down")
+            await pilot.pause()
+            walls.append((time.perf_counter() - started) * 1000)
+        cpu = await time_keys(pilot, "up", keys)
+    return _p(walls, 50), _p(cpu, 50)
+
+
+async def measure_desk(data_dir: Path, keys: int) -> dict[str, float]:
+    """desk: open to first page shown, then key presses."""
+    root = data_dir.parent
+    started = time.perf_counter()
+    store = TinyStore(data_dir)
+    opened = time.perf_counter() - started
+    where = Locations(root / "config", data_dir, shipped_watchlists_dir())
+    app = DeskApp(store, Settings(), [], where, autopoll=False)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            table = app.screen.query_one(AlertList)
+            while not table.row_count:
+                await pilot.pause()
+            await pilot.pause()
+            first_paint = time.perf_counter() - started
+            down = await time_keys(pilot, "j", keys)
+            pages = await time_keys(pilot, "right_square_bracket", max(keys // 4, 5))
+    finally:
+        store.close()
+    return {
+        "first paint": first_paint,
+        "store open": opened,
+        "j": _p(down, 50),
+        "j p90": _p(down, 90),
+        "]": _p(pages, 50),
+    }
+
+
+class StockTable(App[None]):
+    """The alternative: one stock DataTable holding every alert as a row."""
+
+    def __init__(self, rows: Callable[[], list[tuple[str, ...]]]) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        """Just the table."""
+        yield DataTable(cursor_type="row")
+
+    def on_mount(self) -> None:
+        """Every row, at once."""
+        table: DataTable[str] = self.query_one(DataTable)
+        table.add_columns("Severity", "Published", "Title", "Watchlists")
+        table.add_rows(self.rows())
+        table.focus()
+
+
+async def measure_stock(data_dir: Path, keys: int) -> dict[str, float]:
+    """A stock DataTable with every row: open to first paint, then `down` presses."""
+    started = time.perf_counter()
+    store = TinyStore(data_dir, read_only=True)
+
+    def rows() -> list[tuple[str, ...]]:
+        return [
+            (
+                a.severity.value,
+                a.published.strftime("%d %b %H:%M") if a.published else "",
+                a.title,
+                ", ".join(a.watchlists),
+            )
+            for a in store.alerts()
+        ]
+
+    app = StockTable(rows)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            first_paint = time.perf_counter() - started
+            down = await time_keys(pilot, "down", keys)
+    finally:
+        store.close()
+    return {"first paint": first_paint, "j": _p(down, 50), "j p90": _p(down, 90)}
+
+
+def _p(values: list[float], percent: int) -> float:
+    """The `percent` percentile of `values`."""
+    return statistics.quantiles(values, n=100, method="inclusive")[percent - 1]
+
+
+def main() -> None:
+    """Build the store, measure both, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--alerts", type=int, default=100_000)
+    parser.add_argument("--keys", type=int, default=40)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="desk-bench-tui-") as tmp:
+        data_dir = Path(tmp) / "data"
+        built = build_store(data_dir, args.alerts)
+        print(f"store: {args.alerts:,} alerts built in {built:.1f} s")
+        desk = asyncio.run(measure_desk(data_dir, args.keys))
+        stock = asyncio.run(measure_stock(data_dir, args.keys))
+    floor_wall, floor_cpu = asyncio.run(pilot_floor(args.keys))
+    print(
+        f"desk:            first paint {desk['first paint']:.2f} s   key P50 {desk['j']:.1f} ms"
+        f" (j; P90 {desk['j p90']:.1f} ms; ] next page P50 {desk[']']:.1f} ms)"
+    )
+    print(f"  of the first paint, opening the TinyStore: {desk['store open']:.2f} s")
+    print(
+        f"stock DataTable: first paint {stock['first paint']:.2f} s   key P50 {stock['j']:.1f} ms"
+        f" (down; P90 {stock['j p90']:.1f} ms)"
+    )
+    print(
+        f"(Pilot alone, a 10-row table: key P50 {floor_cpu:.1f} ms CPU, {floor_wall:.1f} ms wall)"
+    )
+
+
+if __name__ == "__main__":
+    main()

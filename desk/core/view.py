@@ -1,0 +1,250 @@
+"""What the desk shows: the alert list's query, order and pages; the feed and watchlist summaries.
+
+Pure and fast: selecting from 100k alerts is a filter and one sort, done
+when the query or the store changes, never on a cursor move.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from desk.core.models import Alert, AlertState, Feed, FeedState, Severity, Watchlist
+
+PAGE_SIZE = 500
+"""Rows the list holds at once: Textual measures every cell, so the list shows one page."""
+
+
+class StateView(StrEnum):
+    """Which workflow states the list shows; `f` cycles through them in this order."""
+
+    ACTIVE = "active"
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    SNOOZED = "snoozed"
+    ARCHIVED = "archived"
+    ALL = "all"
+
+    @property
+    def states(self) -> frozenset[AlertState]:
+        """The alert states this view lets through."""
+        return VIEW_STATES[self]
+
+    def following(self) -> StateView:
+        """The next view in the cycle."""
+        views = list(StateView)
+        return views[(views.index(self) + 1) % len(views)]
+
+
+VIEW_STATES = {
+    StateView.ACTIVE: frozenset({AlertState.NEW, AlertState.ACKNOWLEDGED, AlertState.SNOOZED}),
+    StateView.NEW: frozenset({AlertState.NEW}),
+    StateView.ACKNOWLEDGED: frozenset({AlertState.ACKNOWLEDGED}),
+    StateView.SNOOZED: frozenset({AlertState.SNOOZED}),
+    StateView.ARCHIVED: frozenset({AlertState.ARCHIVED}),
+    StateView.ALL: frozenset(AlertState),
+}
+
+
+@dataclass(frozen=True)
+class AlertQuery:
+    """Which alerts the list shows: a state view narrowed by watchlist, severity and title text."""
+
+    view: StateView = StateView.ACTIVE
+    watchlist: str = ""
+    """Only alerts this watchlist fired for ("" for any)."""
+    severity: Severity | None = None
+    """Only alerts of at least this severity (None for any)."""
+    text: str = ""
+    """Only alerts whose title holds this text, ignoring case ("" for any)."""
+
+    def matches(self, alert: Alert) -> bool:
+        """Whether `alert` is one the query shows."""
+        return (
+            alert.state in self.view.states
+            and (not self.watchlist or self.watchlist in alert.watchlists)
+            and (self.severity is None or alert.severity.rank >= self.severity.rank)
+            and (not self.text or self.text.casefold() in alert.title.casefold())
+        )
+
+    def with_text(self, text: str) -> AlertQuery:
+        """The same query searching titles for `text` (stripped)."""
+        return replace(self, text=text.strip())
+
+    def describe(self) -> str:
+        """The query in a few words, for the list's title: `new · icbm-reentry · ≥high · "agni"`."""
+        parts = [self.view.value]
+        if self.watchlist:
+            parts.append(self.watchlist)
+        if self.severity is not None:
+            parts.append(f"≥{self.severity.value}")
+        if self.text:
+            parts.append(f"“{self.text}”")
+        return " · ".join(parts)
+
+
+def shown_time(alert: Alert) -> datetime:
+    """The time the list sorts by and shows: published, else when the alert was raised."""
+    return alert.published or alert.created
+
+
+def listed_order(alerts: Iterable[Alert]) -> list[Alert]:
+    """Newest published first (raised time where there is none), then newest raised."""
+    return sorted(alerts, key=lambda a: (a.published or a.created, a.created), reverse=True)
+
+
+def select(alerts: Iterable[Alert], query: AlertQuery) -> list[Alert]:
+    """The alerts `query` shows, in the list's order."""
+    states = query.view.states
+    chosen: Iterable[Alert] = (a for a in alerts if a.state in states)
+    if query.watchlist or query.severity is not None or query.text:
+        chosen = (a for a in chosen if query.matches(a))
+    return listed_order(chosen)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a selection: its alerts, its number (from 0) and how many pages there are."""
+
+    alerts: Sequence[Alert]
+    number: int
+    pages: int
+    total: int
+    first: int
+    """The index in the selection of the page's first alert."""
+
+    def describe(self) -> str:
+        """`page 2/7 · alerts 501-1,000 of 3,120` (or just the count when one page holds all)."""
+        if self.pages <= 1:
+            return f"{self.total:,} alert" + ("" if self.total == 1 else "s")
+        last = self.first + len(self.alerts)
+        return (
+            f"page {self.number + 1}/{self.pages} · {self.first + 1:,}-{last:,} of {self.total:,}"
+        )
+
+
+def page_count(total: int, size: int = PAGE_SIZE) -> int:
+    """How many pages `total` alerts fill (at least one, even when empty)."""
+    return max(1, -(-total // size))
+
+
+def page_of(selected: Sequence[Alert], number: int, size: int = PAGE_SIZE) -> Page:
+    """Page `number` of `selected`, clamped to the pages there are."""
+    pages = page_count(len(selected), size)
+    number = min(max(number, 0), pages - 1)
+    first = number * size
+    return Page(selected[first : first + size], number, pages, len(selected), first)
+
+
+def page_holding(index: int, size: int = PAGE_SIZE) -> int:
+    """The page on which the selection's alert number `index` stands."""
+    return max(index, 0) // size
+
+
+def next_new(selected: Sequence[Alert], after: int) -> int | None:
+    """The index of the first new alert past `after`, wrapping round; None when there is none."""
+    count = len(selected)
+    for step in range(1, count + 1):
+        index = (after + step) % count
+        if selected[index].state is AlertState.NEW:
+            return index
+    return None
+
+
+def following_watchlist(current: str, alerts: Iterable[Alert]) -> str:
+    """The watchlist filter after `current`: each watchlist the alerts name, in order, then any ("")."""
+    choices = ["", *sorted({w for a in alerts for w in a.watchlists})]
+    place = choices.index(current) if current in choices else 0
+    return choices[(place + 1) % len(choices)]
+
+
+def following_severity(current: Severity | None) -> Severity | None:
+    """The severity floor after `current`: any, then low, medium, high, critical, then any again."""
+    floors: list[Severity | None] = [None, *list(Severity)[1:]]
+    place = floors.index(current) if current in floors else 0
+    return floors[(place + 1) % len(floors)]
+
+
+@dataclass(frozen=True)
+class FeedHealth:
+    """One configured feed as the feed health screen shows it."""
+
+    name: str
+    status: str
+    """`ok`, `HTTP 404`, `failing` or `never polled`."""
+    last_success: datetime | None
+    failures: int
+    error: str
+
+
+def feed_health(feeds: Iterable[Feed], states: dict[str, FeedState]) -> list[FeedHealth]:
+    """Each configured feed's health: failing first, then never polled, then ok; else in feed order."""
+    rows = [_health_of(feed, states.get(feed.url)) for feed in feeds]
+    rank = {"never polled": 1, "ok": 2}
+    return sorted(rows, key=lambda row: rank.get(row.status, 0))
+
+
+def _health_of(feed: Feed, state: FeedState | None) -> FeedHealth:
+    if state is None:
+        return FeedHealth(feed.title, "never polled", None, 0, "")
+    if state.error:
+        status = f"HTTP {state.status}" if state.status and state.status >= 400 else "failing"
+    else:
+        status = "ok" if state.last_success else "never polled"
+    name = feed.name or state.title or feed.url
+    return FeedHealth(
+        name, status, state.last_success, state.failures, state.error or state.warning
+    )
+
+
+@dataclass(frozen=True)
+class WatchlistSummary:
+    """One watchlist file as the watchlists screen shows it."""
+
+    id: str
+    name: str
+    severity: str
+    terms: tuple[str, ...]
+    alerts: int
+    """Stored alerts this watchlist fired for."""
+    hits: int
+    """Hits of its terms in those alerts."""
+    error: str
+    """Why the file does not load now ("" when it does); its last good version may stay in force."""
+
+
+def watchlist_summaries(
+    watchlists: Iterable[Watchlist], errors: dict[str, str], alerts: Iterable[Alert]
+) -> list[WatchlistSummary]:
+    """Every watchlist in force or broken, by id, with its hit counts in the stored alerts."""
+    fired: dict[str, int] = {}
+    hits: dict[str, int] = {}
+    for alert in alerts:
+        for watchlist_id in alert.watchlists:
+            fired[watchlist_id] = fired.get(watchlist_id, 0) + 1
+        for hit in alert.hits:
+            hits[hit.watchlist] = hits.get(hit.watchlist, 0) + 1
+    known = {w.id: w for w in watchlists}
+    rows = []
+    for watchlist_id in sorted(known.keys() | errors.keys()):
+        watchlist = known.get(watchlist_id)
+        rows.append(
+            WatchlistSummary(
+                watchlist_id,
+                watchlist.name if watchlist else "",
+                watchlist.severity.value if watchlist else "",
+                tuple(t.text for t in watchlist.terms) if watchlist else (),
+                fired.get(watchlist_id, 0),
+                hits.get(watchlist_id, 0),
+                errors.get(watchlist_id, ""),
+            )
+        )
+    return rows
+
+
+def next_poll(feeds: Iterable[Feed], states: dict[str, FeedState]) -> datetime | None:
+    """When the next configured feed is due (None when none has been polled yet)."""
+    due = [s.next_due for f in feeds if (s := states.get(f.url)) is not None and s.next_due]
+    return min(due, default=None)

@@ -1,0 +1,566 @@
+"""Pilot tests of the desk's keys over a store of many alerts: paging, views, search, undo.
+
+The stores are filled directly (no poll), so each test is about the keys alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from desk.core.models import Alert, AlertState, Article, Severity
+from desk.core.settings.config import Locations, Settings, shipped_watchlists_dir
+from desk.core.store.contract import MemoryStore, Store
+from desk.core.store.tinystore import TinyStore
+from desk.core.view import StateView
+from desk.ui.app import DeskApp
+from desk.ui.dialogs import ConfirmScreen
+from desk.ui.screens import MainScreen
+from desk.ui.widgets.alert_list import AlertList
+from desk.ui.widgets.article_view import ArticleView
+
+NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
+SIZE = (140, 40)
+
+
+def numbered(n: int, **changes: object) -> Alert:
+    """Alert number `n`, published `n` minutes before NOW: number 0 is listed first."""
+    made = Alert(
+        id=f"alert-{n:05d}",
+        title=f"Story {n:05d}: " + ("troops move" if n % 2 else "missile test"),
+        url=f"https://news.example/{n}",
+        sources=("Wire",),
+        published=NOW - timedelta(minutes=n),
+        watchlists=("troop-deployment",),
+        severity=Severity.HIGH,
+        score=90.0,
+        hits=(),
+        created=NOW - timedelta(minutes=n),
+        article_key=f"k{n}",
+    )
+    return replace(made, **changes)  # type: ignore[arg-type]
+
+
+def fill(store: Store, count: int, **changes: object) -> list[Alert]:
+    """`count` alerts (and a short article each) committed to `store`."""
+    alerts = [numbered(n, **changes) for n in range(count)]
+    articles = {a.article_key: Article(a.url, a.title, f"{a.title}\n\nBody.") for a in alerts}
+    store.commit_cycle([], articles, alerts, [])
+    return alerts
+
+
+def desk_on(store: Store, root: Path) -> DeskApp:
+    """A desk that does not poll, on `store`."""
+    where = Locations(root / "config", root / "data", shipped_watchlists_dir())
+    return DeskApp(store, Settings(), [], where, now=lambda: NOW, autopoll=False)
+
+
+def drive(
+    app: DeskApp, body: Callable[[Pilot[None], MainScreen, AlertList], Awaitable[None]]
+) -> None:
+    """Run `app` headless and hand `body` the main screen and its list."""
+
+    async def main() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, MainScreen)
+            await body(pilot, screen, screen.query_one(AlertList))
+
+    asyncio.run(main())
+
+
+def test_paging_reaches_every_alert_and_g_G_go_to_the_ends(tmp_path: Path) -> None:
+    store = MemoryStore()
+    fill(store, 1234)
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        assert table.row_count == 500 and "page 1/3" in str(table.border_title)
+        await pilot.press("right_square_bracket")
+        assert table.current_alert is not None and table.current_alert.id == "alert-00500"
+        await pilot.press("j", "j")
+        assert screen.cursor_index == 502
+        await pilot.press("right_square_bracket")
+        assert table.row_count == 234 and "1,001-1,234 of 1,234" in str(table.border_title)
+        await pilot.press("left_square_bracket")
+        assert table.current_alert is not None and table.current_alert.id == "alert-00500"
+        await pilot.press("G")
+        assert table.current_alert is not None and table.current_alert.id == "alert-01233"
+        article = screen.query_one(ArticleView)
+        assert article.shown_alert_id == "alert-01233"
+        await pilot.press("g")
+        assert screen.page.number == 0 and table.cursor_row == 0
+
+    drive(desk_on(store, tmp_path), body)
+
+
+def test_space_goes_to_the_next_new_alert_past_the_page(tmp_path: Path) -> None:
+    store = MemoryStore()
+    alerts = fill(store, 700, state=AlertState.ACKNOWLEDGED)
+    store.update_alert(replace(alerts[650], state=AlertState.NEW))
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        await pilot.press("space")
+        assert table.current_alert is not None and table.current_alert.id == "alert-00650"
+        await pilot.press("enter")
+        assert pilot.app.focused is screen.query_one(ArticleView)
+
+    drive(desk_on(store, tmp_path), body)
+
+
+def test_f_shows_the_archive_where_u_restores_an_alert(tmp_path: Path) -> None:
+    store = MemoryStore()
+    fill(store, 5)
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        await pilot.press("j", "x")
+        assert "alert-00001" not in [a.id for a in table.alerts]
+        for _ in range(4):  # active -> new -> acknowledged -> snoozed -> archived
+            await pilot.press("f")
+        assert screen.alert_query.view is StateView.ARCHIVED
+        assert [a.id for a in table.alerts] == ["alert-00001"]
+        assert str(table.border_title).startswith("archived")
+        await pilot.press("u")
+        assert store.get_alert("alert-00001").state is AlertState.NEW  # type: ignore[union-attr]
+        assert table.row_count == 0
+        await pilot.press("f", "f")  # all, then active again
+        assert "alert-00001" in [a.id for a in table.alerts]
+
+    drive(desk_on(store, tmp_path), body)
+
+
+def test_slash_filters_titles_and_escape_clears(tmp_path: Path) -> None:
+    store = MemoryStore()
+    fill(store, 40)
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        await pilot.press("slash")
+        search = screen.query_one("#search", Input)
+        assert pilot.app.focused is search
+        await pilot.press(*"troops", "enter")
+        await pilot.pause()
+        assert table.row_count == 20 and all("troops" in a.title for a in table.alerts)
+        assert "“troops”" in str(table.border_title)
+        assert pilot.app.focused is table
+        await pilot.press("escape")
+        assert table.row_count == 40 and search.value == ""
+
+    drive(desk_on(store, tmp_path), body)
+
+
+def test_acknowledge_all_asks_and_one_undo_reverts_it(tmp_path: Path) -> None:
+    store = MemoryStore()
+    fill(store, 900)
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        await pilot.press("A")
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert all(a.state is AlertState.NEW for a in store.alerts())
+        await pilot.press("A", "y")
+        await pilot.pause()
+        assert all(a.state is AlertState.ACKNOWLEDGED for a in store.alerts())  # every page
+        await pilot.press("u")
+        assert all(a.state is AlertState.NEW for a in store.alerts())
+
+    drive(desk_on(store, tmp_path), body)
+
+
+def test_an_acknowledgement_and_its_undo_survive_a_restart(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    store = TinyStore(data)
+    fill(store, 3)
+
+    async def acknowledge_two_undo_one(
+        pilot: Pilot[None], screen: MainScreen, table: AlertList
+    ) -> None:
+        await pilot.press("a", "a", "u")
+
+    try:
+        drive(desk_on(store, tmp_path), acknowledge_two_undo_one)
+    finally:
+        store.close()
+    again = TinyStore(data)
+    try:
+        states = [again.get_alert(f"alert-{n:05d}").state for n in range(3)]  # type: ignore[union-attr]
+    finally:
+        again.close()
+    assert states == [AlertState.ACKNOWLEDGED, AlertState.NEW, AlertState.NEW]
+
+
+def test_w_and_v_narrow_the_list_by_watchlist_and_severity(tmp_path: Path) -> None:
+    store = MemoryStore()
+    fill(store, 4)
+    store.update_alert(replace(numbered(1), watchlists=("icbm-reentry",), severity=Severity.LOW))
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        await pilot.press("w")
+        assert [a.id for a in table.alerts] == ["alert-00001"]
+        await pilot.press("w", "w")  # troop-deployment, then every watchlist
+        assert table.row_count == 4
+        await pilot.press("v", "v")  # at least low, then at least medium
+        assert "alert-00001" not in [a.id for a in table.alerts] and table.row_count == 3
+        assert "≥medium" in str(table.border_title)
+
+    drive(desk_on(store, tmp_path), body)
+
+
+def test_question_mark_lists_every_key_and_the_palette_holds_the_desks_commands(
+    tmp_path: Path,
+) -> None:
+    from textual.widgets import DataTable
+
+    from desk.core.settings.config import DEFAULT_KEYS
+    from desk.ui.dialogs import HelpScreen
+    from desk.ui.keys import shown_keys
+
+    app = desk_on(MemoryStore(), tmp_path)
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        titles = [c.title for c in app.get_system_commands(screen)]
+        assert "Ack all (A)" in titles and "Poll (r)" in titles and "Next page (])" in titles
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        keys = app.screen.query_one(DataTable)
+        listed = {str(keys.get_row_at(i)[0]) for i in range(keys.row_count)}
+        assert listed == {shown_keys(k) for k in DEFAULT_KEYS.values()}
+        await pilot.press("escape")
+        assert app.screen is screen
+
+    drive(app, body)
+
+
+def test_a_palette_command_runs_on_the_main_screen(tmp_path: Path) -> None:
+    store = MemoryStore()
+    fill(store, 3)
+    app = desk_on(store, tmp_path)
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        (ack,) = [c for c in app.get_system_commands(screen) if c.title == "Ack (a)"]
+        await ack.callback()
+        await pilot.pause()
+        assert store.get_alert("alert-00000").state is AlertState.ACKNOWLEDGED  # type: ignore[union-attr]
+
+    drive(app, body)
+
+
+def test_F_shows_each_feeds_health(tmp_path: Path) -> None:
+    from textual.widgets import DataTable
+
+    from desk.core.models import Feed, FeedState
+    from desk.ui.panels import FeedHealthScreen
+
+    store = MemoryStore()
+    bad = FeedState("https://b.example/rss", status=503, error="HTTP 503 Service Unavailable")
+    store.commit_cycle([], {}, [], [bad])
+    app = desk_on(store, tmp_path)
+    app.feeds = [Feed("https://a.example/rss", "Alpha"), Feed("https://b.example/rss", "Bravo")]
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        await pilot.press("F")
+        assert isinstance(app.screen, FeedHealthScreen)
+        rows = app.screen.query_one(DataTable)
+        first = [str(cell) for cell in rows.get_row_at(0)]
+        assert first[:2] == ["Bravo", "HTTP 503"] and first[4] == "HTTP 503 Service Unavailable"
+        assert [str(c) for c in rows.get_row_at(1)][:2] == ["Alpha", "never polled"]
+        await pilot.press("escape")
+        assert app.screen is screen
+
+    drive(app, body)
+
+
+def test_a_broken_watchlist_shows_on_W_and_stays_in_the_status_until_fixed(
+    tmp_path: Path,
+) -> None:
+    import shutil
+
+    from textual.widgets import DataTable, Static
+
+    from desk.ui.panels import WatchlistsScreen
+
+    folder = tmp_path / "watchlists"
+    shutil.copytree(shipped_watchlists_dir(), folder)
+    (folder / "weather.yaml").write_text("name: Weather\nterms: [storm]\n", encoding="utf-8")
+    where = Locations(tmp_path / "config", tmp_path / "data", folder)
+    store = MemoryStore()
+    fill(store, 3)
+    app = DeskApp(store, Settings(), [], where, now=lambda: NOW, autopoll=False)
+
+    def status() -> str:
+        return str(app.screen.query_one("#status", Static).content)
+
+    async def wait_for(done: Callable[[], bool], pilot: Pilot[None]) -> None:
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if done():
+                return
+        raise AssertionError(status())
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        assert "broken" not in status()
+        (folder / "weather.yaml").write_text("name: Weather\nterms: storm\n", encoding="utf-8")
+        await wait_for(lambda: "watchlist broken: weather" in status(), pilot)
+        screen.set_status("Polled 3 feeds")  # a later poll does not hide it
+        assert "watchlist broken: weather" in status()
+        await pilot.press("W")
+        assert isinstance(app.screen, WatchlistsScreen)
+        rows = app.screen.query_one(DataTable)
+        cells = {str(rows.get_row_at(i)[0]): rows.get_row_at(i) for i in range(rows.row_count)}
+        assert str(cells["troop-deployment"][2]) == "3"  # every stored alert fired it
+        assert str(cells["weather"][4]).startswith("✗ ") and "weather.yaml" in str(
+            cells["weather"][4]
+        )
+        assert "last good version in force" in str(cells["weather"][4])
+        await pilot.press("escape")
+        (folder / "weather.yaml").write_text(
+            "name: Weather\nterms: [storm, gale]\n", encoding="utf-8"
+        )
+        await wait_for(lambda: "broken" not in status(), pilot)
+
+    drive(app, body)
+
+
+def test_at_80_by_24_the_article_goes_under_the_list_and_the_columns_fit(tmp_path: Path) -> None:
+    store = MemoryStore()
+    fill(store, 30)
+    app = desk_on(store, tmp_path)
+
+    async def main() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            table = screen.query_one(AlertList)
+            article = screen.query_one(ArticleView)
+            assert screen.query_one("#panes").has_class("narrow")
+            assert article.region.y >= table.region.bottom and article.region.height >= 6
+            assert table.region.right <= 80 and table.row_count == 30
+            widths = {c.key.value: c.width for c in table.columns.values()}
+            assert widths["title"] >= 30 and widths["watchlists"] >= len("troop-deployment") - 4
+            await pilot.resize_terminal(200, 50)
+            await pilot.pause()
+            assert not screen.query_one("#panes").has_class("narrow")
+
+    asyncio.run(main())
+
+
+def test_a_snoozed_alert_says_until_when_and_sources_are_counted_in_words(tmp_path: Path) -> None:
+    store = MemoryStore()
+    fill(store, 2, sources=("Wire", "World Desk"))
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        assert str(table.get_row_at(0)[4]) == "troop-deployment · 2 sources"
+        await pilot.press("s")
+        until = store.get_alert("alert-00000").snoozed_until  # type: ignore[union-attr]
+        assert until is not None
+        wake = until.astimezone().strftime("%d %b %H:%M")
+        assert str(table.get_row_at(0)[3]).startswith(f"[until {wake}] Story 00000")
+        await pilot.press("k")
+        why = str(screen.query_one("#article-why").content)  # type: ignore[attr-defined]
+        assert f"Snoozed until {wake}" in why
+
+    drive(desk_on(store, tmp_path), body)
+
+
+def test_o_opens_the_link_y_copies_it_and_ctrl_l_redraws(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import webbrowser
+
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: opened.append(url) or True)
+    store = MemoryStore()
+    fill(store, 2)
+    app = desk_on(store, tmp_path)
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        assert opened == [] and app.clipboard == ""  # nothing happens before the key press
+        await pilot.press("j", "o")
+        await pilot.pause()
+        assert opened == ["https://news.example/1"]
+        await pilot.press("y")
+        assert app.clipboard == "https://news.example/1"
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert table.row_count == 2
+
+    drive(app, body)
+
+
+def test_n_and_N_go_from_hit_to_hit_in_the_article(tmp_path: Path) -> None:
+    from desk.core.models import Hit
+
+    body_text = "Headline\n\n" + "\n\n".join(f"Paragraph {n} of filler." for n in range(60))
+    body_text += "\n\nThen troops were sent.\n\n" + "More filler.\n\n" * 20 + "Troops again."
+    first, second = body_text.index("troops were sent"), body_text.index("Troops again")
+    hits = (
+        Hit("troop-deployment", "troops", "troops", first, first + 6, 95.0),
+        Hit("troop-deployment", "troops", "Troops", second, second + 6, 95.0),
+    )
+    alert = numbered(0, hits=hits)
+    store = MemoryStore()
+    store.commit_cycle([], {"k0": Article(alert.url, alert.title, body_text)}, [alert], [])
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        article = screen.query_one(ArticleView)
+        assert article.scroll_y == 0 and article.spans == [(first, first + 6), (second, second + 6)]
+        await pilot.press("n")
+        await pilot.pause()
+        near_first = article.scroll_y
+        assert near_first > 60 and article.border_subtitle == "hit 1/2"
+        await pilot.press("n")
+        await pilot.pause()
+        assert article.scroll_y > near_first and article.border_subtitle == "hit 2/2"
+        await pilot.press("N")
+        await pilot.pause()
+        assert article.scroll_y == near_first
+
+    drive(desk_on(store, tmp_path), body)
+
+
+def test_ctrl_a_acknowledges_with_a_note_and_escape_changes_nothing(tmp_path: Path) -> None:
+    from desk.ui.dialogs import NoteScreen
+
+    store = MemoryStore()
+    fill(store, 2)
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        await pilot.press("ctrl+a")
+        assert isinstance(pilot.app.screen, NoteScreen)
+        await pilot.press("escape")
+        assert store.get_alert("alert-00000").state is AlertState.NEW  # type: ignore[union-attr]
+        await pilot.press("ctrl+a", *"called <b>[red]desk 2", "enter")
+        await pilot.pause()
+        acked = store.get_alert("alert-00000")
+        assert acked is not None and acked.state is AlertState.ACKNOWLEDGED
+        assert acked.note == "called <b>[red]desk 2"
+        await pilot.press("k")
+        why = screen.query_one("#article-why").content  # type: ignore[attr-defined]
+        assert "Note: called <b>[red]desk 2" in str(why)
+
+    drive(desk_on(store, tmp_path), body)
+
+
+def test_e_opens_the_alerts_watchlist_in_the_editor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+    import sys
+
+    folder = tmp_path / "watchlists"
+    shutil.copytree(shipped_watchlists_dir(), folder)
+    log = tmp_path / "edited.txt"
+    editor = tmp_path / "editor.py"
+    editor.write_text(f"import sys\nopen({str(log)!r}, 'a').write(sys.argv[1])\n")
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
+    monkeypatch.delenv("VISUAL", raising=False)
+    store = MemoryStore()
+    fill(store, 1)
+    where = Locations(tmp_path / "config", tmp_path / "data", folder)
+    app = DeskApp(store, Settings(), [], where, now=lambda: NOW, autopoll=False)
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        await pilot.press("e")
+        await pilot.pause()
+        assert log.read_text() == str(folder / "troop-deployment.yaml")
+
+    drive(app, body)
+
+
+def test_a_feed_added_to_feeds_yaml_while_running_is_polled(tmp_path: Path) -> None:
+    from desk.core.models import Feed
+    from desk.demo.server import DemoServer
+
+    with DemoServer() as server:
+        urls = [url for _, url in server.feed_urls()]
+        where = Locations(tmp_path / "config", tmp_path / "data", shipped_watchlists_dir())
+        where.config_dir.mkdir(parents=True)
+        where.feeds_file.write_text(f"feeds:\n  - url: {urls[0]}\n", encoding="utf-8")
+        store = MemoryStore()
+        app = DeskApp(store, Settings(), [Feed(urls[0])], where, autopoll=False)
+
+        async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+            assert store.feed_states() == {}
+            where.feeds_file.write_text(
+                f"feeds:\n  - url: {urls[0]}\n  - url: {urls[1]}\n    name: Added\n",
+                encoding="utf-8",
+            )
+            for _ in range(100):
+                await pilot.pause(0.1)
+                if urls[1] in store.feed_states() and table.row_count:
+                    break
+            assert [f.url for f in app.feeds] == urls[:2]
+            assert urls[1] in store.feed_states()
+            where.feeds_file.write_text("feeds: [{url: }\n", encoding="utf-8")  # broken
+            for _ in range(20):
+                await pilot.pause(0.1)
+            assert [f.url for f in app.feeds] == urls[:2]  # the last good version
+
+        drive(app, body)
+
+
+def test_the_header_counts_new_alerts_by_severity() -> None:
+    from desk.ui.screens import new_by_severity
+
+    alerts = [
+        numbered(0, severity=Severity.LOW),
+        numbered(1, severity=Severity.CRITICAL),
+        numbered(2),
+        numbered(3),
+        numbered(4, state=AlertState.ACKNOWLEDGED),
+    ]
+    assert new_by_severity(alerts) == "4 new (1 critical, 2 high, 1 low)"
+    assert new_by_severity(alerts[4:]) == "0 new"
+
+
+def test_raised_alerts_are_toasted_and_ring_the_bell_when_urgent_and_wanted(
+    tmp_path: Path,
+) -> None:
+    from textual.notifications import Notify
+
+    rings: list[bool] = []
+    toasts: list[str] = []
+    app = desk_on(MemoryStore(), tmp_path)
+    app.bell = lambda: rings.append(True)  # type: ignore[method-assign]
+
+    async def main() -> None:
+        def hook(message: object) -> None:
+            if isinstance(message, Notify):
+                toasts.append(f"{message.notification.title}: {message.notification.message}")
+
+        async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+            app._announce([numbered(0, severity=Severity.LOW)])
+            app._announce(
+                [numbered(1, severity=Severity.CRITICAL, title="[b]Big[/b]"), numbered(2)]
+            )
+            assert rings == []  # bell is off by default
+            app.settings = Settings(bell=True)
+            app._announce([numbered(3, severity=Severity.LOW)])
+            app._announce([numbered(4, severity=Severity.HIGH)])
+            await pilot.pause()
+
+    asyncio.run(main())
+    assert rings == [True]
+    assert toasts[1] == "2 alerts raised or grown: critical: [b]Big[/b] (+1 more)"
+
+
+def test_e_leaves_the_shipped_watchlists_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EDITOR", "false-editor-that-must-not-run")
+    store = MemoryStore()
+    fill(store, 1)
+    app = desk_on(store, tmp_path)  # on the shipped watchlists, as `desk demo` is
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        await pilot.press("e")
+        await pilot.pause()
+        assert any("shipped with desk" in n.message for n in app._notifications)
+
+    drive(app, body)
