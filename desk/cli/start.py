@@ -116,7 +116,7 @@ STARTER_SETTINGS = """\
 # retention_days: 30        # keep items that raised no alert this long
 # snooze_for: 1h            # how long the s key puts an alert aside
 # keys:                     # remap TUI keys by binding id
-#   ack: "a,space"
+#   ack: "a,z"
 """
 
 

@@ -177,7 +177,7 @@ def check_key_map(remaps: dict[str, str]) -> str | None:
             )
         names = [name.strip() for name in keys.split(",")]
         if not all(names) or any(" " in name for name in names):
-            return f'{action}: {keys!r} is not a comma-separated list of keys, e.g. "a,space"'
+            return f'{action}: {keys!r} is not a comma-separated list of keys, e.g. "a,z"'
     owners: dict[str, str] = {}
     for action, keys in {**DEFAULT_KEYS, **remaps}.items():
         for name in (name.strip() for name in keys.split(",")):
