@@ -9,8 +9,11 @@ one during its work.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from importlib import import_module
 
@@ -45,6 +48,27 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `desk export | head`: the reader has had enough
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    finally:
+        if argv is None:  # desk as a program, not main() called from Python
+            _leave_at_once_on_ctrl_c()
+
+
+def _leave_at_once_on_ctrl_c() -> None:
+    """Once the command is done, a Ctrl-C ends desk at once (130), its output flushed.
+
+    Only the interpreter's teardown is left then, and a KeyboardInterrupt
+    raised inside a library's finaliser there is printed as a traceback.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def leave(signum: int, frame: object) -> None:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(130)
+
+    signal.signal(signal.SIGINT, leave)
 
 
 def handler_of(command: str) -> Callable[[argparse.Namespace], int]:
