@@ -12,6 +12,7 @@ from pathlib import Path
 from desk.cli.common import (
     load_watchlist_folder,
     locations_of,
+    match_watchlists_dir,
     read_input,
     shorten,
 )
@@ -27,13 +28,12 @@ from desk.core.settings.config import (
     Settings,
     load_feeds,
     load_settings,
-    shipped_watchlists_dir,
 )
 
 
 def run_match(args: argparse.Namespace) -> int:
     """`desk match`: the watchlists over files; exit 1 if none fired."""
-    folder = Path(args.watchlists) if args.watchlists else _match_watchlists_dir(args)
+    folder = Path(args.watchlists) if args.watchlists else match_watchlists_dir(args)
     watchlists = load_watchlist_folder(folder)
     if not watchlists:  # load_watchlist_folder has said why, in one line per file
         return EXIT_BAD_INPUT
@@ -45,12 +45,6 @@ def run_match(args: argparse.Namespace) -> int:
         fired += bool(verdicts)
         _print_verdicts(name, verdicts, args.json)
     return EXIT_OK if fired else EXIT_FOUND_PROBLEMS
-
-
-def _match_watchlists_dir(args: argparse.Namespace) -> Path:
-    """The user's watchlists if they have a config, else the shipped ones."""
-    own = locations_of(args).watchlists_dir
-    return own if any(own.glob("*.y*ml")) else shipped_watchlists_dir()
 
 
 def _print_verdicts(name: str, verdicts: list[Verdict], as_json: bool) -> None:
