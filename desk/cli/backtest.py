@@ -37,7 +37,8 @@ from desk.core.match.backtest import (
     read_labelled,
     report_json,
 )
-from desk.core.models import Evidence, Hit, Verdict, Watchlist
+from desk.core.match.matcher import describe_evidence
+from desk.core.models import Hit, Verdict, Watchlist
 from desk.core.safetext import safe_line
 
 CACHE_FOLDER = "backtest"
@@ -233,10 +234,7 @@ def article_line(article: Labelled) -> str:
 
 def evidence_line(verdict: Verdict) -> str:
     """The evidence against fire_at, the hits, and for a miss what was dropped or came closest."""
-    sign = ">=" if verdict.fired else "<"
-    said = [f"{verdict.total:.2f} {sign} {verdict.fire_at:g}"]
-    if verdict.parts:
-        said.append(", ".join(_part(p) for p in verdict.parts))
+    said = [safe_line(describe_evidence(verdict.parts, verdict.fire_at)).rstrip(": ")]
     if verdict.hits:
         said.append("hits: " + ", ".join(_hit(h) for h in verdict.hits[:4]))
     if not verdict.fired and verdict.dropped:
@@ -246,10 +244,6 @@ def evidence_line(verdict: Verdict) -> str:
     if not verdict.fired and verdict.closest:
         said.append(f"closest: {shorten(safe_line(verdict.closest), 70)}")
     return " · ".join(said)
-
-
-def _part(part: Evidence) -> str:
-    return f'{part.kind} "{shorten(safe_line(part.label), 40)}" {part.amount:+.2f}'
 
 
 def _hit(hit: Hit) -> str:

@@ -84,9 +84,10 @@ def test_text_output_table_terms_and_reasons(tmp_path: Path) -> None:
     assert run.stdout.count("<- only off topic") == 1
     assert "false positives: the evidence that fired (1)" in run.stdout
     assert 'a3 (line 3) "Convoy"' in run.stdout
-    assert '1.00 >= 1 · term "tanks moved" +1.00 · hits: "Tanks moved" (tanks moved)' in run.stdout
+    fired = 'evidence 1 (fires at 1): tanks moved 1 · hits: "Tanks moved" (tanks moved)'
+    assert fired in run.stdout
     assert "false negatives: what came closest (1)" in run.stdout
-    assert '0.50 < 1 · term "soldiers arrived" +0.50' in run.stdout
+    assert "evidence 0.5 (fires at 1): soldiers arrived 0.5 · hits:" in run.stdout
     assert run.stderr.startswith("5 articles in ")
     assert "articles/s" in run.stderr
 
