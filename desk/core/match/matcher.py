@@ -25,7 +25,7 @@ from functools import cached_property, lru_cache
 import re2
 import Stemmer
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from desk.core.models import Evidence, Hit, Term, TextMatch, Verdict, Watchlist
 
@@ -306,7 +306,7 @@ class Matcher:
         return found
 
     def _broken_words(self, tokens: Tokens) -> list[tuple[int, int, str]]:
-        """Vocabulary words broken in two by a space or a line break ('tro ops'), as scraped.
+        """Vocabulary words broken in two by a space, a line break or a hyphen at a line's end.
 
         Two neighbours join when the first is the start of a vocabulary word,
         neither is a vocabulary word itself, and together they stem to one.
@@ -320,7 +320,7 @@ class Matcher:
             if stems[index + 1] in vocabulary:
                 continue
             joined = stem(words[index] + words[index + 1])
-            if joined in vocabulary and tokens.gap_after(index).isspace():
+            if joined in vocabulary and _breaks_a_word(tokens.gap_after(index)):
                 found.append((index, index + 1, joined))
         return found
 
@@ -346,9 +346,7 @@ class Matcher:
             ]
         if not candidates:
             return exact
-        close = process.extract(
-            unit, candidates, scorer=Levenshtein.distance, score_cutoff=2, limit=None
-        )
+        close = process.extract(unit, candidates, scorer=OSA.distance, score_cutoff=2, limit=None)
         similar = tuple(
             (word, float(fuzz.ratio(unit, word)))
             for word, distance, _ in close
@@ -560,8 +558,17 @@ def describe_evidence(parts: Iterable[Evidence], fire_at: float) -> str:
     return f"evidence {total:.2g} (fires at {fire_at:g}): " + ", ".join(words)
 
 
+def _breaks_a_word(gap: str) -> bool:
+    """A space or line break inside a word, or a hyphen at the end of a line ('sol-\\ndiers')."""
+    return gap.isspace() or (gap[:1] == "-" and "\n" in gap and gap[1:].isspace())
+
+
 def _close_enough(unit: str, word: str, distance: int) -> bool:
-    """A misspelling, not another word: same first letter, one edit (two if long)."""
+    """A misspelling, not another word: same first letter, one edit (two if long).
+
+    Edits are counted as optimal string alignment: two neighbouring letters
+    swapped ("soliders") are one edit, not two.
+    """
     if unit[0] != word[0] or min(len(unit), len(word)) < MIN_FUZZY_LENGTH:
         return False
     return distance <= (2 if min(len(unit), len(word)) >= 9 else 1)
