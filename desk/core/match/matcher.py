@@ -25,7 +25,7 @@ from functools import cached_property, lru_cache
 import re2
 import Stemmer
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import Levenshtein
 
 from desk.core.models import Evidence, Hit, Term, TextMatch, Verdict, Watchlist
 
@@ -346,7 +346,9 @@ class Matcher:
             ]
         if not candidates:
             return exact
-        close = process.extract(unit, candidates, scorer=OSA.distance, score_cutoff=2, limit=None)
+        close = process.extract(
+            unit, candidates, scorer=Levenshtein.distance, score_cutoff=2, limit=None
+        )
         similar = tuple(
             (word, float(fuzz.ratio(unit, word)))
             for word, distance, _ in close
@@ -564,11 +566,7 @@ def _breaks_a_word(gap: str) -> bool:
 
 
 def _close_enough(unit: str, word: str, distance: int) -> bool:
-    """A misspelling, not another word: same first letter, one edit (two if long).
-
-    Edits are counted as optimal string alignment: two neighbouring letters
-    swapped ("soliders") are one edit, not two.
-    """
+    """A misspelling, not another word: same first letter, one edit (two if long)."""
     if unit[0] != word[0] or min(len(unit), len(word)) < MIN_FUZZY_LENGTH:
         return False
     return distance <= (2 if min(len(unit), len(word)) >= 9 else 1)
