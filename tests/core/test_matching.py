@@ -84,6 +84,13 @@ def watchlist(text: str, tmp_path: Path) -> Watchlist:
     return load_watchlist(path)
 
 
+def test_a_term_takes_the_word_that_fits_not_the_nearest(tmp_path: Path) -> None:
+    """'reservists' is nearest to 'moved' but too far from 'border'; 'brigades' fits."""
+    term = watchlist("terms:\n  - {term: reservists|brigades moved border, within: 4}\n", tmp_path)
+    text = "Israel called up reservists and moved two brigades to the border."
+    assert [h.text for h in Matcher([term]).match(text)] == ["moved two brigades to the border"]
+
+
 def test_weak_terms_need_company(tmp_path: Path) -> None:
     weak = watchlist(
         "terms:\n"

@@ -21,6 +21,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from itertools import product
+from math import prod
 
 import re2
 import Stemmer
@@ -40,6 +42,8 @@ SPLIT_PREFIXES = ("re", "co", "non", "pre", "anti", "sub", "post", "multi", "int
 """Prefixes a writer may set apart ('re entry'); matched as one word with what follows."""
 MIN_FUZZY_LENGTH = 6
 """Stems shorter than this match only exactly: short words differ by one letter."""
+MAX_WINDOW_CHOICES = 256
+"""Past this many combinations of places around one anchor, only the nearest are tried."""
 STOP_WORDS = frozenset("a an the of to in on for and or by with from at as is are was were".split())
 
 _RE2_TYPE = type(re2.compile("x"))
@@ -603,6 +607,14 @@ def _window_around(
             places, (index + reach, 1 << 30, 101.0)
         ):
             return None
+    span = _nearest_window(anchor, others, reach, tokens)
+    return span if span is not None else _tightest_window(anchor, others, reach, tokens)
+
+
+def _nearest_window(
+    anchor: Place, others: list[list[Place]], reach: int, tokens: Tokens
+) -> _Span | None:
+    """The window of each slot's place nearest to `anchor`: right nearly always, and cheap."""
     first, last, score = anchor
     used = {anchor[0], anchor[1]}
     sentence = tokens.sentence_of(anchor[0])
@@ -616,6 +628,41 @@ def _window_around(
     if last - first + 1 > reach:
         return None
     return _Span(first, last, score)
+
+
+def _tightest_window(
+    anchor: Place, others: list[list[Place]], reach: int, tokens: Tokens
+) -> _Span | None:
+    """The narrowest choice of one place per slot around `anchor`, tried when the nearest fail.
+
+    "reservists and moved two brigades to the border": the force word nearest
+    to "moved" is "reservists", too far from "border"; "brigades" fits.
+    """
+    sentence = tokens.sentence_of(anchor[0])
+    choices = []
+    for places in others:
+        low = bisect_left(places, (anchor[0] - reach, -1, -1.0))
+        high = bisect_right(places, (anchor[0] + reach, 1 << 30, 101.0))
+        window = [
+            p
+            for p in places[low:high]
+            if tokens.sentence_of(p[0]) == sentence == tokens.sentence_of(p[1])
+        ]
+        if not window:
+            return None
+        choices.append(window)
+    if prod(len(window) for window in choices) > MAX_WINDOW_CHOICES:
+        return None
+    best: _Span | None = None
+    for picked in product([anchor], *choices):
+        ends = [end for place in picked for end in {place[0], place[1]}]
+        first, last = min(ends), max(ends)
+        if len(set(ends)) < len(ends) or last - first + 1 > reach:
+            continue
+        score = min(place[2] for place in picked)
+        if best is None or (last - first, -score) < (best.last - best.first, -best.score):
+            best = _Span(first, last, score)
+    return best
 
 
 def _nearest(
