@@ -201,6 +201,14 @@ class Matcher:
             for term in (*wl.terms, *wl.context, *wl.exclude)
             if term.pattern is None
         ]
+        # terms looked up by the words of their first slot: a text rules most out at once
+        self._terms_by_first_slot: defaultdict[str, list[int]] = defaultdict(list)
+        self._terms_without_slots = [
+            i for i, (_, slots) in enumerate(self._term_slots) if not slots
+        ]
+        for position, (_, slots) in enumerate(self._term_slots):
+            for word in slots[0] if slots else ():
+                self._terms_by_first_slot[word].append(position)
         self._by_initial: defaultdict[tuple[str, int], list[str]] = defaultdict(list)
         for word in sorted(vocabulary):
             if len(word) >= MIN_FUZZY_LENGTH and not word.startswith("="):
@@ -278,8 +286,11 @@ class Matcher:
         """The terms with a candidate for each of their slots, and those candidates."""
         needed: set[str] = set()
         viable: set[int] = set()
-        for term_id, slots in self._term_slots:
-            if all(not slot.isdisjoint(present) for slot in slots):
+        by_first = self._terms_by_first_slot
+        candidates = {p for word in present if word in by_first for p in by_first[word]}
+        candidates.update(self._terms_without_slots)
+        for term_id, slots in (self._term_slots[p] for p in sorted(candidates)):
+            if all(not slot.isdisjoint(present) for slot in slots[1:]):
                 viable.add(term_id)
                 for slot in slots:
                     needed.update(slot & present)
