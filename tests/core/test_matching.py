@@ -91,6 +91,17 @@ def test_a_term_takes_the_word_that_fits_not_the_nearest(tmp_path: Path) -> None
     assert [h.text for h in Matcher([term]).match(text)] == ["moved two brigades to the border"]
 
 
+def test_exact_terms_keep_their_case_rule_behind_the_gate(tmp_path: Path) -> None:
+    """An exact term is skipped when its word is absent; the skip must respect its case rule."""
+    exact = watchlist(
+        "terms:\n  - {term: MIRV, exact: true}\n  - {term: icbm, exact: true}\n", tmp_path
+    )
+    matcher = Matcher([exact])
+    assert sorted(h.text for h in matcher.match("Three MIRVs on an Icbm.")) == ["Icbm", "MIRVs"]
+    assert [h.text for h in matcher.match("a mirv test of an ICBM")] == ["ICBM"]
+    assert matcher.match("no such words here") == []
+
+
 def test_weak_terms_need_company(tmp_path: Path) -> None:
     weak = watchlist(
         "terms:\n"

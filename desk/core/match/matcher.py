@@ -102,14 +102,9 @@ class Tokens:
 
     @cached_property
     def _spans(self) -> tuple[list[int], list[int]]:
-        """Each token's start and end, found by scanning for the words in order."""
-        starts, ends, position, find = [], [], 0, self.text.find
-        for word in self.words:
-            position = find(word, position)
-            starts.append(position)
-            position += len(word)
-            ends.append(position)
-        return starts, ends
+        """Each token's start and end: the word pattern run again, keeping positions this time."""
+        spans = [found.span() for found in _WORD.finditer(self.text)]
+        return [start for start, _ in spans], [end for _, end in spans]
 
     @property
     def starts(self) -> list[int]:
@@ -460,7 +455,8 @@ class RegexGate:
     """All RE2 regex terms in one RE2 set: one pass over a text says which cannot match.
 
     Each regex term's own finditer then runs only where the set found it;
-    a pattern the set cannot take (none known) is simply always run.
+    a pattern the set cannot take (none known) is simply always run. An
+    exact term ("MIRV") is absent when its word is not in the text at all.
     """
 
     def __init__(self, terms: Iterable[Term]) -> None:
@@ -469,7 +465,12 @@ class RegexGate:
         options.log_errors = False
         self._set = re2.Set.SearchSet(options)
         self._ids: list[int] = []
+        self._words: list[tuple[int, str, bool]] = []
         for term in terms:
+            if term.exact:
+                folded = term.text == term.text.lower()  # how an exact term is compiled
+                self._words.append((id(term), term.text.lower() if folded else term.text, folded))
+                continue
             source = getattr(term.pattern, "pattern", None)
             if not isinstance(term.pattern, _RE2_TYPE) or not isinstance(source, str):
                 continue
@@ -482,11 +483,16 @@ class RegexGate:
             self._set.Compile()
 
     def absent(self, text: str) -> frozenset[int]:
-        """The ids of the gated regex terms that do not match `text`."""
-        if not self._ids:
-            return frozenset()
-        found = set(self._set.Match(text) or ())  # None when nothing matched
-        return frozenset(term for index, term in enumerate(self._ids) if index not in found)
+        """The ids of the gated regex and exact terms that do not match `text`."""
+        absent: set[int] = set()
+        if self._ids:
+            found = set(self._set.Match(text) or ())  # None when nothing matched
+            absent.update(term for index, term in enumerate(self._ids) if index not in found)
+        lowered = text.lower() if any(folded for _, _, folded in self._words) else text
+        for term, word, folded in self._words:
+            if word not in (lowered if folded else text):
+                absent.add(term)
+        return frozenset(absent)
 
 
 class _Scan:
