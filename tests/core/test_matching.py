@@ -102,6 +102,14 @@ def test_exact_terms_keep_their_case_rule_behind_the_gate(tmp_path: Path) -> Non
     assert matcher.match("no such words here") == []
 
 
+def test_a_regex_keeps_its_bounded_gaps_behind_the_loose_gate(tmp_path: Path) -> None:
+    """The gate runs the regexes with unbounded gaps; each hit is still the exact regex's."""
+    term = watchlist("terms:\n  - regex: 'troops[^.;]{0,6}sent'\n", tmp_path)
+    matcher = Matcher([term])
+    assert [h.text for h in matcher.match("The troops were sent home.")] == ["troops were sent"]
+    assert matcher.match("The troops, after a long and weary winter, were sent home.") == []
+
+
 def test_weak_terms_need_company(tmp_path: Path) -> None:
     weak = watchlist(
         "terms:\n"

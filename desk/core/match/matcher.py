@@ -475,7 +475,7 @@ class RegexGate:
             if not isinstance(term.pattern, _RE2_TYPE) or not isinstance(source, str):
                 continue
             try:
-                self._set.Add(source)
+                self._set.Add(_loosened(source))
             except re2.error:
                 continue
             self._ids.append(id(term))
@@ -493,6 +493,18 @@ class RegexGate:
             if word not in (lowered if folded else text):
                 absent.add(term)
         return frozenset(absent)
+
+
+_BOUNDED_GAP = re.compile(r"\{0,\d+\}")
+
+
+def _loosened(source: str) -> str:
+    """A regex that matches wherever `source` does, with gaps unbounded: `[^.;]{0,60}?` -> `*?`.
+
+    Bounded repetitions multiply the states of the set's automaton; the set
+    only has to rule texts out, and each term's own regex then runs exact.
+    """
+    return _BOUNDED_GAP.sub("*", source)
 
 
 class _Scan:
