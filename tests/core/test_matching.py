@@ -110,6 +110,20 @@ def test_a_regex_keeps_its_bounded_gaps_behind_the_loose_gate(tmp_path: Path) ->
     assert matcher.match("The troops, after a long and weary winter, were sent home.") == []
 
 
+def test_an_excluded_word_joined_by_and_to_the_hit_does_not_exclude(tmp_path: Path) -> None:
+    """'soldiers and police' sent abroad is a deployment; 'police and soldiers' stays excluded."""
+    troops = watchlist(
+        "terms:\n  - {term: soldiers sent, within: 3}\nexclude:\n  near: 6\n  any: [police]\n",
+        tmp_path,
+    )
+    matcher = Matcher([troops])
+    assert [h.text for h in matcher.match("Rwanda sent 900 soldiers and police abroad.")] == [
+        "sent 900 soldiers"
+    ]
+    assert matcher.match("Police and soldiers were sent to the stadium.") == []
+    assert matcher.match("Rwanda sent 900 soldiers, police and medics abroad.") == []
+
+
 def test_weak_terms_need_company(tmp_path: Path) -> None:
     weak = watchlist(
         "terms:\n"

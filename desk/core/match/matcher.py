@@ -546,6 +546,16 @@ class _Scan:
             ]
         return fuzzy_spans(term, self.places, self.tokens)
 
+    def excluded(self, terms: tuple[Term, ...], span: _Span, near: int) -> bool:
+        """An exclusion near `span`, unless joined to its last word by 'and' (soldiers and police)."""
+        return any(
+            other.last >= span.first - near
+            and other.first <= span.last + near
+            and not _joined_by_and(self.tokens, span, other)
+            for term in terms
+            for other in self.spans(term)
+        )
+
     def any_near(self, terms: tuple[Term, ...], span: _Span, near: int) -> bool:
         """True if one of `terms` matches within `near` words of `span`."""
         return any(
@@ -555,12 +565,18 @@ class _Scan:
         )
 
 
+def _joined_by_and(tokens: Tokens, span: _Span, other: _Span) -> bool:
+    """'sent 1,000 soldiers and police': the excluded word is the hit's own partner."""
+    between = other.first - span.last - 1
+    return between == 1 and tokens.words[span.last + 1].lower() == "and"
+
+
 def _in_context(watchlist: Watchlist, span: _Span, scan: _Scan) -> bool:
     """The watchlist's context is near the span (if it has one) and no exclusion is."""
     if watchlist.context and not scan.any_near(watchlist.context, span, watchlist.context_near):
         return False
     return not (
-        watchlist.exclude and scan.any_near(watchlist.exclude, span, watchlist.exclude_near)
+        watchlist.exclude and scan.excluded(watchlist.exclude, span, watchlist.exclude_near)
     )
 
 
