@@ -173,7 +173,7 @@ def compression_bomb() -> bytes:
 
 
 def latin1_feed(title: str) -> bytes:
-    """A feed in Latin-1 whose declaration says utf-8 (as, served, may its Content-Type)."""
+    """A feed encoded in Latin-1 whose XML declaration says utf-8."""
     item = _rss_item(
         "Exército envia tropas à fronteira norte",
         "{{BASE}}/chaos/pages/missing.html",
