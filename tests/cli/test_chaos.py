@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from desk.demo.chaos import CHAOS_FEEDS, HOSTILE_ITEMS, MARKUP, newsroom_story
+from desk.demo.chaos import CHAOS_FEEDS, HOSTILE_ITEMS, MARKUP, Newsroom, newsroom_story
 from desk.demo.server import demo_manifest
 from tests.hostile_text import payload_residue, unsafe_bytes_in, unsafe_in
 
@@ -77,7 +77,7 @@ def test_hostile_items_alert_from_their_feed_text_whatever_their_page_did(
 
 
 def test_the_newsroom_stories_of_the_cycle_alert(alerts: dict[str, dict[str, Any]]) -> None:
-    stories = [newsroom_story(n) for n in range(2)]  # one request: its first two stories
+    stories = [newsroom_story(n) for n in range(Newsroom().per_request)]  # one request's
     for story in stories:
         if story.expect:
             assert alerts[str(story.number)]["watchlists"] == list(story.expect)

@@ -19,6 +19,7 @@ from textual.widgets import DataTable
 from desk.cli.start import demo_settings, demo_workspace
 from desk.core.store.tinystore import TinyStore
 from desk.demo.chaos import CHAOS_FEEDS, HOSTILE_ITEMS
+from desk.demo.server import demo_manifest
 from desk.ui.app import DeskApp
 from desk.ui.panels import FeedHealthScreen
 from desk.ui.widgets.alert_list import AlertList
@@ -80,6 +81,9 @@ def test_the_desk_holds_on_the_chaos_demo(tmp_path: Path) -> None:
             assert isinstance(pilot.app.screen, FeedHealthScreen) and polling(app)
             await pilot.press("escape")
             await wait_long(pilot, lambda: table.row_count > 0 and not polling(app), "alerts")
+            listed = {alert.url.rsplit("/", 1)[-1] for alert in table.alerts}
+            positives = {s for s, e in demo_manifest().items() if e["kind"] == "positive"}
+            assert {f"{slug}.html" for slug in positives} <= listed  # the good alerts arrived
             titles = " ".join(alert.title for alert in table.alerts)
             for item in HOSTILE_ITEMS:
                 assert (item.title.split()[0] in titles) == bool(item.expect), item.slug
