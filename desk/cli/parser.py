@@ -77,6 +77,12 @@ def _add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     demo = add("demo", "the desk on the bundled demo feeds, served from 127.0.0.1")
     demo.add_argument("--once", action="store_true", help="run one cycle headless and exit")
     demo.add_argument("--json", action="store_true", help="with --once: alerts as JSON lines")
+    demo.add_argument(
+        "--chaos",
+        action="store_true",
+        help="also serve hostile feeds and pages (slow, endless, bombs, loops, broken XML,"
+        " escape sequences) to see desk hold",
+    )
 
     init = add("init", "write a commented starter config and copy the shipped watchlists")
     init.add_argument("--force", action="store_true", help="overwrite existing files")

@@ -8,6 +8,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from desk.cli.common import (
@@ -24,6 +25,7 @@ from desk.core.settings.config import (
     load_settings,
     shipped_watchlists_dir,
 )
+from desk.demo.chaos import CHAOS_TIMEOUT
 
 
 def run_tui(args: argparse.Namespace) -> int:
@@ -54,16 +56,33 @@ def _open_tui(where: Locations, settings: Settings, feeds: list[Feed], title: st
 
 
 @contextmanager
-def demo_workspace(watchlists: Path | None = None) -> Iterator[tuple[Locations, list[Feed]]]:
-    """A served demo: a loopback server, temporary config and data dirs, shipped watchlists."""
+def demo_workspace(
+    watchlists: Path | None = None, chaos: bool = False
+) -> Iterator[tuple[Locations, list[Feed]]]:
+    """A served demo: a loopback server, temporary config and data dirs, shipped watchlists.
+
+    With `chaos` the server also serves the hostile feeds (desk.demo.chaos).
+    """
     from desk.demo.server import DemoServer
 
-    with DemoServer() as server, tempfile.TemporaryDirectory(prefix="desk-demo-") as temp:
+    with (
+        DemoServer(chaos=chaos) as server,
+        tempfile.TemporaryDirectory(prefix="desk-demo-") as temp,
+    ):
         root = Path(temp)
         where = Locations(root / "config", root / "data", watchlists or shipped_watchlists_dir())
         where.config_dir.mkdir()
         feeds = [Feed(url=url, interval=60.0) for _, url in server.feed_urls()]
         yield where, feeds
+
+
+def demo_settings(chaos: bool = False) -> Settings:
+    """The demo's settings: a poll a minute; with chaos, a 5 s request deadline.
+
+    The chaos feeds trickle for minutes: the short deadline ends each cycle soon.
+    """
+    settings = Settings(default_interval=60.0)
+    return replace(settings, request_timeout=CHAOS_TIMEOUT) if chaos else settings
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -79,8 +98,9 @@ def run_demo(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     chosen = getattr(args, "watchlists", None)
-    with demo_workspace(Path(chosen) if chosen else None) as (where, feeds):
-        settings = Settings(default_interval=60.0)
+    chaos = getattr(args, "chaos", False)
+    with demo_workspace(Path(chosen) if chosen else None, chaos) as (where, feeds):
+        settings = demo_settings(chaos)
         if not args.once:
             return _open_tui(where, settings, feeds, title="desk demo")
         store = open_store(where.data_dir)

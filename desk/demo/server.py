@@ -17,6 +17,8 @@ from types import TracebackType
 
 import yaml
 
+from desk.demo.chaos import Newsroom, chaos_feed_paths, serve_chaos
+
 DEMO_DIR = Path(__file__).resolve().parent
 CONTENT_TYPES = {
     ".xml": "application/rss+xml; charset=utf-8",
@@ -44,6 +46,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
+        if self.server.chaos and path.startswith("/chaos/"):
+            if not serve_chaos(self, self.server.base_url, path, self.server.newsroom):
+                self.send_error(404, "not in the chaos demo")
+            return
         body = self.server.body_for(path)
         if body is None:
             self.send_error(404, "not in the demo")
@@ -70,13 +76,18 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class DemoServer(ThreadingHTTPServer):
-    """The demo content over HTTP on 127.0.0.1; use as a context manager."""
+    """The demo content over HTTP on 127.0.0.1; use as a context manager.
+
+    With `chaos`, the hostile feeds and pages of desk.demo.chaos are served too.
+    """
 
     daemon_threads = True
 
-    def __init__(self, root: Path = DEMO_DIR) -> None:
+    def __init__(self, root: Path = DEMO_DIR, chaos: bool = False) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.root = root
+        self.chaos = chaos
+        self.newsroom = Newsroom()
         self._thread = threading.Thread(target=self.serve_forever, name="desk-demo", daemon=True)
 
     @property
@@ -86,8 +97,15 @@ class DemoServer(ThreadingHTTPServer):
         return f"http://{host!s}:{port}"
 
     def feed_urls(self) -> list[tuple[str, str]]:
-        """(name, URL) of each demo feed."""
-        return [(p.stem, f"{self.base_url}/feeds/{p.name}") for p in demo_feed_files()]
+        """(name, URL) of each demo feed, and of each chaos feed when serving them."""
+        urls = [(p.stem, f"{self.base_url}/feeds/{p.name}") for p in demo_feed_files()]
+        if self.chaos:
+            urls += [(path.rsplit("/", 1)[-1], self.base_url + path) for path in chaos_feed_paths()]
+        return urls
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Quiet: a client that hung up mid-answer (the chaos feeds' point) is not news,
+        and a traceback on stderr would land on the desk's screen."""
 
     def body_for(self, path: str) -> bytes | None:
         """The bytes served at `path`, with {{BASE}} filled in; None if absent."""
