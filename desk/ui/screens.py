@@ -6,6 +6,7 @@ desk.core.decide how each key changes an alert; it only saves and shows.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -21,7 +22,7 @@ from desk.core import decide
 from desk.core import view as views
 from desk.core.article.extract import readable
 from desk.core.errors import DeskError, plural
-from desk.core.models import Alert, AlertState, Severity, Watchlist
+from desk.core.models import Alert, AlertRow, AlertState, Severity, Watchlist, alert_row
 from desk.core.safetext import safe_line
 from desk.core.store.contract import Store
 from desk.core.undo import UndoStack
@@ -35,12 +36,9 @@ NARROW = 120
 """Below this many columns the article pane goes under the list."""
 
 
-def new_by_severity(alerts: Sequence[Alert]) -> str:
+def new_by_severity(alerts: Sequence[Alert | AlertRow]) -> str:
     """`5 new (1 critical, 3 high, 1 low)`: the new alerts among `alerts`, most severe first."""
-    counts: dict[Severity, int] = {}
-    for alert in alerts:
-        if alert.state is AlertState.NEW:
-            counts[alert.severity] = counts.get(alert.severity, 0) + 1
+    counts = Counter(alert.severity for alert in alerts if alert.state is AlertState.NEW)
     total = sum(counts.values())
     if not total:
         return "0 new"
@@ -185,7 +183,9 @@ class MainScreen(Screen[None]):
         self.store = store
         self._first_status = status
         self.alert_query = AlertQuery()
-        self.selected: list[Alert] = []
+        self.selected: list[AlertRow] = []
+        """The view's rows, in the list's order; full alerts are read for the page shown."""
+        self._new_summary = "0 new"
         self.page = page_of([], 0)
         self.undo = UndoStack()
         self._poll_status = status
@@ -214,7 +214,7 @@ class MainScreen(Screen[None]):
 
     def refresh_alerts(self) -> None:
         """Select the view's alerts from the store again and show the page the cursor is on."""
-        self.selected = select(self.store.alerts(), self.alert_query)
+        self._select(select(self.store.alert_rows(), self.alert_query))
         self._show_page(self.page.number)
 
     def _show_page(self, number: int, row: int | None = None) -> None:
@@ -222,15 +222,24 @@ class MainScreen(Screen[None]):
         table = self.query_one(AlertList)
         moved = number != self.page.number
         self.page = page_of(self.selected, number)
-        table.show(list(self.page.alerts))
+        table.show(self._full(self.page.alerts))
         if row is not None or moved:
             table.move_cursor(row=row or 0)
         self._show_article(table.current_alert)
         self._update_title()
 
+    def _full(self, rows: Sequence[Alert | AlertRow]) -> list[Alert]:
+        """The stored alerts of these rows (one that has gone meanwhile is left out)."""
+        return [alert for row in rows if (alert := self.store.get_alert(row.id)) is not None]
+
+    def _select(self, rows: list[AlertRow]) -> None:
+        """Take `rows` as the view's selection; its count of new alerts is made now, once."""
+        self.selected = rows
+        self._new_summary = new_by_severity(rows)
+
     def _update_title(self) -> None:
         """The counts in the header; the view, page and filter on the list's border."""
-        self.sub_title = f"{new_by_severity(self.selected)} · {plural(self.page.total, 'alert')}"
+        self.sub_title = f"{self._new_summary} · {plural(self.page.total, 'alert')}"
         table = self.query_one(AlertList)
         table.border_title = safe_line(f"{self.alert_query.describe()} · {self.page.describe()}")
 
@@ -355,7 +364,7 @@ class MainScreen(Screen[None]):
     def set_query(self, query: AlertQuery) -> None:
         """List what `query` selects, from its first page."""
         self.alert_query = query
-        self.selected = select(self.store.alerts(), query)
+        self._select(select(self.store.alert_rows(), query))
         self._show_page(0, row=0)
 
     def action_cycle_view(self) -> None:
@@ -367,7 +376,7 @@ class MainScreen(Screen[None]):
 
     def action_cycle_watchlist(self) -> None:
         """Narrow the list to the next watchlist (then back to every watchlist)."""
-        chosen = views.following_watchlist(self.alert_query.watchlist, self.store.alerts())
+        chosen = views.following_watchlist(self.alert_query.watchlist, self.store.alert_rows())
         self.set_query(replace(self.alert_query, watchlist=chosen))
 
     def action_cycle_severity(self) -> None:
@@ -458,7 +467,7 @@ class MainScreen(Screen[None]):
 
     def action_acknowledge_all(self) -> None:
         """Acknowledge every new or snoozed alert of the view, after asking."""
-        changed = decide.acknowledge_all(self.selected, self.app_now())
+        changed = decide.acknowledge_all(self._unhandled(), self.app_now())
         if not changed:
             self.notify("Nothing new in this view", title="Ack all")
             return
@@ -468,13 +477,19 @@ class MainScreen(Screen[None]):
     def _acknowledge_all(self, confirmed: bool | None) -> None:
         if not confirmed:
             return
-        changing = {a.id for a in decide.acknowledge_all(self.selected, self.app_now())}
-        before = [a for a in self.selected if a.id in changing]
+        shown = self._unhandled()
+        changing = {a.id for a in decide.acknowledge_all(shown, self.app_now())}
+        before = [a for a in shown if a.id in changing]
         changed = decide.acknowledge_all(before, self.app_now())
         if self._save(changed):
             self.undo.push("acknowledge all", before)
             self.refresh_alerts()
             self.notify(f"{len(changed)} alerts acknowledged (u undoes)", title="Acknowledged")
+
+    def _unhandled(self) -> list[Alert]:
+        """The view's new and snoozed alerts, in full (only those are read from the store)."""
+        waiting = (AlertState.NEW, AlertState.SNOOZED)
+        return self._full([row for row in self.selected if row.state in waiting])
 
     def _save(self, alerts: Sequence[Alert]) -> bool:
         """Write `alerts` to the store; a failure is said, not raised."""
@@ -500,12 +515,14 @@ class MainScreen(Screen[None]):
         self.undo.push(label, [alert])
         index = self.cursor_index
         if self.alert_query.matches(updated):
-            self.selected[index] = updated
+            self.selected[index] = alert_row(updated)
+            self._select(self.selected)
             table.replace_alert(updated)
             if updated.state in (AlertState.ACKNOWLEDGED, AlertState.SNOOZED):
                 table.action_cursor_down()
         else:  # it left the view: the cursor keeps its row, now the next alert
             del self.selected[index]
+            self._select(self.selected)
             self._show_page(self.page.number)
         self._update_title()
         return True

@@ -13,7 +13,15 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from desk.core.decide import newest_first
-from desk.core.models import HANDLED_STATES, Alert, Article, FeedState, SeenItem
+from desk.core.models import (
+    HANDLED_STATES,
+    Alert,
+    AlertRow,
+    Article,
+    FeedState,
+    SeenItem,
+    alert_row,
+)
 from desk.core.store.serial import content_key
 
 
@@ -33,6 +41,13 @@ class Store(Protocol):
 
     def alerts(self) -> list[Alert]:
         """Every alert, newest first."""
+        ...
+
+    def alert_rows(self) -> list[AlertRow]:
+        """Every alert's list row (what the list selects and orders by), in no particular order.
+
+        Cheap at any size: the list asks for the full alerts of the page it shows.
+        """
         ...
 
     def get_alert(self, alert_id: str) -> Alert | None:
@@ -126,6 +141,10 @@ class MemoryStore:
     def alerts(self) -> list[Alert]:
         """Every alert, newest first."""
         return newest_first(self._alerts.values())
+
+    def alert_rows(self) -> list[AlertRow]:
+        """Every alert's list row."""
+        return [alert_row(alert) for alert in self._alerts.values()]
 
     def get_alert(self, alert_id: str) -> Alert | None:
         """One alert by id."""

@@ -31,6 +31,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,16 @@ from tinydb.storages import Storage
 
 from desk.core.decide import newest_first
 from desk.core.errors import StoreError, StoreLocked, plural
-from desk.core.models import HANDLED_STATES, Alert, Article, FeedState, SeenItem, short_hash
+from desk.core.models import (
+    HANDLED_STATES,
+    Alert,
+    AlertRow,
+    Article,
+    FeedState,
+    SeenItem,
+    alert_row,
+)
+from desk.core.store.alertfile import AlertFile, doc_id_of, row_of
 from desk.core.store.serial import (
     STATE_FIELDS,
     alert_from_dict,
@@ -63,6 +73,8 @@ FORMAT_TABLE = "format"
 """A table of alerts.json that says what its documents have been through."""
 TEXT_SAFE = {"text": "safetext-1"}
 """The alerts were written (or rewritten) through desk.core.safetext."""
+SAFE_FORMAT = {"1": TEXT_SAFE}
+"""The format table as TinyDB keeps it (document 1)."""
 
 
 TEMP_PREFIX = "."
@@ -201,9 +213,16 @@ def _take_backup(path: Path) -> None:
     """Keep the file as it read cleanly now as NAME.bak (a copy, atomically written).
 
     A hard link would be free, but anything that writes the file in place
-    (an editor, a disk fault) would then damage the backup too.
+    (an editor, a disk fault) would then damage the backup too. A backup
+    taken since the file was last written is that same content: it stays
+    (a 60 MB alerts.json is not copied again at each start).
     """
-    atomic_write(_backup_path(path), path.read_bytes())
+    backup = _backup_path(path)
+    with contextlib.suppress(OSError):
+        kept, now = backup.stat(), path.stat()
+        if kept.st_size == now.st_size and kept.st_mtime_ns > now.st_mtime_ns:
+            return
+    atomic_write(backup, path.read_bytes())
 
 
 def _recover(path: Path, error: Exception, recovered: list[str]) -> dict[str, Any] | None:
@@ -251,9 +270,7 @@ def acquire_lock(data_dir: Path) -> int:
     return handle
 
 
-def _doc_id(key: str) -> int:
-    """A stable TinyDB document id for any key."""
-    return int(short_hash(key)[:15], 16)
+_doc_id = doc_id_of
 
 
 def _write_docs(db: TinyDB, docs: dict[int, dict[str, Any]], table: str = "_default") -> None:
@@ -294,15 +311,23 @@ class TinyStore:
             self.recovered.append(
                 f"removed {plural(removed, 'unfinished write')} a killed desk left"
             )
-        self._alerts_db = self._db(data_dir / "alerts.json")
         self._states_db = self._db(data_dir / "states.json")
         self._feeds_db = self._db(data_dir / "feeds.json")
         self._shards_loaded: dict[str, TinyDB] | None = None
         self._damaged_segments: set[str] = set()
         self._index: dict[str, tuple[str, dict[str, Any]]] = {}
         self._reports = _read_reports(data_dir / REPORTS_FILE, self.recovered)
-        self._alerts: dict[str, Alert] = {}  # _load_alerts may write (see _made_safe)
-        self._alerts = self._load_alerts()
+        self._cache: dict[str, Alert] = {}
+        """Full alerts built so far (a page's, the pane's; all of them once someone asked)."""
+        self._everything_built = False
+        self._states = {doc["id"]: doc for doc in _docs(self._states_db)}
+        self._alert_file = self._open_alert_file(data_dir / "alerts.json")
+        self._rows = {
+            alert_id: row_of(fields, self._states.get(alert_id, {}))
+            for alert_id, fields in self._alert_file.fields.items()
+        }
+        if self._alert_file.tables.get(FORMAT_TABLE) != SAFE_FORMAT:
+            self._made_safe()
 
     def _db(self, path: Path) -> TinyDB:
         return TinyDB(
@@ -327,34 +352,46 @@ class TinyStore:
         _ = self._shards
         return self._index
 
-    def _load_alerts(self) -> dict[str, Alert]:
-        states = {doc["id"]: doc for doc in _docs(self._states_db)}
-        alerts = {}
-        for doc in _docs(self._alerts_db):
-            alerts[doc["id"]] = alert_from_dict({**doc, **states.get(doc["id"], {})})
-        if _docs(self._alerts_db, FORMAT_TABLE) != [TEXT_SAFE]:
-            alerts = self._made_safe(alerts)
-        return alerts
+    def _open_alert_file(self, path: Path) -> AlertFile:
+        """alerts.json by its index; its backup refreshed if the file changed since the last one."""
+        load = partial(_look_at_json if self.read_only else _open_json, recovered=self.recovered)
+        alert_file = AlertFile(path, load, None if self.read_only else atomic_write)
+        if alert_file.indexed and not self.read_only:
+            try:
+                _take_backup(path)
+            except StoreError as exc:
+                self.recovered.append(
+                    f"could not refresh {path.name}.bak, the last one stays: {exc.message}"
+                )
+        return alert_file
 
-    def _made_safe(self, alerts: dict[str, Alert]) -> dict[str, Alert]:
+    def _made_safe(self) -> None:
         """Alerts from a store written before the text boundary, made safe once and for all.
 
         The safe versions are written back, then alerts.json is marked (a kill
         in between only means doing this again); a read-only open does it in
         memory each time until a desk that owns the store has done it.
         """
+        alerts = {alert.id: alert for alert in self.alerts()}
         safe = {key: safe_alert(alert) for key, alert in alerts.items()}
+        changed = [alert for key, alert in safe.items() if alert != alerts[key]]
         if self.read_only:
-            return safe
+            self._keep(changed)
+            return
         try:
-            changed = [alert for key, alert in safe.items() if alert != alerts[key]]
             self._write_alerts(changed, report=False)  # made safe, not news
-            _write_docs(self._alerts_db, {1: TEXT_SAFE}, FORMAT_TABLE)
+            self._alert_file.save({}, {**self._alert_file.tables, FORMAT_TABLE: SAFE_FORMAT})
         except (OSError, StoreError) as exc:
+            self._keep(changed)
             self.recovered.append(
                 f"could not mark the alerts as checked ({exc}); next start tries again"
             )
-        return safe
+
+    def _keep(self, alerts: Iterable[Alert]) -> None:
+        """Hold these versions of alerts in memory (as stored, or as shown when read-only)."""
+        for alert in alerts:
+            self._cache[alert.id] = alert
+            self._rows[alert.id] = alert_row(alert)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -378,12 +415,28 @@ class TinyStore:
         return {doc["url"]: feed_state_from_dict(doc) for doc in _docs(self._feeds_db)}
 
     def alerts(self) -> list[Alert]:
-        """Every alert, newest first."""
-        return newest_first(self._alerts.values())
+        """Every alert, newest first: each is built from its document once, then kept."""
+        if not self._everything_built:
+            for alert_id in self._rows:
+                self.get_alert(alert_id)
+            self._everything_built = True
+        return newest_first(self._cache.values())
+
+    def alert_rows(self) -> list[AlertRow]:
+        """Every alert's list row, in no particular order: no alert is built for this."""
+        return list(self._rows.values())
 
     def get_alert(self, alert_id: str) -> Alert | None:
-        """One alert by id."""
-        return self._alerts.get(alert_id)
+        """One alert by id, built from its stored document on first use."""
+        alert = self._cache.get(alert_id)
+        if alert is None:
+            doc = self._alert_file.document(alert_id)
+            if doc is None:
+                return None
+            alert = self._cache[alert_id] = alert_from_dict(
+                {**doc, **self._states.get(alert_id, {})}
+            )
+        return alert
 
     def get_article(self, key: str) -> Article | None:
         """An article body, read from its cycle's segment file."""
@@ -485,7 +538,7 @@ class TinyStore:
             for a in alerts
             if report
             and a.state not in HANDLED_STATES
-            and not _same_content(self._alerts.get(a.id), a)
+            and not _same_content(self.get_alert(a.id), a)
         ]
         if grown:
             due = {**self._reports["due"], **{a.id: self._due_keys(a) for a in grown}}
@@ -493,11 +546,18 @@ class TinyStore:
         contents = {}
         for alert in alerts:
             data = alert_to_dict(alert)
-            contents[_doc_id(alert.id)] = {k: v for k, v in data.items() if k not in STATE_FIELDS}
-        _write_docs(self._alerts_db, contents)
-        _write_docs(self._states_db, {_doc_id(a.id): _state_doc(a) for a in alerts})
-        self._alerts.update((alert.id, alert) for alert in alerts)
+            contents[alert.id] = {k: v for k, v in data.items() if k not in STATE_FIELDS}
+        if contents:
+            self._alert_file.save(contents)
+        self._write_states(alerts)
         self._drop_handled_reports(alerts)
+
+    def _write_states(self, alerts: list[Alert]) -> None:
+        """The alerts' workflow states to states.json, then kept in memory as stored."""
+        docs = {_doc_id(a.id): _state_doc(a) for a in alerts}
+        _write_docs(self._states_db, docs)
+        self._states.update((doc["id"], doc) for doc in docs.values())
+        self._keep(alerts)
 
     # -- reports: exactly-once delivery to headless consumers --------------------------------
 
@@ -513,7 +573,7 @@ class TinyStore:
         due = [
             alert
             for alert_id in self._reports["due"]
-            if (alert := self._alerts.get(alert_id)) is not None and self._is_due(alert)
+            if (alert := self.get_alert(alert_id)) is not None and self._is_due(alert)
         ]
         return sorted(due, key=lambda a: a.published or a.created)
 
@@ -529,7 +589,7 @@ class TinyStore:
         come before `grown` is stored, and the item never come again, the
         stored version is still reported.
         """
-        stored = self._alerts.get(grown.id)
+        stored = self.get_alert(grown.id)
         if stored is not None and self._is_due(stored):
             return [content_key(stored), content_key(grown)]
         return [content_key(grown)]
@@ -558,7 +618,7 @@ class TinyStore:
     def _still_due(self, alert_id: str) -> bool:
         """False for an entry no stored alert answers to (a kill before its alert was stored):
         if that alert is raised again, its entry is written again."""
-        alert = self._alerts.get(alert_id)
+        alert = self.get_alert(alert_id)
         return alert is not None and self._is_due(alert)
 
     def _write_reports(self, reports: dict[str, Any]) -> None:
@@ -580,7 +640,7 @@ class TinyStore:
     def update_alert(self, alert: Alert) -> None:
         """Replace one alert; on disk when this returns. A state change writes only states.json."""
         self._check_writable()
-        known = self._alerts.get(alert.id)
+        known = self.get_alert(alert.id)
         if known is not None and _same_content(known, alert):
             self.update_alerts([alert])
         else:
@@ -590,8 +650,7 @@ class TinyStore:
         """Replace many alerts' states in one write (acknowledge all that a filter shows)."""
         self._check_writable()
         batch = list(alerts)
-        _write_docs(self._states_db, {_doc_id(a.id): _state_doc(a) for a in batch})
-        self._alerts.update((a.id, a) for a in batch)
+        self._write_states(batch)
         self._drop_handled_reports(batch)
 
     def save_site_lines(self, data: dict[str, Any]) -> None:
@@ -655,7 +714,7 @@ class TinyStore:
     def close(self) -> None:
         """Close the files and release the lock."""
         shards = self._shards_loaded.values() if self._shards_loaded else ()
-        for db in (self._alerts_db, self._states_db, self._feeds_db, *shards):
+        for db in (self._states_db, self._feeds_db, *shards):
             db.close()
         if self._lock is not None:
             os.close(self._lock)

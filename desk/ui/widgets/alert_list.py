@@ -106,9 +106,8 @@ class AlertList(DataTable[Text]):
         """
         current, place = self.current_alert, self.cursor_row
         self.alerts = list(alerts)
-        self.clear(columns=True)
         rows = [cells_of(alert) for alert in self.alerts]
-        self._add_columns(max((cell_len(r["watchlists"].plain) for r in rows), default=0))
+        self._lay_out(max((cell_len(r["watchlists"].plain) for r in rows), default=0))
         for alert, row in zip(self.alerts, rows, strict=True):
             self.add_row(*row.values(), key=alert.id)
         ids = [a.id for a in self.alerts]
@@ -117,11 +116,19 @@ class AlertList(DataTable[Text]):
         elif current is not None and ids:
             self.move_cursor(row=min(place, len(ids) - 1))
 
-    def _add_columns(self, watchlists: int) -> None:
-        """Columns sized to the pane, leaving room for a vertical scrollbar."""
+    def _lay_out(self, watchlists: int) -> None:
+        """Empty the table; new columns sized to the pane only if their widths change.
+
+        Columns that stay keep the screen's layout as it is: a page turn then
+        repaints the table alone, not the whole screen.
+        """
         self._laid_out_for = self.size.width
         total = self.size.width - self.styles.scrollbar_size_vertical
         widths = fitted_widths(total, watchlists, self.cell_padding)
+        if [c.width for c in self.columns.values()] == list(widths.values()):
+            self.clear()
+            return
+        self.clear(columns=True)
         for key, label in COLUMNS.items():
             self.add_column(label, key=key, width=widths[key])
 
