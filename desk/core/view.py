@@ -197,10 +197,17 @@ class FeedHealth:
     last_success: datetime | None
     failures: int
     error: str
+    http_status: int | None = None
+    """The HTTP status of the last fetch (304 when the feed had not changed)."""
+    next_due: datetime | None = None
+    """When the feed is next polled (None: at once)."""
 
 
 def feed_health(feeds: Iterable[Feed], states: dict[str, FeedState]) -> list[FeedHealth]:
-    """Each configured feed's health: failing first, then never polled, then ok; else in feed order."""
+    """Each configured feed's health: failing first, then never polled, then ok; else in feed order.
+
+    The rows of both the `F` screen and `desk feeds`.
+    """
     rows = [_health_of(feed, states.get(feed.url)) for feed in feeds]
     rank = {"never polled": 1, "ok": 2}
     return sorted(rows, key=lambda row: rank.get(row.status, 0))
@@ -215,7 +222,13 @@ def _health_of(feed: Feed, state: FeedState | None) -> FeedHealth:
         status = "ok" if state.last_success else "never polled"
     name = feed.name or state.title or feed.url
     return FeedHealth(
-        name, status, state.last_success, state.failures, state.error or state.warning
+        name,
+        status,
+        state.last_success,
+        state.failures,
+        state.error or state.warning,
+        state.status,
+        state.next_due,
     )
 
 
