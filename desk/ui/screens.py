@@ -16,7 +16,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Input, Static
+from textual.widgets._footer import FooterKey
 
 from desk.core import decide
 from desk.core import view as views
@@ -34,6 +35,21 @@ from desk.ui.widgets.article_view import ArticleView
 
 NARROW = 120
 """Below this many columns the article pane goes under the list."""
+CRAMPED = 100
+"""Below this many columns the footer drops its spacing, `tab` and the palette's key (both
+still work, and `?` lists them) so that the keys it shows fit: at 80 it was cut after `/`."""
+SPARED_WHEN_CRAMPED = {"tab"}
+
+
+class DeskFooter(Footer):
+    """The key footer; a compact one leaves out the keys of SPARED_WHEN_CRAMPED."""
+
+    def compose(self) -> ComposeResult:
+        """Textual's footer keys, less the spared ones when compact."""
+        for widget in super().compose():
+            spared = isinstance(widget, FooterKey) and widget.key in SPARED_WHEN_CRAMPED
+            if not (self.compact and spared):
+                yield widget
 
 
 def new_by_severity(alerts: Sequence[Alert | AlertRow]) -> str:
@@ -200,11 +216,15 @@ class MainScreen(Screen[None]):
                 yield AlertList(id="alerts")
             yield ArticleView(id="article")
         yield Static(self._first_status, id="status", markup=False)
-        yield Footer()
+        yield DeskFooter()
 
     def on_resize(self, event: events.Resize) -> None:
-        """Below NARROW columns the article goes under the list."""
+        """Below NARROW columns the article goes under the list; below CRAMPED the footer tightens."""
         self.query_one("#panes").set_class(event.size.width < NARROW, "narrow")
+        footer, roomy = self.query_one(DeskFooter), event.size.width >= CRAMPED
+        if footer.show_command_palette != roomy:
+            footer.compact, footer.show_command_palette = not roomy, roomy
+            footer.refresh(recompose=True)
 
     def on_mount(self) -> None:
         """Show what the store already holds."""
@@ -265,11 +285,6 @@ class MainScreen(Screen[None]):
     @on(AlertList.AlertHighlighted)
     def _alert_highlighted(self, event: AlertList.AlertHighlighted) -> None:
         self._show_article(event.alert)
-
-    @on(DataTable.RowSelected)
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        self.action_read()
 
     def _show_article(self, alert: Alert | None) -> None:
         if alert is not None:

@@ -390,3 +390,22 @@ def test_footer_shows_undo_and_pane_and_fits_100_columns(tmp_path: Path) -> None
             assert right <= 100
 
     asyncio.run(main())
+
+
+def test_at_80_columns_the_footer_keys_fit_and_help_is_among_them(tmp_path: Path) -> None:
+    """A cramped footer tightens and leaves out tab: `?` (which lists every key) still shows."""
+    where = Locations(tmp_path / "config", tmp_path / "data", shipped_watchlists_dir())
+    app = DeskApp(MemoryStore(), Settings(), [], where, autopoll=False)
+
+    async def main() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            keys = {k.key: k for k in app.screen.query(FooterKey)}
+            assert {"a", "u", "A", "s", "x", "f", "slash", "q", "r", "question_mark"} <= set(keys)
+            assert "tab" not in keys
+            assert all(k.region.width > 0 and k.region.right <= 80 for k in keys.values())
+            await pilot.resize_terminal(140, 30)
+            await pilot.pause()
+            assert "tab" in {k.key for k in app.screen.query(FooterKey)}
+
+    asyncio.run(main())

@@ -341,7 +341,7 @@ def test_at_80_by_24_the_article_goes_under_the_list_and_the_columns_fit(tmp_pat
             assert screen.query_one("#panes").has_class("narrow")
             assert article.region.y >= table.region.bottom and article.region.height >= 6
             assert table.region.right <= 80 and table.row_count == 30
-            widths = {c.key.value: c.width for c in table.columns.values()}
+            widths = table.widths
             assert widths["title"] >= 30 and widths["watchlists"] >= len("troop-deployment") - 4
             await pilot.resize_terminal(200, 50)
             await pilot.pause()
