@@ -27,7 +27,17 @@ from desk.core.feeds.charset import decode_text
 from desk.core.feeds.fetch import Fetcher, FetchError, FetchResult, is_private_host
 from desk.core.feeds.parse import FeedParseError, NeedsTolerantParser, ParsedFeed, parse_feed
 from desk.core.match.matcher import Matcher
-from desk.core.models import Alert, Article, Feed, FeedState, Hit, Item, SeenItem, Watchlist
+from desk.core.models import (
+    Alert,
+    AlertState,
+    Article,
+    Feed,
+    FeedState,
+    Hit,
+    Item,
+    SeenItem,
+    Watchlist,
+)
 from desk.core.safetext import safe_line
 from desk.core.settings.config import Settings
 from desk.core.store.contract import Store
@@ -135,7 +145,8 @@ class Poller:
 
     def _housekeeping(self) -> None:
         now = self.now()
-        woken = decide.woken(self.store.alerts(), now)
+        snoozed = (r.id for r in self.store.alert_rows() if r.state is AlertState.SNOOZED)
+        woken = decide.woken(filter(None, map(self.store.get_alert, snoozed)), now)
         if woken:
             self.store.update_alerts(woken)
         self.store.prune(now, self.settings.retention_days)
@@ -304,13 +315,17 @@ class Poller:
         feed_states: list[FeedState],
     ) -> None:
         now = self.now()
-        stories = decide.StoryIndex(self.store.alerts(), now)
+        stories: decide.StoryIndex | None = (
+            None  # every alert is read for it: only if a hit needs it
+        )
         changed: dict[str, Alert] = {}
         records = []
         for (feed, item), article, item_hits in zip(todo, articles, hits, strict=True):
             previous = seen.get(item.key)
             alert = None
             if item_hits:  # no hits, no alert: the story lookup is skipped
+                if stories is None:
+                    stories = decide.StoryIndex(self.store.alerts(), now)
                 existing = decide.existing_alert(
                     previous.alert_id if previous else None, article, stories
                 )

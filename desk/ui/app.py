@@ -156,8 +156,19 @@ class DeskApp(App[None]):
         self.set_interval(WATCHLIST_CHECK_SECONDS, self._check_watchlists)
         self.set_interval(WATCHLIST_CHECK_SECONDS, self._check_config)
         if self.autopoll:
+            self.call_after_refresh(self.warm_store)
             self.call_after_refresh(self.action_poll_now)
             self.set_interval(DUE_CHECK_SECONDS, self._poll_due)
+
+    @work(thread=True, group="warm", exit_on_error=False)
+    def warm_store(self) -> None:
+        """Read every stored alert in a thread once the list is up.
+
+        The list needs only the store's rows; a poll cycle merges new items
+        into every alert (decide.StoryIndex), which at 100k alerts takes
+        seconds to read: done here, a first poll does not stall the screen.
+        """
+        self.store.alerts()
 
     async def on_unmount(self) -> None:
         """Stop the extraction workers and keep what the poller learned."""

@@ -417,10 +417,10 @@ class TinyStore:
     def alerts(self) -> list[Alert]:
         """Every alert, newest first: each is built from its document once, then kept."""
         if not self._everything_built:
-            for alert_id in self._rows:
+            for alert_id in list(self._rows):  # a copy: a worker thread may build them all
                 self.get_alert(alert_id)
             self._everything_built = True
-        return newest_first(self._cache.values())
+        return newest_first(list(self._cache.values()))
 
     def alert_rows(self) -> list[AlertRow]:
         """Every alert's list row, in no particular order: no alert is built for this."""
@@ -433,9 +433,9 @@ class TinyStore:
             doc = self._alert_file.document(alert_id)
             if doc is None:
                 return None
-            alert = self._cache[alert_id] = alert_from_dict(
-                {**doc, **self._states.get(alert_id, {})}
-            )
+            built = alert_from_dict({**doc, **self._states.get(alert_id, {})})
+            # setdefault: a version stored meanwhile (the UI's, while a worker warms the cache) wins
+            alert = self._cache.setdefault(alert_id, built)
         return alert
 
     def get_article(self, key: str) -> Article | None:
