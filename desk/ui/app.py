@@ -202,7 +202,7 @@ class DeskApp(App[None]):
 
     def _say_watchlist_problems(self) -> None:
         """Keep the broken watchlist files in the status line until they are fixed."""
-        self._main().set_watchlist_problems(self._watchlist_problems())
+        self._main().set_watchlist_problems(self._watchlist_problems(), self.poller.watchlists)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's commands, then each of desk's keys, run on the main screen."""
@@ -290,7 +290,8 @@ class DeskApp(App[None]):
     @work(exclusive=True, group="poll", exit_on_error=False)
     async def poll(self, force: bool) -> None:
         """One poll cycle in the background; the result comes back as a message."""
-        result = await self.poller.run_once(self.feeds, force=force)
+        progress = self._main().say_poll_progress
+        result = await self.poller.run_once(self.feeds, force=force, progress=progress)
         self.post_message(CycleFinished(result))
 
     @on(CycleFinished)

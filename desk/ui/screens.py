@@ -7,7 +7,7 @@ desk.core.decide how each key changes an alert; it only saves and shows.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -268,9 +268,15 @@ class MainScreen(Screen[None]):
         self._poll_status = text
         self._show_status()
 
-    def set_watchlist_problems(self, problems: dict[str, str]) -> None:
-        """Broken watchlist files (id -> error): said in the status line until they are fixed."""
-        self._watchlist_problems = dict(problems)
+    def set_watchlist_problems(self, problems: dict[str, str], kept: Collection[str] = ()) -> None:
+        """Broken watchlist files (id -> error): said in the status line until they are fixed.
+
+        `kept` are those whose last good version is still in force.
+        """
+        self._watchlist_problems = {
+            name: "last good version in force" if name in kept else "not in use"
+            for name in problems
+        }
         self._show_status()
 
     def _show_status(self) -> None:
@@ -278,9 +284,14 @@ class MainScreen(Screen[None]):
             return  # on_mount shows it
         parts = [self._poll_status]
         if self._watchlist_problems:
-            names = ", ".join(sorted(self._watchlist_problems))
-            parts.append(f"watchlist broken: {names} (W shows why)")
+            names = ", ".join(f"{n} ({how})" for n, how in sorted(self._watchlist_problems.items()))
+            parts.append(f"watchlist broken: {names}; W shows why")
         self.query_one("#status", Static).update(safe_line(" · ".join(parts)))
+
+    def say_poll_progress(self, stage: str, done: int, total: int) -> None:
+        """While a poll runs: how many feeds have answered, then article pages are fetched."""
+        what = {"feeds": "feeds answered", "articles": "article pages fetched"}.get(stage, stage)
+        self.set_status(f"Polling: {done}/{total} {what}…")
 
     @on(AlertList.AlertHighlighted)
     def _alert_highlighted(self, event: AlertList.AlertHighlighted) -> None:

@@ -181,7 +181,7 @@ def test_a_cycle_wakes_snoozed_alerts_and_prunes_old_items(tmp_path: Path) -> No
 
 def test_a_cycle_with_nothing_new_reads_only_the_snoozed_alerts(tmp_path: Path) -> None:
     """Waking snoozed alerts goes by the store's rows: a reopened store builds no other alert."""
-    from datetime import UTC, datetime, timedelta
+    from datetime import UTC, datetime
 
     from desk.core import decide
     from desk.core.models import AlertState

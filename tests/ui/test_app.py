@@ -409,3 +409,35 @@ def test_at_80_columns_the_footer_keys_fit_and_help_is_among_them(tmp_path: Path
             assert "tab" in {k.key for k in app.screen.query(FooterKey)}
 
     asyncio.run(main())
+
+
+def test_a_running_poll_says_its_progress_in_the_status_line(
+    demo_server: DemoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`Polling: 2/3 feeds answered…`, then the article pages, then the cycle's summary."""
+    from desk.ui.screens import MainScreen
+
+    said: list[str] = []
+    set_status = MainScreen.set_status
+
+    def recorded(screen: MainScreen, text: str) -> None:
+        said.append(text)
+        set_status(screen, text)
+
+    monkeypatch.setattr(MainScreen, "set_status", recorded)
+    app = demo_app(demo_server, tmp_path)
+
+    async def body(pilot: Pilot[None]) -> None:
+        await wait_for_poll(pilot)
+        feeds = len(demo_feeds(demo_server))
+        answered = [s for s in said if s.endswith("feeds answered…")]
+        assert answered == [f"Polling: {n}/{feeds} feeds answered…" for n in range(feeds + 1)]
+        pages = [s for s in said if s.endswith("article pages fetched…")]
+        assert (
+            pages
+            and pages[-1].startswith("Polling: ")
+            and said.index(pages[0]) > said.index(answered[-1])
+        )
+        assert said[-1].startswith("Polled ")
+
+    run(app, body)

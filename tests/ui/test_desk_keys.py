@@ -308,7 +308,7 @@ def test_a_broken_watchlist_shows_on_W_and_stays_in_the_status_until_fixed(
         (folder / "weather.yaml").write_text("name: Weather\nterms: storm\n", encoding="utf-8")
         await wait_for(lambda: "watchlist broken: weather" in status(), pilot)
         screen.set_status("Polled 3 feeds")  # a later poll does not hide it
-        assert "watchlist broken: weather" in status()
+        assert "watchlist broken: weather (last good version in force)" in status()
         await pilot.press("W")
         assert isinstance(app.screen, WatchlistsScreen)
         rows = app.screen.query_one(DataTable)
