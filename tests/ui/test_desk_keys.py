@@ -15,7 +15,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from desk.core.models import Alert, AlertState, Article, Severity
+from desk.core.models import Alert, AlertState, Article, Hit, Severity
 from desk.core.settings.config import Locations, Settings, shipped_watchlists_dir
 from desk.core.store.contract import MemoryStore, Store
 from desk.core.store.tinystore import TinyStore
@@ -562,5 +562,37 @@ def test_e_leaves_the_shipped_watchlists_alone(
         await pilot.press("e")
         await pilot.pause()
         assert any("shipped with desk" in n.message for n in app._notifications)
+
+    drive(app, body)
+
+
+def test_an_alert_grown_since_acknowledged_says_so_in_the_list_and_the_pane(
+    tmp_path: Path,
+) -> None:
+    """Not only the reason line: a ▲ in the state column and the pane's title say it grew."""
+    from desk.core import decide
+    from desk.ui.widgets.article_view import ArticleView
+    from tests.core.test_stories import WATCHLISTS, WIRE, item, raise_alert
+
+    acked = decide.acknowledge(raise_alert(1, "Iran fires missiles at Israel", WIRE), NOW)
+    copy = Article(url="https://other.example/x", title="Iran fires missiles at Israel", text=WIRE)
+    more = [Hit("troops", "t", "missiles", 0, 8, 100.0), Hit("icbm", "r", "re-entry", 20, 28, 99.0)]
+    grown = decide.decide_alert(item(3), "Feed 3", copy, more, WATCHLISTS, acked, NOW)
+    assert grown is not None and grown.reason
+    store = MemoryStore()
+    plain = fill(store, 1)[0]
+    store.commit_cycle([], {grown.article_key: copy}, [grown], [])
+    app = desk_on(store, tmp_path)
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        marks = {a.id: str(table.get_row_at(i)[0]) for i, a in enumerate(table.alerts)}
+        assert marks == {grown.id: "▲", plain.id: "●"}
+        article = screen.query_one(ArticleView)
+        table.move_cursor(row=[a.id for a in table.alerts].index(grown.id))
+        await pilot.pause()
+        assert str(article.border_title) == "▲ grew since acknowledged"
+        table.move_cursor(row=[a.id for a in table.alerts].index(plain.id))
+        await pilot.pause()
+        assert not article.border_title
 
     drive(app, body)

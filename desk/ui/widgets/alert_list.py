@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from desk.core.decide import grew_since_handled
 from desk.core.models import Alert, AlertState, Severity
 
 SEVERITY_STYLE = {
@@ -34,6 +35,8 @@ STATE_MARK = {
     AlertState.SNOOZED: Text("z", style="dim"),
     AlertState.ARCHIVED: Text("·", style="dim"),
 }
+GREW_MARK = Text("▲", style="bold magenta")
+"""The state mark of a new alert that grew since it was acknowledged or archived."""
 COLUMNS = {
     "state": "",
     "severity": "Severity",
@@ -62,7 +65,7 @@ def cells_of(alert: Alert) -> dict[str, Text]:
     when = alert.published.astimezone().strftime("%d %b %H:%M") if alert.published else ""
     sources = f" · {len(alert.sources)} sources" if len(alert.sources) > 1 else ""
     return {
-        "state": STATE_MARK[alert.state],
+        "state": GREW_MARK if grew_since_handled(alert) else STATE_MARK[alert.state],
         "severity": Text(alert.severity.value, style=SEVERITY_STYLE[alert.severity]),
         "published": Text(when),
         "title": title_cell(alert),
