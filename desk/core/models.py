@@ -172,6 +172,8 @@ class AlertRow(NamedTuple):
     state: AlertState
     reason: str = ""
     """Why an acknowledged alert came back as new ("grew since acknowledged: ...")."""
+    article_key: str = ""
+    """Where its article is stored (what `/` searches besides the title)."""
 
 
 def listing_order(published: datetime | None, created: datetime) -> tuple[float, float]:
@@ -189,6 +191,7 @@ def alert_row(alert: Alert) -> AlertRow:
         alert.severity,
         alert.state,
         alert.reason,
+        alert.article_key,
     )
 
 

@@ -71,7 +71,9 @@ class AlertQuery:
     severity: Severity | None = None
     """Only alerts of at least this severity (None for any)."""
     text: str = ""
-    """Only alerts whose title holds this text, ignoring case ("" for any)."""
+    """Only alerts whose title (or article text: see `found`) holds this, ignoring case ("" for any)."""
+    found: frozenset[str] = frozenset()
+    """Alerts whose article text holds `text`, as far as a search of the bodies has got."""
 
     def matches(self, alert: Alert | AlertRow) -> bool:
         """Whether `alert` is one the query shows."""
@@ -79,12 +81,26 @@ class AlertQuery:
             alert.state in self.view.states
             and (not self.watchlist or self.watchlist in alert.watchlists)
             and (self.severity is None or alert.severity.rank >= self.severity.rank)
-            and (not self.text or self.text.casefold() in alert.title.casefold())
+            and (
+                not self.text
+                or self.text.casefold() in alert.title.casefold()
+                or alert.id in self.found
+            )
         )
 
     def with_text(self, text: str) -> AlertQuery:
-        """The same query searching titles for `text` (stripped)."""
-        return replace(self, text=text.strip())
+        """The same query searching titles for `text` (stripped); bodies not searched yet."""
+        return replace(self, text=text.strip(), found=frozenset())
+
+    def text_search(self, rows: Iterable[AlertRow]) -> dict[str, list[str]]:
+        """What a search of the article bodies must read: article key -> ids of the alerts
+        the query would show but for `text`, less those whose title already holds it."""
+        needle = self.text.casefold()
+        wanted: dict[str, list[str]] = {}
+        for row in select(rows, replace(self, text="")):
+            if row.article_key and needle not in row.title.casefold():
+                wanted.setdefault(row.article_key, []).append(row.id)
+        return wanted
 
     def describe(self) -> str:
         """The query in a few words, for the list's title: `new · icbm-reentry · ≥high · "agni"`."""

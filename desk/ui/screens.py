@@ -6,18 +6,21 @@ desk.core.decide how each key changes an alert; it only saves and shows.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from textual import events, on
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static
 from textual.widgets._footer import FooterKey
+from textual.worker import get_current_worker
 
 from desk.core import decide
 from desk.core import view as views
@@ -39,6 +42,12 @@ CRAMPED = 100
 """Below this many columns the footer drops its spacing, `tab` and the palette's key (both
 still work, and `?` lists them) so that the keys it shows fit: at 80 it was cut after `/`."""
 SPARED_WHEN_CRAMPED = {"tab"}
+BODY_SEARCH_MIN = 3
+"""Characters a search needs before the article bodies are read for it."""
+BODY_SEARCH_PAUSE = 0.3
+"""Seconds of no typing before the bodies are searched (each keystroke would start a scan)."""
+BODY_SEARCH_STREAM = 0.25
+"""Seconds between batches of body matches shown while the search runs."""
 
 
 class DeskFooter(Footer):
@@ -124,7 +133,13 @@ class MainScreen(Screen[None]):
             show=False,
             tooltip="Show alerts of at least low, medium, high, critical, then all",
         ),
-        Binding("slash", "search", "Search", id="search", tooltip="Filter the list by title"),
+        Binding(
+            "slash",
+            "search",
+            "Search",
+            id="search",
+            tooltip="Filter the list by title and article text",
+        ),
         Binding(
             "j",
             "cursor_down",
@@ -206,13 +221,18 @@ class MainScreen(Screen[None]):
         self.undo = UndoStack()
         self._poll_status = status
         self._watchlist_problems: dict[str, str] = {}
+        self._searching_text = False
+        """A search of the article bodies is under way for the search line's text."""
+        self._body_search_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         """Header, the two panes, the status line and the key footer."""
         yield Header()
         with Horizontal(id="panes"):
             with Vertical(id="list-pane"):
-                yield Input(placeholder="Search titles (enter: keep, escape: clear)", id="search")
+                yield Input(
+                    placeholder="Search titles and text (enter: keep, escape: clear)", id="search"
+                )
                 yield AlertList(id="alerts")
             yield ArticleView(id="article")
         yield Static(self._first_status, id="status", markup=False)
@@ -261,7 +281,9 @@ class MainScreen(Screen[None]):
         """The counts in the header; the view, page and filter on the list's border."""
         self.sub_title = f"{self._new_summary} · {plural(self.page.total, 'alert')}"
         table = self.query_one(AlertList)
-        table.border_title = safe_line(f"{self.alert_query.describe()} · {self.page.describe()}")
+        searching = " · searching article text…" if self._searching_text else ""
+        described = f"{self.alert_query.describe()} · {self.page.describe()}{searching}"
+        table.border_title = safe_line(described)
 
     def set_status(self, text: str) -> None:
         """Show a one-line status under the panes, as safe text (it quotes feeds, servers, errors)."""
@@ -418,7 +440,47 @@ class MainScreen(Screen[None]):
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
+        """Titles at once; the article bodies once typing pauses (see search_bodies)."""
         self.set_query(self.alert_query.with_text(event.value))
+        self._searching_text = False
+        if self._body_search_timer is not None:
+            self._body_search_timer.stop()
+        if len(self.alert_query.text) >= BODY_SEARCH_MIN:
+            self._searching_text = True
+            query = self.alert_query
+            self._body_search_timer = self.set_timer(
+                BODY_SEARCH_PAUSE, lambda: self.search_bodies(query)
+            )
+        self._update_title()
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def search_bodies(self, query: AlertQuery) -> None:
+        """Read the article bodies of the view for the search text; matches stream into the list.
+
+        A thread: at 100k alerts this reads every segment file once (seconds).
+        A newer search cancels this one, which then stops at its next match.
+        """
+        worker = get_current_worker()
+        wanted = query.text_search(self.store.alert_rows())
+        found: set[str] = set()
+        said = time.monotonic()
+        for key in self.store.articles_containing(query.text, wanted):
+            if worker.is_cancelled:
+                return
+            found.update(wanted[key])
+            if time.monotonic() - said >= BODY_SEARCH_STREAM:
+                self.app.call_from_thread(self._found_in_text, query.text, frozenset(found), False)
+                said = time.monotonic()
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._found_in_text, query.text, frozenset(found), True)
+
+    def _found_in_text(self, text: str, found: frozenset[str], done: bool) -> None:
+        """Alerts whose article text holds the search join the list (if it still is the search)."""
+        if text != self.alert_query.text:
+            return
+        self.alert_query = replace(self.alert_query, found=found)
+        self._searching_text = not done
+        self.refresh_alerts()
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:

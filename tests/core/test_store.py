@@ -316,3 +316,10 @@ def test_an_alert_damaged_in_place_is_repaired_from_the_backup(tmp_path: Path) -
     assert again.get_alert("alert1") == alert(1)
     assert any("restored the backup" in note for note in again.recovered)
     again.close()
+
+
+def test_both_stores_find_the_articles_holding_a_text(store: MemoryStore | TinyStore) -> None:
+    fill(store)
+    assert list(store.articles_containing("BODY", ["item1", "item2"])) == ["item1"]
+    assert list(store.articles_containing("story 1", ["item1"])) == ["item1"]  # titles too
+    assert list(store.articles_containing("elsewhere", ["item1"])) == []

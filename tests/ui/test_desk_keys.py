@@ -596,3 +596,45 @@ def test_an_alert_grown_since_acknowledged_says_so_in_the_list_and_the_pane(
         assert not article.border_title
 
     drive(app, body)
+
+
+def test_slash_finds_words_in_the_article_text_not_only_titles(tmp_path: Path) -> None:
+    """Titles at once; alerts whose stored body holds the words stream in from a worker."""
+    from textual.widgets import Input
+
+    from desk.core.models import SeenItem
+    from desk.core.store.tinystore import TinyStore
+
+    alerts = [numbered(n) for n in range(30)]
+    inland = {a.id for a in alerts[::7]}
+
+    def body_of(alert: Alert) -> str:
+        place = "the Kaliningrad exclave" if alert.id in inland else "the border"
+        return f"{alert.title}\n\nUnits moved towards {place} overnight."
+
+    articles = {a.article_key: Article(a.url, a.title, body_of(a)) for a in alerts}
+    seen = [SeenItem(a.article_key, "f", a.url, "fp", NOW, a.id) for a in alerts]
+    store = TinyStore(tmp_path / "data")
+    store.commit_cycle(seen, articles, alerts, [])
+    store.close()
+    store = TinyStore(tmp_path / "data")  # reopened: rows from the index, bodies from disk
+    titled = numbered(99, title="Kaliningrad drills announced")
+    store.commit_cycle([], {}, [titled], [])
+    app = desk_on(store, tmp_path)
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        await pilot.press("slash", *"kaliningrad")
+        assert [a.id for a in table.alerts] == [titled.id]  # the title, before any body
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if "searching" not in str(table.border_title):
+                break
+        assert {a.id for a in table.alerts} == inland | {titled.id}
+        assert screen.query_one("#search", Input).value == "kaliningrad"
+        await pilot.press("enter", "escape")
+        assert table.row_count == 31
+
+    try:
+        drive(app, body)
+    finally:
+        store.close()

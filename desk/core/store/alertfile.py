@@ -32,9 +32,18 @@ from desk.core.models import AlertRow, AlertState, Severity, listing_order, shor
 from desk.core.store.serial import from_iso
 
 INDEX_FILE = "alerts-index.json"
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 PLACE_COLUMNS = ("doc_ids", "offsets", "lengths")
-ROW_COLUMNS = ("ids", "titles", "shown", "raised", "watchlists", "severities", "reasons")
+ROW_COLUMNS = (
+    "ids",
+    "titles",
+    "shown",
+    "raised",
+    "watchlists",
+    "severities",
+    "reasons",
+    "article_keys",
+)
 """What the index keeps of each alert's content (see fields_of), a list per field: a few
 long lists parse much faster than 100,000 short ones."""
 DEFAULT_TABLE = "_default"
@@ -43,7 +52,8 @@ DEFAULT_TABLE = "_default"
 Place = tuple[str, int, int]
 """Where one alert's document lies in alerts.json: its TinyDB id, byte offset and length."""
 Fields = tuple[Any, ...]
-"""One alert's ROW_COLUMNS as stored: id, title, shown and raised times, watchlists, severity, reason."""
+"""One alert's ROW_COLUMNS as stored: id, title, shown and raised times, watchlists, severity,
+reason, article key."""
 
 
 def encode_alerts(docs: dict[str, bytes], tables: dict[str, Any]) -> tuple[bytes, list[int]]:
@@ -100,6 +110,7 @@ def fields_of(doc: dict[str, Any]) -> Fields:
         doc.get("watchlists"),
         doc.get("severity"),
         doc.get("reason"),
+        doc.get("article_key"),
     )
 
 
@@ -150,7 +161,7 @@ STATES = {state.value: state for state in AlertState}
 
 def row_of(fields: Fields, state: dict[str, Any]) -> AlertRow:
     """An AlertRow from an index entry's fields and the alert's state document."""
-    alert_id, title, shown, raised, watchlists, severity, reason = fields
+    alert_id, title, shown, raised, watchlists, severity, reason, article_key = fields
     return AlertRow(
         alert_id,
         title or "",
@@ -159,6 +170,7 @@ def row_of(fields: Fields, state: dict[str, Any]) -> AlertRow:
         SEVERITIES.get(severity, Severity.MEDIUM),
         STATES.get(state.get("state", ""), AlertState.NEW),
         reason or "",
+        article_key or "",
     )
 
 

@@ -8,7 +8,7 @@ in memory, for tests and one-shot runs.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -23,6 +23,11 @@ from desk.core.models import (
     alert_row,
 )
 from desk.core.store.serial import content_key
+
+
+def holds(title: str, text: str, needle: str) -> bool:
+    """Whether an article's title or text holds `needle` (already casefolded)."""
+    return needle in title.casefold() or needle in text.casefold()
 
 
 class Store(Protocol):
@@ -76,6 +81,13 @@ class Store(Protocol):
 
     def get_article(self, key: str) -> Article | None:
         """An article body, loaded on demand."""
+        ...
+
+    def articles_containing(self, text: str, keys: Iterable[str]) -> Iterator[str]:
+        """The keys among `keys` whose stored article holds `text` (any case), as they are found.
+
+        Reads bodies as it goes (safe from a worker thread); stop iterating to stop reading.
+        """
         ...
 
     def commit_cycle(
@@ -153,6 +165,14 @@ class MemoryStore:
     def get_article(self, key: str) -> Article | None:
         """An article body."""
         return self._articles.get(key)
+
+    def articles_containing(self, text: str, keys: Iterable[str]) -> Iterator[str]:
+        """The keys among `keys` whose article holds `text` (any case)."""
+        needle = text.casefold()
+        for key in keys:
+            article = self._articles.get(key)
+            if article is not None and holds(article.title, article.text, needle):
+                yield key
 
     def commit_cycle(
         self,

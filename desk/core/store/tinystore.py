@@ -29,7 +29,7 @@ import fcntl
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -51,6 +51,7 @@ from desk.core.models import (
     alert_row,
 )
 from desk.core.store.alertfile import AlertFile, doc_id_of, row_of
+from desk.core.store.contract import holds
 from desk.core.store.serial import (
     STATE_FIELDS,
     alert_from_dict,
@@ -452,6 +453,37 @@ class TinyStore:
         except (OSError, ValueError) as exc:
             self._say_body_lost(segment, exc)
             return None
+
+    def articles_containing(self, text: str, keys: Iterable[str]) -> Iterator[str]:
+        """The keys among `keys` whose article holds `text` (any case), segment file by file.
+
+        Each segment is read once, whole, and only its wanted bodies parsed; a
+        segment that cannot be read is skipped (get_article says it is lost).
+        """
+        needle = text.casefold()
+        for segment, places in self._bodies_by_segment(keys).items():
+            try:
+                data = (self.data_dir / "articles" / segment).read_bytes()
+            except OSError:
+                continue
+            for key, offset, length in places:
+                try:
+                    body = orjson.loads(data[offset : offset + length])
+                except ValueError:
+                    continue
+                if holds(str(body.get("title", "")), str(body.get("text", "")), needle):
+                    yield key
+
+    def _bodies_by_segment(self, keys: Iterable[str]) -> dict[str, list[tuple[str, int, int]]]:
+        """Where each wanted body lies, grouped by segment file, in file order."""
+        places: dict[str, list[tuple[str, int, int]]] = {}
+        items = self._items
+        for key in keys:
+            record = items.get(key)
+            pointer = record[1].get("body") if record else None
+            if pointer:
+                places.setdefault(pointer[0], []).append((key, pointer[1], pointer[2]))
+        return {segment: sorted(found, key=lambda p: p[1]) for segment, found in places.items()}
 
     def _say_body_lost(self, segment: str, error: Exception) -> None:
         """Once per segment: its bodies are lost (the alerts keep their hits and titles)."""
