@@ -167,8 +167,10 @@ class DeskApp(App[None]):
         The list needs only the store's rows; a poll cycle merges new items
         into every alert (decide.StoryIndex), which at 100k alerts takes
         seconds to read: done here, a first poll does not stall the screen.
+        The same for the seen items (every item shard), which a poll looks up.
         """
         self.store.alerts()
+        self.store.seen_since(self.now())
 
     async def on_unmount(self) -> None:
         """Stop the extraction workers and keep what the poller learned."""

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -323,3 +323,26 @@ def test_both_stores_find_the_articles_holding_a_text(store: MemoryStore | TinyS
     assert list(store.articles_containing("BODY", ["item1", "item2"])) == ["item1"]
     assert list(store.articles_containing("story 1", ["item1"])) == ["item1"]  # titles too
     assert list(store.articles_containing("elsewhere", ["item1"])) == []
+
+
+def test_an_article_is_found_reading_only_the_shards_up_to_its_own(tmp_path: Path) -> None:
+    """The newest day's shard first: the pane's article does not read every item shard."""
+    day = [NOW]
+    store = TinyStore(tmp_path, now=lambda: day[0])
+    for back in (2, 1, 0):
+        day[0] = NOW - timedelta(days=back)
+        key = f"item-{back}"
+        store.commit_cycle(
+            [SeenItem(key, "f", f"u{back}", "fp", day[0], f"alert{back}")],
+            {key: Article(url=f"u{back}", title=f"Day {back}", text=f"Body {back}.")},
+            [],
+            [],
+        )
+    store.close()
+    again = TinyStore(tmp_path, now=lambda: NOW)
+    assert again.get_article("item-0").text == "Body 0."
+    assert list(again._loaded_shards) == [NOW.strftime("%Y-%m-%d")]
+    assert again.get_article("item-2").text == "Body 2."
+    assert len(again._loaded_shards) == 3
+    assert again.seen(["item-1"])["item-1"].alert_id == "alert1"
+    again.close()

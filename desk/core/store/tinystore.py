@@ -28,6 +28,7 @@ import errno
 import fcntl
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -314,7 +315,10 @@ class TinyStore:
             )
         self._states_db = self._db(data_dir / "states.json")
         self._feeds_db = self._db(data_dir / "feeds.json")
-        self._shards_loaded: dict[str, TinyDB] | None = None
+        self._loaded_shards: dict[str, TinyDB] = {}
+        self._unread_shards: list[str] | None = None
+        """Item shards not read yet, in ascending order: the last ranks highest (see _read_shard)."""
+        self._shard_lock = threading.RLock()  # the article pane and a worker may both read shards
         self._damaged_segments: set[str] = set()
         self._index: dict[str, tuple[str, dict[str, Any]]] = {}
         self._reports = _read_reports(data_dir / REPORTS_FILE, self.recovered)
@@ -337,21 +341,52 @@ class TinyStore:
 
     @property
     def _shards(self) -> dict[str, TinyDB]:
-        """The item shards by name, read on first use: the alert list does not need them."""
-        if self._shards_loaded is None:
-            self._shards_loaded = {}
-            for path in sorted((self.data_dir / "items").glob("*.json")):
-                name = path.stem
-                shard = self._shards_loaded[name] = self._db(path)
-                for doc in _docs(shard):
-                    self._index[doc["key"]] = (name, doc)
-        return self._shards_loaded
+        """Every item shard by name, all read (the alert list does not need them)."""
+        while self._read_next_shard():
+            pass
+        return self._loaded_shards
 
     @property
     def _items(self) -> dict[str, tuple[str, dict[str, Any]]]:
         """Every seen item's record and shard, by key (a later shard's record wins)."""
         _ = self._shards
         return self._index
+
+    def _item(self, key: str) -> tuple[str, dict[str, Any]] | None:
+        """One item's record and shard, reading shards only until it is found.
+
+        Shards are read highest ranking first (the kept items, then the newest
+        day): an article shown from the newest alerts reads one shard, not 30 MB.
+        """
+        while (record := self._index.get(key)) is None and self._read_next_shard():
+            pass
+        return record
+
+    def _unread(self) -> list[str]:
+        if self._unread_shards is None:
+            self._unread_shards = sorted(p.stem for p in (self.data_dir / "items").glob("*.json"))
+        return self._unread_shards
+
+    def _read_next_shard(self) -> bool:
+        """Read the unread shard that ranks highest; False when every shard is read."""
+        with self._shard_lock:
+            unread = self._unread()
+            if not unread:
+                return False
+            self._read_shard(unread[-1])
+            return True
+
+    def _read_shard(self, name: str) -> TinyDB:
+        """Read one shard into the index: a record from a later shard (by name, `kept` last)
+        wins, as when every shard was read in sorted order."""
+        with self._shard_lock:
+            self._unread().remove(name)
+            shard = self._loaded_shards[name] = self._db(self.data_dir / "items" / f"{name}.json")
+            for doc in _docs(shard):
+                known = self._index.get(doc["key"])
+                if known is None or name > known[0]:
+                    self._index[doc["key"]] = (name, doc)
+            return shard
 
     def _open_alert_file(self, path: Path) -> AlertFile:
         """alerts.json by its index; its backup refreshed if the file changed since the last one."""
@@ -441,7 +476,7 @@ class TinyStore:
 
     def get_article(self, key: str) -> Article | None:
         """An article body, read from its cycle's segment file."""
-        record = self._items.get(key)
+        record = self._item(key)
         pointer = record[1].get("body") if record else None
         if not pointer:
             return None
@@ -545,7 +580,7 @@ class TinyStore:
         docs = {}
         for item in seen:
             doc = seen_to_dict(item)
-            doc["body"] = pointers.get(item.key) or self._items.get(item.key, ("", {}))[1].get(
+            doc["body"] = pointers.get(item.key) or (self._item(item.key) or ("", {}))[1].get(
                 "body"
             )
             docs[_doc_id(item.key)] = doc
@@ -553,9 +588,13 @@ class TinyStore:
         self._items.update((doc["key"], (today, doc)) for doc in docs.values())
 
     def _shard(self, name: str) -> TinyDB:
-        if name not in self._shards:
-            self._shards[name] = self._db(self.data_dir / "items" / f"{name}.json")
-        return self._shards[name]
+        with self._shard_lock:
+            if name in self._loaded_shards:
+                return self._loaded_shards[name]
+            if name in self._unread():
+                return self._read_shard(name)
+            shard = self._loaded_shards[name] = self._db(self.data_dir / "items" / f"{name}.json")
+            return shard
 
     def _write_alerts(self, alerts: list[Alert], report: bool = True) -> None:
         """The alerts' content to alerts.json and their states to states.json.
@@ -745,7 +784,7 @@ class TinyStore:
 
     def close(self) -> None:
         """Close the files and release the lock."""
-        shards = self._shards_loaded.values() if self._shards_loaded else ()
+        shards = self._loaded_shards.values()
         for db in (self._states_db, self._feeds_db, *shards):
             db.close()
         if self._lock is not None:
