@@ -21,7 +21,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import accumulate
+from itertools import accumulate, repeat
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +133,8 @@ class AlertIndex:
     """A read index: each alert's place and list fields (by alert id), and alerts.json's other tables."""
 
     places: dict[str, Place]
-    fields: dict[str, Fields]
+    columns: dict[str, list[Any]]
+    """ROW_COLUMNS, each a list in the order of `places`."""
     tables: dict[str, Any]
 
 
@@ -149,29 +150,52 @@ def read_index(folder: Path) -> AlertIndex | None:
         if any(len(data[name]) != len(ids) for name in (*PLACE_COLUMNS, *ROW_COLUMNS)):
             return None
         places = dict(zip(ids, zip(*(data[n] for n in PLACE_COLUMNS), strict=True), strict=True))
-        fields = dict(zip(ids, zip(*(data[n] for n in ROW_COLUMNS), strict=True), strict=True))
-        return AlertIndex(places, fields, data.get("tables") or {})
+        columns = {name: data[name] for name in ROW_COLUMNS}
+        return AlertIndex(places, columns, data.get("tables") or {})
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
 
 
-SEVERITIES = {severity.value: severity for severity in Severity}
-STATES = {state.value: state for state in AlertState}
+class _Lookup(dict[str, Any]):
+    """A dict that gives its default for a key it lacks (for map(lookup.__getitem__, ...))."""
+
+    def __init__(self, entries: dict[str, Any], default: Any) -> None:
+        super().__init__(entries)
+        self.default = default
+
+    def __missing__(self, key: str) -> Any:
+        return self.default
 
 
-def row_of(fields: Fields, state: dict[str, Any]) -> AlertRow:
-    """An AlertRow from an index entry's fields and the alert's state document."""
-    alert_id, title, shown, raised, watchlists, severity, reason, article_key = fields
-    return AlertRow(
-        alert_id,
-        title or "",
-        (shown, raised),
-        tuple(watchlists or ()),
-        SEVERITIES.get(severity, Severity.MEDIUM),
-        STATES.get(state.get("state", ""), AlertState.NEW),
-        reason or "",
-        article_key or "",
+SEVERITIES = _Lookup({severity.value: severity for severity in Severity}, Severity.MEDIUM)
+STATES = _Lookup({state.value: state for state in AlertState}, AlertState.NEW)
+
+
+def rows_of(
+    columns: dict[str, list[Any]], states: dict[str, dict[str, Any]]
+) -> dict[str, AlertRow]:
+    """Every alert's list row, by id, from the index's columns and the alerts' state documents.
+
+    Column by column (map and zip): 100,000 rows in a few tens of milliseconds.
+    """
+    ids = columns["ids"]
+    state_of = {alert_id: STATES[doc.get("state") or ""] for alert_id, doc in states.items()}
+    made = map(
+        tuple.__new__,  # AlertRow._make without its Python frame per row
+        repeat(AlertRow),
+        zip(
+            ids,
+            [title or "" for title in columns["titles"]],
+            zip(columns["shown"], columns["raised"], strict=True),
+            [tuple(names or ()) for names in columns["watchlists"]],
+            map(SEVERITIES.__getitem__, columns["severities"]),
+            map(state_of.get, ids, repeat(AlertState.NEW)),
+            [reason or "" for reason in columns["reasons"]],
+            [key or "" for key in columns["article_keys"]],
+            strict=True,
+        ),
     )
+    return dict(zip(ids, made, strict=True))
 
 
 EPOCH = from_iso("1970-01-01T00:00:00+00:00") or datetime.fromtimestamp(0).astimezone()
@@ -191,8 +215,9 @@ class AlertFile:
         self._write = write
         """None when the store is open read-only."""
         self.places: dict[str, Place] = {}
-        self.fields: dict[str, Fields] = {}
-        """Alert id -> ROW_COLUMNS as stored, for every alert."""
+        self._fields: dict[str, Fields] | None = {}
+        self._columns: dict[str, list[Any]] | None = None
+        """The index's ROW_COLUMNS as read, until a write needs `fields`."""
         self.tables: dict[str, Any] = {}
         self._bytes: bytes | mmap.mmap = b""
         self._raw: dict[str, bytes] | None = None
@@ -203,8 +228,28 @@ class AlertFile:
         if index is None:
             self.load_everything()
         else:
-            self.places, self.fields, self.tables = index.places, index.fields, index.tables
+            self.places, self.tables = index.places, index.tables
+            self._columns, self._fields = index.columns, None
             self._bytes = _mapped(path)
+
+    @property
+    def fields(self) -> dict[str, Fields]:
+        """Alert id -> ROW_COLUMNS as stored, for every alert."""
+        if self._fields is None:
+            columns = self._columns or {name: [] for name in ROW_COLUMNS}
+            every = zip(*(columns[name] for name in ROW_COLUMNS), strict=True)
+            self._fields = dict(zip(columns["ids"], every, strict=True))
+        return self._fields
+
+    def columns(self) -> dict[str, list[Any]]:
+        """ROW_COLUMNS for every alert, each a list (in one order)."""
+        if self._fields is None and self._columns is not None:
+            return self._columns
+        rows = list(self.fields.values())
+        if not rows:
+            return {name: [] for name in ROW_COLUMNS}
+        every = zip(*rows, strict=True)
+        return {name: list(column) for name, column in zip(ROW_COLUMNS, every, strict=True)}
 
     @property
     def indexed(self) -> bool:
@@ -217,7 +262,7 @@ class AlertFile:
         self._raw, self.tables = split_alerts(data or {})
         docs = (data or {}).get(DEFAULT_TABLE) or {}
         self._owners = {str(doc_id): doc["id"] for doc_id, doc in docs.items()}
-        self.fields = {doc["id"]: fields_of(doc) for doc in docs.values()}
+        self._fields = {doc["id"]: fields_of(doc) for doc in docs.values()}
         encoded, offsets = encode_alerts(self._raw, self.tables)
         self.places = _places(self._owners, self._raw, offsets)
         self._bytes = encoded
@@ -260,7 +305,7 @@ class AlertFile:
         tables = self.tables if tables is None else tables
         encoded, offsets = encode_alerts(raw, tables)
         self._write(self.path, encoded)
-        self._raw, self._owners, self._bytes, self.fields = raw, owners, encoded, fields
+        self._raw, self._owners, self._bytes, self._fields = raw, owners, encoded, fields
         self.tables, self.places = tables, _places(owners, raw, offsets)
         self._write_index()
 

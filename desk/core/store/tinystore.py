@@ -51,7 +51,7 @@ from desk.core.models import (
     SeenItem,
     alert_row,
 )
-from desk.core.store.alertfile import AlertFile, doc_id_of, row_of
+from desk.core.store.alertfile import AlertFile, doc_id_of, rows_of
 from desk.core.store.contract import holds
 from desk.core.store.serial import (
     STATE_FIELDS,
@@ -321,16 +321,13 @@ class TinyStore:
         self._shard_lock = threading.RLock()  # the article pane and a worker may both read shards
         self._damaged_segments: set[str] = set()
         self._index: dict[str, tuple[str, dict[str, Any]]] = {}
-        self._reports = _read_reports(data_dir / REPORTS_FILE, self.recovered)
+        self._outbox: dict[str, Any] | None = None
         self._cache: dict[str, Alert] = {}
         """Full alerts built so far (a page's, the pane's; all of them once someone asked)."""
         self._everything_built = False
         self._states = {doc["id"]: doc for doc in _docs(self._states_db)}
         self._alert_file = self._open_alert_file(data_dir / "alerts.json")
-        self._rows = {
-            alert_id: row_of(fields, self._states.get(alert_id, {}))
-            for alert_id, fields in self._alert_file.fields.items()
-        }
+        self._rows = rows_of(self._alert_file.columns(), self._states)
         if self._alert_file.tables.get(FORMAT_TABLE) != SAFE_FORMAT:
             self._made_safe()
 
@@ -692,9 +689,16 @@ class TinyStore:
         alert = self.get_alert(alert_id)
         return alert is not None and self._is_due(alert)
 
+    @property
+    def _reports(self) -> dict[str, Any]:
+        """The outbox, read on first use: the alert list does not need it (4 MB at 100k alerts)."""
+        if self._outbox is None:
+            self._outbox = _read_reports(self.data_dir / REPORTS_FILE, self.recovered)
+        return self._outbox
+
     def _write_reports(self, reports: dict[str, Any]) -> None:
         atomic_write(self.data_dir / REPORTS_FILE, orjson.dumps(reports))
-        self._reports = reports
+        self._outbox = reports
 
     def _drop_handled_reports(self, alerts: Iterable[Alert]) -> None:
         """Alerts the analyst handled before any headless run reported them leave the outbox.
