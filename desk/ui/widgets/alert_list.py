@@ -60,16 +60,21 @@ def fitted_widths(total: int, watchlists: int, padding: int = 1) -> dict[str, in
     return {**FIXED_WIDTHS, "title": room - watch, "watchlists": watch}
 
 
+def watchlists_label(alert: Alert) -> str:
+    """The watchlists cell's text: `troop-deployment · 2 sources`."""
+    sources = f" · {len(alert.sources)} sources" if len(alert.sources) > 1 else ""
+    return ", ".join(alert.watchlists) + sources
+
+
 def cells_of(alert: Alert) -> dict[str, Text]:
     """The row of one alert, by column key."""
     when = alert.published.astimezone().strftime("%d %b %H:%M") if alert.published else ""
-    sources = f" · {len(alert.sources)} sources" if len(alert.sources) > 1 else ""
     return {
         "state": GREW_MARK if grew_since_handled(alert) else STATE_MARK[alert.state],
         "severity": Text(alert.severity.value, style=SEVERITY_STYLE[alert.severity]),
         "published": Text(when),
         "title": title_cell(alert),
-        "watchlists": _cut(", ".join(alert.watchlists) + sources),
+        "watchlists": _cut(watchlists_label(alert)),
     }
 
 
@@ -139,7 +144,8 @@ class AlertList(ScrollView, can_focus=True):
         self.cursor_row = 0
         self.widths: dict[str, int] = {}
         """Each column's width in cells, by column key (see fitted_widths)."""
-        self._cells: list[dict[str, Text]] = []
+        self._cells: dict[int, dict[str, Text]] = {}
+        """Each row's cells, made when the row is first drawn or asked for."""
         self._drawn: dict[tuple[int, bool, bool, int], Strip] = {}
         """Rows already drawn, by (row, under the cursor, focused, width): cleared with the rows."""
         self._laid_out_for = -1
@@ -162,7 +168,7 @@ class AlertList(ScrollView, can_focus=True):
         """
         current, place = self.current_alert, self.cursor_row
         self.alerts = list(alerts)
-        self._cells = [cells_of(alert) for alert in self.alerts]
+        self._cells = {}
         self._lay_out()
         ids = [a.id for a in self.alerts]
         if current is not None and current.id in ids:
@@ -173,7 +179,7 @@ class AlertList(ScrollView, can_focus=True):
     def _lay_out(self) -> None:
         """Column widths for the pane and the rows held; the scrollable size to match."""
         self._laid_out_for = self.size.width
-        watchlists = max((cell_len(r["watchlists"].plain) for r in self._cells), default=0)
+        watchlists = max((cell_len(watchlists_label(a)) for a in self.alerts), default=0)
         total = self.size.width - self.styles.scrollbar_size_vertical
         self.widths = fitted_widths(total, watchlists, self.cell_padding)
         width = sum(self.widths.values()) + 2 * self.cell_padding * len(self.widths)
@@ -183,7 +189,13 @@ class AlertList(ScrollView, can_focus=True):
 
     def get_row_at(self, index: int) -> list[Text]:
         """The cells of row `index`, in column order."""
-        return list(self._cells[index].values())
+        return list(self._cells_at(index).values())
+
+    def _cells_at(self, index: int) -> dict[str, Text]:
+        cells = self._cells.get(index)
+        if cells is None:
+            cells = self._cells[index] = cells_of(self.alerts[index])
+        return cells
 
     def replace_alert(self, alert: Alert) -> None:
         """Redraw one alert's row in place."""
@@ -276,7 +288,7 @@ class AlertList(ScrollView, can_focus=True):
             style = self.get_component_rich_style("alert-list--header")
             return self._strip(labels, width, style)
         index = round(self.scroll_offset.y) + y - 1
-        if not 0 <= index < len(self._cells):
+        if not 0 <= index < len(self.alerts):
             return Strip.blank(width, self.rich_style)
         look = (index, index == self.cursor_row, self.has_focus, width)
         strip = self._drawn.get(look)
@@ -284,7 +296,7 @@ class AlertList(ScrollView, can_focus=True):
             style = self.rich_style
             if index == self.cursor_row:
                 style += self.get_component_rich_style("alert-list--cursor")
-            strip = self._drawn[look] = self._strip(self._cells[index], width, style)
+            strip = self._drawn[look] = self._strip(self._cells_at(index), width, style)
         return strip
 
     def _strip(self, cells: dict[str, Text], width: int, style: Style) -> Strip:
@@ -297,5 +309,10 @@ class AlertList(ScrollView, can_focus=True):
             line.append(pad)
             line.append_text(cell)
             line.append(pad)
+        drawn = sum(self.widths.values()) + 2 * self.cell_padding * len(self.widths)
+        if drawn < width:
+            line.append(" " * (width - drawn))
         segments = list(line.render(self.app.console))
-        return Strip(segments).crop_extend(0, width, None).apply_style(style)
+        # every cell was cut or padded to its width: the strip's length is known, not measured
+        strip = Strip(segments, width) if drawn <= width else Strip(segments).crop(0, width)
+        return strip.apply_style(style)
