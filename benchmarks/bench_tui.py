@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import tempfile
 import time
@@ -214,6 +215,8 @@ def main() -> None:
     print(
         f"(Pilot alone, a 10-row table: key P50 {floor_cpu:.1f} ms CPU, {floor_wall:.1f} ms wall)"
     )
+    load = ", ".join(f"{figure:.1f}" for figure in os.getloadavg())
+    print(f"(load average while measuring: {load} on {os.cpu_count()} cores)")
 
 
 if __name__ == "__main__":
