@@ -209,11 +209,15 @@ Writer = Callable[[Path, bytes], None]
 class AlertFile:
     """alerts.json and its index: every alert's stored content by id, each parsed only when asked for."""
 
-    def __init__(self, path: Path, load: Loader, write: Writer | None) -> None:
+    def __init__(
+        self, path: Path, load: Loader, write: Writer | None, write_index: Writer | None = None
+    ) -> None:
         self.path = path
         self._load = load
         self._write = write
         """None when the store is open read-only."""
+        self._write_index_file = write_index or write
+        """The index can be written without fsync: it is checked against alerts.json when read."""
         self.places: dict[str, Place] = {}
         self._fields: dict[str, Fields] | None = {}
         self._columns: dict[str, list[Any]] | None = None
@@ -311,10 +315,11 @@ class AlertFile:
 
     def _write_index(self) -> None:
         """The index of the alerts.json just written; if it cannot be written, the next open rebuilds it."""
-        assert self._write is not None
+        if self._write_index_file is None:
+            return
         with contextlib.suppress(StoreError, OSError):
             data = encode_index(file_stamp(self.path), self.tables, self.places, self.fields)
-            self._write(self.path.with_name(INDEX_FILE), data)
+            self._write_index_file(self.path.with_name(INDEX_FILE), data)
 
 
 def _places(owners: dict[str, str], raw: dict[str, bytes], offsets: list[int]) -> dict[str, Place]:

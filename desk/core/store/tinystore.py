@@ -85,12 +85,14 @@ WRITE_CHUNK = 1 << 20
 """Bytes per write() call: one 24 MB write took 60 ms here, 1 MB pieces 11 ms in all."""
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
     """Replace `path` with `data` so that a crash leaves the old or the new file.
 
     A write that fails (a full disk, a read-only folder) removes its temp
     file, leaves the old file as it was, and raises a StoreError saying
-    what to do.
+    what to do. `durable=False` skips the fsyncs, for a file that can be
+    rebuilt and is checked when read (the alert index): after a power cut it
+    may be old or unreadable, never taken for right.
     """
     temp = path.with_name(f"{TEMP_PREFIX}{path.name}.tmp-{os.getpid()}")
     try:
@@ -99,9 +101,11 @@ def atomic_write(path: Path, data: bytes) -> None:
             for start in range(0, len(view), WRITE_CHUNK):
                 handle.write(view[start : start + WRITE_CHUNK])
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(temp, path)
-        _sync_folder(path.parent)
+        if durable:
+            _sync_folder(path.parent)
     except OSError as exc:
         with contextlib.suppress(OSError):
             temp.unlink()
@@ -388,7 +392,8 @@ class TinyStore:
     def _open_alert_file(self, path: Path) -> AlertFile:
         """alerts.json by its index; its backup refreshed if the file changed since the last one."""
         load = partial(_look_at_json if self.read_only else _open_json, recovered=self.recovered)
-        alert_file = AlertFile(path, load, None if self.read_only else atomic_write)
+        write = None if self.read_only else atomic_write
+        alert_file = AlertFile(path, load, write, partial(atomic_write, durable=False))
         if alert_file.indexed and not self.read_only:
             try:
                 _take_backup(path)
