@@ -38,9 +38,9 @@ from desk.ui.widgets.article_view import ArticleView
 
 NARROW = 120
 """Below this many columns the article pane goes under the list."""
-CRAMPED = 100
-"""Below this many columns the footer drops its spacing, `tab` and the palette's key (both
-still work, and `?` lists them) so that the keys it shows fit: at 80 it was cut after `/`."""
+FOOTER_ROOM = {"spaced": 112, "palette": 100, "tab": 90}
+"""The columns the footer needs for its spacing, the palette's key and `tab` (each still
+works below, and `?` lists them): it shows only what fits; at 80 it was cut after `/`."""
 SPARED_WHEN_CRAMPED = {"tab"}
 BODY_SEARCH_MIN = 3
 """Characters a search needs before the article bodies are read for it."""
@@ -51,14 +51,27 @@ BODY_SEARCH_STREAM = 0.25
 
 
 class DeskFooter(Footer):
-    """The key footer; a compact one leaves out the keys of SPARED_WHEN_CRAMPED."""
+    """The key footer; below FOOTER_ROOM["tab"] columns it leaves out SPARED_WHEN_CRAMPED."""
+
+    spare_keys = False
 
     def compose(self) -> ComposeResult:
-        """Textual's footer keys, less the spared ones when compact."""
+        """Textual's footer keys, less the spared ones when that narrow."""
         for widget in super().compose():
             spared = isinstance(widget, FooterKey) and widget.key in SPARED_WHEN_CRAMPED
-            if not (self.compact and spared):
+            if not (self.spare_keys and spared):
                 yield widget
+
+    def fit(self, width: int) -> None:
+        """Show what fits in `width` columns (see FOOTER_ROOM); recompose if that changed."""
+        fitted = (
+            width < FOOTER_ROOM["spaced"],
+            width >= FOOTER_ROOM["palette"],
+            width < FOOTER_ROOM["tab"],
+        )
+        if fitted != (self.compact, self.show_command_palette, self.spare_keys):
+            self.compact, self.show_command_palette, self.spare_keys = fitted
+            self.refresh(recompose=True)
 
 
 def new_by_severity(alerts: Sequence[Alert | AlertRow]) -> str:
@@ -239,12 +252,9 @@ class MainScreen(Screen[None]):
         yield DeskFooter()
 
     def on_resize(self, event: events.Resize) -> None:
-        """Below NARROW columns the article goes under the list; below CRAMPED the footer tightens."""
+        """Below NARROW columns the article goes under the list; the footer shows what fits."""
         self.query_one("#panes").set_class(event.size.width < NARROW, "narrow")
-        footer, roomy = self.query_one(DeskFooter), event.size.width >= CRAMPED
-        if footer.show_command_palette != roomy:
-            footer.compact, footer.show_command_palette = not roomy, roomy
-            footer.refresh(recompose=True)
+        self.query_one(DeskFooter).fit(event.size.width)
 
     def on_mount(self) -> None:
         """Show what the store already holds."""
@@ -436,7 +446,8 @@ class MainScreen(Screen[None]):
         """Open the search line above the list."""
         search = self.query_one("#search", Input)
         search.add_class("shown")
-        search.focus()
+        search.display = True
+        self.set_focus(search)  # at once: keys typed right after `/` are the search's, not keys
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
@@ -486,6 +497,7 @@ class MainScreen(Screen[None]):
     def _search_submitted(self, event: Input.Submitted) -> None:
         if not event.value.strip():
             event.input.remove_class("shown")
+            event.input.display = False
         self.query_one(AlertList).focus()
 
     def key_escape(self) -> None:
@@ -494,6 +506,7 @@ class MainScreen(Screen[None]):
         if search.value or search.has_class("shown"):
             search.value = ""
             search.remove_class("shown")
+            search.display = False
             self.set_query(self.alert_query.with_text(""))
             self.query_one(AlertList).focus()
 

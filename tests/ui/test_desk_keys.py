@@ -638,3 +638,23 @@ def test_slash_finds_words_in_the_article_text_not_only_titles(tmp_path: Path) -
         drive(app, body)
     finally:
         store.close()
+
+
+def test_keys_typed_in_a_burst_after_slash_are_not_taken_as_commands(tmp_path: Path) -> None:
+    """`/` then `s` at once (a paste, tmux send-keys) must not snooze: the search has the focus."""
+    from textual import events
+    from textual.widgets import Input
+
+    store = MemoryStore()
+    fill(store, 5)
+    app = desk_on(store, tmp_path)
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        for key, character in (("slash", "/"), ("s", "s"), ("x", "x"), ("a", "a")):
+            app.post_message(events.Key(key, character))
+        await pilot.pause()
+        await pilot.pause()
+        assert app.focused is screen.query_one("#search", Input)
+        assert {a.state for a in store.alerts()} == {AlertState.NEW}
+
+    drive(app, body)
