@@ -3,7 +3,7 @@
 Runs the real pipeline (the demo feeds served on 127.0.0.1, the shipped
 watchlists, a store in a temp dir), waits for the first poll, opens the alert
 that fired all three watchlists and saves `screenshots/desk-main.svg`; then
-the article at its first hit, a title search, feed health, the watchlists,
+the article at its first hit, a search (titles and article text), feed health, the watchlists,
 the key help and the narrow layout at 80×24, one SVG each.
 
     .venv/bin/python scripts/screenshots.py [--out DIR]
@@ -63,6 +63,18 @@ async def open_alert(pilot: Pilot[None], table: AlertList, title: str) -> None:
     await pilot.pause()
 
 
+async def settle(pilot: Pilot[None]) -> None:
+    """Let the screen take the keys, and a search of the article text finish (up to 10 s)."""
+    await pilot.pause()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        searching = any(w.group == "search" and not w.is_finished for w in pilot.app.workers)
+        lists = pilot.app.screen.query(AlertList)
+        if not searching and not any("searching" in str(t.border_title) for t in lists):
+            return
+        await pilot.pause(0.1)
+
+
 async def save_main(app: DeskApp, out_dir: Path) -> Path:
     """Run `app`, open the featured alert and save the main screen and the others as SVG."""
     async with app.run_test(size=SIZE) as pilot:
@@ -71,7 +83,7 @@ async def save_main(app: DeskApp, out_dir: Path) -> Path:
         main = Path(app.save_screenshot("desk-main.svg", path=str(out_dir)))
         for name, keys in SHOTS:
             await pilot.press(*keys)
-            await pilot.pause()
+            await settle(pilot)
             app.save_screenshot(f"desk-{name}.svg", path=str(out_dir))
         await pilot.resize_terminal(80, 24)
         await pilot.pause()

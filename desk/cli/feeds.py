@@ -1,4 +1,7 @@
-"""`desk feeds`: each feed's health as a table; `desk feeds import|export` for OPML."""
+"""`desk feeds`: each feed's health as a table; `desk feeds import|export` for OPML.
+
+The table's rows are the `F` screen's (desk.core.view.feed_health): failing feeds first.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from desk.core.settings.config import (
     load_feeds,
     load_settings,
 )
+from desk.core.view import feed_health
 
 
 def run_feeds(args: argparse.Namespace) -> int:
@@ -33,18 +37,17 @@ def run_feeds(args: argparse.Namespace) -> int:
     where = locations_of(args)
     feeds = load_feeds(where.feeds_file, load_settings(where.settings_file))
     store = look_at_store(where.data_dir)
-    states = store.feed_states()
-    rows = [("FEED", "STATUS", "LAST SUCCESS", "FAILS", "NEXT DUE", "LAST ERROR")]
-    for feed in feeds:
-        s = states.get(feed.url)
+    rows = [("FEED", "STATUS", "HTTP", "LAST SUCCESS", "FAILS", "NEXT DUE", "LAST ERROR")]
+    for row in feed_health(feeds, store.feed_states()):
         rows.append(
             (
-                shorten(feed.name or (s.title if s else "") or feed.url, 40),
-                str(s.status or "-") if s else "never polled",
-                local_time(s.last_success) if s else "-",
-                str(s.failures) if s else "0",
-                local_time(s.next_due) if s else "now",
-                shorten(s.error or s.warning, 80) if s else "",
+                shorten(row.name, 40),
+                row.status,
+                str(row.http_status or "-"),
+                local_time(row.last_success) if row.last_success else "-",
+                str(row.failures),
+                local_time(row.next_due) if row.next_due else "now",
+                shorten(row.error, 80),
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]

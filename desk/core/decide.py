@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 
 from desk.core.models import (
     Alert,
+    AlertRow,
     AlertState,
     Article,
     Feed,
@@ -327,6 +328,15 @@ def _refresh(alert: Alert, match: _Match) -> Alert:
 
 
 REOPENED_STATES = (AlertState.ACKNOWLEDGED, AlertState.ARCHIVED)
+GREW_SINCE = "grew since"
+"""How the reason of an alert that came back begins: `grew since acknowledged: +icbm-reentry ...`."""
+
+
+def grew_since_handled(alert: Alert | AlertRow) -> str:
+    """`grew since acknowledged` (or archived) for a new alert that came back grown, else ""."""
+    if alert.state is not AlertState.NEW or not alert.reason.startswith(GREW_SINCE):
+        return ""
+    return alert.reason.partition(":")[0]
 
 
 def _reopened(before: Alert, after: Alert, source: str, fresh_hits: int) -> Alert:
@@ -338,7 +348,7 @@ def _reopened(before: Alert, after: Alert, source: str, fresh_hits: int) -> Aler
         news.append(f"{fresh_hits} new {'phrase' if fresh_hits == 1 else 'phrases'}")
     if not news or before.state not in REOPENED_STATES:
         return after
-    reason = f"grew since {before.state.value}: {', '.join(news)} from {source}"
+    reason = f"{GREW_SINCE} {before.state.value}: {', '.join(news)} from {source}"
     return replace(after, state=AlertState.NEW, acknowledged_at=None, reason=reason)
 
 

@@ -160,6 +160,41 @@ class Alert:
     """Why an acknowledged alert came back as new ("grew since acknowledged: ...")."""
 
 
+class AlertRow(NamedTuple):
+    """What the alert list selects and orders an alert by; the full alert is read for the page shown."""
+
+    id: str
+    title: str
+    order: tuple[float, float]
+    """(published, else raised; raised) as POSIX times: the list shows the newest first."""
+    watchlists: tuple[str, ...]
+    severity: Severity
+    state: AlertState
+    reason: str = ""
+    """Why an acknowledged alert came back as new ("grew since acknowledged: ...")."""
+    article_key: str = ""
+    """Where its article is stored (what `/` searches besides the title)."""
+
+
+def listing_order(published: datetime | None, created: datetime) -> tuple[float, float]:
+    """The key the list orders by: published (raised time where there is none), then raised."""
+    return ((published or created).timestamp(), created.timestamp())
+
+
+def alert_row(alert: Alert) -> AlertRow:
+    """The list row of a full alert."""
+    return AlertRow(
+        alert.id,
+        alert.title,
+        listing_order(alert.published, alert.created),
+        alert.watchlists,
+        alert.severity,
+        alert.state,
+        alert.reason,
+        alert.article_key,
+    )
+
+
 class TextMatch(Protocol):
     """One regex match: what `re` and `re2` both give."""
 

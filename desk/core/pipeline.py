@@ -13,9 +13,10 @@ import asyncio
 import contextlib
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 import httpx
 
@@ -27,7 +28,17 @@ from desk.core.feeds.charset import decode_text
 from desk.core.feeds.fetch import Fetcher, FetchError, FetchResult, is_private_host
 from desk.core.feeds.parse import FeedParseError, NeedsTolerantParser, ParsedFeed, parse_feed
 from desk.core.match.matcher import Matcher
-from desk.core.models import Alert, Article, Feed, FeedState, Hit, Item, SeenItem, Watchlist
+from desk.core.models import (
+    Alert,
+    AlertState,
+    Article,
+    Feed,
+    FeedState,
+    Hit,
+    Item,
+    SeenItem,
+    Watchlist,
+)
 from desk.core.safetext import safe_line
 from desk.core.settings.config import Settings
 from desk.core.store.contract import Store
@@ -86,6 +97,11 @@ class CycleResult:
         )
 
 
+Done = TypeVar("Done")
+Progress = Callable[[str, int, int], None]
+"""Told (stage, done, total) as a cycle works: stage `feeds`, then `articles` per batch."""
+
+
 class Poller:
     """Runs poll cycles against one store with one set of watchlists."""
 
@@ -109,6 +125,7 @@ class Poller:
         self._unsaved_pages = 0
         self._notes_said = len(store.recovered)
         """The store's repair notes already said: those of its opening are said by the front."""
+        self._progress: Progress | None = None
 
     def close(self) -> None:
         """Stop the extraction workers and keep what was learned of each site."""
@@ -135,7 +152,8 @@ class Poller:
 
     def _housekeeping(self) -> None:
         now = self.now()
-        woken = decide.woken(self.store.alerts(), now)
+        snoozed = (r.id for r in self.store.alert_rows() if r.state is AlertState.SNOOZED)
+        woken = decide.woken(filter(None, map(self.store.get_alert, snoozed)), now)
         if woken:
             self.store.update_alerts(woken)
         self.store.prune(now, self.settings.retention_days)
@@ -145,19 +163,23 @@ class Poller:
         self.watchlists = {w.id: w for w in watchlists}
         self.matcher = Matcher(list(watchlists))
 
-    async def run_once(self, feeds: list[Feed], force: bool = False) -> CycleResult:
+    async def run_once(
+        self, feeds: list[Feed], force: bool = False, progress: Progress | None = None
+    ) -> CycleResult:
         """Poll the due feeds (all of them with `force`) and store what came of it.
 
         Each cycle also wakes snoozed alerts whose time has come and lets the
         store forget items past the retention window that raised no alert.
+        `progress` hears how many feeds, then article pages, are done.
         """
         self._housekeeping()
+        self._progress = progress
         states = self.store.feed_states()
         due = [f for f in feeds if force or decide.is_due(states.get(f.url), self.now())]
         fetcher = Fetcher(self.settings, self.transport, self.now)
         try:
-            outcomes = await asyncio.gather(
-                *(self._poll_feed(fetcher, f, states.get(f.url)) for f in due)
+            outcomes = await self._counted(
+                "feeds", [self._poll_feed(fetcher, f, states.get(f.url)) for f in due]
             )
             result = CycleResult(outcomes=list(outcomes))
             await self._process_items(fetcher, result)
@@ -167,6 +189,22 @@ class Poller:
         result.notes = self.store.recovered[self._notes_said :]
         self._notes_said = len(self.store.recovered)
         return result
+
+    async def _counted(self, stage: str, work: list[Coroutine[Any, Any, Done]]) -> list[Done]:
+        """Run `work` together, telling the cycle's progress listener as each one is done."""
+        total, done = len(work), 0
+        if self._progress is not None:
+            self._progress(stage, 0, total)
+
+        async def counted(step: Coroutine[Any, Any, Done]) -> Done:
+            nonlocal done
+            outcome = await step
+            done += 1
+            if self._progress is not None:
+                self._progress(stage, done, total)
+            return outcome
+
+        return list(await asyncio.gather(*(counted(step) for step in work)))
 
     async def _poll_feed(
         self, fetcher: Fetcher, feed: Feed, state: FeedState | None
@@ -283,8 +321,8 @@ class Poller:
         if self.settings.fetch_articles:
             # a feed on a private address may link into the private network, a public one not
             private = {url: await is_private_host(url) for url in {f.url for f, _ in batch}}
-            fetches = (self._article(fetcher, item, private[feed.url]) for feed, item in batch)
-            return list(await asyncio.gather(*fetches))
+            fetches = [self._article(fetcher, item, private[feed.url]) for feed, item in batch]
+            return await self._counted("articles", fetches)
         clean_now = bool(self.watchlists)  # no page to fetch; cleaned now only if matched
         return [article_from_feed(item, clean=clean_now) for _, item in batch]
 
@@ -304,13 +342,17 @@ class Poller:
         feed_states: list[FeedState],
     ) -> None:
         now = self.now()
-        stories = decide.StoryIndex(self.store.alerts(), now)
+        stories: decide.StoryIndex | None = (
+            None  # every alert is read for it: only if a hit needs it
+        )
         changed: dict[str, Alert] = {}
         records = []
         for (feed, item), article, item_hits in zip(todo, articles, hits, strict=True):
             previous = seen.get(item.key)
             alert = None
             if item_hits:  # no hits, no alert: the story lookup is skipped
+                if stories is None:
+                    stories = decide.StoryIndex(self.store.alerts(), now)
                 existing = decide.existing_alert(
                     previous.alert_id if previous else None, article, stories
                 )

@@ -10,11 +10,24 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import TypeVar
 
-from desk.core.models import Alert, AlertState, Feed, FeedState, Severity, Watchlist
+from desk.core.models import (
+    Alert,
+    AlertRow,
+    AlertState,
+    Feed,
+    FeedState,
+    Severity,
+    Watchlist,
+    listing_order,
+)
 
 PAGE_SIZE = 500
 """Rows the list holds at once: Textual measures every cell, so the list shows one page."""
+
+Listed = TypeVar("Listed", Alert, AlertRow)
+"""What the list selects from: full alerts, or the store's list rows (the same fields)."""
 
 
 class StateView(StrEnum):
@@ -58,20 +71,36 @@ class AlertQuery:
     severity: Severity | None = None
     """Only alerts of at least this severity (None for any)."""
     text: str = ""
-    """Only alerts whose title holds this text, ignoring case ("" for any)."""
+    """Only alerts whose title (or article text: see `found`) holds this, ignoring case ("" for any)."""
+    found: frozenset[str] = frozenset()
+    """Alerts whose article text holds `text`, as far as a search of the bodies has got."""
 
-    def matches(self, alert: Alert) -> bool:
+    def matches(self, alert: Alert | AlertRow) -> bool:
         """Whether `alert` is one the query shows."""
         return (
             alert.state in self.view.states
             and (not self.watchlist or self.watchlist in alert.watchlists)
             and (self.severity is None or alert.severity.rank >= self.severity.rank)
-            and (not self.text or self.text.casefold() in alert.title.casefold())
+            and (
+                not self.text
+                or self.text.casefold() in alert.title.casefold()
+                or alert.id in self.found
+            )
         )
 
     def with_text(self, text: str) -> AlertQuery:
-        """The same query searching titles for `text` (stripped)."""
-        return replace(self, text=text.strip())
+        """The same query searching titles for `text` (stripped); bodies not searched yet."""
+        return replace(self, text=text.strip(), found=frozenset())
+
+    def text_search(self, rows: Iterable[AlertRow]) -> dict[str, list[str]]:
+        """What a search of the article bodies must read: article key -> ids of the alerts
+        the query would show but for `text`, less those whose title already holds it."""
+        needle = self.text.casefold()
+        wanted: dict[str, list[str]] = {}
+        for row in select(rows, replace(self, text="")):
+            if row.article_key and needle not in row.title.casefold():
+                wanted.setdefault(row.article_key, []).append(row.id)
+        return wanted
 
     def describe(self) -> str:
         """The query in a few words, for the list's title: `new · icbm-reentry · ≥high · "agni"`."""
@@ -90,15 +119,22 @@ def shown_time(alert: Alert) -> datetime:
     return alert.published or alert.created
 
 
-def listed_order(alerts: Iterable[Alert]) -> list[Alert]:
+def listed_order(alerts: Iterable[Listed]) -> list[Listed]:
     """Newest published first (raised time where there is none), then newest raised."""
-    return sorted(alerts, key=lambda a: (a.published or a.created, a.created), reverse=True)
+    return sorted(alerts, key=order_of, reverse=True)
 
 
-def select(alerts: Iterable[Alert], query: AlertQuery) -> list[Alert]:
+def order_of(alert: Alert | AlertRow) -> tuple[float, float]:
+    """The key the list sorts by (a row carries it; a full alert works it out)."""
+    if isinstance(alert, AlertRow):
+        return alert.order
+    return listing_order(alert.published, alert.created)
+
+
+def select(alerts: Iterable[Listed], query: AlertQuery) -> list[Listed]:
     """The alerts `query` shows, in the list's order."""
     states = query.view.states
-    chosen: Iterable[Alert] = (a for a in alerts if a.state in states)
+    chosen: Iterable[Listed] = (a for a in alerts if a.state in states)
     if query.watchlist or query.severity is not None or query.text:
         chosen = (a for a in chosen if query.matches(a))
     return listed_order(chosen)
@@ -108,7 +144,7 @@ def select(alerts: Iterable[Alert], query: AlertQuery) -> list[Alert]:
 class Page:
     """One page of a selection: its alerts, its number (from 0) and how many pages there are."""
 
-    alerts: Sequence[Alert]
+    alerts: Sequence[Alert | AlertRow]
     number: int
     pages: int
     total: int
@@ -130,7 +166,7 @@ def page_count(total: int, size: int = PAGE_SIZE) -> int:
     return max(1, -(-total // size))
 
 
-def page_of(selected: Sequence[Alert], number: int, size: int = PAGE_SIZE) -> Page:
+def page_of(selected: Sequence[Alert | AlertRow], number: int, size: int = PAGE_SIZE) -> Page:
     """Page `number` of `selected`, clamped to the pages there are."""
     pages = page_count(len(selected), size)
     number = min(max(number, 0), pages - 1)
@@ -143,7 +179,7 @@ def page_holding(index: int, size: int = PAGE_SIZE) -> int:
     return max(index, 0) // size
 
 
-def next_new(selected: Sequence[Alert], after: int) -> int | None:
+def next_new(selected: Sequence[Alert | AlertRow], after: int) -> int | None:
     """The index of the first new alert past `after`, wrapping round; None when there is none."""
     count = len(selected)
     for step in range(1, count + 1):
@@ -153,7 +189,7 @@ def next_new(selected: Sequence[Alert], after: int) -> int | None:
     return None
 
 
-def following_watchlist(current: str, alerts: Iterable[Alert]) -> str:
+def following_watchlist(current: str, alerts: Iterable[Alert | AlertRow]) -> str:
     """The watchlist filter after `current`: each watchlist the alerts name, in order, then any ("")."""
     choices = ["", *sorted({w for a in alerts for w in a.watchlists})]
     place = choices.index(current) if current in choices else 0
@@ -177,10 +213,17 @@ class FeedHealth:
     last_success: datetime | None
     failures: int
     error: str
+    http_status: int | None = None
+    """The HTTP status of the last fetch (304 when the feed had not changed)."""
+    next_due: datetime | None = None
+    """When the feed is next polled (None: at once)."""
 
 
 def feed_health(feeds: Iterable[Feed], states: dict[str, FeedState]) -> list[FeedHealth]:
-    """Each configured feed's health: failing first, then never polled, then ok; else in feed order."""
+    """Each configured feed's health: failing first, then never polled, then ok; else in feed order.
+
+    The rows of both the `F` screen and `desk feeds`.
+    """
     rows = [_health_of(feed, states.get(feed.url)) for feed in feeds]
     rank = {"never polled": 1, "ok": 2}
     return sorted(rows, key=lambda row: rank.get(row.status, 0))
@@ -195,7 +238,13 @@ def _health_of(feed: Feed, state: FeedState | None) -> FeedHealth:
         status = "ok" if state.last_success else "never polled"
     name = feed.name or state.title or feed.url
     return FeedHealth(
-        name, status, state.last_success, state.failures, state.error or state.warning
+        name,
+        status,
+        state.last_success,
+        state.failures,
+        state.error or state.warning,
+        state.status,
+        state.next_due,
     )
 
 

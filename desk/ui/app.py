@@ -156,8 +156,21 @@ class DeskApp(App[None]):
         self.set_interval(WATCHLIST_CHECK_SECONDS, self._check_watchlists)
         self.set_interval(WATCHLIST_CHECK_SECONDS, self._check_config)
         if self.autopoll:
+            self.call_after_refresh(self.warm_store)
             self.call_after_refresh(self.action_poll_now)
             self.set_interval(DUE_CHECK_SECONDS, self._poll_due)
+
+    @work(thread=True, group="warm", exit_on_error=False)
+    def warm_store(self) -> None:
+        """Read every stored alert in a thread once the list is up.
+
+        The list needs only the store's rows; a poll cycle merges new items
+        into every alert (decide.StoryIndex), which at 100k alerts takes
+        seconds to read: done here, a first poll does not stall the screen.
+        The same for the seen items (every item shard), which a poll looks up.
+        """
+        self.store.alerts()
+        self.store.seen_since(self.now())
 
     async def on_unmount(self) -> None:
         """Stop the extraction workers and keep what the poller learned."""
@@ -191,7 +204,7 @@ class DeskApp(App[None]):
 
     def _say_watchlist_problems(self) -> None:
         """Keep the broken watchlist files in the status line until they are fixed."""
-        self._main().set_watchlist_problems(self._watchlist_problems())
+        self._main().set_watchlist_problems(self._watchlist_problems(), self.poller.watchlists)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's commands, then each of desk's keys, run on the main screen."""
@@ -279,7 +292,8 @@ class DeskApp(App[None]):
     @work(exclusive=True, group="poll", exit_on_error=False)
     async def poll(self, force: bool) -> None:
         """One poll cycle in the background; the result comes back as a message."""
-        result = await self.poller.run_once(self.feeds, force=force)
+        progress = self._main().say_poll_progress
+        result = await self.poller.run_once(self.feeds, force=force, progress=progress)
         self.post_message(CycleFinished(result))
 
     @on(CycleFinished)

@@ -6,22 +6,27 @@ desk.core.decide how each key changes an alert; it only saves and shows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import time
+from collections import Counter
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from textual import events, on
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Input, Static
+from textual.widgets._footer import FooterKey
+from textual.worker import get_current_worker
 
 from desk.core import decide
 from desk.core import view as views
 from desk.core.article.extract import readable
 from desk.core.errors import DeskError, plural
-from desk.core.models import Alert, AlertState, Severity, Watchlist
+from desk.core.models import Alert, AlertRow, AlertState, Severity, Watchlist, alert_row
 from desk.core.safetext import safe_line
 from desk.core.store.contract import Store
 from desk.core.undo import UndoStack
@@ -33,14 +38,45 @@ from desk.ui.widgets.article_view import ArticleView
 
 NARROW = 120
 """Below this many columns the article pane goes under the list."""
+FOOTER_ROOM = {"spaced": 112, "palette": 100, "tab": 90}
+"""The columns the footer needs for its spacing, the palette's key and `tab` (each still
+works below, and `?` lists them): it shows only what fits; at 80 it was cut after `/`."""
+SPARED_WHEN_CRAMPED = {"tab"}
+BODY_SEARCH_MIN = 3
+"""Characters a search needs before the article bodies are read for it."""
+BODY_SEARCH_PAUSE = 0.3
+"""Seconds of no typing before the bodies are searched (each keystroke would start a scan)."""
+BODY_SEARCH_STREAM = 0.25
+"""Seconds between batches of body matches shown while the search runs."""
 
 
-def new_by_severity(alerts: Sequence[Alert]) -> str:
+class DeskFooter(Footer):
+    """The key footer; below FOOTER_ROOM["tab"] columns it leaves out SPARED_WHEN_CRAMPED."""
+
+    spare_keys = False
+
+    def compose(self) -> ComposeResult:
+        """Textual's footer keys, less the spared ones when that narrow."""
+        for widget in super().compose():
+            spared = isinstance(widget, FooterKey) and widget.key in SPARED_WHEN_CRAMPED
+            if not (self.spare_keys and spared):
+                yield widget
+
+    def fit(self, width: int) -> None:
+        """Show what fits in `width` columns (see FOOTER_ROOM); recompose if that changed."""
+        fitted = (
+            width < FOOTER_ROOM["spaced"],
+            width >= FOOTER_ROOM["palette"],
+            width < FOOTER_ROOM["tab"],
+        )
+        if fitted != (self.compact, self.show_command_palette, self.spare_keys):
+            self.compact, self.show_command_palette, self.spare_keys = fitted
+            self.refresh(recompose=True)
+
+
+def new_by_severity(alerts: Sequence[Alert | AlertRow]) -> str:
     """`5 new (1 critical, 3 high, 1 low)`: the new alerts among `alerts`, most severe first."""
-    counts: dict[Severity, int] = {}
-    for alert in alerts:
-        if alert.state is AlertState.NEW:
-            counts[alert.severity] = counts.get(alert.severity, 0) + 1
+    counts = Counter(alert.severity for alert in alerts if alert.state is AlertState.NEW)
     total = sum(counts.values())
     if not total:
         return "0 new"
@@ -110,7 +146,13 @@ class MainScreen(Screen[None]):
             show=False,
             tooltip="Show alerts of at least low, medium, high, critical, then all",
         ),
-        Binding("slash", "search", "Search", id="search", tooltip="Filter the list by title"),
+        Binding(
+            "slash",
+            "search",
+            "Search",
+            id="search",
+            tooltip="Filter the list by title and article text",
+        ),
         Binding(
             "j",
             "cursor_down",
@@ -185,26 +227,34 @@ class MainScreen(Screen[None]):
         self.store = store
         self._first_status = status
         self.alert_query = AlertQuery()
-        self.selected: list[Alert] = []
+        self.selected: list[AlertRow] = []
+        """The view's rows, in the list's order; full alerts are read for the page shown."""
+        self._new_summary = "0 new"
         self.page = page_of([], 0)
         self.undo = UndoStack()
         self._poll_status = status
         self._watchlist_problems: dict[str, str] = {}
+        self._searching_text = False
+        """A search of the article bodies is under way for the search line's text."""
+        self._body_search_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         """Header, the two panes, the status line and the key footer."""
         yield Header()
         with Horizontal(id="panes"):
             with Vertical(id="list-pane"):
-                yield Input(placeholder="Search titles (enter: keep, escape: clear)", id="search")
+                yield Input(
+                    placeholder="Search titles and text (enter: keep, escape: clear)", id="search"
+                )
                 yield AlertList(id="alerts")
             yield ArticleView(id="article")
         yield Static(self._first_status, id="status", markup=False)
-        yield Footer()
+        yield DeskFooter()
 
     def on_resize(self, event: events.Resize) -> None:
-        """Below NARROW columns the article goes under the list."""
+        """Below NARROW columns the article goes under the list; the footer shows what fits."""
         self.query_one("#panes").set_class(event.size.width < NARROW, "narrow")
+        self.query_one(DeskFooter).fit(event.size.width)
 
     def on_mount(self) -> None:
         """Show what the store already holds."""
@@ -214,7 +264,7 @@ class MainScreen(Screen[None]):
 
     def refresh_alerts(self) -> None:
         """Select the view's alerts from the store again and show the page the cursor is on."""
-        self.selected = select(self.store.alerts(), self.alert_query)
+        self._select(select(self.store.alert_rows(), self.alert_query))
         self._show_page(self.page.number)
 
     def _show_page(self, number: int, row: int | None = None) -> None:
@@ -222,26 +272,43 @@ class MainScreen(Screen[None]):
         table = self.query_one(AlertList)
         moved = number != self.page.number
         self.page = page_of(self.selected, number)
-        table.show(list(self.page.alerts))
+        table.show(self._full(self.page.alerts))
         if row is not None or moved:
             table.move_cursor(row=row or 0)
         self._show_article(table.current_alert)
         self._update_title()
 
+    def _full(self, rows: Sequence[Alert | AlertRow]) -> list[Alert]:
+        """The stored alerts of these rows (one that has gone meanwhile is left out)."""
+        return [alert for row in rows if (alert := self.store.get_alert(row.id)) is not None]
+
+    def _select(self, rows: list[AlertRow]) -> None:
+        """Take `rows` as the view's selection; its count of new alerts is made now, once."""
+        self.selected = rows
+        self._new_summary = new_by_severity(rows)
+
     def _update_title(self) -> None:
         """The counts in the header; the view, page and filter on the list's border."""
-        self.sub_title = f"{new_by_severity(self.selected)} · {plural(self.page.total, 'alert')}"
+        self.sub_title = f"{self._new_summary} · {plural(self.page.total, 'alert')}"
         table = self.query_one(AlertList)
-        table.border_title = safe_line(f"{self.alert_query.describe()} · {self.page.describe()}")
+        searching = " · searching article text…" if self._searching_text else ""
+        described = f"{self.alert_query.describe()} · {self.page.describe()}{searching}"
+        table.border_title = safe_line(described)
 
     def set_status(self, text: str) -> None:
         """Show a one-line status under the panes, as safe text (it quotes feeds, servers, errors)."""
         self._poll_status = text
         self._show_status()
 
-    def set_watchlist_problems(self, problems: dict[str, str]) -> None:
-        """Broken watchlist files (id -> error): said in the status line until they are fixed."""
-        self._watchlist_problems = dict(problems)
+    def set_watchlist_problems(self, problems: dict[str, str], kept: Collection[str] = ()) -> None:
+        """Broken watchlist files (id -> error): said in the status line until they are fixed.
+
+        `kept` are those whose last good version is still in force.
+        """
+        self._watchlist_problems = {
+            name: "last good version in force" if name in kept else "not in use"
+            for name in problems
+        }
         self._show_status()
 
     def _show_status(self) -> None:
@@ -249,18 +316,18 @@ class MainScreen(Screen[None]):
             return  # on_mount shows it
         parts = [self._poll_status]
         if self._watchlist_problems:
-            names = ", ".join(sorted(self._watchlist_problems))
-            parts.append(f"watchlist broken: {names} (W shows why)")
+            names = ", ".join(f"{n} ({how})" for n, how in sorted(self._watchlist_problems.items()))
+            parts.append(f"watchlist broken: {names}; W shows why")
         self.query_one("#status", Static).update(safe_line(" · ".join(parts)))
+
+    def say_poll_progress(self, stage: str, done: int, total: int) -> None:
+        """While a poll runs: how many feeds have answered, then article pages are fetched."""
+        what = {"feeds": "feeds answered", "articles": "article pages fetched"}.get(stage, stage)
+        self.set_status(f"Polling: {done}/{total} {what}…")
 
     @on(AlertList.AlertHighlighted)
     def _alert_highlighted(self, event: AlertList.AlertHighlighted) -> None:
         self._show_article(event.alert)
-
-    @on(DataTable.RowSelected)
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        self.action_read()
 
     def _show_article(self, alert: Alert | None) -> None:
         if alert is not None:
@@ -355,7 +422,7 @@ class MainScreen(Screen[None]):
     def set_query(self, query: AlertQuery) -> None:
         """List what `query` selects, from its first page."""
         self.alert_query = query
-        self.selected = select(self.store.alerts(), query)
+        self._select(select(self.store.alert_rows(), query))
         self._show_page(0, row=0)
 
     def action_cycle_view(self) -> None:
@@ -367,7 +434,7 @@ class MainScreen(Screen[None]):
 
     def action_cycle_watchlist(self) -> None:
         """Narrow the list to the next watchlist (then back to every watchlist)."""
-        chosen = views.following_watchlist(self.alert_query.watchlist, self.store.alerts())
+        chosen = views.following_watchlist(self.alert_query.watchlist, self.store.alert_rows())
         self.set_query(replace(self.alert_query, watchlist=chosen))
 
     def action_cycle_severity(self) -> None:
@@ -379,16 +446,58 @@ class MainScreen(Screen[None]):
         """Open the search line above the list."""
         search = self.query_one("#search", Input)
         search.add_class("shown")
-        search.focus()
+        search.display = True
+        self.set_focus(search)  # at once: keys typed right after `/` are the search's, not keys
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
+        """Titles at once; the article bodies once typing pauses (see search_bodies)."""
         self.set_query(self.alert_query.with_text(event.value))
+        self._searching_text = False
+        if self._body_search_timer is not None:
+            self._body_search_timer.stop()
+        if len(self.alert_query.text) >= BODY_SEARCH_MIN:
+            self._searching_text = True
+            query = self.alert_query
+            self._body_search_timer = self.set_timer(
+                BODY_SEARCH_PAUSE, lambda: self.search_bodies(query)
+            )
+        self._update_title()
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def search_bodies(self, query: AlertQuery) -> None:
+        """Read the article bodies of the view for the search text; matches stream into the list.
+
+        A thread: at 100k alerts this reads every segment file once (seconds).
+        A newer search cancels this one, which then stops at its next match.
+        """
+        worker = get_current_worker()
+        wanted = query.text_search(self.store.alert_rows())
+        found: set[str] = set()
+        said = time.monotonic()
+        for key in self.store.articles_containing(query.text, wanted):
+            if worker.is_cancelled:
+                return
+            found.update(wanted[key])
+            if time.monotonic() - said >= BODY_SEARCH_STREAM:
+                self.app.call_from_thread(self._found_in_text, query.text, frozenset(found), False)
+                said = time.monotonic()
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._found_in_text, query.text, frozenset(found), True)
+
+    def _found_in_text(self, text: str, found: frozenset[str], done: bool) -> None:
+        """Alerts whose article text holds the search join the list (if it still is the search)."""
+        if text != self.alert_query.text:
+            return
+        self.alert_query = replace(self.alert_query, found=found)
+        self._searching_text = not done
+        self.refresh_alerts()
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:
         if not event.value.strip():
             event.input.remove_class("shown")
+            event.input.display = False
         self.query_one(AlertList).focus()
 
     def key_escape(self) -> None:
@@ -397,6 +506,7 @@ class MainScreen(Screen[None]):
         if search.value or search.has_class("shown"):
             search.value = ""
             search.remove_class("shown")
+            search.display = False
             self.set_query(self.alert_query.with_text(""))
             self.query_one(AlertList).focus()
 
@@ -458,7 +568,7 @@ class MainScreen(Screen[None]):
 
     def action_acknowledge_all(self) -> None:
         """Acknowledge every new or snoozed alert of the view, after asking."""
-        changed = decide.acknowledge_all(self.selected, self.app_now())
+        changed = decide.acknowledge_all(self._unhandled(), self.app_now())
         if not changed:
             self.notify("Nothing new in this view", title="Ack all")
             return
@@ -468,13 +578,19 @@ class MainScreen(Screen[None]):
     def _acknowledge_all(self, confirmed: bool | None) -> None:
         if not confirmed:
             return
-        changing = {a.id for a in decide.acknowledge_all(self.selected, self.app_now())}
-        before = [a for a in self.selected if a.id in changing]
+        shown = self._unhandled()
+        changing = {a.id for a in decide.acknowledge_all(shown, self.app_now())}
+        before = [a for a in shown if a.id in changing]
         changed = decide.acknowledge_all(before, self.app_now())
         if self._save(changed):
             self.undo.push("acknowledge all", before)
             self.refresh_alerts()
             self.notify(f"{len(changed)} alerts acknowledged (u undoes)", title="Acknowledged")
+
+    def _unhandled(self) -> list[Alert]:
+        """The view's new and snoozed alerts, in full (only those are read from the store)."""
+        waiting = (AlertState.NEW, AlertState.SNOOZED)
+        return self._full([row for row in self.selected if row.state in waiting])
 
     def _save(self, alerts: Sequence[Alert]) -> bool:
         """Write `alerts` to the store; a failure is said, not raised."""
@@ -500,12 +616,14 @@ class MainScreen(Screen[None]):
         self.undo.push(label, [alert])
         index = self.cursor_index
         if self.alert_query.matches(updated):
-            self.selected[index] = updated
+            self.selected[index] = alert_row(updated)
+            self._select(self.selected)
             table.replace_alert(updated)
             if updated.state in (AlertState.ACKNOWLEDGED, AlertState.SNOOZED):
                 table.action_cursor_down()
         else:  # it left the view: the cursor keeps its row, now the next alert
             del self.selected[index]
+            self._select(self.selected)
             self._show_page(self.page.number)
         self._update_title()
         return True

@@ -231,3 +231,40 @@ def test_feeds_import_and_export_opml(isolated_dirs: Path) -> None:
     assert bad.returncode == 2 and one_line_error(bad).endswith(
         "cannot read: No such file or directory"
     )
+
+
+def test_desk_feeds_lists_the_rows_of_the_feed_health_screen(isolated_dirs: Path) -> None:
+    """`desk feeds` and `F` share desk.core.view.feed_health: failing first, the same words."""
+    from datetime import UTC, datetime
+
+    from desk.core.models import Feed, FeedState
+    from desk.core.store.tinystore import TinyStore
+    from desk.core.view import feed_health
+
+    config = isolated_dirs / "config"
+    config.mkdir()
+    (config / "feeds.yaml").write_text(
+        "feeds:\n"
+        "  - {url: 'https://ok.example/rss', name: Calm Wire}\n"
+        "  - {url: 'https://gone.example/rss', name: Gone Wire}\n"
+    )
+    when = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    states = [
+        FeedState(url="https://ok.example/rss", status=304, last_success=when),
+        FeedState(url="https://gone.example/rss", status=404, error="HTTP 404", failures=3),
+    ]
+    store = TinyStore(isolated_dirs / "data")
+    store.commit_cycle([], {}, [], states)
+    store.close()
+    listed = desk("feeds")
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()[1:]
+    feeds = [
+        Feed("https://ok.example/rss", "Calm Wire"),
+        Feed("https://gone.example/rss", "Gone Wire"),
+    ]
+    expected = feed_health(feeds, {s.url: s for s in states})
+    assert [line.split("  ")[0] for line in lines] == [row.name for row in expected]
+    assert [row.status for row in expected] == ["HTTP 404", "ok"]
+    assert all(row.status in line for row, line in zip(expected, lines, strict=True))
+    assert "304" in lines[1] and "HTTP 404" in lines[0]

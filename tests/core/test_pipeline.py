@@ -179,6 +179,27 @@ def test_a_cycle_wakes_snoozed_alerts_and_prunes_old_items(tmp_path: Path) -> No
     store.close()
 
 
+def test_a_cycle_with_nothing_new_reads_only_the_snoozed_alerts(tmp_path: Path) -> None:
+    """Waking snoozed alerts goes by the store's rows: a reopened store builds no other alert."""
+    from datetime import UTC, datetime
+
+    from desk.core import decide
+    from desk.core.models import AlertState
+    from tests.core.test_store import alert
+
+    now = datetime(2026, 11, 27, 12, tzinfo=UTC)
+    first = TinyStore(tmp_path / "data", now=lambda: now)
+    first.commit_cycle([], {}, [decide.snooze(alert(1), now), *map(alert, range(2, 40))], [])
+    first.close()
+    store = TinyStore(tmp_path / "data", now=lambda: now)
+    poller = Poller(store, Settings(), [], now=lambda: now)
+    asyncio.run(poller.run_once([], force=True))
+    asyncio.run(poller.aclose())
+    assert store.get_alert(alert(1).id).state is AlertState.NEW
+    assert set(store._cache) == {alert(1).id}  # the 38 others were never built
+    store.close()
+
+
 class DiskFullOnCommit(TinyStore):
     """A store whose `fail_at`-th commit fails as a full disk would (OSError ENOSPC)."""
 

@@ -7,14 +7,23 @@ import os
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from desk.core import decide
 from desk.core.errors import StoreError, StoreLocked
-from desk.core.models import Alert, AlertState, Article, FeedState, Hit, SeenItem, Severity
+from desk.core.models import (
+    Alert,
+    AlertState,
+    Article,
+    FeedState,
+    Hit,
+    SeenItem,
+    Severity,
+    alert_row,
+)
 from desk.core.store.contract import MemoryStore
 from desk.core.store.tinystore import TinyStore
 
@@ -245,3 +254,95 @@ def test_a_write_that_fails_leaves_memory_as_the_disk_is(tmp_path: Path) -> None
     reopened = TinyStore(data, read_only=True)
     assert set(reopened.seen(["item1"])) == {"item1"}
     assert [a.id for a in reopened.alerts()] == ["alert2", "alert1"]
+
+
+# -- the alert index: open without parsing every alert ---------------------------------------
+
+
+def test_a_reopened_store_reads_its_alerts_through_the_index(tmp_path: Path) -> None:
+    first = TinyStore(tmp_path)
+    fill(first)
+    first.update_alert(decide.acknowledge(alert(2), NOW))
+    first.close()
+    again = TinyStore(tmp_path)
+    assert again._alert_file.indexed  # nothing parsed whole
+    assert sorted(again.alert_rows()) == sorted(alert_row(a) for a in again.alerts())
+    assert again.get_alert("alert1") == alert(1)
+    assert again.get_alert("alert2").state is AlertState.ACKNOWLEDGED
+    again.close()
+
+
+def test_the_rows_of_both_stores_are_the_rows_of_their_alerts(
+    store: MemoryStore | TinyStore,
+) -> None:
+    fill(store)
+    store.update_alert(decide.acknowledge(alert(1), NOW))
+    assert sorted(store.alert_rows()) == sorted(alert_row(a) for a in store.alerts())
+
+
+def test_an_index_older_than_alerts_json_is_not_trusted(tmp_path: Path) -> None:
+    """A kill between writing alerts.json and its index: the index is built again."""
+    store = TinyStore(tmp_path)
+    fill(store)
+    stale = (tmp_path / "alerts-index.json").read_bytes()
+    grown = replace(alert(1), title="Story 1, grown", watchlists=("icbm-reentry",))
+    store.commit_cycle([], {}, [grown, alert(3)], [])
+    store.close()
+    (tmp_path / "alerts-index.json").write_bytes(stale)
+    again = TinyStore(tmp_path)
+    assert not again._alert_file.indexed
+    assert again.get_alert("alert1") == grown
+    assert {r.id: r.title for r in again.alert_rows()}["alert1"] == "Story 1, grown"
+    assert len(again.alert_rows()) == 3
+    again.close()
+    assert TinyStore(tmp_path, read_only=True)._alert_file.indexed  # written again
+
+
+def test_an_alert_damaged_in_place_is_repaired_from_the_backup(tmp_path: Path) -> None:
+    """Bytes changed under an index that still looks right: the file is read whole and repaired."""
+    store = TinyStore(tmp_path)
+    fill(store)
+    store.close()
+    TinyStore(tmp_path).close()  # a clean open keeps a backup
+    path = tmp_path / "alerts.json"
+    before = path.stat()
+    data = bytearray(path.read_bytes())
+    place = data.index(b'"Story 1"')
+    data[place : place + 9] = b'"Sto\x00\x01{['
+    with open(path, "r+b") as handle:  # in place: the same file, the same size
+        handle.write(data)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    again = TinyStore(tmp_path)
+    assert again.get_alert("alert1") == alert(1)
+    assert any("restored the backup" in note for note in again.recovered)
+    again.close()
+
+
+def test_both_stores_find_the_articles_holding_a_text(store: MemoryStore | TinyStore) -> None:
+    fill(store)
+    assert list(store.articles_containing("BODY", ["item1", "item2"])) == ["item1"]
+    assert list(store.articles_containing("story 1", ["item1"])) == ["item1"]  # titles too
+    assert list(store.articles_containing("elsewhere", ["item1"])) == []
+
+
+def test_an_article_is_found_reading_only_the_shards_up_to_its_own(tmp_path: Path) -> None:
+    """The newest day's shard first: the pane's article does not read every item shard."""
+    day = [NOW]
+    store = TinyStore(tmp_path, now=lambda: day[0])
+    for back in (2, 1, 0):
+        day[0] = NOW - timedelta(days=back)
+        key = f"item-{back}"
+        store.commit_cycle(
+            [SeenItem(key, "f", f"u{back}", "fp", day[0], f"alert{back}")],
+            {key: Article(url=f"u{back}", title=f"Day {back}", text=f"Body {back}.")},
+            [],
+            [],
+        )
+    store.close()
+    again = TinyStore(tmp_path, now=lambda: NOW)
+    assert again.get_article("item-0").text == "Body 0."
+    assert list(again._loaded_shards) == [NOW.strftime("%Y-%m-%d")]
+    assert again.get_article("item-2").text == "Body 2."
+    assert len(again._loaded_shards) == 3
+    assert again.seen(["item-1"])["item-1"].alert_id == "alert1"
+    again.close()

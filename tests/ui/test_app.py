@@ -390,3 +390,54 @@ def test_footer_shows_undo_and_pane_and_fits_100_columns(tmp_path: Path) -> None
             assert right <= 100
 
     asyncio.run(main())
+
+
+def test_at_80_columns_the_footer_keys_fit_and_help_is_among_them(tmp_path: Path) -> None:
+    """A cramped footer tightens and leaves out tab: `?` (which lists every key) still shows."""
+    where = Locations(tmp_path / "config", tmp_path / "data", shipped_watchlists_dir())
+    app = DeskApp(MemoryStore(), Settings(), [], where, autopoll=False)
+
+    async def main() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            keys = {k.key: k for k in app.screen.query(FooterKey)}
+            assert {"a", "u", "A", "s", "x", "f", "slash", "q", "r", "question_mark"} <= set(keys)
+            assert "tab" not in keys
+            assert all(k.region.width > 0 and k.region.right <= 80 for k in keys.values())
+            await pilot.resize_terminal(140, 30)
+            await pilot.pause()
+            assert "tab" in {k.key for k in app.screen.query(FooterKey)}
+
+    asyncio.run(main())
+
+
+def test_a_running_poll_says_its_progress_in_the_status_line(
+    demo_server: DemoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`Polling: 2/3 feeds answered…`, then the article pages, then the cycle's summary."""
+    from desk.ui.screens import MainScreen
+
+    said: list[str] = []
+    set_status = MainScreen.set_status
+
+    def recorded(screen: MainScreen, text: str) -> None:
+        said.append(text)
+        set_status(screen, text)
+
+    monkeypatch.setattr(MainScreen, "set_status", recorded)
+    app = demo_app(demo_server, tmp_path)
+
+    async def body(pilot: Pilot[None]) -> None:
+        await wait_for_poll(pilot)
+        feeds = len(demo_feeds(demo_server))
+        answered = [s for s in said if s.endswith("feeds answered…")]
+        assert answered == [f"Polling: {n}/{feeds} feeds answered…" for n in range(feeds + 1)]
+        pages = [s for s in said if s.endswith("article pages fetched…")]
+        assert (
+            pages
+            and pages[-1].startswith("Polling: ")
+            and said.index(pages[0]) > said.index(answered[-1])
+        )
+        assert said[-1].startswith("Polled ")
+
+    run(app, body)

@@ -15,7 +15,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from desk.core.models import Alert, AlertState, Article, Severity
+from desk.core.models import Alert, AlertState, Article, Hit, Severity
 from desk.core.settings.config import Locations, Settings, shipped_watchlists_dir
 from desk.core.store.contract import MemoryStore, Store
 from desk.core.store.tinystore import TinyStore
@@ -308,7 +308,7 @@ def test_a_broken_watchlist_shows_on_W_and_stays_in_the_status_until_fixed(
         (folder / "weather.yaml").write_text("name: Weather\nterms: storm\n", encoding="utf-8")
         await wait_for(lambda: "watchlist broken: weather" in status(), pilot)
         screen.set_status("Polled 3 feeds")  # a later poll does not hide it
-        assert "watchlist broken: weather" in status()
+        assert "watchlist broken: weather (last good version in force)" in status()
         await pilot.press("W")
         assert isinstance(app.screen, WatchlistsScreen)
         rows = app.screen.query_one(DataTable)
@@ -341,7 +341,7 @@ def test_at_80_by_24_the_article_goes_under_the_list_and_the_columns_fit(tmp_pat
             assert screen.query_one("#panes").has_class("narrow")
             assert article.region.y >= table.region.bottom and article.region.height >= 6
             assert table.region.right <= 80 and table.row_count == 30
-            widths = {c.key.value: c.width for c in table.columns.values()}
+            widths = table.widths
             assert widths["title"] >= 30 and widths["watchlists"] >= len("troop-deployment") - 4
             await pilot.resize_terminal(200, 50)
             await pilot.pause()
@@ -562,5 +562,99 @@ def test_e_leaves_the_shipped_watchlists_alone(
         await pilot.press("e")
         await pilot.pause()
         assert any("shipped with desk" in n.message for n in app._notifications)
+
+    drive(app, body)
+
+
+def test_an_alert_grown_since_acknowledged_says_so_in_the_list_and_the_pane(
+    tmp_path: Path,
+) -> None:
+    """Not only the reason line: a ▲ in the state column and the pane's title say it grew."""
+    from desk.core import decide
+    from desk.ui.widgets.article_view import ArticleView
+    from tests.core.test_stories import WATCHLISTS, WIRE, item, raise_alert
+
+    acked = decide.acknowledge(raise_alert(1, "Iran fires missiles at Israel", WIRE), NOW)
+    copy = Article(url="https://other.example/x", title="Iran fires missiles at Israel", text=WIRE)
+    more = [Hit("troops", "t", "missiles", 0, 8, 100.0), Hit("icbm", "r", "re-entry", 20, 28, 99.0)]
+    grown = decide.decide_alert(item(3), "Feed 3", copy, more, WATCHLISTS, acked, NOW)
+    assert grown is not None and grown.reason
+    store = MemoryStore()
+    plain = fill(store, 1)[0]
+    store.commit_cycle([], {grown.article_key: copy}, [grown], [])
+    app = desk_on(store, tmp_path)
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        marks = {a.id: str(table.get_row_at(i)[0]) for i, a in enumerate(table.alerts)}
+        assert marks == {grown.id: "▲", plain.id: "●"}
+        article = screen.query_one(ArticleView)
+        table.move_cursor(row=[a.id for a in table.alerts].index(grown.id))
+        await pilot.pause()
+        assert str(article.border_title) == "▲ grew since acknowledged"
+        table.move_cursor(row=[a.id for a in table.alerts].index(plain.id))
+        await pilot.pause()
+        assert not article.border_title
+
+    drive(app, body)
+
+
+def test_slash_finds_words_in_the_article_text_not_only_titles(tmp_path: Path) -> None:
+    """Titles at once; alerts whose stored body holds the words stream in from a worker."""
+    from textual.widgets import Input
+
+    from desk.core.models import SeenItem
+    from desk.core.store.tinystore import TinyStore
+
+    alerts = [numbered(n) for n in range(30)]
+    inland = {a.id for a in alerts[::7]}
+
+    def body_of(alert: Alert) -> str:
+        place = "the Kaliningrad exclave" if alert.id in inland else "the border"
+        return f"{alert.title}\n\nUnits moved towards {place} overnight."
+
+    articles = {a.article_key: Article(a.url, a.title, body_of(a)) for a in alerts}
+    seen = [SeenItem(a.article_key, "f", a.url, "fp", NOW, a.id) for a in alerts]
+    store = TinyStore(tmp_path / "data")
+    store.commit_cycle(seen, articles, alerts, [])
+    store.close()
+    store = TinyStore(tmp_path / "data")  # reopened: rows from the index, bodies from disk
+    titled = numbered(99, title="Kaliningrad drills announced")
+    store.commit_cycle([], {}, [titled], [])
+    app = desk_on(store, tmp_path)
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        await pilot.press("slash", *"kaliningrad")
+        assert [a.id for a in table.alerts] == [titled.id]  # the title, before any body
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if "searching" not in str(table.border_title):
+                break
+        assert {a.id for a in table.alerts} == inland | {titled.id}
+        assert screen.query_one("#search", Input).value == "kaliningrad"
+        await pilot.press("enter", "escape")
+        assert table.row_count == 31
+
+    try:
+        drive(app, body)
+    finally:
+        store.close()
+
+
+def test_keys_typed_in_a_burst_after_slash_are_not_taken_as_commands(tmp_path: Path) -> None:
+    """`/` then `s` at once (a paste, tmux send-keys) must not snooze: the search has the focus."""
+    from textual import events
+    from textual.widgets import Input
+
+    store = MemoryStore()
+    fill(store, 5)
+    app = desk_on(store, tmp_path)
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        for key, character in (("slash", "/"), ("s", "s"), ("x", "x"), ("a", "a")):
+            app.post_message(events.Key(key, character))
+        await pilot.pause()
+        await pilot.pause()
+        assert app.focused is screen.query_one("#search", Input)
+        assert {a.state for a in store.alerts()} == {AlertState.NEW}
 
     drive(app, body)

@@ -8,13 +8,26 @@ in memory, for tests and one-shot runs.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from desk.core.decide import newest_first
-from desk.core.models import HANDLED_STATES, Alert, Article, FeedState, SeenItem
+from desk.core.models import (
+    HANDLED_STATES,
+    Alert,
+    AlertRow,
+    Article,
+    FeedState,
+    SeenItem,
+    alert_row,
+)
 from desk.core.store.serial import content_key
+
+
+def holds(title: str, text: str, needle: str) -> bool:
+    """Whether an article's title or text holds `needle` (already casefolded)."""
+    return needle in title.casefold() or needle in text.casefold()
 
 
 class Store(Protocol):
@@ -33,6 +46,13 @@ class Store(Protocol):
 
     def alerts(self) -> list[Alert]:
         """Every alert, newest first."""
+        ...
+
+    def alert_rows(self) -> list[AlertRow]:
+        """Every alert's list row (what the list selects and orders by), in no particular order.
+
+        Cheap at any size: the list asks for the full alerts of the page it shows.
+        """
         ...
 
     def get_alert(self, alert_id: str) -> Alert | None:
@@ -61,6 +81,13 @@ class Store(Protocol):
 
     def get_article(self, key: str) -> Article | None:
         """An article body, loaded on demand."""
+        ...
+
+    def articles_containing(self, text: str, keys: Iterable[str]) -> Iterator[str]:
+        """The keys among `keys` whose stored article holds `text` (any case), as they are found.
+
+        Reads bodies as it goes (safe from a worker thread); stop iterating to stop reading.
+        """
         ...
 
     def commit_cycle(
@@ -127,6 +154,10 @@ class MemoryStore:
         """Every alert, newest first."""
         return newest_first(self._alerts.values())
 
+    def alert_rows(self) -> list[AlertRow]:
+        """Every alert's list row."""
+        return [alert_row(alert) for alert in self._alerts.values()]
+
     def get_alert(self, alert_id: str) -> Alert | None:
         """One alert by id."""
         return self._alerts.get(alert_id)
@@ -134,6 +165,14 @@ class MemoryStore:
     def get_article(self, key: str) -> Article | None:
         """An article body."""
         return self._articles.get(key)
+
+    def articles_containing(self, text: str, keys: Iterable[str]) -> Iterator[str]:
+        """The keys among `keys` whose article holds `text` (any case)."""
+        needle = text.casefold()
+        for key in keys:
+            article = self._articles.get(key)
+            if article is not None and holds(article.title, article.text, needle):
+                yield key
 
     def commit_cycle(
         self,

@@ -28,9 +28,11 @@ import errno
 import fcntl
 import os
 import shutil
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +42,17 @@ from tinydb.storages import Storage
 
 from desk.core.decide import newest_first
 from desk.core.errors import StoreError, StoreLocked, plural
-from desk.core.models import HANDLED_STATES, Alert, Article, FeedState, SeenItem, short_hash
+from desk.core.models import (
+    HANDLED_STATES,
+    Alert,
+    AlertRow,
+    Article,
+    FeedState,
+    SeenItem,
+    alert_row,
+)
+from desk.core.store.alertfile import AlertFile, doc_id_of, rows_of
+from desk.core.store.contract import holds
 from desk.core.store.serial import (
     STATE_FIELDS,
     alert_from_dict,
@@ -63,6 +75,8 @@ FORMAT_TABLE = "format"
 """A table of alerts.json that says what its documents have been through."""
 TEXT_SAFE = {"text": "safetext-1"}
 """The alerts were written (or rewritten) through desk.core.safetext."""
+SAFE_FORMAT = {"1": TEXT_SAFE}
+"""The format table as TinyDB keeps it (document 1)."""
 
 
 TEMP_PREFIX = "."
@@ -71,12 +85,14 @@ WRITE_CHUNK = 1 << 20
 """Bytes per write() call: one 24 MB write took 60 ms here, 1 MB pieces 11 ms in all."""
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
     """Replace `path` with `data` so that a crash leaves the old or the new file.
 
     A write that fails (a full disk, a read-only folder) removes its temp
     file, leaves the old file as it was, and raises a StoreError saying
-    what to do.
+    what to do. `durable=False` skips the fsyncs, for a file that can be
+    rebuilt and is checked when read (the alert index): after a power cut it
+    may be old or unreadable, never taken for right.
     """
     temp = path.with_name(f"{TEMP_PREFIX}{path.name}.tmp-{os.getpid()}")
     try:
@@ -85,9 +101,11 @@ def atomic_write(path: Path, data: bytes) -> None:
             for start in range(0, len(view), WRITE_CHUNK):
                 handle.write(view[start : start + WRITE_CHUNK])
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(temp, path)
-        _sync_folder(path.parent)
+        if durable:
+            _sync_folder(path.parent)
     except OSError as exc:
         with contextlib.suppress(OSError):
             temp.unlink()
@@ -201,9 +219,16 @@ def _take_backup(path: Path) -> None:
     """Keep the file as it read cleanly now as NAME.bak (a copy, atomically written).
 
     A hard link would be free, but anything that writes the file in place
-    (an editor, a disk fault) would then damage the backup too.
+    (an editor, a disk fault) would then damage the backup too. A backup
+    taken since the file was last written is that same content: it stays
+    (a 60 MB alerts.json is not copied again at each start).
     """
-    atomic_write(_backup_path(path), path.read_bytes())
+    backup = _backup_path(path)
+    with contextlib.suppress(OSError):
+        kept, now = backup.stat(), path.stat()
+        if kept.st_size == now.st_size and kept.st_mtime_ns > now.st_mtime_ns:
+            return
+    atomic_write(backup, path.read_bytes())
 
 
 def _recover(path: Path, error: Exception, recovered: list[str]) -> dict[str, Any] | None:
@@ -251,9 +276,7 @@ def acquire_lock(data_dir: Path) -> int:
     return handle
 
 
-def _doc_id(key: str) -> int:
-    """A stable TinyDB document id for any key."""
-    return int(short_hash(key)[:15], 16)
+_doc_id = doc_id_of
 
 
 def _write_docs(db: TinyDB, docs: dict[int, dict[str, Any]], table: str = "_default") -> None:
@@ -294,15 +317,23 @@ class TinyStore:
             self.recovered.append(
                 f"removed {plural(removed, 'unfinished write')} a killed desk left"
             )
-        self._alerts_db = self._db(data_dir / "alerts.json")
         self._states_db = self._db(data_dir / "states.json")
         self._feeds_db = self._db(data_dir / "feeds.json")
-        self._shards_loaded: dict[str, TinyDB] | None = None
+        self._loaded_shards: dict[str, TinyDB] = {}
+        self._unread_shards: list[str] | None = None
+        """Item shards not read yet, in ascending order: the last ranks highest (see _read_shard)."""
+        self._shard_lock = threading.RLock()  # the article pane and a worker may both read shards
         self._damaged_segments: set[str] = set()
         self._index: dict[str, tuple[str, dict[str, Any]]] = {}
-        self._reports = _read_reports(data_dir / REPORTS_FILE, self.recovered)
-        self._alerts: dict[str, Alert] = {}  # _load_alerts may write (see _made_safe)
-        self._alerts = self._load_alerts()
+        self._outbox: dict[str, Any] | None = None
+        self._cache: dict[str, Alert] = {}
+        """Full alerts built so far (a page's, the pane's; all of them once someone asked)."""
+        self._everything_built = False
+        self._states = {doc["id"]: doc for doc in _docs(self._states_db)}
+        self._alert_file = self._open_alert_file(data_dir / "alerts.json")
+        self._rows = rows_of(self._alert_file.columns(), self._states)
+        if self._alert_file.tables.get(FORMAT_TABLE) != SAFE_FORMAT:
+            self._made_safe()
 
     def _db(self, path: Path) -> TinyDB:
         return TinyDB(
@@ -311,15 +342,10 @@ class TinyStore:
 
     @property
     def _shards(self) -> dict[str, TinyDB]:
-        """The item shards by name, read on first use: the alert list does not need them."""
-        if self._shards_loaded is None:
-            self._shards_loaded = {}
-            for path in sorted((self.data_dir / "items").glob("*.json")):
-                name = path.stem
-                shard = self._shards_loaded[name] = self._db(path)
-                for doc in _docs(shard):
-                    self._index[doc["key"]] = (name, doc)
-        return self._shards_loaded
+        """Every item shard by name, all read (the alert list does not need them)."""
+        while self._read_next_shard():
+            pass
+        return self._loaded_shards
 
     @property
     def _items(self) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -327,34 +353,83 @@ class TinyStore:
         _ = self._shards
         return self._index
 
-    def _load_alerts(self) -> dict[str, Alert]:
-        states = {doc["id"]: doc for doc in _docs(self._states_db)}
-        alerts = {}
-        for doc in _docs(self._alerts_db):
-            alerts[doc["id"]] = alert_from_dict({**doc, **states.get(doc["id"], {})})
-        if _docs(self._alerts_db, FORMAT_TABLE) != [TEXT_SAFE]:
-            alerts = self._made_safe(alerts)
-        return alerts
+    def _item(self, key: str) -> tuple[str, dict[str, Any]] | None:
+        """One item's record and shard, reading shards only until it is found.
 
-    def _made_safe(self, alerts: dict[str, Alert]) -> dict[str, Alert]:
+        Shards are read highest ranking first (the kept items, then the newest
+        day): an article shown from the newest alerts reads one shard, not 30 MB.
+        """
+        while (record := self._index.get(key)) is None and self._read_next_shard():
+            pass
+        return record
+
+    def _unread(self) -> list[str]:
+        if self._unread_shards is None:
+            self._unread_shards = sorted(p.stem for p in (self.data_dir / "items").glob("*.json"))
+        return self._unread_shards
+
+    def _read_next_shard(self) -> bool:
+        """Read the unread shard that ranks highest; False when every shard is read."""
+        with self._shard_lock:
+            unread = self._unread()
+            if not unread:
+                return False
+            self._read_shard(unread[-1])
+            return True
+
+    def _read_shard(self, name: str) -> TinyDB:
+        """Read one shard into the index: a record from a later shard (by name, `kept` last)
+        wins, as when every shard was read in sorted order."""
+        with self._shard_lock:
+            self._unread().remove(name)
+            shard = self._loaded_shards[name] = self._db(self.data_dir / "items" / f"{name}.json")
+            for doc in _docs(shard):
+                known = self._index.get(doc["key"])
+                if known is None or name > known[0]:
+                    self._index[doc["key"]] = (name, doc)
+            return shard
+
+    def _open_alert_file(self, path: Path) -> AlertFile:
+        """alerts.json by its index; its backup refreshed if the file changed since the last one."""
+        load = partial(_look_at_json if self.read_only else _open_json, recovered=self.recovered)
+        write = None if self.read_only else atomic_write
+        alert_file = AlertFile(path, load, write, partial(atomic_write, durable=False))
+        if alert_file.indexed and not self.read_only:
+            try:
+                _take_backup(path)
+            except StoreError as exc:
+                self.recovered.append(
+                    f"could not refresh {path.name}.bak, the last one stays: {exc.message}"
+                )
+        return alert_file
+
+    def _made_safe(self) -> None:
         """Alerts from a store written before the text boundary, made safe once and for all.
 
         The safe versions are written back, then alerts.json is marked (a kill
         in between only means doing this again); a read-only open does it in
         memory each time until a desk that owns the store has done it.
         """
+        alerts = {alert.id: alert for alert in self.alerts()}
         safe = {key: safe_alert(alert) for key, alert in alerts.items()}
+        changed = [alert for key, alert in safe.items() if alert != alerts[key]]
         if self.read_only:
-            return safe
+            self._keep(changed)
+            return
         try:
-            changed = [alert for key, alert in safe.items() if alert != alerts[key]]
             self._write_alerts(changed, report=False)  # made safe, not news
-            _write_docs(self._alerts_db, {1: TEXT_SAFE}, FORMAT_TABLE)
+            self._alert_file.save({}, {**self._alert_file.tables, FORMAT_TABLE: SAFE_FORMAT})
         except (OSError, StoreError) as exc:
+            self._keep(changed)
             self.recovered.append(
                 f"could not mark the alerts as checked ({exc}); next start tries again"
             )
-        return safe
+
+    def _keep(self, alerts: Iterable[Alert]) -> None:
+        """Hold these versions of alerts in memory (as stored, or as shown when read-only)."""
+        for alert in alerts:
+            self._cache[alert.id] = alert
+            self._rows[alert.id] = alert_row(alert)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -378,16 +453,32 @@ class TinyStore:
         return {doc["url"]: feed_state_from_dict(doc) for doc in _docs(self._feeds_db)}
 
     def alerts(self) -> list[Alert]:
-        """Every alert, newest first."""
-        return newest_first(self._alerts.values())
+        """Every alert, newest first: each is built from its document once, then kept."""
+        if not self._everything_built:
+            for alert_id in list(self._rows):  # a copy: a worker thread may build them all
+                self.get_alert(alert_id)
+            self._everything_built = True
+        return newest_first(list(self._cache.values()))
+
+    def alert_rows(self) -> list[AlertRow]:
+        """Every alert's list row, in no particular order: no alert is built for this."""
+        return list(self._rows.values())
 
     def get_alert(self, alert_id: str) -> Alert | None:
-        """One alert by id."""
-        return self._alerts.get(alert_id)
+        """One alert by id, built from its stored document on first use."""
+        alert = self._cache.get(alert_id)
+        if alert is None:
+            doc = self._alert_file.document(alert_id)
+            if doc is None:
+                return None
+            built = alert_from_dict({**doc, **self._states.get(alert_id, {})})
+            # setdefault: a version stored meanwhile (the UI's, while a worker warms the cache) wins
+            alert = self._cache.setdefault(alert_id, built)
+        return alert
 
     def get_article(self, key: str) -> Article | None:
         """An article body, read from its cycle's segment file."""
-        record = self._items.get(key)
+        record = self._item(key)
         pointer = record[1].get("body") if record else None
         if not pointer:
             return None
@@ -399,6 +490,37 @@ class TinyStore:
         except (OSError, ValueError) as exc:
             self._say_body_lost(segment, exc)
             return None
+
+    def articles_containing(self, text: str, keys: Iterable[str]) -> Iterator[str]:
+        """The keys among `keys` whose article holds `text` (any case), segment file by file.
+
+        Each segment is read once, whole, and only its wanted bodies parsed; a
+        segment that cannot be read is skipped (get_article says it is lost).
+        """
+        needle = text.casefold()
+        for segment, places in self._bodies_by_segment(keys).items():
+            try:
+                data = (self.data_dir / "articles" / segment).read_bytes()
+            except OSError:
+                continue
+            for key, offset, length in places:
+                try:
+                    body = orjson.loads(data[offset : offset + length])
+                except ValueError:
+                    continue
+                if holds(str(body.get("title", "")), str(body.get("text", "")), needle):
+                    yield key
+
+    def _bodies_by_segment(self, keys: Iterable[str]) -> dict[str, list[tuple[str, int, int]]]:
+        """Where each wanted body lies, grouped by segment file, in file order."""
+        places: dict[str, list[tuple[str, int, int]]] = {}
+        items = self._items
+        for key in keys:
+            record = items.get(key)
+            pointer = record[1].get("body") if record else None
+            if pointer:
+                places.setdefault(pointer[0], []).append((key, pointer[1], pointer[2]))
+        return {segment: sorted(found, key=lambda p: p[1]) for segment, found in places.items()}
 
     def _say_body_lost(self, segment: str, error: Exception) -> None:
         """Once per segment: its bodies are lost (the alerts keep their hits and titles)."""
@@ -460,7 +582,7 @@ class TinyStore:
         docs = {}
         for item in seen:
             doc = seen_to_dict(item)
-            doc["body"] = pointers.get(item.key) or self._items.get(item.key, ("", {}))[1].get(
+            doc["body"] = pointers.get(item.key) or (self._item(item.key) or ("", {}))[1].get(
                 "body"
             )
             docs[_doc_id(item.key)] = doc
@@ -468,9 +590,13 @@ class TinyStore:
         self._items.update((doc["key"], (today, doc)) for doc in docs.values())
 
     def _shard(self, name: str) -> TinyDB:
-        if name not in self._shards:
-            self._shards[name] = self._db(self.data_dir / "items" / f"{name}.json")
-        return self._shards[name]
+        with self._shard_lock:
+            if name in self._loaded_shards:
+                return self._loaded_shards[name]
+            if name in self._unread():
+                return self._read_shard(name)
+            shard = self._loaded_shards[name] = self._db(self.data_dir / "items" / f"{name}.json")
+            return shard
 
     def _write_alerts(self, alerts: list[Alert], report: bool = True) -> None:
         """The alerts' content to alerts.json and their states to states.json.
@@ -485,7 +611,7 @@ class TinyStore:
             for a in alerts
             if report
             and a.state not in HANDLED_STATES
-            and not _same_content(self._alerts.get(a.id), a)
+            and not _same_content(self.get_alert(a.id), a)
         ]
         if grown:
             due = {**self._reports["due"], **{a.id: self._due_keys(a) for a in grown}}
@@ -493,11 +619,18 @@ class TinyStore:
         contents = {}
         for alert in alerts:
             data = alert_to_dict(alert)
-            contents[_doc_id(alert.id)] = {k: v for k, v in data.items() if k not in STATE_FIELDS}
-        _write_docs(self._alerts_db, contents)
-        _write_docs(self._states_db, {_doc_id(a.id): _state_doc(a) for a in alerts})
-        self._alerts.update((alert.id, alert) for alert in alerts)
+            contents[alert.id] = {k: v for k, v in data.items() if k not in STATE_FIELDS}
+        if contents:
+            self._alert_file.save(contents)
+        self._write_states(alerts)
         self._drop_handled_reports(alerts)
+
+    def _write_states(self, alerts: list[Alert]) -> None:
+        """The alerts' workflow states to states.json, then kept in memory as stored."""
+        docs = {_doc_id(a.id): _state_doc(a) for a in alerts}
+        _write_docs(self._states_db, docs)
+        self._states.update((doc["id"], doc) for doc in docs.values())
+        self._keep(alerts)
 
     # -- reports: exactly-once delivery to headless consumers --------------------------------
 
@@ -513,7 +646,7 @@ class TinyStore:
         due = [
             alert
             for alert_id in self._reports["due"]
-            if (alert := self._alerts.get(alert_id)) is not None and self._is_due(alert)
+            if (alert := self.get_alert(alert_id)) is not None and self._is_due(alert)
         ]
         return sorted(due, key=lambda a: a.published or a.created)
 
@@ -529,7 +662,7 @@ class TinyStore:
         come before `grown` is stored, and the item never come again, the
         stored version is still reported.
         """
-        stored = self._alerts.get(grown.id)
+        stored = self.get_alert(grown.id)
         if stored is not None and self._is_due(stored):
             return [content_key(stored), content_key(grown)]
         return [content_key(grown)]
@@ -558,12 +691,19 @@ class TinyStore:
     def _still_due(self, alert_id: str) -> bool:
         """False for an entry no stored alert answers to (a kill before its alert was stored):
         if that alert is raised again, its entry is written again."""
-        alert = self._alerts.get(alert_id)
+        alert = self.get_alert(alert_id)
         return alert is not None and self._is_due(alert)
+
+    @property
+    def _reports(self) -> dict[str, Any]:
+        """The outbox, read on first use: the alert list does not need it (4 MB at 100k alerts)."""
+        if self._outbox is None:
+            self._outbox = _read_reports(self.data_dir / REPORTS_FILE, self.recovered)
+        return self._outbox
 
     def _write_reports(self, reports: dict[str, Any]) -> None:
         atomic_write(self.data_dir / REPORTS_FILE, orjson.dumps(reports))
-        self._reports = reports
+        self._outbox = reports
 
     def _drop_handled_reports(self, alerts: Iterable[Alert]) -> None:
         """Alerts the analyst handled before any headless run reported them leave the outbox.
@@ -580,7 +720,7 @@ class TinyStore:
     def update_alert(self, alert: Alert) -> None:
         """Replace one alert; on disk when this returns. A state change writes only states.json."""
         self._check_writable()
-        known = self._alerts.get(alert.id)
+        known = self.get_alert(alert.id)
         if known is not None and _same_content(known, alert):
             self.update_alerts([alert])
         else:
@@ -590,8 +730,7 @@ class TinyStore:
         """Replace many alerts' states in one write (acknowledge all that a filter shows)."""
         self._check_writable()
         batch = list(alerts)
-        _write_docs(self._states_db, {_doc_id(a.id): _state_doc(a) for a in batch})
-        self._alerts.update((a.id, a) for a in batch)
+        self._write_states(batch)
         self._drop_handled_reports(batch)
 
     def save_site_lines(self, data: dict[str, Any]) -> None:
@@ -654,8 +793,8 @@ class TinyStore:
 
     def close(self) -> None:
         """Close the files and release the lock."""
-        shards = self._shards_loaded.values() if self._shards_loaded else ()
-        for db in (self._alerts_db, self._states_db, self._feeds_db, *shards):
+        shards = self._loaded_shards.values()
+        for db in (self._states_db, self._feeds_db, *shards):
             db.close()
         if self._lock is not None:
             os.close(self._lock)

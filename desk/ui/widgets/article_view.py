@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from desk.core.decide import grew_since_handled
 from desk.core.match.matcher import describe_evidence, evidence_for
 from desk.core.models import Alert, AlertState, Article, Hit, Watchlist
 
@@ -141,6 +142,8 @@ class ArticleView(VerticalScroll):
             why.update(explanation(alert, article, watchlists))
             self._text = highlighted(article, alert)
             body.update(self._text)
+        grown = grew_since_handled(alert)
+        self.border_title = f"▲ {grown}" if grown else ""
         if alert.id != self.shown_alert_id:
             self.scroll_home(animate=False)
             self.spans = hit_spans(article, alert) if article else []
