@@ -283,7 +283,10 @@ class Poller:
         if self.settings.fetch_articles:
             # a feed on a private address may link into the private network, a public one not
             private = {url: await is_private_host(url) for url in {f.url for f, _ in batch}}
-            fetches = (self._article(fetcher, item, private[feed.url]) for feed, item in batch)
+            pages = asyncio.Semaphore(self.pages_held_at_once())
+            fetches = (
+                self._article(fetcher, item, private[feed.url], pages) for feed, item in batch
+            )
             return list(await asyncio.gather(*fetches))
         clean_now = bool(self.watchlists)  # no page to fetch; cleaned now only if matched
         return [article_from_feed(item, clean=clean_now) for _, item in batch]
@@ -334,8 +337,26 @@ class Poller:
         )
         result.alerts = list({**{a.id: a for a in result.alerts}, **changed}.values())
 
-    async def _article(self, fetcher: Fetcher, item: Item, private_ok: bool = True) -> Article:
-        """The item's full article from its page, or its feed text when that is better."""
+    def pages_held_at_once(self) -> int:
+        """How many fetched pages may be held at once, each from its request until extracted.
+
+        Enough to keep every connection and extraction worker busy; the rest of
+        a batch waits unfetched, so a cycle's memory does not grow with its pages.
+        """
+        return self.settings.max_connections + 2 * self.extractor.size
+
+    async def _article(
+        self,
+        fetcher: Fetcher,
+        item: Item,
+        private_ok: bool = True,
+        pages: asyncio.Semaphore | None = None,
+    ) -> Article:
+        """The item's full article from its page, or its feed text when that is better.
+
+        With `pages`, the page holds one unit of it from its request until it
+        is extracted and its HTML dropped.
+        """
         from_feed = article_from_feed(item)  # cleaned: its length is weighed against the page's
         if not item.url.startswith(("http://", "https://")):
             return from_feed
@@ -345,9 +366,20 @@ class Poller:
                 max_bytes=self.settings.max_page_bytes,
                 accept="text/html",
                 private_ok=private_ok,
+                hold=pages,
             )
         except Exception:  # FetchError in words, or a surprise: the feed's own text stands
             return from_feed
+        try:
+            return await self._article_from_page(item, page, from_feed)
+        finally:
+            if pages is not None:
+                pages.release()
+
+    async def _article_from_page(
+        self, item: Item, page: FetchResult, from_feed: Article
+    ) -> Article:
+        """The page extracted, or the feed's text when the page is not HTML or is shorter."""
         if page.content_type not in HTML_TYPES or not page.body:
             return from_feed
         html = decode_text(page.body, page.charset)  # made safe there, before lxml sees it
