@@ -97,6 +97,7 @@ class Poller:
         transport: httpx.AsyncBaseTransport | None = None,
         now: Callable[[], datetime] = utc_now,
         jitter: Callable[[], float] = random.random,
+        extract_workers: int | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -104,7 +105,7 @@ class Poller:
         self.now = now
         self.jitter = jitter
         self.set_watchlists(watchlists)
-        self.extractor = Extractor()
+        self.extractor = Extractor(workers=extract_workers)  # None: a core left for a UI
         self.site_lines = SiteLines.from_json(store.site_lines())
         self._unsaved_pages = 0
         self._notes_said = len(store.recovered)
