@@ -4,7 +4,8 @@ The Poller is shared by `desk poll --once`, `desk demo` and the TUI's
 background worker. Network work is async (one bounded client for the whole
 cycle); extraction runs in worker processes (an `Extractor`: each page within
 a deadline) and matching in a thread, so an event loop driving a UI stays
-responsive. All writes of a cycle go to the store in one batch.
+responsive. A cycle holds a bounded number of fetched pages at once (see
+`pages_held_at_once`) and writes to the store every COMMIT_BATCH new items.
 """
 
 from __future__ import annotations
