@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO, TypeVar
 
+from desk.core.article.extract import headless_worker_count
 from desk.core.errors import DeskError, plural
 from desk.core.match.reload import LiveWatchlists, Settling
 from desk.core.match.rematch import find_hits, raise_alerts
@@ -280,7 +281,12 @@ class ContinuousPoll:
 
     async def run(self) -> None:
         """Poll until cancelled (Ctrl-C or SIGTERM); the Poller is closed on the way out."""
-        poller = Poller(self.store, self.config.settings, self._first_watchlists())
+        poller = Poller(
+            self.store,
+            self.config.settings,
+            self._first_watchlists(),
+            extract_workers=headless_worker_count(),
+        )
         try:
             say(
                 f"polling {plural(len(self.config.feeds), 'feed')} with "

@@ -213,10 +213,13 @@ class HostileSite:
     def page(self, number: int = 0) -> bytes:
         """Article page `number`: item `number`'s headline, every payload, and a text of its own.
 
-        Its own text keeps the pages from reading as one story told by many feeds.
+        Its own text keeps the pages from reading as one story told by many feeds, and its own
+        troop count keeps the firing paragraph from being a line that every page of the site
+        repeats (desk learns such a line as the site's furniture from the fifth page on).
         """
         own = " ".join(f"dispatch{number}x{word}" for word in range(300))  # its own story
-        paragraphs = f"<p>{STORY}</p><p>{ALL_IN_ONE}</p><p>{own}.</p>"
+        story = STORY.replace("thousands of troops", f"{1200 + number} troops")
+        paragraphs = f"<p>{story}</p><p>{ALL_IN_ONE}</p><p>{own}.</p>"
         title = headline(PAYLOADS[number % len(PAYLOADS)])
         return (
             f"<html><head><title>{title}</title></head><body><article>"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -17,6 +17,8 @@ class Site:
         self.redirects: dict[str, tuple[int, str]] = {}
         self.base = ""
         self.requests: list[str] = []
+        self.on_request: Callable[[], None] = lambda: None
+        """Called in the server's thread as each request arrives, once it is counted."""
 
     def put(self, path: str, body: str, content_type: str = "text/html") -> None:
         """Serve `body` at `path`, with {{BASE}} filled in."""
@@ -31,6 +33,7 @@ def served_site() -> Iterator[Site]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             site.requests.append(self.path)
+            site.on_request()
             if self.path in site.redirects:
                 status, location = site.redirects[self.path]
                 self.send_response(status)

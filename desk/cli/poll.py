@@ -14,6 +14,7 @@ from desk.cli.common import (
     open_store,
 )
 from desk.cli.parser import EXIT_OK
+from desk.core.article.extract import headless_worker_count
 from desk.core.errors import DeskError, StoreLocked
 from desk.core.models import Feed
 from desk.core.pipeline import CycleResult, Poller
@@ -35,7 +36,8 @@ from desk.headless import (
 def run_cycle(
     store: TinyStore, settings: Settings, feeds: list[Feed], watch_dir: Path, force: bool
 ) -> CycleResult:
-    poller = Poller(store, settings, load_watchlist_folder(watch_dir))
+    watchlists = load_watchlist_folder(watch_dir)
+    poller = Poller(store, settings, watchlists, extract_workers=headless_worker_count())
     try:
         return asyncio.run(poller.run_once(feeds, force=force))
     finally:

@@ -4,7 +4,8 @@ The Poller is shared by `desk poll --once`, `desk demo` and the TUI's
 background worker. Network work is async (one bounded client for the whole
 cycle); extraction runs in worker processes (an `Extractor`: each page within
 a deadline) and matching in a thread, so an event loop driving a UI stays
-responsive. All writes of a cycle go to the store in one batch.
+responsive. A cycle holds a bounded number of fetched pages at once (see
+`pages_held_at_once`) and writes to the store every COMMIT_BATCH new items.
 """
 
 from __future__ import annotations
@@ -113,6 +114,7 @@ class Poller:
         transport: httpx.AsyncBaseTransport | None = None,
         now: Callable[[], datetime] = utc_now,
         jitter: Callable[[], float] = random.random,
+        extract_workers: int | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -120,7 +122,7 @@ class Poller:
         self.now = now
         self.jitter = jitter
         self.set_watchlists(watchlists)
-        self.extractor = Extractor()
+        self.extractor = Extractor(workers=extract_workers)  # None: a core left for a UI
         self.site_lines = SiteLines.from_json(store.site_lines())
         self._unsaved_pages = 0
         self._notes_said = len(store.recovered)
@@ -321,7 +323,10 @@ class Poller:
         if self.settings.fetch_articles:
             # a feed on a private address may link into the private network, a public one not
             private = {url: await is_private_host(url) for url in {f.url for f, _ in batch}}
-            fetches = [self._article(fetcher, item, private[feed.url]) for feed, item in batch]
+            pages = asyncio.Semaphore(self.pages_held_at_once())
+            fetches = [
+                self._article(fetcher, item, private[feed.url], pages) for feed, item in batch
+            ]
             return await self._counted("articles", fetches)
         clean_now = bool(self.watchlists)  # no page to fetch; cleaned now only if matched
         return [article_from_feed(item, clean=clean_now) for _, item in batch]
@@ -376,8 +381,26 @@ class Poller:
         )
         result.alerts = list({**{a.id: a for a in result.alerts}, **changed}.values())
 
-    async def _article(self, fetcher: Fetcher, item: Item, private_ok: bool = True) -> Article:
-        """The item's full article from its page, or its feed text when that is better."""
+    def pages_held_at_once(self) -> int:
+        """How many fetched pages may be held at once, each from its request until extracted.
+
+        Enough to keep every connection and extraction worker busy; the rest of
+        a batch waits unfetched, so a cycle's memory does not grow with its pages.
+        """
+        return self.settings.max_connections + 2 * self.extractor.size
+
+    async def _article(
+        self,
+        fetcher: Fetcher,
+        item: Item,
+        private_ok: bool = True,
+        pages: asyncio.Semaphore | None = None,
+    ) -> Article:
+        """The item's full article from its page, or its feed text when that is better.
+
+        With `pages`, the page holds one unit of it from its request until it
+        is extracted and its HTML dropped.
+        """
         from_feed = article_from_feed(item)  # cleaned: its length is weighed against the page's
         if not item.url.startswith(("http://", "https://")):
             return from_feed
@@ -387,9 +410,20 @@ class Poller:
                 max_bytes=self.settings.max_page_bytes,
                 accept="text/html",
                 private_ok=private_ok,
+                hold=pages,
             )
         except Exception:  # FetchError in words, or a surprise: the feed's own text stands
             return from_feed
+        try:
+            return await self._article_from_page(item, page, from_feed)
+        finally:
+            if pages is not None:
+                pages.release()
+
+    async def _article_from_page(
+        self, item: Item, page: FetchResult, from_feed: Article
+    ) -> Article:
+        """The page extracted, or the feed's text when the page is not HTML or is shorter."""
         if page.content_type not in HTML_TYPES or not page.body:
             return from_feed
         html = decode_text(page.body, page.charset)  # made safe there, before lxml sees it

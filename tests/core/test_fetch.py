@@ -62,6 +62,29 @@ def test_permanent_redirect_reports_the_new_url_and_temporary_does_not() -> None
     assert get("/temp").moved_to is None
 
 
+def test_a_held_unit_is_kept_for_the_caller_on_success_and_given_back_on_failure() -> None:
+    """`hold`: a body fetched keeps one unit (through redirects, taken once) for the caller to
+    release; a fetch that fails gives its unit back, or failed pages would use the bound up."""
+
+    async def run() -> list[int]:
+        hold = asyncio.Semaphore(5)
+        left = []
+        with hostile_server() as base:
+            fetcher = Fetcher(SETTINGS)
+            try:
+                await fetcher.get(base + "/moved", max_bytes=1_000_000, hold=hold)
+                left.append(hold._value)
+                for path in ("/error", "/loop", "/busy"):
+                    with pytest.raises(FetchError):
+                        await fetcher.get(base + path, max_bytes=1_000_000, hold=hold)
+                    left.append(hold._value)
+            finally:
+                await fetcher.aclose()
+        return left
+
+    assert asyncio.run(run()) == [4, 4, 4, 4]
+
+
 def test_errors_in_words_with_retry_after() -> None:
     with pytest.raises(FetchError) as busy:
         get("/busy")

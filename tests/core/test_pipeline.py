@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 
+from desk.core.article.extract import Extracted, Extractor
 from desk.core.match.watchlists import load_watchlists
 from desk.core.models import Feed
 from desk.core.pipeline import CycleResult, Poller
@@ -278,3 +280,45 @@ def test_a_body_found_lost_between_cycles_is_said_by_the_next_cycle(tmp_path: Pa
             asyncio.run(poller.aclose())
     finally:
         store.close()
+
+
+class CountingExtractor(Extractor):
+    """The real worker pool, counting the pages it has finished."""
+
+    finished = 0
+
+    async def extract(self, html: str, url: str = "", site_junk: Iterable[str] = ()) -> Extracted:
+        """extract_page in a worker, counted once it is done."""
+        try:
+            return await super().extract(html, url, site_junk)
+        finally:
+            self.finished += 1
+
+
+def test_a_cycle_holds_a_bounded_number_of_fetched_pages(tmp_path: Path) -> None:
+    """Pages are fetched only as fast as they are extracted: however many a batch has, at most
+    pages_held_at_once() have been answered by the server and not yet extracted (before the
+    bound, a batch of 200 was fetched at once and held until the slow extraction got to it)."""
+    count = 120
+    paragraph = "<p>" + "Officials said the harbour talks would resume next week. " * 40 + "</p>"
+    page = f"<html><body><article><h1>Story</h1>{paragraph * 60}</article></body></html>"
+    store = TinyStore(tmp_path / "data")
+    poller = Poller(store, Settings(max_per_host=8), [])
+    extractor = poller.extractor = CountingExtractor(workers=1)
+    held: list[int] = []
+    try:
+        with served_site() as site:
+            items = ""
+            for n in range(count):
+                site.put(f"/a/{n}.html", page.replace("Story", f"Story {n}"))
+                items += f"<item><title>S{n}</title><link>{site.base}/a/{n}.html</link></item>"
+            site.put("/feed.xml", f"<rss><channel><title>W</title>{items}</channel></rss>")
+            site.on_request = lambda: held.append(len(site.requests) - extractor.finished)
+            feed = Feed(url=f"{site.base}/feed.xml")
+            result = asyncio.run(poller.run_once([feed], force=True))
+    finally:
+        poller.close()
+        store.close()
+    assert result.new_items == count
+    assert extractor.finished == count  # every page went through the pool
+    assert max(held) <= poller.pages_held_at_once() + 1  # the feed's own request counts too

@@ -26,7 +26,12 @@ from desk.core.article.document import (
     looks_like_html,
     text_of_document,
 )
-from desk.core.article.extractpool import ExtractionFailed, Extractor, default_worker_count
+from desk.core.article.extractpool import (
+    ExtractionFailed,
+    Extractor,
+    default_worker_count,
+    headless_worker_count,
+)
 from desk.core.article.headline import lead_with_title
 from desk.core.article.pagemeta import PageMetadata, page_metadata
 from desk.core.article.pagetext import main_text, tree_text
@@ -44,6 +49,7 @@ __all__ = [
     "cap_markup",
     "default_worker_count",
     "extract_page",
+    "headless_worker_count",
     "looks_like_html",
     "main_text",
     "page_metadata",

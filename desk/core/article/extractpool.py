@@ -53,6 +53,15 @@ def default_worker_count() -> int:
     return max(1, min(4, (os.cpu_count() or 2) - 1))
 
 
+def headless_worker_count() -> int:
+    """One worker per core, at least one, at most four: for runs with no screen to keep responsive.
+
+    The event loop's share of a page (HTTP, matching, the store) is a third
+    of its extraction's: on two cores, one worker leaves half a core idle.
+    """
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 def serve_extractions(connection: Connection, memory_limit: int | None) -> None:
     """A worker process's loop: receive a (task, arguments) job, send back the Extracted."""
     _settle_worker(memory_limit)

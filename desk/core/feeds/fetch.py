@@ -189,11 +189,16 @@ class Fetcher:
         last_modified: str | None = None,
         accept: str = "*/*",
         private_ok: bool = True,
+        hold: asyncio.Semaphore | None = None,
     ) -> FetchResult:
         """GET `url` within the deadline and caps; raise FetchError in words.
 
         With `private_ok=False` (an article link from a feed on a public host)
-        no hop may lead to a loopback, link-local or private address.
+        no hop may lead to a loopback, link-local or private address. With
+        `hold`, one unit of it is taken once the request has its host's slot,
+        before it is sent, and is the caller's to release when done with the
+        body (get releases it if it raises): a bound on the bodies held at
+        once that never makes one host's requests wait behind another's.
         """
         headers = {"Accept": accept}
         if etag:
@@ -201,8 +206,21 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         public_only = PUBLIC_ONLY.set(not private_ok)  # for this task's connections only
+        held = _Held(hold)
         try:
-            return await self._follow(url, headers, max_bytes, private_ok)
+            return await self._follow(url, headers, max_bytes, private_ok, held)
+        except BaseException:
+            held.release()
+            raise
+        finally:
+            PUBLIC_ONLY.reset(public_only)
+
+    async def _follow(
+        self, url: str, headers: dict[str, str], max_bytes: int, private_ok: bool, held: _Held
+    ) -> FetchResult:
+        """_follow_hops with its failures in words (FetchError)."""
+        try:
+            return await self._follow_hops(url, headers, max_bytes, private_ok, held)
         except PrivateAddressRefused:  # a name that resolved publicly for the check, then not
             raise FetchError(PRIVATE_REFUSED, url) from None
         except TimeoutError:
@@ -213,11 +231,9 @@ class Fetcher:
             raise FetchError(_describe(exc), url) from None
         except (httpx.InvalidURL, ValueError) as exc:  # a malformed link in somebody's feed
             raise FetchError(f"not a valid URL ({exc})", url) from None
-        finally:
-            PUBLIC_ONLY.reset(public_only)
 
-    async def _follow(
-        self, url: str, headers: dict[str, str], max_bytes: int, private_ok: bool = True
+    async def _follow_hops(
+        self, url: str, headers: dict[str, str], max_bytes: int, private_ok: bool, held: _Held
     ) -> FetchResult:
         """Follow up to MAX_REDIRECTS hops; the deadline runs from the first request sent.
 
@@ -231,12 +247,14 @@ class Fetcher:
             _check_scheme(url)
             if not private_ok and await is_private_host(url):
                 raise FetchError(PRIVATE_REFUSED, url)
-            async with self._hosts[urlsplit(url).netloc], self._slots:
-                deadline = (
-                    deadline or asyncio.get_running_loop().time() + self.settings.request_timeout
-                )
-                async with asyncio.timeout_at(deadline):
-                    answer = await self._request(url, headers, max_bytes, moved_to)
+            async with self._hosts[urlsplit(url).netloc]:
+                await held.take()  # after the host's slot: a queue for one host holds none
+                async with self._slots:
+                    deadline = deadline or (
+                        asyncio.get_running_loop().time() + self.settings.request_timeout
+                    )
+                    async with asyncio.timeout_at(deadline):
+                        answer = await self._request(url, headers, max_bytes, moved_to)
             if isinstance(answer, FetchResult):
                 return answer
             location, status = answer
@@ -277,6 +295,26 @@ class Fetcher:
             last_modified=resp.headers.get("last-modified"),
             moved_to=moved_to,
         )
+
+
+class _Held:
+    """One unit of a caller's semaphore, taken at most once and released at most once."""
+
+    def __init__(self, semaphore: asyncio.Semaphore | None) -> None:
+        self.semaphore = semaphore
+        self.taken = False
+
+    async def take(self) -> None:
+        """Take the unit (a no-op without a semaphore or once taken)."""
+        if self.semaphore is not None and not self.taken:
+            await self.semaphore.acquire()
+            self.taken = True
+
+    def release(self) -> None:
+        """Give the unit back if it was taken."""
+        if self.semaphore is not None and self.taken:
+            self.semaphore.release()
+            self.taken = False
 
 
 def reason_phrase(resp: httpx.Response) -> str:
