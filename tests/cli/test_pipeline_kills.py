@@ -3,8 +3,10 @@
 Three feeds on 127.0.0.1: one never changes (its ETag would hide its items
 from a run that follows a kill, were it stored before they were), two gain
 stories every round; a fifth of the pages fire the troop-deployment
-watchlist. Each run has a few hundred new items (two or more commit
-batches) and is killed with its process group: every other round at a
+watchlist. Each run has several hundred new items (three or more commit
+batches, so a kill after the first lands mid-cycle; the page cap per cycle
+is raised so that one last run can finish them all) and is killed with its
+process group: every other round at a
 random moment from its start (imports, fetching, extracting), the others a
 random moment after its first batch is on disk (mid-cycle). After each kill
 the store must open with nothing to repair but unfinished writes; after one
@@ -29,7 +31,7 @@ from tests.served import Site, served_site
 
 KILLS = 6
 STATIC_ITEMS = 120
-GROWTH = 80
+GROWTH = 220
 """New items per growing feed per round."""
 FIRING_EVERY = 5
 FEEDS = ("east", "west", "static")
@@ -117,7 +119,7 @@ def test_killed_poll_cycles_are_completed_by_the_next_run(tmp_path: Path) -> Non
     chance = random.Random(seed)
     config, data, out = tmp_path / "config", tmp_path / "data", tmp_path / "alerts.jsonl"
     config.mkdir()
-    (config / "settings.yaml").write_text("max_new_per_feed: 5000\n")
+    (config / "settings.yaml").write_text("max_new_per_feed: 5000\nmax_pages_per_cycle: 5000\n")
     killed_mid_cycle = 0
     with served_site() as site:
         feeds = "".join(f"  - url: {site.base}/{f}.xml\n" for f in FEEDS)
@@ -126,7 +128,7 @@ def test_killed_poll_cycles_are_completed_by_the_next_run(tmp_path: Path) -> Non
             publish_round(site, kill)
             desk = poll(config, data, out)
             mid_cycle = kill % 2 == 1
-            if kill_after(desk, data, chance.uniform(0.0, 0.6 if mid_cycle else 2.5), mid_cycle):
+            if kill_after(desk, data, chance.uniform(0.0, 0.3 if mid_cycle else 2.5), mid_cycle):
                 killed_mid_cycle += mid_cycle
             assert_store_opens(data)
         links, firing = publish_round(site, KILLS)
