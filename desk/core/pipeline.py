@@ -309,12 +309,13 @@ class Poller:
         answered = [o.state for o in result.outcomes if not o.state.error]
         size = COMMIT_BATCH if self.settings.fetch_articles else max(len(todo), 1)
         batches = [todo[i : i + size] for i in range(0, len(todo), size)] or [[]]
+        stories = _CycleStories(self.store, self.now())
         for number, batch in enumerate(batches):
             last = number == len(batches) - 1
             states = (failed if number == 0 else []) + (answered if last else [])
             articles = await self._articles(fetcher, batch)
             hits = await self._hits(articles)
-            self._commit(batch, articles, hits, seen, result, names, states)
+            self._commit(batch, articles, hits, seen, result, names, states, stories)
 
     def _page_cap(self) -> int | None:
         return self.settings.max_pages_per_cycle if self.settings.fetch_articles else None
@@ -345,28 +346,25 @@ class Poller:
         result: CycleResult,
         source_names: dict[str, str],
         feed_states: list[FeedState],
+        stories: _CycleStories,
     ) -> None:
         now = self.now()
-        stories: decide.StoryIndex | None = (
-            None  # every alert is read for it: only if a hit needs it
-        )
         changed: dict[str, Alert] = {}
         records = []
         for (feed, item), article, item_hits in zip(todo, articles, hits, strict=True):
             previous = seen.get(item.key)
             alert = None
             if item_hits:  # no hits, no alert: the story lookup is skipped
-                if stories is None:
-                    stories = decide.StoryIndex(self.store.alerts(), now)
+                index = stories.index()
                 existing = decide.existing_alert(
-                    previous.alert_id if previous else None, article, stories
+                    previous.alert_id if previous else None, article, index
                 )
                 alert = decide.decide_alert(
                     item, source_names[feed.url], article, item_hits, self.watchlists, existing, now
                 )
                 if alert is not None and alert != existing:
                     changed[alert.id] = alert
-                    stories.add(alert)
+                    index.add(alert)
             alert_id = alert.id if alert else (previous.alert_id if previous else None)
             records.append(
                 SeenItem(
@@ -464,6 +462,23 @@ async def _parse(response: FetchResult, feed_url: str) -> ParsedFeed:
         with contextlib.suppress(NeedsTolerantParser):
             return parse_feed(*args, tolerant=False)
     return await asyncio.to_thread(parse_feed, *args)
+
+
+class _CycleStories:
+    """A cycle's story index: every alert is read for it at the cycle's first hit, once.
+
+    Later batches use the same index, which each new or grown alert updates.
+    """
+
+    def __init__(self, store: Store, now: datetime) -> None:
+        self._store, self._now = store, now
+        self._index: decide.StoryIndex | None = None
+
+    def index(self) -> decide.StoryIndex:
+        """The index, read from the store the first time it is asked for."""
+        if self._index is None:
+            self._index = decide.StoryIndex(self._store.alerts(), self._now)
+        return self._index
 
 
 def _held_back(outcome: FeedOutcome, waiting: int) -> FeedOutcome:

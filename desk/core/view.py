@@ -114,11 +114,6 @@ class AlertQuery:
         return " · ".join(parts)
 
 
-def shown_time(alert: Alert) -> datetime:
-    """The time the list sorts by and shows: published, else when the alert was raised."""
-    return alert.published or alert.created
-
-
 def listed_order(alerts: Iterable[Listed]) -> list[Listed]:
     """Newest published first (raised time where there is none), then newest raised."""
     return sorted(alerts, key=order_of, reverse=True)

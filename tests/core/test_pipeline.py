@@ -10,7 +10,7 @@ import pytest
 
 from desk.core.article.extract import Extracted, Extractor
 from desk.core.match.watchlists import load_watchlists
-from desk.core.models import Feed
+from desk.core.models import Alert, Feed
 from desk.core.pipeline import CycleResult, Poller
 from desk.core.settings.config import Settings, shipped_watchlists_dir
 from desk.core.store.tinystore import TinyStore
@@ -243,6 +243,44 @@ def test_a_cycle_that_dies_half_way_keeps_its_finished_batches(tmp_path: Path) -
             assert result.new_items == count - COMMIT_BATCH  # the first batch was kept
             assert len(store.alerts()) == count
             assert store.feed_states()[feed.url].etag
+    finally:
+        store.close()
+
+
+class CountingAlertReads(TinyStore):
+    """A store that counts how often every alert is read."""
+
+    reads = 0
+
+    def alerts(self) -> list[Alert]:
+        self.reads += 1
+        return super().alerts()
+
+
+def test_a_cycle_reads_every_alert_once_however_many_batches_hit(tmp_path: Path) -> None:
+    """The story index is built at the cycle's first hit and kept current, not built per batch."""
+    from desk.core.pipeline import COMMIT_BATCH
+
+    count = 2 * COMMIT_BATCH + 50
+    items = "".join(
+        f"<item><title>Army deploys {n} troops to the border</title><guid>g{n}</guid>"
+        f"<description>The army deployed {n} troops to the border region {n}.</description></item>"
+        for n in range(count)
+    )
+    store = CountingAlertReads(tmp_path / "data")
+    opened = store.reads  # a new store checks its (no) alerts once when it opens
+    watchlists = list(load_watchlists(shipped_watchlists_dir()).watchlists)
+    try:
+        with served_site() as site:
+            site.put(
+                "/feed.xml", f"<rss><channel><title>W</title>{items}</channel></rss>", "text/xml"
+            )
+            settings = Settings(max_pages_per_cycle=count, max_new_per_feed=count)
+            poller = Poller(store, settings, watchlists)
+            result = asyncio.run(poller.run_once([Feed(url=f"{site.base}/feed.xml")], force=True))
+            asyncio.run(poller.aclose())
+        assert len(result.alerts) == count  # three batches, every one with hits
+        assert store.reads - opened == 1
     finally:
         store.close()
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import mmap
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -228,6 +229,8 @@ class AlertFile:
         """Each document's bytes by TinyDB id, once a write or a repair needed them all."""
         self._owners: dict[str, str] = {}
         """TinyDB id -> alert id, in the order of _raw."""
+        self._lock = threading.RLock()
+        """A read slices the file at its place: no save may move the places meanwhile."""
         index = read_index(path.parent)
         if index is None:
             self.load_everything()
@@ -262,6 +265,10 @@ class AlertFile:
 
     def load_everything(self) -> None:
         """Parse alerts.json whole (repairing it from its backup if needed) and index it again."""
+        with self._lock:
+            self._load_everything()
+
+    def _load_everything(self) -> None:
         data = self._load(self.path)
         self._raw, self.tables = split_alerts(data or {})
         docs = (data or {}).get(DEFAULT_TABLE) or {}
@@ -277,15 +284,16 @@ class AlertFile:
 
     def document(self, alert_id: str) -> dict[str, Any] | None:
         """One alert's stored content; a damaged file is read again whole (and repaired)."""
-        place = self.places.get(alert_id)
-        if place is None:
-            return None
-        try:
-            return _parse(self._raw_of(place))
-        except ValueError:
-            self.load_everything()
+        with self._lock:
             place = self.places.get(alert_id)
-            return None if place is None else _parse(self._raw_of(place))
+            if place is None:
+                return None
+            try:
+                return _parse(self._raw_of(place))
+            except ValueError:
+                self._load_everything()
+                place = self.places.get(alert_id)
+                return None if place is None else _parse(self._raw_of(place))
 
     def _raw_of(self, place: Place) -> bytes:
         doc_id, offset, length = place
@@ -295,6 +303,10 @@ class AlertFile:
 
     def save(self, docs: dict[str, dict[str, Any]], tables: dict[str, Any] | None = None) -> None:
         """Write these alerts' content (new or replaced) with the rest; nothing changes on failure."""
+        with self._lock:
+            self._save(docs, tables)
+
+    def _save(self, docs: dict[str, dict[str, Any]], tables: dict[str, Any] | None) -> None:
         if self._write is None:
             raise StoreError("the store is open read-only (another desk holds it)", self.path)
         if self._raw is None:

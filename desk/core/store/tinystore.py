@@ -445,7 +445,9 @@ class TinyStore:
     def seen_since(self, when: datetime) -> list[SeenItem]:
         """Every seen item first seen at or after `when`, oldest first."""
         since = when.isoformat()
-        records = [doc for _, doc in self._items.values() if doc.get("first_seen", "") >= since]
+        with self._shard_lock:  # a poll may add items while the desk's warm-up reads them
+            every = [doc for _, doc in self._items.values()]
+        records = [doc for doc in every if doc.get("first_seen", "") >= since]
         return [seen_from_dict(doc) for doc in sorted(records, key=lambda d: d["first_seen"])]
 
     def feed_states(self) -> dict[str, FeedState]:
@@ -587,7 +589,8 @@ class TinyStore:
             )
             docs[_doc_id(item.key)] = doc
         _write_docs(self._shard(today), docs)
-        self._items.update((doc["key"], (today, doc)) for doc in docs.values())
+        with self._shard_lock:
+            self._items.update((doc["key"], (today, doc)) for doc in docs.values())
 
     def _shard(self, name: str) -> TinyDB:
         with self._shard_lock:
