@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from desk.core.article.clean import clean_text
+from desk.core.article.headline import lead_with_title
 from desk.core.match.matcher import Matcher, term_words
 from desk.core.match.watchlists import load_watchlists
 from desk.core.models import Term, Watchlist
@@ -143,7 +144,7 @@ def written_cases() -> list[dict]:
 
 def compare(title: str, articles: list[dict], matcher: Matcher) -> None:
     """Print desk's and the regex's precision, recall and F1 per watchlist."""
-    texts = [clean_text(f"{a['title']}\n\n{a['text']}".strip()) for a in articles]
+    texts = [lead_with_title(a["title"], clean_text(a["text"])) for a in articles]
     desk_fired = [{h.watchlist for h in matcher.match(t)} for t in texts]
     regex_fired = [{w for w, rx in REGEX_FILTERS.items() if rx.search(t)} for t in texts]
     print(title)
@@ -185,7 +186,7 @@ def main() -> int:
         print(f"no labelled set at {path}; pass its path", file=sys.stderr)
         return 1
     articles = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    texts = [clean_text(f"{a['title']}\n\n{a['text']}") for a in articles]
+    texts = [lead_with_title(a["title"], clean_text(a["text"])) for a in articles]
     matcher = Matcher(list(load_watchlists(shipped_watchlists_dir()).watchlists))
     desk_fired, desk_cold, desk_warm = timed(
         lambda t: {h.watchlist for h in matcher.match(t)}, texts

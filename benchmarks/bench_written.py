@@ -3,7 +3,8 @@
 Each file of `benchmarks/data/blind_rounds/` is one round of 60 cases (14
 troop deployments, 14-15 technology transfers, 6 ICBM re-entry cases, 26
 look-alikes), written by someone who had not seen the watchlists. A case is
-right when the watchlists that fire are exactly the ones it calls for.
+right when the watchlists that fire on its text, cleaned as the poller cleans
+it, are exactly the ones it calls for.
 
 The rounds were scored once on first sight (the README's table); after that
 the watchlists learnt from their misses, so what this prints for the shipped
@@ -22,8 +23,9 @@ from pathlib import Path
 
 from bench_matching import REGEX_FILTERS
 
+from desk.cli.common import load_watchlist_folder
+from desk.core.article.clean import clean_text
 from desk.core.match.matcher import Matcher
-from desk.core.match.watchlists import load_watchlists
 from desk.core.settings.config import shipped_watchlists_dir
 
 ROUNDS = Path(__file__).resolve().parent / "data" / "blind_rounds"
@@ -46,7 +48,10 @@ def main() -> None:
     parser.add_argument("--watchlists", type=Path, default=shipped_watchlists_dir())
     parser.add_argument("--misses", action="store_true", help="print the cases desk gets wrong")
     args = parser.parse_args()
-    matcher = Matcher(list(load_watchlists(args.watchlists).watchlists))
+    watchlists = load_watchlist_folder(args.watchlists)
+    if not watchlists:
+        raise SystemExit(f"bench_written: no watchlist to score in {args.watchlists}")
+    matcher = Matcher(watchlists)
     print(f"watchlists from {args.watchlists}")
     print(f"{'round':8} {'desk':>6} {'regex':>6}")
     totals = [0, 0, 0]
@@ -54,7 +59,7 @@ def main() -> None:
         cases = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
         right = regex_right = 0
         for case in cases:
-            fired = {hit.watchlist for hit in matcher.match(case["text"])}
+            fired = {hit.watchlist for hit in matcher.match(clean_text(case["text"]))}
             right += fired == wanted(case)
             regex_right += regex_fired(case["text"]) == wanted(case)
             if args.misses and fired != wanted(case):

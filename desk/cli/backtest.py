@@ -23,13 +23,13 @@ import desk.core.article
 from desk.cli.common import load_watchlist_folder, locations_of, match_watchlists_dir, shorten
 from desk.cli.parser import EXIT_BAD_INPUT, EXIT_OK
 from desk.core.article.clean import clean_text
+from desk.core.article.headline import lead_with_title
 from desk.core.errors import DeskError, plural
 from desk.core.match.backtest import (
     Comparison,
     Labelled,
     Outcome,
     Report,
-    article_text,
     backtest,
     compare,
     comparison_json,
@@ -112,17 +112,25 @@ def _labelled_watchlists(
 
 # Cleaning, cached on disk by the file's content and the cleaning code.
 
+TEXT_RECIPE = b"lead_with_title(title, clean_text(body))"
+"""Part of the cache key: a change in how texts are prepared leaves older caches unread."""
+
 
 def cleaned_texts(articles: list[Labelled], data: bytes, cache: Path) -> tuple[list[str], bool]:
     """Each article's cleaned text, and whether it came from an earlier run's cache."""
-    key = hashlib.sha256(data + cleaning_fingerprint()).hexdigest()[:32]
+    key = hashlib.sha256(data + cleaning_fingerprint() + TEXT_RECIPE).hexdigest()[:32]
     place = cache / f"{key}.json"
     texts = _read_cache(place, len(articles))
     if texts is not None:
         return texts, True
-    texts = [clean_text(article_text(article)) for article in articles]
+    texts = [prepared_text(article) for article in articles]
     _write_cache(place, texts)
     return texts, False
+
+
+def prepared_text(article: Labelled) -> str:
+    """The text matched, prepared as the poller prepares an article: body cleaned, title first."""
+    return lead_with_title(article.title, clean_text(article.text))
 
 
 def cleaning_fingerprint() -> bytes:

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from desk.core.article.clean import clean_text
+from desk.cli.backtest import prepared_text
 from desk.core.errors import DeskError
 from desk.core.match.backtest import (
     Labelled,
     Report,
-    article_text,
     backtest,
     compare,
     comparison_json,
@@ -69,7 +68,7 @@ def folder(tmp_path: Path, name: str, files: dict[str, str]) -> list[Watchlist]:
 
 
 def run(articles: list[Labelled], watchlists: list[Watchlist]) -> dict[str, Report]:
-    texts = [clean_text(article_text(a)) for a in articles]
+    texts = [prepared_text(a) for a in articles]
     return {r.watchlist: r for r in backtest(articles, texts, watchlists)}
 
 

@@ -12,8 +12,8 @@ behind each false negative (evidence below `fire_at`, hits the context or
 exclusions dropped, the term that came closest). `compare` sets two runs
 side by side: what an edit to the watchlists gains and loses.
 
-Pure: the caller reads the file and cleans the texts (`article_text` is what
-to clean, as `benchmarks/bench_matching.py` does).
+Pure: the caller reads the file and prepares the texts as the poller does (the
+title, then the cleaned body), as `benchmarks/bench_matching.py` does.
 """
 
 from __future__ import annotations
@@ -41,11 +41,6 @@ class Labelled:
     title: str
     text: str
     labels: dict[str, int]
-
-
-def article_text(article: Labelled) -> str:
-    """The text to clean and match: the title, a blank line, the body (as the benchmark does)."""
-    return f"{article.title}\n\n{article.text}"
 
 
 def read_labelled(data: bytes, path: str) -> list[Labelled]:
@@ -207,7 +202,7 @@ def f1_of(precision: float, recall: float) -> float:
 def backtest(
     articles: Sequence[Labelled], texts: Sequence[str], watchlists: Sequence[Watchlist]
 ) -> list[Report]:
-    """Each watchlist's report over the articles; `texts` are their cleaned `article_text`s."""
+    """Each watchlist's report over the articles; `texts` are their prepared texts (title, cleaned body)."""
     matcher = Matcher(list(watchlists))
     verdicts = [matcher.assess(text, explain=True) for text in texts]
     return [

@@ -198,9 +198,6 @@ class Matcher:
         ]
         # terms looked up by the words of their first slot: a text rules most out at once
         self._terms_by_first_slot: defaultdict[str, list[int]] = defaultdict(list)
-        self._terms_without_slots = [
-            i for i, (_, slots) in enumerate(self._term_slots) if not slots
-        ]
         for position, (_, slots) in enumerate(self._term_slots):
             for word in slots[0] if slots else ():
                 self._terms_by_first_slot[word].append(position)
@@ -283,8 +280,7 @@ class Matcher:
         viable: set[int] = set()
         by_first = self._terms_by_first_slot
         candidates = {p for word in present if word in by_first for p in by_first[word]}
-        candidates.update(self._terms_without_slots)
-        for term_id, slots in (self._term_slots[p] for p in sorted(candidates)):
+        for term_id, slots in (self._term_slots[p] for p in candidates):
             if all(not slot.isdisjoint(present) for slot in slots[1:]):
                 viable.add(term_id)
                 for slot in slots:
@@ -316,7 +312,7 @@ class Matcher:
         return found
 
     def _broken_words(self, tokens: Tokens) -> list[tuple[int, int, str]]:
-        """Vocabulary words broken in two by a space, a line break or a hyphen at a line's end.
+        """Vocabulary words broken in two by a space or a line break ('tro ops'), as scraped.
 
         Two neighbours join when the first is the start of a vocabulary word,
         neither is a vocabulary word itself, and together they stem to one.
@@ -330,7 +326,7 @@ class Matcher:
             if stems[index + 1] in vocabulary:
                 continue
             joined = stem(words[index] + words[index + 1])
-            if joined in vocabulary and _breaks_a_word(tokens.gap_after(index)):
+            if joined in vocabulary and tokens.gap_after(index).isspace():
                 found.append((index, index + 1, joined))
         return found
 
@@ -402,8 +398,6 @@ def _watchlist_hits(
     hits: dict[tuple[int, int], Hit] = {}
     dropped: list[Hit] = []
     for term in watchlist.terms:
-        if not scan.may_match(term):
-            continue
         for span in scan.spans(term):
             start, end = scan.tokens.starts[span.first], scan.tokens.ends[span.last]
             hit = Hit(watchlist.id, term.text, scan.text[start:end], start, end, span.score)
@@ -520,12 +514,6 @@ class _Scan:
         """The regex terms (by id) known not to match the text."""
         self._spans: dict[int, list[_Span]] = {}
 
-    def may_match(self, term: Term) -> bool:
-        """False when the term surely does not match: a slot's words or its regex are absent."""
-        if term.pattern is None:
-            return id(term) in self.viable
-        return id(term) not in self.regex_absent
-
     def spans(self, term: Term) -> list[_Span]:
         """Where `term` matches, computed on first use."""
         found = self._spans.get(id(term))
@@ -607,11 +595,6 @@ def describe_evidence(parts: Iterable[Evidence], fire_at: float) -> str:
             words.append(f"{part.label} {part.amount:+.2g}")
     total = sum(part.amount for part in parts)
     return f"evidence {total:.2g} (fires at {fire_at:g}): " + ", ".join(words)
-
-
-def _breaks_a_word(gap: str) -> bool:
-    """A space or line break inside a word, or a hyphen at the end of a line ('sol-\\ndiers')."""
-    return gap.isspace() or (gap[:1] == "-" and "\n" in gap and gap[1:].isspace())
 
 
 def _close_enough(unit: str, word: str, distance: int) -> bool:
