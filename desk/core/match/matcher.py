@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from itertools import product
+from itertools import accumulate, product
 from math import prod
 
 import re2
@@ -32,6 +32,7 @@ from rapidfuzz.distance import Levenshtein
 from desk.core.models import Evidence, Hit, Term, TextMatch, Verdict, Watchlist
 
 _WORD = re.compile(r"\w+(?:[-'’]\w+|(?<=\d)[.,]\d+)*")  # re-entry, it's, 12,000: one word each
+_WORD_OR_GAP = re.compile(rf"({_WORD.pattern})")  # split keeps the words between the gaps
 _EXACT_OR_WORD = re.compile(r"=?\w+(?:[-'’]\w+|(?<=\d)[.,]\d+)*")
 _SENTENCE_GAP = re.compile(r"[.!?][\"'”’)\]]*\s+|\n\s*\n")
 _NOT_SENTENCE_ENDS = frozenset(
@@ -97,14 +98,15 @@ class Tokens:
     def __init__(self, text: str, stems: dict[str, str] | None = None) -> None:
         self.text = text
         cache = stems if stems is not None else _StemCache()
-        self.words: list[str] = _WORD.findall(text)
+        self._pieces: list[str] = _WORD_OR_GAP.split(text)  # gap, word, gap, word, ..., gap
+        self.words: list[str] = self._pieces[1::2]
         self.stems: list[str] = list(map(cache.__getitem__, self.words))
 
     @cached_property
     def _spans(self) -> tuple[list[int], list[int]]:
-        """Each token's start and end: the word pattern run again, keeping positions this time."""
-        spans = [found.span() for found in _WORD.finditer(self.text)]
-        return [start for start, _ in spans], [end for _, end in spans]
+        """Each token's start and end, added up from the lengths of the words and the gaps."""
+        offsets = list(accumulate(map(len, self._pieces)))
+        return offsets[0:-1:2], offsets[1::2]
 
     @property
     def starts(self) -> list[int]:
@@ -196,6 +198,14 @@ class Matcher:
             for term in (*wl.terms, *wl.context, *wl.exclude)
             if term.pattern is None
         ]
+        self._term_positions = [
+            (
+                {id(term): p for p, term in enumerate(wl.terms)},
+                frozenset(id(term) for term in wl.terms if term.pattern is not None),
+            )
+            for wl in self.watchlists
+        ]
+        """Per watchlist: its terms' places in its list by id, and the ids of its regex terms."""
         # terms looked up by the words of their first slot: a text rules most out at once
         self._terms_by_first_slot: defaultdict[str, list[int]] = defaultdict(list)
         for position, (_, slots) in enumerate(self._term_slots):
@@ -206,6 +216,8 @@ class Matcher:
             if len(word) >= MIN_FUZZY_LENGTH and not word.startswith("="):
                 self._by_initial[word[0], len(word)].append(word)
         self._similar: dict[str, tuple[tuple[str, float], ...]] = {}
+        self._close_to_vocabulary: set[str] = set()
+        """The stems in `_similar` that have vocabulary words close to them."""
         self._candidates: dict[tuple[str, int], list[str]] = {}
         self._stems = _StemCache()
         self._fragments = frozenset(
@@ -235,7 +247,17 @@ class Matcher:
         tokens = Tokens(text, self._stems)
         scan = _Scan(text, tokens, *self._places(tokens))
         scan.regex_absent = self._regexes.absent(text)
-        return [self._judge(watchlist, scan, explain) for watchlist in self.watchlists]
+        return [
+            self._judge(watchlist, self._terms_to_try(index, scan), scan, explain)
+            for index, watchlist in enumerate(self.watchlists)
+        ]
+
+    def _terms_to_try(self, index: int, scan: _Scan) -> list[Term]:
+        """The watchlist's terms that may match the text, in their order: the rest cannot."""
+        position, patterned = self._term_positions[index]
+        ids = (position.keys() & scan.viable) | (patterned - scan.regex_absent)
+        terms = self.watchlists[index].terms
+        return [terms[p] for p in sorted(map(position.__getitem__, ids))]
 
     def _places(self, tokens: Tokens) -> tuple[Places, set[int], set[str]]:
         """Where the words of the terms that can match occur, and which terms those are.
@@ -247,11 +269,9 @@ class Matcher:
         articles is none.
         """
         units = set(tokens.stems)
-        cached, similar = self._similar, {}
-        for unit in units:  # a plain lookup for the stems seen before: nearly all of them
-            found = cached.get(unit)
-            if found is None:
-                found = self._similar_words(unit)
+        similar = {unit: self._similar[unit] for unit in units & self._close_to_vocabulary}
+        for unit in units.difference(self._similar):  # stems never seen before: few once warm
+            found = self._similar_words(unit)
             if found:
                 similar[unit] = found
         exact_forms = self._exact_forms(tokens)
@@ -336,6 +356,8 @@ class Matcher:
             cached = self._compute_similar(unit)
             if len(self._similar) < 500_000:
                 self._similar[unit] = cached
+                if cached:
+                    self._close_to_vocabulary.add(unit)
         return cached
 
     def _compute_similar(self, unit: str) -> tuple[tuple[str, float], ...]:
@@ -362,8 +384,10 @@ class Matcher:
         )
         return exact + similar
 
-    def _judge(self, watchlist: Watchlist, scan: _Scan, explain: bool) -> Verdict:
-        hits, dropped = _watchlist_hits(watchlist, scan, explain)
+    def _judge(
+        self, watchlist: Watchlist, terms: list[Term], scan: _Scan, explain: bool
+    ) -> Verdict:
+        hits, dropped = _watchlist_hits(watchlist, terms, scan, explain)
         parts = weigh(watchlist, hits, scan.tokens)
         total = sum(part.amount for part in parts)
         closest = self._closest(watchlist, scan) if explain and not hits else ""
@@ -392,12 +416,13 @@ class Matcher:
 
 
 def _watchlist_hits(
-    watchlist: Watchlist, scan: _Scan, explain: bool
+    watchlist: Watchlist, terms: list[Term], scan: _Scan, explain: bool
 ) -> tuple[list[Hit], list[Hit]]:
-    """The watchlist's hits, one per place (the best term there), and those its context dropped."""
+    """The hits of the watchlist's `terms`, one per place (the best term there), and those
+    its context dropped."""
     hits: dict[tuple[int, int], Hit] = {}
     dropped: list[Hit] = []
-    for term in watchlist.terms:
+    for term in terms:
         for span in scan.spans(term):
             start, end = scan.tokens.starts[span.first], scan.tokens.ends[span.last]
             hit = Hit(watchlist.id, term.text, scan.text[start:end], start, end, span.score)
