@@ -234,3 +234,12 @@ def test_a_word_broken_by_a_space_or_line_break_is_joined(tmp_path: Path) -> Non
     assert [h.text for h in matcher.match("The tro ops were sent.")] == ["tro ops were sent"]
     assert matcher.match("The tro. Ops were sent.") == []
     assert matcher.match("The trio ops were sent.") == []
+
+
+def test_an_air_force_base_is_a_place_not_a_force_sent(matcher: Matcher) -> None:
+    launch = (
+        "A test missile launched from Malmstrom Air Force Base sent a dummy warhead 4,000 miles."
+    )
+    moved = "The Pentagon sent 300 troops from Ramstein to Poland, officials at the air base said."
+    assert "troop-deployment" not in fired(matcher, launch)
+    assert "troop-deployment" in fired(matcher, moved)
