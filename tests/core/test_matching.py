@@ -243,3 +243,20 @@ def test_an_air_force_base_is_a_place_not_a_force_sent(matcher: Matcher) -> None
     moved = "The Pentagon sent 300 troops from Ramstein to Poland, officials at the air base said."
     assert "troop-deployment" not in fired(matcher, launch)
     assert "troop-deployment" in fired(matcher, moved)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The ministry said 2,000 sodliers would be deplyoed to the frontier next week.",
+        "Prosecutors say the firm was trasnferring misisle tehcnology to Iran.",
+    ],
+)
+def test_two_neighbouring_letters_swapped_are_one_slip(matcher: Matcher, text: str) -> None:
+    assert fired(matcher, text)
+
+
+def test_a_swap_scores_as_one_slip_and_a_changed_letter_does_not(matcher: Matcher) -> None:
+    swapped = matcher._similar_words("sodlier")
+    changed = matcher._similar_words("soltier")
+    assert dict(swapped)["soldier"] >= 88 > dict(changed).get("soldier", 0)

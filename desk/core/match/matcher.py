@@ -27,7 +27,7 @@ from math import prod
 import re2
 import Stemmer
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 
 from desk.core.models import Evidence, Hit, Term, TextMatch, Verdict, Watchlist
 
@@ -374,11 +374,9 @@ class Matcher:
             ]
         if not candidates:
             return exact
-        close = process.extract(
-            unit, candidates, scorer=Levenshtein.distance, score_cutoff=2, limit=None
-        )
+        close = process.extract(unit, candidates, scorer=OSA.distance, score_cutoff=2, limit=None)
         similar = tuple(
-            (word, float(fuzz.ratio(unit, word)))
+            (word, _similarity(unit, word))
             for word, distance, _ in close
             if word != unit and _close_enough(unit, word, int(distance))
         )
@@ -620,6 +618,15 @@ def describe_evidence(parts: Iterable[Evidence], fire_at: float) -> str:
             words.append(f"{part.label} {part.amount:+.2g}")
     total = sum(part.amount for part in parts)
     return f"evidence {total:.2g} (fires at {fire_at:g}): " + ", ".join(words)
+
+
+def _similarity(unit: str, word: str) -> float:
+    """How alike two stems are (0-100): fuzz.ratio, except that two neighbouring letters
+    swapped ('sodlier') count as one slip, like one letter missing, not as two."""
+    swapped = len(unit) == len(word) and OSA.distance(unit, word) == 1
+    if swapped and Levenshtein.distance(unit, word) == 2:
+        return 100.0 * (1 - 1 / (len(unit) + len(word)))
+    return float(fuzz.ratio(unit, word))
 
 
 def _close_enough(unit: str, word: str, distance: int) -> bool:
