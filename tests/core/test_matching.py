@@ -260,3 +260,13 @@ def test_a_swap_scores_as_one_slip_and_a_changed_letter_does_not(matcher: Matche
     swapped = matcher._similar_words("sodlier")
     changed = matcher._similar_words("soltier")
     assert dict(swapped)["soldier"] >= 88 > dict(changed).get("soldier", 0)
+
+
+def test_mastering_a_technology_at_home_is_not_a_transfer(matcher: Matcher) -> None:
+    own = (
+        "Seoul's military said the North has not yet secured re-entry technology for the"
+        " warheads of its ICBMs."
+    )
+    bought = "Officials said Pyongyang obtained missile technology from Russia last year."
+    assert fired(matcher, own) == {"icbm-reentry"}
+    assert "technology-transfer" in fired(matcher, bought)
