@@ -1,4 +1,4 @@
-"""The blind written rounds: short cases written from GUIDELINES.md alone, beside the regex filter.
+"""The blind written rounds: cases written from GUIDELINES.md alone, beside the regex filter.
 
 Each file of `benchmarks/data/blind_rounds/` is one round of 60 cases (14
 troop deployments, 14-15 technology transfers, 6 ICBM re-entry cases, 26
@@ -12,6 +12,12 @@ watchlists is no longer a held-out figure: it shows what is still missed
 and guards against losing what was learnt. Point `--watchlists` at another
 folder to score an edit, or an old version, on the same rounds.
 
+Then the blind article rounds of `benchmarks/data/blind_articles/`: 48
+article-length stories a round (a 1987 wire, BBC 2004, AG News, a 2016 news
+blog, Korean wire 2025-26), most of them off topic, graded 2/1/0 per
+watchlist like `dev.jsonl`; precision, recall and F1 per round and over all
+rounds, with the regex beside them.
+
     python benchmarks/bench_written.py [--watchlists DIR] [--misses]
 """
 
@@ -21,14 +27,16 @@ import argparse
 import json
 from pathlib import Path
 
-from bench_matching import REGEX_FILTERS
+from bench_matching import REGEX_FILTERS, print_scores
 
 from desk.cli.common import load_watchlist_folder
 from desk.core.article.clean import clean_text
+from desk.core.article.headline import lead_with_title
 from desk.core.match.matcher import Matcher
 from desk.core.settings.config import shipped_watchlists_dir
 
 ROUNDS = Path(__file__).resolve().parent / "data" / "blind_rounds"
+ARTICLE_ROUNDS = Path(__file__).resolve().parent / "data" / "blind_articles"
 WATCHLISTS = ("troop-deployment", "technology-transfer", "icbm-reentry")
 
 
@@ -68,6 +76,35 @@ def main() -> None:
         print(f"{path.stem:8} {right:>3}/{len(cases)} {regex_right:>3}/{len(cases)}")
     desk, regex, cases = totals
     print(f"{'all':8} {desk:>6} {regex:>6}  of {cases} ({desk / cases:.0%} vs {regex / cases:.0%})")
+    score_article_rounds(matcher, args.misses)
+
+
+def score_article_rounds(matcher: Matcher, misses: bool) -> None:
+    """Precision, recall and F1 on each blind article round and on all of them, beside the regex."""
+    everything: tuple[list[dict], list[set[str]], list[set[str]]] = ([], [], [])
+    for path in sorted(ARTICLE_ROUNDS.glob("*.jsonl")):
+        articles = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        texts = [lead_with_title(a["title"], clean_text(a["text"])) for a in articles]
+        desk = [{hit.watchlist for hit in matcher.match(text)} for text in texts]
+        regex = [regex_fired(text) for text in texts]
+        print(f"blind article round {path.stem} ({len(articles)} articles)")
+        print_scores(articles, desk, regex)
+        if misses:
+            print_article_misses(articles, desk)
+        for pooled, part in zip(everything, (articles, desk, regex), strict=True):
+            pooled.extend(part)  # type: ignore[arg-type]
+    if everything[0]:
+        print(f"all blind article rounds ({len(everything[0])} articles)")
+        print_scores(*everything)
+
+
+def print_article_misses(articles: list[dict], fired: list[set[str]]) -> None:
+    """The articles graded 2 that did not fire and those graded 0 that did."""
+    for article, found in zip(articles, fired, strict=True):
+        for watchlist, grade in article["labels"].items():
+            if (grade == 2 and watchlist not in found) or (grade == 0 and watchlist in found):
+                kind = "missed" if grade == 2 else "false alarm"
+                print(f"  {kind} {watchlist}: {article['id']} {article['title']!r}")
 
 
 if __name__ == "__main__":
