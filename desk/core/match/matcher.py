@@ -558,28 +558,39 @@ class _Scan:
         return fuzzy_spans(term, self.places, self.tokens)
 
     def excluded(self, terms: tuple[Term, ...], span: _Span, near: int) -> bool:
-        """An exclusion near `span`, unless joined to its last word by 'and' (soldiers and police)."""
-        return any(
-            other.last >= span.first - near
-            and other.first <= span.last + near
-            and not _joined_by_and(self.tokens, span, other)
-            for term in terms
-            for other in self.spans(term)
-        )
+        """An exclusion near `span`, unless it is the hit's own partner after 'and'."""
+        nearby = self._near(terms, span, near)
+        partners = _and_partners(self.tokens, span, nearby)
+        return any(other not in partners for other in nearby)
 
     def any_near(self, terms: tuple[Term, ...], span: _Span, near: int) -> bool:
         """True if one of `terms` matches within `near` words of `span`."""
-        return any(
-            other.last >= span.first - near and other.first <= span.last + near
+        return bool(self._near(terms, span, near))
+
+    def _near(self, terms: tuple[Term, ...], span: _Span, near: int) -> list[_Span]:
+        """The places of `terms` within `near` words of `span`."""
+        return [
+            other
             for term in terms
             for other in self.spans(term)
-        )
+            if other.last >= span.first - near and other.first <= span.last + near
+        ]
 
 
-def _joined_by_and(tokens: Tokens, span: _Span, other: _Span) -> bool:
-    """'sent 1,000 soldiers and police': the excluded word is the hit's own partner."""
-    between = other.first - span.last - 1
-    return between == 1 and tokens.words[span.last + 1].lower() == "and"
+def _and_partners(tokens: Tokens, span: _Span, others: list[_Span]) -> set[_Span]:
+    """The excluded words that follow the hit's last word after 'and', one after another:
+    'sent 1,000 soldiers and police officers' (police, officers) is a force sent with police."""
+    after = span.last + 1
+    if after >= len(tokens.words) or tokens.words[after].lower() != "and":
+        return set()
+    starting_at = {other.first: other for other in others}
+    partners = set()
+    following = after + 1
+    while following in starting_at:
+        partner = starting_at[following]
+        partners.add(partner)
+        following = partner.last + 1
+    return partners
 
 
 def _in_context(watchlist: Watchlist, span: _Span, scan: _Scan) -> bool:
