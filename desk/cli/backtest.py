@@ -24,7 +24,7 @@ from desk.cli.common import load_watchlist_folder, locations_of, match_watchlist
 from desk.cli.parser import EXIT_BAD_INPUT, EXIT_OK
 from desk.core.article.clean import clean_text
 from desk.core.article.headline import lead_with_title
-from desk.core.errors import DeskError, plural
+from desk.core.errors import DeskError, StoreError, plural
 from desk.core.match.backtest import (
     Comparison,
     Labelled,
@@ -40,6 +40,7 @@ from desk.core.match.backtest import (
 from desk.core.match.matcher import describe_evidence
 from desk.core.models import Hit, Verdict, Watchlist
 from desk.core.safetext import safe_line
+from desk.core.store.tinystore import atomic_write
 
 CACHE_FOLDER = "backtest"
 CACHE_KEEP = 8
@@ -158,16 +159,14 @@ def _read_cache(place: Path, count: int) -> list[str] | None:
 
 def _write_cache(place: Path, texts: list[str]) -> None:
     """Write atomically and keep the newest few; a data dir that cannot be written is no error."""
-    temporary = place.with_suffix(f".{os.getpid()}.tmp")
     try:
         place.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(orjson.dumps(texts))
-        os.replace(temporary, place)
+        atomic_write(place, orjson.dumps(texts), durable=False)
         old = sorted(place.parent.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
         for stale in old[CACHE_KEEP:]:
             stale.unlink(missing_ok=True)
-    except OSError:
-        temporary.unlink(missing_ok=True)
+    except (OSError, StoreError):
+        return
 
 
 def rate_line(articles: int, seconds: float, cached: bool, runs: int = 1) -> str:
