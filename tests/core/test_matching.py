@@ -270,3 +270,11 @@ def test_mastering_a_technology_at_home_is_not_a_transfer(matcher: Matcher) -> N
     bought = "Officials said Pyongyang obtained missile technology from Russia last year."
     assert fired(matcher, own) == {"icbm-reentry"}
     assert "technology-transfer" in fired(matcher, bought)
+
+
+def test_engineers_are_people_not_engines(matcher: Matcher) -> None:
+    text = (
+        "Canberra will send another 100 soldiers to southern Iraq to protect the Japanese"
+        " military engineers rebuilding a water plant there."
+    )
+    assert fired(matcher, text) == {"troop-deployment"}
