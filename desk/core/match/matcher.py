@@ -54,9 +54,19 @@ _stemmers = threading.local()  # PyStemmer objects are not thread-safe
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """The folded stem of one word: 'Re-entries' -> 'reentri'."""
+    return str(_stemmer().stemWord(fold(word)))
+
+
+def stems_of(words: list[str]) -> list[str]:
+    """The folded stems of many words in one call to the stemmer (as `stem` gives them)."""
+    return list(_stemmer().stemWords([fold(word) for word in words]))
+
+
+def _stemmer() -> Stemmer.Stemmer:
+    """This thread's English stemmer (PyStemmer objects are not thread-safe)."""
     if not hasattr(_stemmers, "english"):
         _stemmers.english = Stemmer.Stemmer("english")
-    return str(_stemmers.english.stemWord(fold(word)))
+    return _stemmers.english
 
 
 def _term_word(word: str) -> str:
@@ -97,9 +107,12 @@ class Tokens:
 
     def __init__(self, text: str, stems: dict[str, str] | None = None) -> None:
         self.text = text
-        cache = stems if stems is not None else _StemCache()
+        cache = stems if stems is not None else {}
         self._pieces: list[str] = _WORD_OR_GAP.split(text)  # gap, word, gap, word, ..., gap
         self.words: list[str] = self._pieces[1::2]
+        new = list(set(self.words).difference(cache))  # a plain dict: looked up, not walked
+        if new:  # stemmed in one call: a first pass meets thousands of new words
+            cache.update(zip(new, stems_of(new), strict=True))
         self.stems: list[str] = list(map(cache.__getitem__, self.words))
 
     @cached_property
@@ -139,14 +152,6 @@ class Tokens:
     def index_at(self, offset: int) -> int:
         """The index of the token at or after a character offset."""
         return min(bisect_left(self.ends, offset + 1), max(len(self.starts) - 1, 0))
-
-
-class _StemCache(dict[str, str]):
-    """word -> stem, filled on first sight (a plain dict lookup after that)."""
-
-    def __missing__(self, word: str) -> str:
-        found = self[word] = stem(word)
-        return found
 
 
 def _ends_sentence(text: str, gap: re.Match[str]) -> bool:
@@ -219,7 +224,8 @@ class Matcher:
         self._close_to_vocabulary: set[str] = set()
         """The stems in `_similar` that have vocabulary words close to them."""
         self._candidates: dict[tuple[str, int], list[str]] = {}
-        self._stems = _StemCache()
+        self._stems: dict[str, str] = {}
+        """word -> stem, for every word met (cleared past 500,000)."""
         self._fragments = frozenset(
             word[:cut]
             for word in vocabulary
