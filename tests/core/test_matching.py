@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from desk.core.article.clean import clean_text
-from desk.core.match.matcher import Matcher, stem, term_words
+from desk.core.match.matcher import _WORD, Matcher, Tokens, stem, stems_of, term_words
 from desk.core.match.watchlists import load_watchlists
 from desk.core.models import Term, Watchlist
 from desk.core.settings.config import shipped_watchlists_dir
@@ -241,8 +241,12 @@ def test_an_air_force_base_is_a_place_not_a_force_sent(matcher: Matcher) -> None
         "A test missile launched from Malmstrom Air Force Base sent a dummy warhead 4,000 miles."
     )
     moved = "The Pentagon sent 300 troops from Ramstein to Poland, officials at the air base said."
+    left = (
+        "Some 1,500 soldiers flew out of Pope Air Force Base for Kuwait on Sunday, the army said."
+    )
     assert "troop-deployment" not in fired(matcher, launch)
     assert "troop-deployment" in fired(matcher, moved)
+    assert "troop-deployment" in fired(matcher, left)
 
 
 @pytest.mark.parametrize(
@@ -257,9 +261,40 @@ def test_two_neighbouring_letters_swapped_are_one_slip(matcher: Matcher, text: s
 
 
 def test_a_swap_scores_as_one_slip_and_a_changed_letter_does_not(matcher: Matcher) -> None:
+    lowest = min(term.threshold for wl in matcher.watchlists for term in wl.terms)
     swapped = matcher._similar_words("sodlier")
     changed = matcher._similar_words("soltier")
-    assert dict(swapped)["soldier"] >= 88 > dict(changed).get("soldier", 0)
+    assert dict(swapped)["soldier"] >= lowest > dict(changed).get("soldier", 0)
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        [
+            "Re-entries",
+            "deployed",
+            "Soldiers",
+            "déploiement",
+            "it's",
+            "12,000",
+            "İstanbul",
+            "ﬁghters",
+        ],
+        ["", "x", "MIRVs", "re‐entry", "naïve", "O'Brien", "straße"],
+    ],
+)
+def test_words_stemmed_together_stem_as_one_by_one(words: list[str]) -> None:
+    assert stems_of(words) == [stem(word) for word in words]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "troops", " troops sent.", "It's 12,000 re-entry vehicles’ — naïve?", "a\n\nb c,d 1.5 e"],
+)
+def test_token_places_are_where_the_words_are(text: str) -> None:
+    tokens = Tokens(text)
+    assert [text[a:b] for a, b in zip(tokens.starts, tokens.ends, strict=True)] == tokens.words
+    assert tokens.words == [m.group() for m in _WORD.finditer(text)]
 
 
 def test_mastering_a_technology_at_home_is_not_a_transfer(matcher: Matcher) -> None:

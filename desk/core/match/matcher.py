@@ -248,8 +248,8 @@ class Matcher:
         """
         if not self.watchlists:
             return []
-        if len(self._stems) > 500_000:
-            self._stems.clear()
+        if len(self._stems) > 500_000:  # a new dict: a text another thread is reading keeps its own
+            self._stems = {}
         tokens = Tokens(text, self._stems)
         scan = _Scan(text, tokens, *self._places(tokens))
         scan.regex_absent = self._regexes.absent(text)
