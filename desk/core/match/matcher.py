@@ -110,10 +110,12 @@ class Tokens:
         cache = stems if stems is not None else {}
         self._pieces: list[str] = _WORD_OR_GAP.split(text)  # gap, word, gap, word, ..., gap
         self.words: list[str] = self._pieces[1::2]
-        new = list(set(self.words).difference(cache))  # a plain dict: looked up, not walked
-        if new:  # stemmed in one call: a first pass meets thousands of new words
+        try:  # nearly every word was met before: one lookup each
+            self.stems: list[str] = list(map(cache.__getitem__, self.words))
+        except KeyError:  # new words, stemmed in one call (a first pass meets thousands)
+            new = list(set(self.words).difference(cache))
             cache.update(zip(new, stems_of(new), strict=True))
-        self.stems: list[str] = list(map(cache.__getitem__, self.words))
+            self.stems = list(map(cache.__getitem__, self.words))
 
     @cached_property
     def _spans(self) -> tuple[list[int], list[int]]:
