@@ -38,6 +38,7 @@ from desk.core.errors import DeskError, plural
 from desk.core.match.reload import LiveWatchlists, Settling
 from desk.core.match.rematch import find_hits, raise_alerts
 from desk.core.models import HANDLED_STATES, Alert, Feed, FeedState, Watchlist, short_hash
+from desk.core.notify.deliver import deliver_alerts
 from desk.core.pipeline import CycleResult, Poller, utc_now
 from desk.core.safetext import safe_line
 from desk.core.settings.config import Locations, Settings, load_feeds, load_settings
@@ -109,6 +110,20 @@ def report_alerts(store: Store, as_json: bool, out: TextIO | None = None) -> lis
     out.flush()
     store.reports_done(alert.id for alert in due)
     return due
+
+
+def notify_alerts(
+    store: Store, settings: Settings, data_dir: Path, cycle_started: datetime | None = None
+) -> None:
+    """One round of the notify command and the webhook, each channel's outcome in one line on stderr.
+
+    Runs after the alerts are stored (and reported); a channel that fails is
+    said here and tried again after the next cycle.
+    """
+    folder = data_dir / "notify"
+    for report in deliver_alerts(store, settings, folder, utc_now(), cycle_started):
+        if report.worth_saying:
+            print(safe_line(report.line()), file=sys.stderr, flush=True)
 
 
 def _report_line(alert: Alert, as_json: bool) -> str:
@@ -328,6 +343,7 @@ class ContinuousPoll:
 
     async def _run_and_print(self, poller: Poller) -> None:
         """Poll the due feeds; say what came of it unless nothing was due."""
+        started = utc_now()
         try:
             result = await poller.run_once(self.config.feeds, force=self.every_feed)
             if result.outcomes:
@@ -335,6 +351,9 @@ class ContinuousPoll:
         finally:  # what a failed cycle committed before it failed is reported too
             with carrying_on("reporting the new alerts"):
                 report_alerts(self.store, self.as_json)
+            with carrying_on("notifying"):
+                settings, data_dir = self.config.settings, self.config.where.data_dir
+                await asyncio.to_thread(notify_alerts, self.store, settings, data_dir, started)
 
     def _seconds_to_sleep(self) -> float:
         """Until the first feed is due, but no less than the back-off after failed cycles."""

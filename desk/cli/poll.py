@@ -17,7 +17,7 @@ from desk.cli.parser import EXIT_OK
 from desk.core.article.extract import headless_worker_count
 from desk.core.errors import DeskError, StoreLocked
 from desk.core.models import Feed
-from desk.core.pipeline import CycleResult, Poller
+from desk.core.pipeline import CycleResult, Poller, utc_now
 from desk.core.settings.config import (
     Settings,
     load_feeds,
@@ -27,6 +27,8 @@ from desk.core.store.tinystore import TinyStore
 from desk.headless import (
     ContinuousPoll,
     LiveConfig,
+    carrying_on,
+    notify_alerts,
     poll_until_stopped,
     print_cycle,
     report_alerts,
@@ -78,14 +80,19 @@ def poll_once(
     A cycle that fails (a full disk) still reports what it and earlier runs
     stored; the failure itself is what the command ends with.
     """
+    started = utc_now()
     try:
         result = run_cycle(store, settings, feeds, watch_dir, force)
     except Exception:
         with contextlib.suppress(DeskError, OSError):
             report_alerts(store, as_json)
+        with carrying_on("notifying"):
+            notify_alerts(store, settings, store.data_dir, started)
         raise
     print_cycle(result)
     report_alerts(store, as_json)
+    with carrying_on("notifying"):
+        notify_alerts(store, settings, store.data_dir, started)
 
 
 def _poll_continuously(args: argparse.Namespace, config: LiveConfig) -> int:
