@@ -38,7 +38,7 @@ from desk.core.errors import DeskError, plural
 from desk.core.match.reload import LiveWatchlists, Settling
 from desk.core.match.rematch import find_hits, raise_alerts
 from desk.core.models import HANDLED_STATES, Alert, Feed, FeedState, Watchlist, short_hash
-from desk.core.notify.deliver import deliver_alerts
+from desk.core.notify.deliver import deliver_alerts, open_channels
 from desk.core.pipeline import CycleResult, Poller, utc_now
 from desk.core.safetext import safe_line
 from desk.core.settings.config import Locations, Settings, load_feeds, load_settings
@@ -112,16 +112,14 @@ def report_alerts(store: Store, as_json: bool, out: TextIO | None = None) -> lis
     return due
 
 
-def notify_alerts(
-    store: Store, settings: Settings, data_dir: Path, cycle_started: datetime | None = None
-) -> None:
+def notify_alerts(store: Store, settings: Settings, data_dir: Path) -> None:
     """One round of the notify command and the webhook, each channel's outcome in one line on stderr.
 
     Runs after the alerts are stored (and reported); a channel that fails is
     said here and tried again after the next cycle.
     """
     folder = data_dir / "notify"
-    for report in deliver_alerts(store, settings, folder, utc_now(), cycle_started):
+    for report in deliver_alerts(store, settings, folder, utc_now()):
         if report.worth_saying:
             print(safe_line(report.line()), file=sys.stderr, flush=True)
 
@@ -343,7 +341,7 @@ class ContinuousPoll:
 
     async def _run_and_print(self, poller: Poller) -> None:
         """Poll the due feeds; say what came of it unless nothing was due."""
-        started = utc_now()
+        open_channels(self.store, self.config.settings, utc_now())
         try:
             result = await poller.run_once(self.config.feeds, force=self.every_feed)
             if result.outcomes:
@@ -353,7 +351,7 @@ class ContinuousPoll:
                 report_alerts(self.store, self.as_json)
             with carrying_on("notifying"):
                 settings, data_dir = self.config.settings, self.config.where.data_dir
-                await asyncio.to_thread(notify_alerts, self.store, settings, data_dir, started)
+                await asyncio.to_thread(notify_alerts, self.store, settings, data_dir)
 
     def _seconds_to_sleep(self) -> float:
         """Until the first feed is due, but no less than the back-off after failed cycles."""

@@ -17,6 +17,7 @@ from desk.cli.parser import EXIT_OK
 from desk.core.article.extract import headless_worker_count
 from desk.core.errors import DeskError, StoreLocked
 from desk.core.models import Feed
+from desk.core.notify.deliver import open_channels
 from desk.core.pipeline import CycleResult, Poller, utc_now
 from desk.core.settings.config import (
     Settings,
@@ -80,19 +81,19 @@ def poll_once(
     A cycle that fails (a full disk) still reports what it and earlier runs
     stored; the failure itself is what the command ends with.
     """
-    started = utc_now()
+    open_channels(store, settings, utc_now())
     try:
         result = run_cycle(store, settings, feeds, watch_dir, force)
     except Exception:
         with contextlib.suppress(DeskError, OSError):
             report_alerts(store, as_json)
         with carrying_on("notifying"):
-            notify_alerts(store, settings, store.data_dir, started)
+            notify_alerts(store, settings, store.data_dir)
         raise
     print_cycle(result)
     report_alerts(store, as_json)
     with carrying_on("notifying"):
-        notify_alerts(store, settings, store.data_dir, started)
+        notify_alerts(store, settings, store.data_dir)
 
 
 def _poll_continuously(args: argparse.Namespace, config: LiveConfig) -> int:

@@ -21,7 +21,7 @@ import pytest
 
 from desk.core.models import Alert, AlertState, Hit, Severity, alert_row
 from desk.core.notify.command import RunFiles, start_run
-from desk.core.notify.deliver import channel_failures, deliver_alerts
+from desk.core.notify.deliver import channel_failures, deliver_alerts, open_channels
 from desk.core.notify.outbox import Flight, Record, owed, retry_delay, runs_for, trimmed
 from desk.core.notify.payload import body_of, command_values
 from desk.core.settings.config import NotifySettings, Settings, WebhookSettings
@@ -61,8 +61,8 @@ def store(tmp_path: Path) -> TinyStore:
 def notify(store: TinyStore, tmp_path: Path, command: str, **config: object) -> list[str]:
     """One delivery round of a notify command; its report lines."""
     settings = Settings(notify=NotifySettings(command=command, **config))  # type: ignore[arg-type]
-    at = NOW + timedelta(hours=1)
-    reports = deliver_alerts(store, settings, tmp_path / "runs", at, cycle_started=NOW)
+    open_channels(store, settings, NOW)
+    reports = deliver_alerts(store, settings, tmp_path / "runs", NOW + timedelta(hours=1))
     return [report.line() for report in reports if report.worth_saying]
 
 
@@ -194,7 +194,9 @@ def test_a_hanging_command_is_killed_with_its_group_and_tried_next_round(
     pids = tmp_path / "pids"
     stored(store, alert(1))
     began = time.monotonic()
-    lines = notify(store, tmp_path, f"echo $$ >> {pids}; sleep 60 & echo $! >> {pids}; wait", timeout=0.5)
+    lines = notify(
+        store, tmp_path, f"echo $$ >> {pids}; sleep 60 & echo $! >> {pids}; wait", timeout=0.5
+    )
     took = time.monotonic() - began
     assert lines == [
         "[x] notify: the command took longer than 0.5 s and was stopped; "
@@ -263,10 +265,11 @@ def test_feed_text_never_runs_as_code(
 class Receiver:
     """A webhook endpoint on 127.0.0.1 that checks signatures and fails the first `fail` POSTs."""
 
-    def __init__(self, secret: str, fail: int = 0, hang_first: float = 0.0) -> None:
+    def __init__(self, secret: str, fail: int = 0, hang: float = 0.0) -> None:
         self.secret = secret
         self.fail = fail
-        self.hang_first = hang_first
+        self.hang = hang
+        """Seconds every fourth POST (the first, the fifth...) takes to answer."""
         self.posts: list[tuple[str, str, bool]] = []
         """(delivery id, alert id, signature good) for every POST, failed ones too."""
         self.taken: dict[str, str] = {}
@@ -286,7 +289,7 @@ class Receiver:
                 with receiver.lock:
                     receiver.posts.append((delivery, json.loads(body)["id"], good))
                     fails = len(receiver.posts) <= receiver.fail
-                    hang = receiver.hang_first if len(receiver.posts) == 1 else 0
+                    hang = receiver.hang if len(receiver.posts) % 4 == 1 else 0
                 time.sleep(hang)
                 status = 500 if fails or not good else 200
                 if status == 200:
@@ -306,13 +309,10 @@ def post_round(
 ) -> tuple[list[str], list[float]]:
     waits: list[float] = []
     hook = WebhookSettings(url=url, secret=secret, **config)  # type: ignore[arg-type]
+    open_channels(store, Settings(webhook=hook), NOW)
+    later = NOW + timedelta(hours=1)
     reports = deliver_alerts(
-        store,
-        Settings(webhook=hook),
-        Path("unused"),
-        NOW + timedelta(hours=1),
-        NOW,
-        sleep=waits.append,
+        store, Settings(webhook=hook), Path("unused"), later, sleep=waits.append
     )
     return [r.line() for r in reports if r.worth_saying], waits
 

@@ -63,26 +63,34 @@ class ChannelReport:
         return f"[ok] {self.channel}: {plural(self.sent, 'alert')} sent"
 
 
+def open_channels(store: Store, settings: Settings, now: datetime) -> None:
+    """Give each configured channel that has no record one that owes what is raised from `now` on.
+
+    Called before a cycle, so that the alerts of a channel's first cycle are
+    owed even if desk is killed before its first delivery round.
+    """
+    for channel, config in ((NOTIFY, settings.notify), (WEBHOOK, settings.webhook)):
+        if config is not None and not store.outbox(channel):
+            store.save_outbox(channel, Record(since=now.timestamp()).to_dict())
+
+
 def deliver_alerts(
     store: Store,
     settings: Settings,
     folder: Path,
     now: datetime,
-    cycle_started: datetime | None = None,
     transport: httpx.BaseTransport | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[ChannelReport]:
     """One round for each configured channel; `folder` holds the notify command's run files.
 
-    A channel set up just now owes the alerts raised since `cycle_started`
-    (the cycle this round follows), so that the first cycle's are not missed.
+    A channel with no record yet (see open_channels) owes what is raised from `now` on.
     """
     reports = []
-    times = (now.timestamp(), (cycle_started or now).timestamp())
     if settings.notify is not None:
-        reports.append(NotifyRound(store, settings.notify, folder, *times).run())
+        reports.append(NotifyRound(store, settings.notify, folder, now.timestamp()).run())
     if settings.webhook is not None:
-        post = WebhookRound(store, settings.webhook, *times, settings.user_agent)
+        post = WebhookRound(store, settings.webhook, now.timestamp(), settings.user_agent)
         reports.append(post.run(transport, sleep))
     return reports
 
@@ -103,10 +111,10 @@ class _Round:
     channel = ""
     min_severity = Severity.INFO
 
-    def __init__(self, store: Store, now: float, opened: float) -> None:
+    def __init__(self, store: Store, now: float) -> None:
         self.store = store
         self.now = now
-        self.record = Record.from_dict(store.outbox(self.channel), opened)
+        self.record = Record.from_dict(store.outbox(self.channel), now)
         self.sent = 0
         self.failure = ""
         self._rows: list[AlertRow] | None = None
@@ -152,10 +160,8 @@ class NotifyRound(_Round):
 
     channel = NOTIFY
 
-    def __init__(
-        self, store: Store, config: NotifySettings, folder: Path, now: float, opened: float
-    ) -> None:
-        super().__init__(store, now, opened)
+    def __init__(self, store: Store, config: NotifySettings, folder: Path, now: float) -> None:
+        super().__init__(store, now)
         self.config = config
         self.folder = folder
         self.min_severity = config.min_severity
@@ -207,10 +213,8 @@ class WebhookRound(_Round):
 
     channel = WEBHOOK
 
-    def __init__(
-        self, store: Store, config: WebhookSettings, now: float, opened: float, user_agent: str
-    ) -> None:
-        super().__init__(store, now, opened)
+    def __init__(self, store: Store, config: WebhookSettings, now: float, user_agent: str) -> None:
+        super().__init__(store, now)
         self.config = config
         self.user_agent = user_agent
         self.min_severity = config.min_severity
