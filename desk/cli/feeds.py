@@ -21,6 +21,7 @@ from desk.cli.start import STARTER_FEEDS
 from desk.core.errors import DeskError, plural
 from desk.core.feeds.opml import read_opml, write_opml
 from desk.core.models import Feed
+from desk.core.notify.deliver import channel_failures, configured_channels
 from desk.core.settings.config import (
     load_feeds,
     load_settings,
@@ -35,7 +36,8 @@ def run_feeds(args: argparse.Namespace) -> int:
     if args.action == "export":
         return _export_opml(args)
     where = locations_of(args)
-    feeds = load_feeds(where.feeds_file, load_settings(where.settings_file))
+    settings = load_settings(where.settings_file)
+    feeds = load_feeds(where.feeds_file, settings)
     store = look_at_store(where.data_dir)
     rows = [("FEED", "STATUS", "HTTP", "LAST SUCCESS", "FAILS", "NEXT DUE", "LAST ERROR")]
     for row in feed_health(feeds, store.feed_states()):
@@ -50,6 +52,11 @@ def run_feeds(args: argparse.Namespace) -> int:
                 shorten(row.error, 80),
             )
         )
+    failing = dict(channel_failures(store))
+    for channel in configured_channels(settings):
+        problem = failing.get(channel, "")
+        status = "failing" if problem else "ok"
+        rows.append((f"({channel})", status, "-", "-", "-", "-", shorten(problem, 80)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print(

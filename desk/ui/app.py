@@ -31,6 +31,7 @@ from desk.core.errors import DeskError, plural
 from desk.core.match.reload import LiveWatchlists, Settling
 from desk.core.match.rematch import find_hits, raise_alerts
 from desk.core.models import Alert, Feed, FeedState, Severity
+from desk.core.notify.deliver import channel_failures, deliver_alerts, open_channels
 from desk.core.pipeline import Poller, utc_now
 from desk.core.safetext import safe_line, safe_text
 from desk.core.settings.config import (
@@ -293,8 +294,13 @@ class DeskApp(App[None]):
     async def poll(self, force: bool) -> None:
         """One poll cycle in the background; the result comes back as a message."""
         progress = self._main().say_poll_progress
+        open_channels(self.store, self.settings, self.now())
         result = await self.poller.run_once(self.feeds, force=force, progress=progress)
-        self.post_message(CycleFinished(result))
+        folder = self.locations.data_dir / "notify"
+        try:  # a channel's own failures are kept in its record and shown in the status
+            await asyncio.to_thread(deliver_alerts, self.store, self.settings, folder, self.now())
+        finally:
+            self.post_message(CycleFinished(result))
 
     @on(CycleFinished)
     def _cycle_finished(self, message: CycleFinished) -> None:
@@ -316,6 +322,8 @@ class DeskApp(App[None]):
         if failing:
             name, error = failing[0]
             status += f" · {plural(len(failing), 'feed')} failing ({name}: {error})"
+        for channel, failure in channel_failures(self.store):
+            status += f" · {channel} failing ({failure})"
         if result.notes:  # also toasted; the status keeps it in view
             more = f" (+{len(result.notes) - 1} more)" if len(result.notes) > 1 else ""
             status += f" · store repaired: {result.notes[0]}{more}"

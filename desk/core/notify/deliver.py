@@ -105,6 +105,11 @@ def channel_failures(store: Store) -> list[tuple[str, str]]:
     return failing
 
 
+def configured_channels(settings: Settings) -> list[str]:
+    """The channels settings.yaml sets up, in delivery order."""
+    return [c for c, config in ((NOTIFY, settings.notify), (WEBHOOK, settings.webhook)) if config]
+
+
 class _Round:
     """What both channels share: their record, what they owe, and keeping outcomes."""
 

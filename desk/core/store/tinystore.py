@@ -734,6 +734,8 @@ class TinyStore:
             if not isinstance(data, dict):
                 raise ValueError("not a delivery record")
         except (OSError, ValueError) as exc:
+            if self.read_only:  # another desk holds the store: leave the file to it
+                return {}
             self.recovered.append(f"{path} was unreadable ({exc}); it was set aside")
             with contextlib.suppress(OSError):
                 path.replace(path.with_name(f"{path.name}.corrupt-{int(time.time())}"))
