@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TextIO, TypeVar
 
 from desk.core.article.extract import headless_worker_count
+from desk.core.attention import blind_spot_changes, blind_spots
 from desk.core.errors import DeskError, plural
 from desk.core.match.reload import LiveWatchlists, Settling
 from desk.core.match.rematch import find_hits, raise_alerts
@@ -122,6 +123,28 @@ def notify_alerts(store: Store, settings: Settings, data_dir: Path) -> None:
     for report in deliver_alerts(store, settings, folder, utc_now()):
         if report.worth_saying:
             print(safe_line(report.line()), file=sys.stderr, flush=True)
+
+
+BLIND_SPOTS_SAID = "blindspots"
+"""The store record of the blind spots last said on stderr (url -> [kind, name])."""
+
+
+def say_blind_spots(store: Store, settings: Settings, feeds: list[Feed], now: datetime) -> None:
+    """Each feed that became a blind spot, or stopped being one, in one line on stderr: once per change.
+
+    What was said is kept in the store, so a cron job of `desk poll --once` says it once too.
+    """
+    record = store.outbox(BLIND_SPOTS_SAID)
+    said: dict[str, list[str]] = record.get("said") or {}
+    spots = blind_spots(feeds, store.feed_states(), now, settings.blind_after)
+    new, cleared = blind_spot_changes({url: kind for url, (kind, _) in said.items()}, spots)
+    for spot in new:
+        say(f"blind spot: {spot.line()}")
+    for url in cleared:
+        say(f"{said[url][1]} is no longer a blind spot")
+    if new or cleared:
+        kept = {spot.url: [spot.kind, spot.name] for spot in spots}
+        store.save_outbox(BLIND_SPOTS_SAID, {"said": kept})
 
 
 def _report_line(alert: Alert, as_json: bool) -> str:
@@ -352,6 +375,8 @@ class ContinuousPoll:
             with carrying_on("notifying"):
                 settings, data_dir = self.config.settings, self.config.where.data_dir
                 await asyncio.to_thread(notify_alerts, self.store, settings, data_dir)
+            with carrying_on("looking for blind spots"):
+                say_blind_spots(self.store, self.config.settings, self.config.feeds, poller.now())
 
     def _seconds_to_sleep(self) -> float:
         """Until the first feed is due, but no less than the back-off after failed cycles."""

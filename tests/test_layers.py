@@ -21,7 +21,7 @@ import pytest
 DESK = Path(__file__).resolve().parents[1] / "desk"
 FRONTS = ("desk.ui", "desk.cli", "desk.headless", "desk.demo", "textual")
 STAGES = ("feeds", "article", "match", "store", "settings", "notify")
-SHARED = ("models", "errors", "safetext", "decide", "view", "undo")
+SHARED = ("models", "errors", "safetext", "decide", "view", "undo", "attention")
 
 
 def stage(name: str) -> str:

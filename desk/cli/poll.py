@@ -33,6 +33,7 @@ from desk.headless import (
     poll_until_stopped,
     print_cycle,
     report_alerts,
+    say_blind_spots,
 )
 
 
@@ -94,6 +95,8 @@ def poll_once(
     report_alerts(store, as_json)
     with carrying_on("notifying"):
         notify_alerts(store, settings, store.data_dir)
+    with carrying_on("looking for blind spots"):
+        say_blind_spots(store, settings, feeds, utc_now())
 
 
 def _poll_continuously(args: argparse.Namespace, config: LiveConfig) -> int:

@@ -39,6 +39,7 @@ from desk.core.models import (
     Item,
     SeenItem,
     Watchlist,
+    with_new_items,
 )
 from desk.core.safetext import safe_line
 from desk.core.settings.config import Settings
@@ -259,6 +260,7 @@ class Poller:
             status=status,
             error="",
             failures=0,
+            failing_since=None,
             next_due=decide.next_due_after_success(feed, now, self.jitter()),
             moved_to=moved or state.moved_to,
         )
@@ -282,6 +284,7 @@ class Poller:
             status=status,
             error=error,
             failures=failures,
+            failing_since=state.failing_since or now,
             next_due=now + timedelta(seconds=delay),
         )
         return FeedOutcome(feed=feed, state=new_state, summary=f"failed: {error}")
@@ -499,6 +502,9 @@ def _held_back(outcome: FeedOutcome, waiting: int) -> FeedOutcome:
 
 
 def _summarised(outcome: FeedOutcome, fresh: int) -> FeedOutcome:
+    """The outcome's summary; a feed with new items remembers when (its rhythm: see attention)."""
+    if fresh and outcome.state.last_attempt is not None:
+        outcome = replace(outcome, state=with_new_items(outcome.state, outcome.state.last_attempt))
     if outcome.summary:
         return outcome
     return replace(outcome, summary=f"{plural(len(outcome.items), 'item')}, {fresh} new")

@@ -27,6 +27,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from desk.core.attention import blind_spots
 from desk.core.errors import DeskError, plural
 from desk.core.match.reload import LiveWatchlists, Settling
 from desk.core.match.rematch import find_hits, raise_alerts
@@ -188,8 +189,10 @@ class DeskApp(App[None]):
 
     def action_feed_health(self) -> None:
         """Show each configured feed's health."""
-        rows = feed_health(self.feeds, self.store.feed_states())
-        self.push_screen(FeedHealthScreen(rows))
+        states = self.store.feed_states()
+        rows = feed_health(self.feeds, states)
+        spots = blind_spots(self.feeds, states, self.now(), self.settings.blind_after)
+        self.push_screen(FeedHealthScreen(rows, {spot.name: spot.why for spot in spots}))
 
     def action_watchlists(self) -> None:
         """Show each watchlist with its hits in the store, or its file's error."""
@@ -324,6 +327,9 @@ class DeskApp(App[None]):
             status += f" · {plural(len(failing), 'feed')} failing ({name}: {error})"
         for channel, failure in channel_failures(self.store):
             status += f" · {channel} failing ({failure})"
+        spots = blind_spots(self.feeds, states, self.now(), self.settings.blind_after)
+        if spots:
+            status += f" · {plural(len(spots), 'blind spot')} ({spots[0].line()})"
         if result.notes:  # also toasted; the status keeps it in view
             more = f" (+{len(result.notes) - 1} more)" if len(result.notes) > 1 else ""
             status += f" · store repaired: {result.notes[0]}{more}"

@@ -60,20 +60,23 @@ class FeedHealthScreen(PanelScreen):
 
     HEADING = "Feed health (failing first; escape goes back)"
 
-    def __init__(self, rows: list[FeedHealth]) -> None:
+    def __init__(self, rows: list[FeedHealth], blind: dict[str, str] | None = None) -> None:
         super().__init__()
         self.rows = rows
+        self.blind = blind or {}
+        """Feed name -> why it is a blind spot (desk.core.attention)."""
 
     def on_mount(self) -> None:
         """Fill the table."""
         table: DataTable[Text] = self.query_one(DataTable)
-        table.add_columns("Feed", "Status", "Last success", "Fails", "Error")
+        table.add_columns("Feed", "Status", "Last success", "Fails", "Blind spot", "Error")
         for row in self.rows:
             table.add_row(
                 Text(row.name, no_wrap=True, overflow="ellipsis"),
                 status_text(row),
                 Text(when(row.last_success)),
                 Text(str(row.failures)),
+                Text(self.blind.get(row.name, ""), style="bold yellow"),
                 Text(row.error, style="red"),
             )
         table.focus()

@@ -151,13 +151,15 @@ class Settings:
     """Ring the terminal bell when a poll raises a high or critical alert (the TUI)."""
     keys: dict[str, str] = field(default_factory=dict)
     """Key remaps for the TUI: binding id -> keys, e.g. `ack: "a,z"`."""
+    blind_after: float = 21600.0
+    """A feed failing for longer than this (seconds) is a blind spot (see desk.core.attention)."""
     notify: NotifySettings | None = None
     """A command run for each alert (or a digest of many); None: no command."""
     webhook: WebhookSettings | None = None
     """A URL each alert is POSTed to; None: no webhook."""
 
 
-_DURATION_FIELDS = {"default_interval", "request_timeout", "snooze_for"}
+_DURATION_FIELDS = {"default_interval", "request_timeout", "snooze_for", "blind_after"}
 
 DEFAULT_KEYS = {
     "ack": "a",

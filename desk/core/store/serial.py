@@ -162,7 +162,7 @@ def article_from_dict(data: dict[str, Any]) -> Article:
     )
 
 
-_FEED_TIMES = ("last_attempt", "last_success", "next_due")
+_FEED_TIMES = ("last_attempt", "last_success", "next_due", "failing_since")
 _FEED_WORDS = ("title", "error", "warning")
 
 
@@ -171,6 +171,7 @@ def feed_state_to_dict(state: FeedState) -> dict[str, Any]:
     data = dict(state.__dict__)
     for key in _FEED_TIMES:
         data[key] = iso(data[key])
+    data["new_item_times"] = [iso(when) for when in state.new_item_times]
     return data
 
 
@@ -181,6 +182,8 @@ def feed_state_from_dict(data: dict[str, Any]) -> FeedState:
         fields[key] = from_iso(fields.get(key))
     for key in _FEED_WORDS:
         fields[key] = safe_line(str(fields.get(key) or ""))
+    times = (from_iso(when) for when in fields.get("new_item_times") or ())
+    fields["new_item_times"] = tuple(when for when in times if when is not None)
     known = FeedState.__dataclass_fields__
     return FeedState(**{k: v for k, v in fields.items() if k in known})
 

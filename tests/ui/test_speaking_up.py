@@ -1,4 +1,4 @@
-"""The desk runs the notify command after a poll, and keeps a failing channel in the status line."""
+"""The desk notifies after a poll, and keeps a failing channel and blind spots in view."""
 
 from __future__ import annotations
 
@@ -48,5 +48,36 @@ def test_a_failing_command_stays_in_the_status_line(
         await pilot.press("r")
         await wait_until(pilot, lambda: "Polled" in status_of(pilot), "first poll")
         assert "notify failing (the command exited with status 3: no display)" in status_of(pilot)
+
+    run(app, body)
+
+
+def test_a_blind_spot_is_in_the_status_line_and_on_the_feed_health_screen(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from textual.widgets import DataTable
+
+    from desk.core.models import Feed, FeedState
+    from desk.ui.panels import FeedHealthScreen
+
+    now = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+    gone = Feed("http://127.0.0.9:9/gone.xml", "Gone Wire", interval=900.0)
+    where = Locations(tmp_path / "config", tmp_path / "data", shipped_watchlists_dir())
+    store = TinyStore(where.data_dir)
+    earlier = FeedState(
+        gone.url, error="refused", failures=30, failing_since=now - timedelta(hours=9)
+    )
+    store.commit_cycle([], {}, [], [earlier])
+    app = DeskApp(store, Settings(), [gone], where, now=lambda: now, autopoll=False)
+
+    async def body(pilot: Pilot[None]) -> None:
+        await pilot.press("r")
+        await wait_until(pilot, lambda: "Polled" in status_of(pilot), "a poll")
+        assert "1 blind spot (Gone Wire: failing for 9 h (" in status_of(pilot)
+        await pilot.press("F")
+        await wait_until(pilot, lambda: isinstance(app.screen, FeedHealthScreen), "feed health")
+        table = app.screen.query_one(DataTable)
+        cells = [str(cell) for cell in table.get_row_at(0)]
+        assert cells[0] == "Gone Wire" and cells[4].startswith("failing for 9 h")
 
     run(app, body)
