@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TextIO, TypeVar
 
 from desk.core.article.extract import headless_worker_count
-from desk.core.attention import blind_spot_changes, blind_spots
+from desk.core.attention import blind_spots, surges
 from desk.core.errors import DeskError, plural
 from desk.core.match.reload import LiveWatchlists, Settling
 from desk.core.match.rematch import find_hits, raise_alerts
@@ -125,26 +125,42 @@ def notify_alerts(store: Store, settings: Settings, data_dir: Path) -> None:
             print(safe_line(report.line()), file=sys.stderr, flush=True)
 
 
-BLIND_SPOTS_SAID = "blindspots"
-"""The store record of the blind spots last said on stderr (url -> [kind, name])."""
+BLIND_SPOTS_SAID, SURGES_SAID = "blindspots", "surges"
+"""Store records of what was last said on stderr, so that each change is said once."""
 
 
 def say_blind_spots(store: Store, settings: Settings, feeds: list[Feed], now: datetime) -> None:
-    """Each feed that became a blind spot, or stopped being one, in one line on stderr: once per change.
+    """Each feed that became a blind spot, or stopped being one, in one line on stderr: once per change."""
+    spots = blind_spots(feeds, store.feed_states(), now, settings.blind_after)
+    current = {s.url: (s.kind, f"blind spot: {s.line()}", s.name) for s in spots}
+    say_changes(store, BLIND_SPOTS_SAID, current, "{} is no longer a blind spot")
+
+
+def say_surges(store: Store, now: datetime) -> None:
+    """Each watchlist whose alerts surged, or stopped surging, in one line on stderr: once per change."""
+    current = {
+        s.watchlist: ("surge", s.line(), s.watchlist) for s in surges(store.alert_rows(), now)
+    }
+    say_changes(store, SURGES_SAID, current, "the surge of {} is over")
+
+
+def say_changes(
+    store: Store, record: str, current: dict[str, tuple[str, str, str]], ended: str
+) -> None:
+    """Say what is new in `current` (key -> kind, line, name) and what left it, since last said.
 
     What was said is kept in the store, so a cron job of `desk poll --once` says it once too.
     """
-    record = store.outbox(BLIND_SPOTS_SAID)
-    said: dict[str, list[str]] = record.get("said") or {}
-    spots = blind_spots(feeds, store.feed_states(), now, settings.blind_after)
-    new, cleared = blind_spot_changes({url: kind for url, (kind, _) in said.items()}, spots)
-    for spot in new:
-        say(f"blind spot: {spot.line()}")
-    for url in cleared:
-        say(f"{said[url][1]} is no longer a blind spot")
-    if new or cleared:
-        kept = {spot.url: [spot.kind, spot.name] for spot in spots}
-        store.save_outbox(BLIND_SPOTS_SAID, {"said": kept})
+    said: dict[str, list[str]] = store.outbox(record).get("said") or {}
+    fresh = [line for key, (kind, line, _) in current.items() if said.get(key, [""])[0] != kind]
+    gone = [said[key][1] for key in said if key not in current]
+    for line in fresh:
+        say(line)
+    for name in gone:
+        say(ended.format(name))
+    if fresh or gone:
+        kept = {key: [kind, name] for key, (kind, _, name) in current.items()}
+        store.save_outbox(record, {"said": kept})
 
 
 def _report_line(alert: Alert, as_json: bool) -> str:
@@ -375,8 +391,9 @@ class ContinuousPoll:
             with carrying_on("notifying"):
                 settings, data_dir = self.config.settings, self.config.where.data_dir
                 await asyncio.to_thread(notify_alerts, self.store, settings, data_dir)
-            with carrying_on("looking for blind spots"):
+            with carrying_on("looking for blind spots and surges"):
                 say_blind_spots(self.store, self.config.settings, self.config.feeds, poller.now())
+                say_surges(self.store, poller.now())
 
     def _seconds_to_sleep(self) -> float:
         """Until the first feed is due, but no less than the back-off after failed cycles."""

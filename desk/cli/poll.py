@@ -34,6 +34,7 @@ from desk.headless import (
     print_cycle,
     report_alerts,
     say_blind_spots,
+    say_surges,
 )
 
 
@@ -95,8 +96,9 @@ def poll_once(
     report_alerts(store, as_json)
     with carrying_on("notifying"):
         notify_alerts(store, settings, store.data_dir)
-    with carrying_on("looking for blind spots"):
+    with carrying_on("looking for blind spots and surges"):
         say_blind_spots(store, settings, feeds, utc_now())
+        say_surges(store, utc_now())
 
 
 def _poll_continuously(args: argparse.Namespace, config: LiveConfig) -> int:

@@ -27,7 +27,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from desk.core.attention import blind_spots
+from desk.core.attention import blind_spots, surges
 from desk.core.errors import DeskError, plural
 from desk.core.match.reload import LiveWatchlists, Settling
 from desk.core.match.rematch import find_hits, raise_alerts
@@ -330,6 +330,8 @@ class DeskApp(App[None]):
         spots = blind_spots(self.feeds, states, self.now(), self.settings.blind_after)
         if spots:
             status += f" · {plural(len(spots), 'blind spot')} ({spots[0].line()})"
+        for surge in surges(self.store.alert_rows(), self.now()):
+            status += f" · {surge.line()}"
         if result.notes:  # also toasted; the status keeps it in view
             more = f" (+{len(result.notes) - 1} more)" if len(result.notes) > 1 else ""
             status += f" · store repaired: {result.notes[0]}{more}"

@@ -8,8 +8,6 @@ from desk.core.attention import (
     DEAD,
     SILENT,
     blind_spot,
-    blind_spot_changes,
-    blind_spots,
     duration_words,
     usual_gap,
 )
@@ -62,16 +60,6 @@ def test_the_rhythm_is_bounded_and_its_gap_the_median() -> None:
     assert state.new_item_times[-1] == NOW + timedelta(hours=RHYTHM_KEPT + 9)
     uneven = (*rhythm(timedelta(hours=1), 8, NOW), NOW + timedelta(days=3))
     assert usual_gap(uneven) == 3600.0
-
-
-def test_changes_are_said_once() -> None:
-    dead = FeedState(FEED.url, error="timeout", failing_since=NOW - timedelta(days=2))
-    other = Feed("https://b.example/rss", "B")
-    spots = blind_spots([FEED, other], {FEED.url: dead}, NOW, SIX_HOURS)
-    new, cleared = blind_spot_changes({}, spots)
-    assert [s.name for s in new] == ["Wire"] and cleared == []
-    assert blind_spot_changes({FEED.url: DEAD}, spots) == ([], [])
-    assert blind_spot_changes({FEED.url: DEAD, other.url: SILENT}, spots) == ([], [other.url])
 
 
 def test_durations_in_words() -> None:

@@ -17,11 +17,12 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
+from desk.core.attention import surges
 from desk.core.errors import plural
 from desk.core.models import Alert, AlertRow, Severity
 from desk.core.notify.command import RunFiles, finish_orphan, finish_run, start_run
@@ -123,12 +124,20 @@ class _Round:
         self.sent = 0
         self.failure = ""
         self._rows: list[AlertRow] | None = None
+        self._surging: dict[str, str] | None = None
 
     def rows(self) -> list[AlertRow]:
         """The store's alert rows, read once per round."""
         if self._rows is None:
             self._rows = self.store.alert_rows()
         return self._rows
+
+    def surging(self) -> dict[str, str]:
+        """Watchlist -> its surge in words, for the watchlists in a surge now (read once per round)."""
+        if self._surging is None:
+            now = datetime.fromtimestamp(self.now, UTC)
+            self._surging = {s.watchlist: s.line() for s in surges(self.rows(), now)}
+        return self._surging
 
     def keep(self, record: Record) -> None:
         """Save the record; on disk when this returns."""
@@ -199,7 +208,10 @@ class NotifyRound(_Round):
         self.begin(ids, token)
         try:
             run = start_run(
-                self.config.command, body_of(alerts, digest), command_values(alerts, digest), files
+                self.config.command,
+                body_of(alerts, digest, self.surging()),
+                command_values(alerts, digest, self.surging()),
+                files,
             )
         except OSError as exc:
             self.settle(ids, f"could not start the command ({exc.strerror or exc})")
@@ -249,7 +261,7 @@ class WebhookRound(_Round):
             self.settle(ids, "")
             return True
         self.begin(ids, token)
-        body = body_of(alerts, digest=False)
+        body = body_of(alerts, digest=False, surging=self.surging())
         headers = headers_for(body, self.config.secret, token, alerts[0].id, self.user_agent)
         problem = post_with_retries(client, self.config.url, body, headers, sleep)
         self.settle(
