@@ -27,7 +27,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from desk.core.attention import blind_spots, surges
+from desk.core.attention import Surge, blind_spots, surges
 from desk.core.errors import DeskError, plural
 from desk.core.match.reload import LiveWatchlists, Settling
 from desk.core.match.rematch import find_hits, raise_alerts
@@ -124,6 +124,8 @@ class DeskApp(App[None]):
         self._watchlist_errors = [str(e) for e in loaded.errors]
         self.poller = Poller(store, settings, list(loaded.watchlists), now=now)
         self._config_files = Settling(self._config_stamps)
+        self._surges: list[Surge] = []
+        """The watchlists surging as the last cycle left them (desk.core.attention)."""
 
     def get_default_screen(self) -> MainScreen:
         """The main screen is the desk's first and lowest screen."""
@@ -299,11 +301,16 @@ class DeskApp(App[None]):
         progress = self._main().say_poll_progress
         open_channels(self.store, self.settings, self.now())
         result = await self.poller.run_once(self.feeds, force=force, progress=progress)
-        folder = self.locations.data_dir / "notify"
         try:  # a channel's own failures are kept in its record and shown in the status
-            await asyncio.to_thread(deliver_alerts, self.store, self.settings, folder, self.now())
+            await asyncio.to_thread(self._after_cycle)
         finally:
             self.post_message(CycleFinished(result))
+
+    def _after_cycle(self) -> None:
+        """In a thread, after a cycle: a round of notifications, and the surges judged for the status."""
+        folder = self.locations.data_dir / "notify"
+        deliver_alerts(self.store, self.settings, folder, self.now())
+        self._surges = surges(self.store.alert_rows(), self.now())
 
     @on(CycleFinished)
     def _cycle_finished(self, message: CycleFinished) -> None:
@@ -330,7 +337,7 @@ class DeskApp(App[None]):
         spots = blind_spots(self.feeds, states, self.now(), self.settings.blind_after)
         if spots:
             status += f" · {plural(len(spots), 'blind spot')} ({spots[0].line()})"
-        for surge in surges(self.store.alert_rows(), self.now()):
+        for surge in self._surges:
             status += f" · {surge.line()}"
         if result.notes:  # also toasted; the status keeps it in view
             more = f" (+{len(result.notes) - 1} more)" if len(result.notes) > 1 else ""

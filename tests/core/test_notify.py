@@ -363,3 +363,12 @@ def test_an_unreachable_webhook_is_one_line(store: TinyStore) -> None:
     lines, _ = post_round(store, "http://127.0.0.9:9/hook", "", timeout=1.0)
     assert len(lines) == 1 and lines[0].startswith("[x] webhook: ConnectError")
     assert lines[0].endswith("1 alert wait for the next cycle")
+
+
+def test_a_round_with_nothing_to_do_writes_nothing(store: TinyStore, tmp_path: Path) -> None:
+    stored(store, alert(1))
+    notify(store, tmp_path, "true")
+    record = tmp_path / "data" / "outbox-notify.json"
+    before = record.stat().st_mtime_ns
+    assert notify(store, tmp_path, "true") == []
+    assert record.stat().st_mtime_ns == before

@@ -81,3 +81,27 @@ def test_a_blind_spot_is_in_the_status_line_and_on_the_feed_health_screen(tmp_pa
         assert cells[0] == "Gone Wire" and cells[4].startswith("failing for 9 h")
 
     run(app, body)
+
+
+def test_a_surge_is_in_the_status_line(tmp_path: Path) -> None:
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+
+    from desk.core.models import Feed
+    from tests.core.test_notify import alert
+
+    now = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+    where = Locations(tmp_path / "config", tmp_path / "data", shipped_watchlists_dir())
+    store = TinyStore(where.data_dir)
+    history = [replace(alert(100 + n), created=now - timedelta(hours=5 * n + 2)) for n in range(10)]
+    burst = [replace(alert(n), created=now - timedelta(minutes=30 - n)) for n in range(7)]
+    store.commit_cycle([], {}, history + burst, [])
+    feed = Feed("http://127.0.0.9:9/feed.xml", "Unreachable")
+    app = DeskApp(store, Settings(), [feed], where, now=lambda: now, autopoll=False)
+
+    async def body(pilot: Pilot[None]) -> None:
+        await pilot.press("r")
+        await wait_until(pilot, lambda: "Polled" in status_of(pilot), "a poll")
+        assert "surge: troop-deployment: 7 alerts in the last hour (usually 0." in status_of(pilot)
+
+    run(app, body)

@@ -165,7 +165,9 @@ class _Round:
     def finish(self) -> ChannelReport:
         """Trim the record and say what the round did."""
         still = owed(self.rows(), self.record, self.min_severity)
-        self.keep(trimmed(self.record, still, self.now))
+        kept = trimmed(self.record, still, self.now)
+        if kept is not self.record:  # a round with nothing to do writes nothing
+            self.keep(kept)
         return ChannelReport(self.channel, self.sent, len(still), self.failure)
 
 
