@@ -77,3 +77,38 @@ def test_a_failing_command_is_said_shown_in_feeds_and_retried(tmp_path: Path) ->
     assert sorted(set(titles)) == sorted({HOSTILE, "Army deploys 300 troops to Tartu"})
     assert len(titles) == 4
     assert list(tmp_path.rglob("pwned*")) == []
+
+
+def test_desk_poll_left_running_notifies_and_keeps_the_last_good_notify_block(
+    tmp_path: Path,
+) -> None:
+    """A broken `notify:` edit is one line on stderr; the command in force goes on notifying."""
+    import signal
+
+    from tests.cli.test_poll_continuous import RunningDesk
+
+    (tmp_path / "config").mkdir()
+    out = tmp_path / "titles.txt"
+    with served_site() as site:
+        (tmp_path / "config" / "feeds.yaml").write_text(
+            f"feeds:\n  - {{url: '{site.base}/feed.xml', interval: 1s}}\n"
+        )
+        publish(site, ["Army deploys 120 troops to Narva"])
+        settings(tmp_path, f'printf "%s\\n" "$DESK_TITLE" >> {out}')
+        shipped = str(shipped_watchlists_dir())
+        poll = RunningDesk(tmp_path / "config", tmp_path / "data", "--watchlists", shipped)
+        try:
+            poll.wait_for("stderr", "[ok] notify: 1 alert sent")
+            (tmp_path / "config" / "settings.yaml").write_text("notify:\n  min_severity: high\n")
+            said = poll.wait_for("stderr", "notify: needs 'command:'")
+            assert said.endswith("the last good version stays in force"), said
+            publish(site, ["Army deploys 120 troops to Narva", "Army deploys 300 troops to Tartu"])
+            poll.wait_for("stderr", "[ok] notify: 1 alert sent")
+            poll.assert_running()
+            assert poll.stop(signal.SIGTERM) == 0
+        finally:
+            poll.kill()
+    assert out.read_text().splitlines() == [
+        "Army deploys 120 troops to Narva",
+        "Army deploys 300 troops to Tartu",
+    ]
