@@ -125,6 +125,7 @@ class _Round:
         self.failure = ""
         self._rows: list[AlertRow] | None = None
         self._surging: dict[str, str] | None = None
+        self._raised: dict[str, float] | None = None
 
     def rows(self) -> list[AlertRow]:
         """The store's alert rows, read once per round."""
@@ -154,7 +155,9 @@ class _Round:
             self.failure = problem
             self.keep(failed(self.record, problem, self.now))
             return
-        raised = {row.id: raised_at(row) for row in self.rows() if row.id in ids}
+        if self._raised is None:  # once a round: a round may send 200 alerts
+            self._raised = {row.id: raised_at(row) for row in self.rows()}
+        raised = {i: self._raised[i] for i in ids if i in self._raised}
         self.sent += len(ids)
         self.keep(sent(self.record, ids, raised, self.now))
 
