@@ -69,15 +69,15 @@ class FeedHealthScreen(PanelScreen):
     def on_mount(self) -> None:
         """Fill the table."""
         table: DataTable[Text] = self.query_one(DataTable)
-        table.add_columns("Feed", "Status", "Last success", "Fails", "Blind spot", "Error")
+        table.add_columns("Feed", "Status", "Last success", "Fails", "Error", "Blind spot")
         for row in self.rows:
             table.add_row(
                 Text(row.name, no_wrap=True, overflow="ellipsis"),
                 status_text(row),
                 Text(when(row.last_success)),
                 Text(str(row.failures)),
-                Text(self.blind.get(row.name, ""), style="bold yellow"),
                 Text(row.error, style="red"),
+                Text(self.blind.get(row.name, ""), style="bold yellow"),
             )
         table.focus()
 
