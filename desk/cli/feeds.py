@@ -79,7 +79,7 @@ def run_feeds(args: argparse.Namespace) -> int:
 
 def _channel_rows(store: TinyStore, settings: Settings) -> list[tuple[str, str]]:
     """(channel, its failure or "") for each channel settings.yaml sets up."""
-    failing = dict(channel_failures(store))
+    failing = dict(channel_failures(store, settings))
     return [(channel, failing.get(channel, "")) for channel in configured_channels(settings)]
 
 

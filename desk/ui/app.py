@@ -332,7 +332,7 @@ class DeskApp(App[None]):
         if failing:
             name, error = failing[0]
             status += f" · {plural(len(failing), 'feed')} failing ({name}: {error})"
-        for channel, failure in channel_failures(self.store):
+        for channel, failure in channel_failures(self.store, self.settings):
             status += f" · {channel} failing ({failure})"
         spots = blind_spots(self.feeds, states, self.now(), self.settings.blind_after)
         if spots:

@@ -29,6 +29,10 @@ from desk.core.store.tinystore import TinyStore
 from tests.served import serving
 
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+SETTINGS_BOTH = Settings(
+    notify=NotifySettings("true"), webhook=WebhookSettings("http://127.0.0.1:9/")
+)
+"""Both channels set up: which failures `channel_failures` reports."""
 
 
 def alert(n: int, severity: Severity = Severity.HIGH, title: str = "") -> Alert:
@@ -180,12 +184,14 @@ def test_a_failing_command_is_said_and_tried_again(store: TinyStore, tmp_path: P
     assert lines == [
         "[x] notify: the command exited with status 3: no display; 2 alerts wait for the next cycle"
     ]
-    assert channel_failures(store) == [("notify", "the command exited with status 3: no display")]
+    assert channel_failures(store, SETTINGS_BOTH) == [
+        ("notify", "the command exited with status 3: no display")
+    ]
     assert notify(store, tmp_path, f'echo "$DESK_ALERT_ID" >> {out}') == [
         "[ok] notify: 2 alerts sent"
     ]
     assert out.read_text().split() == ["alert1", "alert2"]
-    assert channel_failures(store) == []
+    assert channel_failures(store, SETTINGS_BOTH) == []
 
 
 def test_a_hanging_command_is_killed_with_its_group_and_tried_next_round(
@@ -340,10 +346,12 @@ def test_a_failing_endpoint_is_said_and_its_alerts_wait(store: TinyStore) -> Non
             "[x] webhook: the webhook answered HTTP 500 (tried 4 times); "
             "2 alerts wait for the next cycle"
         ]
-        assert len(waits) == 3 and channel_failures(store)[0][0] == "webhook"
+        assert len(waits) == 3 and channel_failures(store, SETTINGS_BOTH)[0][0] == "webhook"
         assert post_round(store, f"{base}/hook", "right")[0] == ["[ok] webhook: 2 alerts sent"]
     assert sorted(receiver.taken.values()) == ["alert1", "alert2"]
-    assert channel_failures(store) == []
+    assert channel_failures(store, SETTINGS_BOTH) == []
+    ids_of_alert1 = {delivery for delivery, alert_id, _ in receiver.posts if alert_id == "alert1"}
+    assert len(ids_of_alert1) == 1  # the same delivery id on every try, in every round
 
 
 def test_a_post_a_killed_desk_never_saw_answered_goes_again_under_its_delivery_id(
@@ -372,3 +380,29 @@ def test_a_round_with_nothing_to_do_writes_nothing(store: TinyStore, tmp_path: P
     before = record.stat().st_mtime_ns
     assert notify(store, tmp_path, "true") == []
     assert record.stat().st_mtime_ns == before
+
+
+def test_a_channel_taken_out_and_put_back_starts_afresh(store: TinyStore, tmp_path: Path) -> None:
+    out = tmp_path / "out.txt"
+    stored(store, alert(1))
+    notify(store, tmp_path, "exit 1")  # fails: alert1 owed, the failure kept
+    open_channels(store, Settings(), NOW + timedelta(hours=2))  # notify: taken out
+    assert channel_failures(store, SETTINGS_BOTH) == []
+    stored(store, alert(200))  # raised while it was out
+    settings = Settings(notify=NotifySettings(f'echo "$DESK_ALERT_ID" >> {out}'))
+    open_channels(store, settings, NOW + timedelta(hours=5))  # back
+    stored(store, alert(400))
+    reports = deliver_alerts(store, settings, tmp_path / "runs", NOW + timedelta(hours=8))
+    assert [r.line() for r in reports] == ["[ok] notify: 1 alert sent"]
+    assert out.read_text().split() == ["alert400"]
+
+
+def test_failures_of_channels_no_longer_set_up_are_not_shown(
+    store: TinyStore, tmp_path: Path
+) -> None:
+    stored(store, alert(1))
+    notify(store, tmp_path, "exit 1")
+    assert channel_failures(store, SETTINGS_BOTH) == [
+        ("notify", "the command exited with status 1")
+    ]
+    assert channel_failures(store, Settings(webhook=SETTINGS_BOTH.webhook)) == []

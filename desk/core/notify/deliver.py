@@ -24,7 +24,7 @@ import httpx
 
 from desk.core.attention import surges
 from desk.core.errors import plural
-from desk.core.models import Alert, AlertRow, Severity
+from desk.core.models import Alert, AlertRow, Severity, short_hash
 from desk.core.notify.command import RunFiles, finish_orphan, finish_run, start_run
 from desk.core.notify.outbox import Flight, Record, failed, owed, raised_at, runs_for, sent, trimmed
 from desk.core.notify.payload import body_of, command_values
@@ -68,11 +68,17 @@ def open_channels(store: Store, settings: Settings, now: datetime) -> None:
     """Give each configured channel that has no record one that owes what is raised from `now` on.
 
     Called before a cycle, so that the alerts of a channel's first cycle are
-    owed even if desk is killed before its first delivery round.
+    owed even if desk is killed before its first delivery round. A channel
+    taken out of settings.yaml has its record cleared: put back later, it
+    owes what is raised from then on, not everything raised meanwhile.
     """
-    for channel, config in ((NOTIFY, settings.notify), (WEBHOOK, settings.webhook)):
-        if config is not None and not store.outbox(channel):
+    configured = configured_channels(settings)
+    for channel in (NOTIFY, WEBHOOK):
+        record = store.outbox(channel)
+        if channel in configured and not record:
             store.save_outbox(channel, Record(since=now.timestamp()).to_dict())
+        elif channel not in configured and record:  # taken out: set up again, it starts afresh
+            store.save_outbox(channel, {})
 
 
 def deliver_alerts(
@@ -96,10 +102,10 @@ def deliver_alerts(
     return reports
 
 
-def channel_failures(store: Store) -> list[tuple[str, str]]:
-    """(channel, failure) for each channel whose last delivery failed, as the store keeps them."""
+def channel_failures(store: Store, settings: Settings) -> list[tuple[str, str]]:
+    """(channel, failure) for each configured channel whose last delivery failed, as the store keeps them."""
     failing = []
-    for channel in (NOTIFY, WEBHOOK):
+    for channel in configured_channels(settings):
         failure = str(store.outbox(channel).get("failure") or "")
         if failure:
             failing.append((channel, failure))
@@ -253,9 +259,13 @@ class WebhookRound(_Round):
                 return self.finish()
             due = owed(self.rows(), self.record, self.config.min_severity)
             for row in due[:POSTS_PER_ROUND]:
-                if not self._post(client, (row.id,), secrets.token_hex(8), sleep):
+                if not self._post(client, (row.id,), self.delivery_id(row.id), sleep):
                     break
         return self.finish()
+
+    def delivery_id(self, alert_id: str) -> str:
+        """The X-Desk-Delivery id of an alert: the same on every try, cycle and restart."""
+        return short_hash(WEBHOOK, str(self.record.since), alert_id)
 
     def _post(
         self, client: httpx.Client, ids: tuple[str, ...], token: str, sleep: Callable[[float], None]

@@ -2,9 +2,10 @@
 
 The body is the alert's JSON; `X-Desk-Signature: sha256=<hex>` is the
 HMAC-SHA256 of the body with the shared secret, and `X-Desk-Delivery`
-names the delivery: a POST desk could not see answered (it was killed
-mid-request) is sent again with the same delivery id, so a receiver that
-keeps the ids it has seen gets each alert once. The transport is injected.
+names the delivery, the same on every try of one alert: a POST desk could
+not see answered (it timed out, or desk was killed mid-request) is sent
+again under the same id, so a receiver that keeps the ids it has taken
+gets each alert once. The transport is injected.
 """
 
 from __future__ import annotations
