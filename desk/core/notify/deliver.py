@@ -132,12 +132,19 @@ class _Round:
         self._rows: list[AlertRow] | None = None
         self._surging: dict[str, str] | None = None
         self._raised: dict[str, float] | None = None
+        self._owed: tuple[Record, list[AlertRow]] | None = None
 
     def rows(self) -> list[AlertRow]:
         """The store's alert rows, read once per round."""
         if self._rows is None:
             self._rows = self.store.alert_rows()
         return self._rows
+
+    def owed(self) -> list[AlertRow]:
+        """What the channel owes as its record stands (worked out again only once it changes)."""
+        if self._owed is None or self._owed[0] is not self.record:
+            self._owed = (self.record, owed(self.rows(), self.record, self.min_severity))
+        return self._owed[1]
 
     def surging(self) -> dict[str, str]:
         """Watchlist -> its surge in words, for the watchlists in a surge now (read once per round)."""
@@ -173,7 +180,7 @@ class _Round:
 
     def finish(self) -> ChannelReport:
         """Trim the record and say what the round did."""
-        still = owed(self.rows(), self.record, self.min_severity)
+        still = self.owed()
         kept = trimmed(self.record, still, self.now)
         if kept is not self.record:  # a round with nothing to do writes nothing
             self.keep(kept)
@@ -203,7 +210,7 @@ class NotifyRound(_Round):
                 self.settle(flight.ids, f"the command {outcome}" if outcome else "")
             files.remove()
         if not self.failure:
-            due = [row.id for row in owed(self.rows(), self.record, self.config.min_severity)]
+            due = [row.id for row in self.owed()]
             for ids in runs_for(due, self.config.digest_over):
                 if not self._run_once(ids, digest=len(due) > self.config.digest_over):
                     break
@@ -251,7 +258,7 @@ class WebhookRound(_Round):
         self, transport: httpx.BaseTransport | None, sleep: Callable[[float], None]
     ) -> ChannelReport:
         """Send again a POST an earlier desk did not see answered, then each alert owed."""
-        if self.record.flight is None and not owed(self.rows(), self.record, self.min_severity):
+        if self.record.flight is None and not self.owed():
             return self.finish()  # no client made: its TLS setup alone is ~20 ms a cycle
         with httpx.Client(
             transport=transport, timeout=self.config.timeout, follow_redirects=False
@@ -259,8 +266,7 @@ class WebhookRound(_Round):
             flight = self.record.flight
             if flight is not None and not self._post(client, flight.ids, flight.token, sleep):
                 return self.finish()
-            due = owed(self.rows(), self.record, self.config.min_severity)
-            for row in due[:POSTS_PER_ROUND]:
+            for row in self.owed()[:POSTS_PER_ROUND]:
                 if not self._post(client, (row.id,), self.delivery_id(row.id), sleep):
                     break
         return self.finish()
