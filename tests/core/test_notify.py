@@ -406,3 +406,19 @@ def test_failures_of_channels_no_longer_set_up_are_not_shown(
         ("notify", "the command exited with status 1")
     ]
     assert channel_failures(store, Settings(webhook=SETTINGS_BOTH.webhook)) == []
+
+
+def test_an_unreadable_record_is_set_aside_and_said(tmp_path: Path) -> None:
+    first = TinyStore(tmp_path / "data")
+    stored(first, alert(1))
+    first.close()
+    (tmp_path / "data" / "outbox-notify.json").write_bytes(b'{"since": 12, "sent": {')
+    store = TinyStore(tmp_path / "data")
+    try:
+        assert store.outbox("notify") == {}
+        assert any("outbox-notify.json was unreadable" in note for note in store.recovered)
+        assert list((tmp_path / "data").glob("outbox-notify.json.corrupt-*"))
+        open_channels(store, Settings(notify=NotifySettings("true")), NOW)
+        assert Record.from_dict(store.outbox("notify"), 0).since == NOW.timestamp()
+    finally:
+        store.close()
