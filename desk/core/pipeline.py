@@ -388,12 +388,10 @@ class Poller:
 
     def _corroborated(self, alert: Alert | None) -> Alert | None:
         """The alert one level up when independent sources carry it (see desk.core.attention)."""
-        known = (
-            [self.watchlists[w].severity for w in alert.watchlists if w in self.watchlists]
-            if alert
-            else []
-        )
-        if alert is None or not known:
+        if alert is None:
+            return None
+        known = [self.watchlists[w].severity for w in alert.watchlists if w in self.watchlists]
+        if not known:  # its watchlists' own severity is unknown: nothing to raise it from
             return alert
         base = max(known, key=lambda severity: severity.rank)
         return attention.corroborated(alert, self._source_hosts, base)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from desk.core.attention import (
     DEAD,
@@ -64,3 +65,18 @@ def test_the_rhythm_is_bounded_and_its_gap_the_median() -> None:
 
 def test_durations_in_words() -> None:
     assert [duration_words(s) for s in (2400, 7 * 3600, 3 * 86400)] == ["40 min", "7 h", "3 d"]
+
+
+def test_a_feeds_rhythm_and_failing_time_survive_the_store(tmp_path: Path) -> None:
+    from desk.core.store.tinystore import TinyStore
+
+    times = rhythm(timedelta(hours=1), 7, NOW)
+    state = FeedState(FEED.url, new_item_times=times, failing_since=NOW - timedelta(hours=2))
+    store = TinyStore(tmp_path / "data")
+    store.commit_cycle([], {}, [], [state])
+    store.close()
+    store = TinyStore(tmp_path / "data")
+    try:
+        assert store.feed_states()[FEED.url] == state
+    finally:
+        store.close()
