@@ -34,10 +34,12 @@ from pathlib import Path
 from typing import TextIO, TypeVar
 
 from desk.core.article.extract import headless_worker_count
+from desk.core.attention import blind_spots, surges
 from desk.core.errors import DeskError, plural
 from desk.core.match.reload import LiveWatchlists, Settling
 from desk.core.match.rematch import find_hits, raise_alerts
 from desk.core.models import HANDLED_STATES, Alert, Feed, FeedState, Watchlist, short_hash
+from desk.core.notify.deliver import deliver_alerts, open_channels
 from desk.core.pipeline import CycleResult, Poller, utc_now
 from desk.core.safetext import safe_line
 from desk.core.settings.config import Locations, Settings, load_feeds, load_settings
@@ -109,6 +111,56 @@ def report_alerts(store: Store, as_json: bool, out: TextIO | None = None) -> lis
     out.flush()
     store.reports_done(alert.id for alert in due)
     return due
+
+
+def notify_alerts(store: Store, settings: Settings, data_dir: Path) -> None:
+    """One round of the notify command and the webhook, each channel's outcome in one line on stderr.
+
+    Runs after the alerts are stored (and reported); a channel that fails is
+    said here and tried again after the next cycle.
+    """
+    folder = data_dir / "notify"
+    for report in deliver_alerts(store, settings, folder, utc_now()):
+        if report.worth_saying:
+            print(safe_line(report.line()), file=sys.stderr, flush=True)
+
+
+BLIND_SPOTS_SAID, SURGES_SAID = "blindspots", "surges"
+"""Store records of what was last said on stderr, so that each change is said once."""
+
+
+def say_blind_spots(store: Store, settings: Settings, feeds: list[Feed], now: datetime) -> None:
+    """Each feed that became a blind spot, or stopped being one, in one line on stderr: once per change."""
+    spots = blind_spots(feeds, store.feed_states(), now, settings.blind_after)
+    current = {s.url: (s.kind, f"blind spot: {s.line()}", s.name) for s in spots}
+    say_changes(store, BLIND_SPOTS_SAID, current, "{} is no longer a blind spot")
+
+
+def say_surges(store: Store, now: datetime) -> None:
+    """Each watchlist whose alerts surged, or stopped surging, in one line on stderr: once per change."""
+    current = {
+        s.watchlist: ("surge", s.line(), s.watchlist) for s in surges(store.alert_rows(), now)
+    }
+    say_changes(store, SURGES_SAID, current, "the surge of {} is over")
+
+
+def say_changes(
+    store: Store, record: str, current: dict[str, tuple[str, str, str]], ended: str
+) -> None:
+    """Say what is new in `current` (key -> kind, line, name) and what left it, since last said.
+
+    What was said is kept in the store, so a cron job of `desk poll --once` says it once too.
+    """
+    said: dict[str, list[str]] = store.outbox(record).get("said") or {}
+    fresh = [line for key, (kind, line, _) in current.items() if said.get(key, [""])[0] != kind]
+    gone = [said[key][1] for key in said if key not in current]
+    for line in fresh:
+        say(line)
+    for name in gone:
+        say(ended.format(name))
+    if fresh or gone:
+        kept = {key: [kind, name] for key, (kind, _, name) in current.items()}
+        store.save_outbox(record, {"said": kept})
 
 
 def _report_line(alert: Alert, as_json: bool) -> str:
@@ -328,6 +380,7 @@ class ContinuousPoll:
 
     async def _run_and_print(self, poller: Poller) -> None:
         """Poll the due feeds; say what came of it unless nothing was due."""
+        open_channels(self.store, self.config.settings, utc_now())
         try:
             result = await poller.run_once(self.config.feeds, force=self.every_feed)
             if result.outcomes:
@@ -335,6 +388,12 @@ class ContinuousPoll:
         finally:  # what a failed cycle committed before it failed is reported too
             with carrying_on("reporting the new alerts"):
                 report_alerts(self.store, self.as_json)
+            with carrying_on("notifying"):
+                settings, data_dir = self.config.settings, self.config.where.data_dir
+                await asyncio.to_thread(notify_alerts, self.store, settings, data_dir)
+            with carrying_on("looking for blind spots and surges"):
+                say_blind_spots(self.store, self.config.settings, self.config.feeds, poller.now())
+                say_surges(self.store, poller.now())
 
     def _seconds_to_sleep(self) -> float:
         """Until the first feed is due, but no less than the back-off after failed cycles."""

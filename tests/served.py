@@ -26,8 +26,8 @@ class Site:
 
 
 @contextmanager
-def served_site() -> Iterator[Site]:
-    """A Site on 127.0.0.1 with ETag support."""
+def served_site(host: str = "127.0.0.1") -> Iterator[Site]:
+    """A Site on `host` (127.0.0.1, or another loopback address) with ETag support."""
     site = Site()
 
     class Handler(BaseHTTPRequestHandler):
@@ -60,19 +60,19 @@ def served_site() -> Iterator[Site]:
         def log_message(self, format: str, *args: object) -> None:
             """Quiet."""
 
-    with serving(Handler) as base:
+    with serving(Handler, host) as base:
         site.base = base
         yield site
 
 
 @contextmanager
-def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
-    """`handler` served on 127.0.0.1 in a thread until the block ends; yields the base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+def serving(handler: type[BaseHTTPRequestHandler], host: str = "127.0.0.1") -> Iterator[str]:
+    """`handler` served on `host` (loopback) in a thread until the block ends; yields the base URL."""
+    server = ThreadingHTTPServer((host, 0), handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield f"http://{host}:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()

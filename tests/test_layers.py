@@ -20,8 +20,8 @@ import pytest
 
 DESK = Path(__file__).resolve().parents[1] / "desk"
 FRONTS = ("desk.ui", "desk.cli", "desk.headless", "desk.demo", "textual")
-STAGES = ("feeds", "article", "match", "store", "settings")
-SHARED = ("models", "errors", "safetext", "decide", "view", "undo")
+STAGES = ("feeds", "article", "match", "store", "settings", "notify")
+SHARED = ("models", "errors", "safetext", "decide", "view", "undo", "attention")
 
 
 def stage(name: str) -> str:
@@ -36,6 +36,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         stage(name): (*(stage(o) for o in STAGES if o not in (name, "settings")), PIPELINE)
         for name in ("feeds", "article", "match")
     },
+    stage("notify"): (stage("feeds"), stage("article"), stage("match"), PIPELINE),
     stage("store"): EVERY_STAGE,
     stage("settings"): EVERY_STAGE,
     **{stage(shared): EVERY_STAGE for shared in SHARED},

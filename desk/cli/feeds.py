@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from desk.cli.common import (
     local_time,
@@ -18,27 +19,40 @@ from desk.cli.common import (
 )
 from desk.cli.parser import EXIT_OK
 from desk.cli.start import STARTER_FEEDS
+from desk.core.attention import BlindSpot, blind_spots
 from desk.core.errors import DeskError, plural
 from desk.core.feeds.opml import read_opml, write_opml
-from desk.core.models import Feed
+from desk.core.models import Feed, FeedState
+from desk.core.notify.deliver import channel_failures, configured_channels
+from desk.core.pipeline import utc_now
 from desk.core.settings.config import (
+    Settings,
     load_feeds,
     load_settings,
 )
+from desk.core.store.serial import iso
+from desk.core.store.tinystore import TinyStore
 from desk.core.view import feed_health
 
 
 def run_feeds(args: argparse.Namespace) -> int:
-    """`desk feeds`: each feed's health as a table; `import`/`export` OPML."""
+    """`desk feeds`: each feed's health as a table (or JSON); `import`/`export` OPML."""
     if args.action == "import":
         return _import_opml(args)
     if args.action == "export":
         return _export_opml(args)
     where = locations_of(args)
-    feeds = load_feeds(where.feeds_file, load_settings(where.settings_file))
+    settings = load_settings(where.settings_file)
+    feeds = load_feeds(where.feeds_file, settings)
     store = look_at_store(where.data_dir)
+    states = store.feed_states()
+    spots = blind_spots(feeds, states, utc_now(), settings.blind_after)
+    channels = _channel_rows(store, settings)
+    if getattr(args, "json", False):
+        print(json.dumps(_health_json(feeds, states, spots, channels), indent=2))
+        return EXIT_OK
     rows = [("FEED", "STATUS", "HTTP", "LAST SUCCESS", "FAILS", "NEXT DUE", "LAST ERROR")]
-    for row in feed_health(feeds, store.feed_states()):
+    for row in feed_health(feeds, states):
         rows.append(
             (
                 shorten(row.name, 40),
@@ -50,12 +64,59 @@ def run_feeds(args: argparse.Namespace) -> int:
                 shorten(row.error, 80),
             )
         )
+    for channel, problem in channels:
+        status = "failing" if problem else "ok"
+        rows.append((f"({channel})", status, "-", "-", "-", "-", shorten(problem, 80)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print(
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         )
+    for spot in spots:
+        print(f"blind spot: {shorten(spot.line(), 120)}")
     return EXIT_OK
+
+
+def _channel_rows(store: TinyStore, settings: Settings) -> list[tuple[str, str]]:
+    """(channel, its failure or "") for each channel settings.yaml sets up."""
+    failing = dict(channel_failures(store, settings))
+    return [(channel, failing.get(channel, "")) for channel in configured_channels(settings)]
+
+
+def _health_json(
+    feeds: list[Feed],
+    states: dict[str, FeedState],
+    spots: list[BlindSpot],
+    channels: list[tuple[str, str]],
+) -> dict[str, Any]:
+    """`desk feeds --json`: each feed's health and blind spot, and each channel's, for monitoring."""
+    blind = {spot.url: spot for spot in spots}
+    listed = []
+    for feed in feeds:
+        state = states.get(feed.url) or FeedState(url=feed.url)
+        spot = blind.get(feed.url)
+        listed.append(
+            {
+                "url": feed.url,
+                "name": feed.name or state.title or feed.url,
+                "ok": bool(state.last_success) and not state.error,
+                "http_status": state.status,
+                "error": state.error,
+                "warning": state.warning,
+                "failures": state.failures,
+                "last_success": iso(state.last_success),
+                "failing_since": iso(state.failing_since),
+                "last_new_items": iso(state.new_item_times[-1]) if state.new_item_times else None,
+                "next_due": iso(state.next_due),
+                "blind_spot": {"kind": spot.kind, "since": iso(spot.since), "why": spot.why}
+                if spot
+                else None,
+            }
+        )
+    return {
+        "feeds": listed,
+        "channels": [{"channel": c, "ok": not p, "error": p} for c, p in channels],
+    }
 
 
 def _export_opml(args: argparse.Namespace) -> int:

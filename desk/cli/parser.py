@@ -99,6 +99,11 @@ def _add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     feeds.add_argument(
         "file", nargs="?", metavar="FILE.opml", help="the OPML file (- or none: stdout)"
     )
+    feeds.add_argument(
+        "--json",
+        action="store_true",
+        help="each feed's health, blind spot and the notify channels as one JSON document",
+    )
 
     match = add("match", "run the watchlists over text or HTML files and print the hits")
     match.add_argument("files", nargs="+", metavar="FILE", help="text or HTML files; - is stdin")

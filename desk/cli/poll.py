@@ -17,7 +17,8 @@ from desk.cli.parser import EXIT_OK
 from desk.core.article.extract import headless_worker_count
 from desk.core.errors import DeskError, StoreLocked
 from desk.core.models import Feed
-from desk.core.pipeline import CycleResult, Poller
+from desk.core.notify.deliver import open_channels
+from desk.core.pipeline import CycleResult, Poller, utc_now
 from desk.core.settings.config import (
     Settings,
     load_feeds,
@@ -27,9 +28,13 @@ from desk.core.store.tinystore import TinyStore
 from desk.headless import (
     ContinuousPoll,
     LiveConfig,
+    carrying_on,
+    notify_alerts,
     poll_until_stopped,
     print_cycle,
     report_alerts,
+    say_blind_spots,
+    say_surges,
 )
 
 
@@ -78,14 +83,22 @@ def poll_once(
     A cycle that fails (a full disk) still reports what it and earlier runs
     stored; the failure itself is what the command ends with.
     """
+    open_channels(store, settings, utc_now())
     try:
         result = run_cycle(store, settings, feeds, watch_dir, force)
     except Exception:
         with contextlib.suppress(DeskError, OSError):
             report_alerts(store, as_json)
+        with carrying_on("notifying"):
+            notify_alerts(store, settings, store.data_dir)
         raise
     print_cycle(result)
     report_alerts(store, as_json)
+    with carrying_on("notifying"):
+        notify_alerts(store, settings, store.data_dir)
+    with carrying_on("looking for blind spots and surges"):
+        say_blind_spots(store, settings, feeds, utc_now())
+        say_surges(store, utc_now())
 
 
 def _poll_continuously(args: argparse.Namespace, config: LiveConfig) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
@@ -296,6 +296,20 @@ class FeedState:
     failures: int = 0
     next_due: datetime | None = None
     moved_to: str | None = None
+    failing_since: datetime | None = None
+    """When the current run of failures began (None while the feed answers)."""
+    new_item_times: tuple[datetime, ...] = ()
+    """When recent cycles found new items in this feed, oldest first (at most RHYTHM_KEPT):
+    its rhythm, which tells a feed gone silent from a quiet one."""
+
+
+RHYTHM_KEPT = 30
+"""How many new-item times a feed's state keeps."""
+
+
+def with_new_items(state: FeedState, when: datetime) -> FeedState:
+    """`state` remembering that a cycle at `when` found new items (the oldest time drops off)."""
+    return replace(state, new_item_times=(*state.new_item_times, when)[-RHYTHM_KEPT:])
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from desk.core import decide
+from desk.core import attention, decide
 from desk.core.article.extract import Extracted, ExtractionFailed, Extractor, article_from_feed
 from desk.core.article.sitejunk import SiteLines, page_id, site_of
 from desk.core.errors import plural
@@ -39,6 +39,7 @@ from desk.core.models import (
     Item,
     SeenItem,
     Watchlist,
+    with_new_items,
 )
 from desk.core.safetext import safe_line
 from desk.core.settings.config import Settings
@@ -128,6 +129,8 @@ class Poller:
         self._notes_said = len(store.recovered)
         """The store's repair notes already said: those of its opening are said by the front."""
         self._progress: Progress | None = None
+        self._source_hosts: dict[str, str] = {}
+        """Source name -> host, for corroboration (set from the feeds each cycle)."""
 
     def close(self) -> None:
         """Stop the extraction workers and keep what was learned of each site."""
@@ -177,6 +180,7 @@ class Poller:
         self._housekeeping()
         self._progress = progress
         states = self.store.feed_states()
+        self._source_hosts = attention.hosts_of_sources(feeds, states)
         due = [f for f in feeds if force or decide.is_due(states.get(f.url), self.now())]
         fetcher = Fetcher(self.settings, self.transport, self.now)
         try:
@@ -259,6 +263,7 @@ class Poller:
             status=status,
             error="",
             failures=0,
+            failing_since=None,
             next_due=decide.next_due_after_success(feed, now, self.jitter()),
             moved_to=moved or state.moved_to,
         )
@@ -282,6 +287,7 @@ class Poller:
             status=status,
             error=error,
             failures=failures,
+            failing_since=state.failing_since or now,
             next_due=now + timedelta(seconds=delay),
         )
         return FeedOutcome(feed=feed, state=new_state, summary=f"failed: {error}")
@@ -362,6 +368,7 @@ class Poller:
                 alert = decide.decide_alert(
                     item, source_names[feed.url], article, item_hits, self.watchlists, existing, now
                 )
+                alert = self._corroborated(alert)
                 if alert is not None and alert != existing:
                     changed[alert.id] = alert
                     index.add(alert)
@@ -378,6 +385,16 @@ class Poller:
             feed_states,
         )
         result.alerts = list({**{a.id: a for a in result.alerts}, **changed}.values())
+
+    def _corroborated(self, alert: Alert | None) -> Alert | None:
+        """The alert one level up when independent sources carry it (see desk.core.attention)."""
+        if alert is None:
+            return None
+        known = [self.watchlists[w].severity for w in alert.watchlists if w in self.watchlists]
+        if not known:  # its watchlists' own severity is unknown: nothing to raise it from
+            return alert
+        base = max(known, key=lambda severity: severity.rank)
+        return attention.corroborated(alert, self._source_hosts, base)
 
     def pages_held_at_once(self) -> int:
         """How many fetched pages may be held at once, each from its request until extracted.
@@ -499,6 +516,9 @@ def _held_back(outcome: FeedOutcome, waiting: int) -> FeedOutcome:
 
 
 def _summarised(outcome: FeedOutcome, fresh: int) -> FeedOutcome:
+    """The outcome's summary; a feed with new items remembers when (its rhythm: see attention)."""
+    if fresh and outcome.state.last_attempt is not None:
+        outcome = replace(outcome, state=with_new_items(outcome.state, outcome.state.last_attempt))
     if outcome.summary:
         return outcome
     return replace(outcome, summary=f"{plural(len(outcome.items), 'item')}, {fresh} new")

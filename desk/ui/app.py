@@ -27,10 +27,12 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from desk.core.attention import Surge, blind_spots, surges
 from desk.core.errors import DeskError, plural
 from desk.core.match.reload import LiveWatchlists, Settling
 from desk.core.match.rematch import find_hits, raise_alerts
 from desk.core.models import Alert, Feed, FeedState, Severity
+from desk.core.notify.deliver import channel_failures, deliver_alerts, open_channels
 from desk.core.pipeline import Poller, utc_now
 from desk.core.safetext import safe_line, safe_text
 from desk.core.settings.config import (
@@ -122,6 +124,8 @@ class DeskApp(App[None]):
         self._watchlist_errors = [str(e) for e in loaded.errors]
         self.poller = Poller(store, settings, list(loaded.watchlists), now=now)
         self._config_files = Settling(self._config_stamps)
+        self._surges: list[Surge] = []
+        """The watchlists surging as the last cycle left them (desk.core.attention)."""
 
     def get_default_screen(self) -> MainScreen:
         """The main screen is the desk's first and lowest screen."""
@@ -187,8 +191,10 @@ class DeskApp(App[None]):
 
     def action_feed_health(self) -> None:
         """Show each configured feed's health."""
-        rows = feed_health(self.feeds, self.store.feed_states())
-        self.push_screen(FeedHealthScreen(rows))
+        states = self.store.feed_states()
+        rows = feed_health(self.feeds, states)
+        spots = blind_spots(self.feeds, states, self.now(), self.settings.blind_after)
+        self.push_screen(FeedHealthScreen(rows, {spot.name: spot.why for spot in spots}))
 
     def action_watchlists(self) -> None:
         """Show each watchlist with its hits in the store, or its file's error."""
@@ -293,8 +299,18 @@ class DeskApp(App[None]):
     async def poll(self, force: bool) -> None:
         """One poll cycle in the background; the result comes back as a message."""
         progress = self._main().say_poll_progress
+        open_channels(self.store, self.settings, self.now())
         result = await self.poller.run_once(self.feeds, force=force, progress=progress)
-        self.post_message(CycleFinished(result))
+        try:  # a channel's own failures are kept in its record and shown in the status
+            await asyncio.to_thread(self._after_cycle)
+        finally:
+            self.post_message(CycleFinished(result))
+
+    def _after_cycle(self) -> None:
+        """In a thread, after a cycle: a round of notifications, and the surges judged for the status."""
+        folder = self.locations.data_dir / "notify"
+        deliver_alerts(self.store, self.settings, folder, self.now())
+        self._surges = surges(self.store.alert_rows(), self.now())
 
     @on(CycleFinished)
     def _cycle_finished(self, message: CycleFinished) -> None:
@@ -316,6 +332,13 @@ class DeskApp(App[None]):
         if failing:
             name, error = failing[0]
             status += f" · {plural(len(failing), 'feed')} failing ({name}: {error})"
+        for channel, failure in channel_failures(self.store, self.settings):
+            status += f" · {channel} failing ({failure})"
+        spots = blind_spots(self.feeds, states, self.now(), self.settings.blind_after)
+        if spots:
+            status += f" · {plural(len(spots), 'blind spot')} ({spots[0].line()})"
+        for surge in self._surges:
+            status += f" · {surge.line()}"
         if result.notes:  # also toasted; the status keeps it in view
             more = f" (+{len(result.notes) - 1} more)" if len(result.notes) > 1 else ""
             status += f" · store repaired: {result.notes[0]}{more}"

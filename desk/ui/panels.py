@@ -60,14 +60,16 @@ class FeedHealthScreen(PanelScreen):
 
     HEADING = "Feed health (failing first; escape goes back)"
 
-    def __init__(self, rows: list[FeedHealth]) -> None:
+    def __init__(self, rows: list[FeedHealth], blind: dict[str, str] | None = None) -> None:
         super().__init__()
         self.rows = rows
+        self.blind = blind or {}
+        """Feed name -> why it is a blind spot (desk.core.attention)."""
 
     def on_mount(self) -> None:
         """Fill the table."""
         table: DataTable[Text] = self.query_one(DataTable)
-        table.add_columns("Feed", "Status", "Last success", "Fails", "Error")
+        table.add_columns("Feed", "Status", "Last success", "Fails", "Error", "Blind spot")
         for row in self.rows:
             table.add_row(
                 Text(row.name, no_wrap=True, overflow="ellipsis"),
@@ -75,6 +77,7 @@ class FeedHealthScreen(PanelScreen):
                 Text(when(row.last_success)),
                 Text(str(row.failures)),
                 Text(row.error, style="red"),
+                Text(self.blind.get(row.name, ""), style="bold yellow"),
             )
         table.focus()
 

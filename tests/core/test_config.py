@@ -160,3 +160,61 @@ def test_settings_that_would_stop_desk_are_errors(tmp_path: Path, text: str, wor
     path = write(tmp_path / "settings.yaml", text)
     with pytest.raises(ConfigError, match=words):
         load_settings(path)
+
+
+def test_notify_and_webhook_blocks_are_typed(tmp_path: Path) -> None:
+    from desk.core.models import Severity
+    from desk.core.settings.config import NotifySettings, WebhookSettings
+
+    path = write(
+        tmp_path / "settings.yaml",
+        'notify:\n  command: notify-send desk "$DESK_TITLE"\n  min_severity: Critical\n'
+        "  digest_over: 0\n  timeout: 30s\n"
+        'webhook:\n  url: https://hooks.example.org/desk\n  secret: "s"\n',
+    )
+    settings = load_settings(path)
+    assert settings.notify == NotifySettings(
+        'notify-send desk "$DESK_TITLE"', Severity.CRITICAL, 0, 30.0
+    )
+    assert settings.webhook == WebhookSettings("https://hooks.example.org/desk", "s")
+    assert "secret" not in repr(settings.webhook)
+    assert load_settings(write(tmp_path / "none.yaml", "bell: true\n")).notify is None
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        (
+            "notify:\n  command: x\n  min_severity: urgent\n",
+            "3:17: notify.min_severity: 'urgent' is not a severity",
+        ),
+        ("notify:\n  min_severity: high\n", "2:3: notify: needs 'command:'"),
+        ("notify: echo hi\n", "1:9: notify: expected a mapping"),
+        (
+            "notify:\n  command: x\n  digest: 3\n",
+            "3:3: unknown notify setting 'digest'; did you mean 'digest_over'?",
+        ),
+        (
+            "notify:\n  command: x\n  digest_over: -1\n",
+            "3:16: notify.digest_over: expected a whole number",
+        ),
+        (
+            "notify:\n  command: x\n  timeout: soon\n",
+            "3:12: notify.timeout: 'soon' is not a duration",
+        ),
+        (
+            "webhook:\n  url: ftp://h/x\n",
+            "2:8: webhook.url: 'ftp://h/x' is not an http:// or https:// address",
+        ),
+        ("webhook:\n  url: https://h/x\n  secret: 12\n", "3:11: webhook.secret: expected text"),
+    ],
+)
+def test_a_bad_notify_or_webhook_block_names_its_place(
+    tmp_path: Path, text: str, error: str
+) -> None:
+    path = write(tmp_path / "settings.yaml", text)
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path}:{error}"), message
+    assert "\n" not in message

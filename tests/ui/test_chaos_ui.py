@@ -45,7 +45,8 @@ def health_rows(pilot: Pilot[None]) -> list[tuple[str, str, str]]:
     table: DataTable[object] = pilot.app.screen.query_one(DataTable)
     rows = []
     for index in range(table.row_count):
-        name, status, _, _, error = (str(cell) for cell in table.get_row_at(index))
+        cells = [str(cell) for cell in table.get_row_at(index)]
+        name, status, error = cells[0], cells[1], cells[4]
         rows.append((name.rsplit("/chaos/feeds/", 1)[-1], status, error))
     return rows
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit
 import platformdirs
 
 from desk.core.errors import ConfigError, did_you_mean
-from desk.core.models import Feed
+from desk.core.models import Feed, Severity
 from desk.core.safetext import safe_line, safe_url
 from desk.core.settings.yamlio import PosDict, PosList, key_position_of, position_of, read_yaml
 
@@ -91,6 +92,34 @@ def parse_duration(value: object) -> float:
 
 
 @dataclass(frozen=True)
+class NotifySettings:
+    """`notify:` in settings.yaml: a shell command run for each alert (see desk.core.notify)."""
+
+    command: str
+    """Run by `sh -c`; the alert reaches it only on stdin and in DESK_* variables, never as code."""
+    min_severity: Severity = Severity.HIGH
+    """Alerts below this severity are not notified."""
+    digest_over: int = 5
+    """More alerts than this due at once: one digest run (a JSON array on stdin) instead."""
+    timeout: float = 10.0
+    """Seconds a run may take; a run still going then is killed and tried again next cycle."""
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    """`webhook:` in settings.yaml: each alert POSTed as JSON to a URL (see desk.core.notify)."""
+
+    url: str
+    """The http(s) address the alerts are POSTed to."""
+    secret: str = field(default="", repr=False)
+    """Signs each body: HMAC-SHA256, hex, in `X-Desk-Signature: sha256=<hex>` ("" for none)."""
+    min_severity: Severity = Severity.MEDIUM
+    """Alerts below this severity are not sent."""
+    timeout: float = 10.0
+    """Seconds one POST may take before it counts as failed."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """Typed settings, read from settings.yaml; every field has a default."""
 
@@ -122,9 +151,15 @@ class Settings:
     """Ring the terminal bell when a poll raises a high or critical alert (the TUI)."""
     keys: dict[str, str] = field(default_factory=dict)
     """Key remaps for the TUI: binding id -> keys, e.g. `ack: "a,z"`."""
+    blind_after: float = 21600.0
+    """A feed failing for longer than this (seconds) is a blind spot (see desk.core.attention)."""
+    notify: NotifySettings | None = None
+    """A command run for each alert (or a digest of many); None: no command."""
+    webhook: WebhookSettings | None = None
+    """A URL each alert is POSTed to; None: no webhook."""
 
 
-_DURATION_FIELDS = {"default_interval", "request_timeout", "snooze_for"}
+_DURATION_FIELDS = {"default_interval", "request_timeout", "snooze_for", "blind_after"}
 
 DEFAULT_KEYS = {
     "ack": "a",
@@ -206,6 +241,8 @@ def _setting_value(path: Path, data: dict[str, Any], key: str) -> Any:
         line, col = key_position_of(data, key)
         raise ConfigError(f"unknown setting {key!r}{did_you_mean(key, fields)}", path, line, col)
     value = data[key]
+    if key in _CHANNEL_BLOCKS:
+        return _channel_block(path, data, key)
     try:
         if key in _DURATION_FIELDS:
             return parse_duration(value)
@@ -216,6 +253,88 @@ def _setting_value(path: Path, data: dict[str, Any], key: str) -> Any:
     if problem:
         raise ConfigError(f"keys: {problem}", path, line, col)
     return coerced
+
+
+def _severity(value: Any) -> Severity:
+    names = ", ".join(s.value for s in Severity)
+    if not isinstance(value, str) or value.strip().lower() not in {s.value for s in Severity}:
+        raise ValueError(f"{value!r} is not a severity ({names})")
+    return Severity(value.strip().lower())
+
+
+def _command(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("expected the command line to run, as text")
+    return value
+
+
+def _webhook_url(value: Any) -> str:
+    if not isinstance(value, str) or urlsplit(value).scheme not in ("http", "https"):
+        raise ValueError(f"{value!r} is not an http:// or https:// address")
+    if not urlsplit(value).netloc:
+        raise ValueError(f"{value!r} names no host")
+    return value
+
+
+def _digest_over(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError("expected a whole number of alerts, 0 or more")
+    return value
+
+
+def _secret(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("expected text (quote it)")
+    return value
+
+
+_CHANNEL_BLOCKS: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
+    "notify": (
+        NotifySettings,
+        {
+            "command": _command,
+            "min_severity": _severity,
+            "digest_over": _digest_over,
+            "timeout": parse_duration,
+        },
+    ),
+    "webhook": (
+        WebhookSettings,
+        {
+            "url": _webhook_url,
+            "secret": _secret,
+            "min_severity": _severity,
+            "timeout": parse_duration,
+        },
+    ),
+}
+"""The settings that are blocks of their own: the type each becomes, and each key's reader."""
+
+
+def _channel_block(path: Path, data: dict[str, Any], key: str) -> Any:
+    """`notify:` or `webhook:` as its typed settings; a mistake names the key and its place."""
+    kind, readers = _CHANNEL_BLOCKS[key]
+    block = data[key]
+    if block is None:
+        return None
+    if not isinstance(block, dict):
+        raise ConfigError(
+            f"{key}: expected a mapping of setting: value", path, *position_of(data, key)
+        )
+    values = {}
+    for name, value in block.items():
+        if name not in readers:
+            hint = did_you_mean(name, readers)
+            where = key_position_of(block, name)
+            raise ConfigError(f"unknown {key} setting {name!r}{hint}", path, *where)
+        try:
+            values[name] = readers[name](value)
+        except ValueError as exc:
+            raise ConfigError(f"{key}.{name}: {exc}", path, *position_of(block, name)) from None
+    required = next(iter(readers))
+    if required not in values:
+        raise ConfigError(f"{key}: needs '{required}:'", path, *position_of(data, key))
+    return kind(**values)
 
 
 _LOWEST = {

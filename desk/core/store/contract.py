@@ -79,6 +79,14 @@ class Store(Protocol):
         """These alerts are reported; the note is cleared."""
         ...
 
+    def outbox(self, channel: str) -> dict[str, Any]:
+        """What a delivery channel (notify, webhook) keeps of its deliveries; {} before its first."""
+        ...
+
+    def save_outbox(self, channel: str, data: dict[str, Any]) -> None:
+        """Keep a channel's delivery record; durable when this returns."""
+        ...
+
     def get_article(self, key: str) -> Article | None:
         """An article body, loaded on demand."""
         ...
@@ -141,6 +149,7 @@ class MemoryStore:
         self.recovered: list[str] = []
         self._due: dict[str, list[str]] = {}
         self._note: dict[str, Any] | None = None
+        self._outboxes: dict[str, str] = {}
 
     def seen(self, keys: Iterable[str]) -> dict[str, SeenItem]:
         """The seen-item records among `keys`."""
@@ -218,6 +227,15 @@ class MemoryStore:
         for alert_id in alert_ids:
             self._due.pop(alert_id, None)
         self._note = None
+
+    def outbox(self, channel: str) -> dict[str, Any]:
+        """A channel's delivery record ({} before its first)."""
+        kept: dict[str, Any] = json.loads(self._outboxes.get(channel, "{}"))
+        return kept
+
+    def save_outbox(self, channel: str, data: dict[str, Any]) -> None:
+        """Keep a channel's delivery record."""
+        self._outboxes[channel] = json.dumps(data)
 
     def update_alert(self, alert: Alert) -> None:
         """Replace one alert."""

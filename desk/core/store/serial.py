@@ -11,8 +11,9 @@ then records that it has (see tinystore).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -162,7 +163,7 @@ def article_from_dict(data: dict[str, Any]) -> Article:
     )
 
 
-_FEED_TIMES = ("last_attempt", "last_success", "next_due")
+_FEED_TIMES = ("last_attempt", "last_success", "next_due", "failing_since")
 _FEED_WORDS = ("title", "error", "warning")
 
 
@@ -171,6 +172,7 @@ def feed_state_to_dict(state: FeedState) -> dict[str, Any]:
     data = dict(state.__dict__)
     for key in _FEED_TIMES:
         data[key] = iso(data[key])
+    data["new_item_times"] = [int(when.timestamp()) for when in state.new_item_times]  # short
     return data
 
 
@@ -181,8 +183,16 @@ def feed_state_from_dict(data: dict[str, Any]) -> FeedState:
         fields[key] = from_iso(fields.get(key))
     for key in _FEED_WORDS:
         fields[key] = safe_line(str(fields.get(key) or ""))
+    fields["new_item_times"] = tuple(_times(fields.get("new_item_times")))
     known = FeedState.__dataclass_fields__
     return FeedState(**{k: v for k, v in fields.items() if k in known})
+
+
+def _times(stamps: Any) -> Iterator[datetime]:
+    """Datetimes from a list of POSIX seconds; anything else in it is skipped."""
+    for stamp in stamps if isinstance(stamps, list) else ():
+        if isinstance(stamp, int | float) and not isinstance(stamp, bool):
+            yield datetime.fromtimestamp(stamp, UTC)
 
 
 def seen_to_dict(item: SeenItem) -> dict[str, Any]:

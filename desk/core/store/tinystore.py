@@ -14,6 +14,8 @@ Layout of the data dir:
     reports.json         the outbox: alerts not yet reported to `desk poll` (and where a
                          report was last being written, to finish it exactly once); an
                          alert acknowledged or archived leaves it unreported
+    outbox-NAME.json     a delivery channel's record (notify, webhook): what it sent, what
+                         was in flight when desk last stopped (see desk.core.notify)
 
 Every write is atomic: a temp file in the same folder, fsync, os.replace, fsync
 of the folder; a kill at any moment leaves the last good state. A file that
@@ -719,6 +721,36 @@ class TinyStore:
             due = {k: v for k, v in self._reports["due"].items() if k not in handled}
             with contextlib.suppress(StoreError):
                 self._write_reports({**self._reports, "due": due})
+
+    # -- named outboxes: exactly-once delivery to notification channels ----------------------
+
+    def outbox(self, channel: str) -> dict[str, Any]:
+        """A channel's delivery record ({} before its first); an unreadable one is set aside and said."""
+        path = self._outbox_path(channel)
+        if not path.exists():
+            return {}
+        try:
+            data = orjson.loads(path.read_bytes())
+            if not isinstance(data, dict):
+                raise ValueError("not a delivery record")
+        except (OSError, ValueError) as exc:
+            if self.read_only:  # another desk holds the store: leave the file to it
+                return {}
+            self.recovered.append(f"{path} was unreadable ({exc}); it was set aside")
+            with contextlib.suppress(OSError):
+                path.replace(path.with_name(f"{path.name}.corrupt-{int(time.time())}"))
+            return {}
+        return data
+
+    def save_outbox(self, channel: str, data: dict[str, Any]) -> None:
+        """Write a channel's delivery record atomically; on disk when this returns."""
+        self._check_writable()
+        atomic_write(self._outbox_path(channel), orjson.dumps(data))
+
+    def _outbox_path(self, channel: str) -> Path:
+        if not channel.isalnum():
+            raise ValueError(f"a channel name is letters and digits, not {channel!r}")
+        return self.data_dir / f"outbox-{channel}.json"
 
     def update_alert(self, alert: Alert) -> None:
         """Replace one alert; on disk when this returns. A state change writes only states.json."""

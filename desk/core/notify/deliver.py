@@ -1,0 +1,293 @@
+"""One round of deliveries after a poll cycle: the notify command, then the webhook.
+
+For each delivery the channel's record first says, in the store, what is
+about to be sent (the flight); only once the outcome is known is it
+recorded as sent (or failed) and the flight cleared. A desk killed in
+between finds the flight on its next round and settles it before anything
+else: a command's wrapper left its exit status in a file (or is still
+running, and is waited for up to its deadline); a webhook POST is sent
+again with the same delivery id. A failure stops the channel for this
+round, so a cycle is never held for more than one deadline per channel;
+what is still owed is tried on the next round.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from desk.core.attention import surges
+from desk.core.errors import plural
+from desk.core.models import Alert, AlertRow, Severity, short_hash
+from desk.core.notify.command import RunFiles, finish_orphan, finish_run, start_run
+from desk.core.notify.outbox import Flight, Record, failed, owed, raised_at, runs_for, sent, trimmed
+from desk.core.notify.payload import body_of, command_values
+from desk.core.notify.webhook import headers_for, post_with_retries
+from desk.core.settings.config import NotifySettings, Settings, WebhookSettings
+from desk.core.store.contract import Store
+
+NOTIFY, WEBHOOK = "notify", "webhook"
+"""The channels' names: in the store (outbox-NAME.json), in messages and in `desk feeds`."""
+POSTS_PER_ROUND = 200
+"""Webhook POSTs in one round at most; the rest wait for the next round."""
+
+
+@dataclass(frozen=True)
+class ChannelReport:
+    """What one round did for one channel."""
+
+    channel: str
+    sent: int
+    waiting: int
+    """Alerts still owed after this round."""
+    failure: str = ""
+    """Why the round stopped ("" when nothing failed)."""
+
+    @property
+    def worth_saying(self) -> bool:
+        """Whether the round did anything: sent an alert or failed."""
+        return bool(self.sent or self.failure)
+
+    def line(self) -> str:
+        """The round in one line, in feed health's style: `[ok] notify: 2 alerts sent`."""
+        if self.failure:
+            wait = (
+                f"; {plural(self.waiting, 'alert')} wait for the next cycle" if self.waiting else ""
+            )
+            return f"[x] {self.channel}: {self.failure}{wait}"
+        return f"[ok] {self.channel}: {plural(self.sent, 'alert')} sent"
+
+
+def open_channels(store: Store, settings: Settings, now: datetime) -> None:
+    """Give each configured channel that has no record one that owes what is raised from `now` on.
+
+    Called before a cycle, so that the alerts of a channel's first cycle are
+    owed even if desk is killed before its first delivery round. A channel
+    taken out of settings.yaml has its record cleared: put back later, it
+    owes what is raised from then on, not everything raised meanwhile.
+    """
+    configured = configured_channels(settings)
+    for channel in (NOTIFY, WEBHOOK):
+        record = store.outbox(channel)
+        if channel in configured and not record:
+            store.save_outbox(channel, Record(since=now.timestamp()).to_dict())
+        elif channel not in configured and record:  # taken out: set up again, it starts afresh
+            store.save_outbox(channel, {})
+
+
+def deliver_alerts(
+    store: Store,
+    settings: Settings,
+    folder: Path,
+    now: datetime,
+    transport: httpx.BaseTransport | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[ChannelReport]:
+    """One round for each configured channel; `folder` holds the notify command's run files.
+
+    A channel with no record yet (see open_channels) owes what is raised from `now` on.
+    """
+    reports = []
+    if settings.notify is not None:
+        reports.append(NotifyRound(store, settings.notify, folder, now.timestamp()).run())
+    if settings.webhook is not None:
+        post = WebhookRound(store, settings.webhook, now.timestamp(), settings.user_agent)
+        reports.append(post.run(transport, sleep))
+    return reports
+
+
+def channel_failures(store: Store, settings: Settings) -> list[tuple[str, str]]:
+    """(channel, failure) for each configured channel whose last delivery failed, as the store keeps them."""
+    failing = []
+    for channel in configured_channels(settings):
+        failure = str(store.outbox(channel).get("failure") or "")
+        if failure:
+            failing.append((channel, failure))
+    return failing
+
+
+def configured_channels(settings: Settings) -> list[str]:
+    """The channels settings.yaml sets up, in delivery order."""
+    return [c for c, config in ((NOTIFY, settings.notify), (WEBHOOK, settings.webhook)) if config]
+
+
+class _Round:
+    """What both channels share: their record, what they owe, and keeping outcomes."""
+
+    channel = ""
+    min_severity = Severity.INFO
+
+    def __init__(self, store: Store, now: float) -> None:
+        self.store = store
+        self.now = now
+        self.record = Record.from_dict(store.outbox(self.channel), now)
+        self.sent = 0
+        self.failure = ""
+        self._rows: list[AlertRow] | None = None
+        self._surging: dict[str, str] | None = None
+        self._raised: dict[str, float] | None = None
+        self._owed: tuple[Record, list[AlertRow]] | None = None
+
+    def rows(self) -> list[AlertRow]:
+        """The store's alert rows, read once per round."""
+        if self._rows is None:
+            self._rows = self.store.alert_rows()
+        return self._rows
+
+    def owed(self) -> list[AlertRow]:
+        """What the channel owes as its record stands (worked out again only once it changes)."""
+        if self._owed is None or self._owed[0] is not self.record:
+            self._owed = (self.record, owed(self.rows(), self.record, self.min_severity))
+        return self._owed[1]
+
+    def surging(self) -> dict[str, str]:
+        """Watchlist -> its surge in words, for the watchlists in a surge now (read once per round)."""
+        if self._surging is None:
+            now = datetime.fromtimestamp(self.now, UTC)
+            self._surging = {s.watchlist: s.line() for s in surges(self.rows(), now)}
+        return self._surging
+
+    def keep(self, record: Record) -> None:
+        """Save the record; on disk when this returns."""
+        self.record = record
+        self.store.save_outbox(self.channel, record.to_dict())
+
+    def begin(self, ids: tuple[str, ...], token: str) -> None:
+        """Say, on disk, that these alerts are about to be delivered."""
+        self.keep(replace(self.record, flight=Flight(ids, token, time.time())))
+
+    def settle(self, ids: tuple[str, ...], problem: str) -> None:
+        """Keep a delivery's outcome: sent, or failed (and owed again)."""
+        if problem:
+            self.failure = problem
+            self.keep(failed(self.record, problem, self.now))
+            return
+        if self._raised is None:  # once a round: a round may send 200 alerts
+            self._raised = {row.id: raised_at(row) for row in self.rows()}
+        raised = {i: self._raised[i] for i in ids if i in self._raised}
+        self.sent += len(ids)
+        self.keep(sent(self.record, ids, raised, self.now))
+
+    def alerts(self, ids: tuple[str, ...]) -> list[Alert]:
+        """The stored alerts among `ids` (one removed since is skipped)."""
+        return [alert for i in ids if (alert := self.store.get_alert(i)) is not None]
+
+    def finish(self) -> ChannelReport:
+        """Trim the record and say what the round did."""
+        still = self.owed()
+        kept = trimmed(self.record, still, self.now)
+        if kept is not self.record:  # a round with nothing to do writes nothing
+            self.keep(kept)
+        return ChannelReport(self.channel, self.sent, len(still), self.failure)
+
+
+class NotifyRound(_Round):
+    """One round of the notify command."""
+
+    channel = NOTIFY
+
+    def __init__(self, store: Store, config: NotifySettings, folder: Path, now: float) -> None:
+        super().__init__(store, now)
+        self.config = config
+        self.folder = folder
+        self.min_severity = config.min_severity
+
+    def run(self) -> ChannelReport:
+        """Settle a run an earlier desk left, then run the command for what is owed."""
+        flight = self.record.flight
+        if flight is not None:
+            files = RunFiles(self.folder, flight.token)
+            outcome = finish_orphan(flight.pid, files, flight.started + self.config.timeout)
+            if outcome is None:  # nothing says it ran: owed again, and run below
+                self.keep(replace(self.record, flight=None))
+            else:
+                self.settle(flight.ids, f"the command {outcome}" if outcome else "")
+            files.remove()
+        if not self.failure:
+            due = [row.id for row in self.owed()]
+            for ids in runs_for(due, self.config.digest_over):
+                if not self._run_once(ids, digest=len(due) > self.config.digest_over):
+                    break
+        return self.finish()
+
+    def _run_once(self, ids: tuple[str, ...], digest: bool) -> bool:
+        """Run the command for `ids` (one alert, or a digest); True when it succeeded."""
+        alerts = self.alerts(ids)
+        if not alerts:
+            return True
+        token = secrets.token_hex(8)
+        files = RunFiles(self.folder, token)
+        self.begin(ids, token)
+        try:
+            run = start_run(
+                self.config.command,
+                body_of(alerts, digest, self.surging()),
+                command_values(alerts, digest, self.surging()),
+                files,
+            )
+        except OSError as exc:
+            self.settle(ids, f"could not start the command ({exc.strerror or exc})")
+            files.remove()
+            return False
+        assert self.record.flight is not None
+        self.keep(replace(self.record, flight=replace(self.record.flight, pid=run.pid)))
+        problem = finish_run(run, files, self.config.timeout)
+        self.settle(ids, f"the command {problem}" if problem else "")
+        files.remove()
+        return not problem
+
+
+class WebhookRound(_Round):
+    """One round of webhook POSTs."""
+
+    channel = WEBHOOK
+
+    def __init__(self, store: Store, config: WebhookSettings, now: float, user_agent: str) -> None:
+        super().__init__(store, now)
+        self.config = config
+        self.user_agent = user_agent
+        self.min_severity = config.min_severity
+
+    def run(
+        self, transport: httpx.BaseTransport | None, sleep: Callable[[float], None]
+    ) -> ChannelReport:
+        """Send again a POST an earlier desk did not see answered, then each alert owed."""
+        if self.record.flight is None and not self.owed():
+            return self.finish()  # no client made: its TLS setup alone is ~20 ms a cycle
+        with httpx.Client(
+            transport=transport, timeout=self.config.timeout, follow_redirects=False
+        ) as client:
+            flight = self.record.flight
+            if flight is not None and not self._post(client, flight.ids, flight.token, sleep):
+                return self.finish()
+            for row in self.owed()[:POSTS_PER_ROUND]:
+                if not self._post(client, (row.id,), self.delivery_id(row.id), sleep):
+                    break
+        return self.finish()
+
+    def delivery_id(self, alert_id: str) -> str:
+        """The X-Desk-Delivery id of an alert: the same on every try, cycle and restart."""
+        return short_hash(WEBHOOK, str(self.record.since), alert_id)
+
+    def _post(
+        self, client: httpx.Client, ids: tuple[str, ...], token: str, sleep: Callable[[float], None]
+    ) -> bool:
+        """POST one alert under delivery id `token`; True when it was taken."""
+        alerts = self.alerts(ids)
+        if not alerts:
+            self.settle(ids, "")
+            return True
+        self.begin(ids, token)
+        body = body_of(alerts, digest=False, surging=self.surging())
+        headers = headers_for(body, self.config.secret, token, alerts[0].id, self.user_agent)
+        problem = post_with_retries(client, self.config.url, body, headers, sleep)
+        self.settle(
+            ids, f"the webhook answered {problem}" if problem.startswith("HTTP") else problem
+        )
+        return not problem

@@ -1,0 +1,187 @@
+"""Corroboration (independent sources raise a story one level) and surges (a watchlist far above its baseline).
+
+Corroboration runs for real: feeds served from three loopback hosts
+(127.0.0.1, .2, .3) carry one story, polled by the pipeline into a store
+on disk. Surges are judged on alert rows with a set clock, and reach the
+notify command (DESK_SURGE, `surges` in its JSON) and `desk poll`'s stderr.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from contextlib import ExitStack
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from desk.core.attention import (
+    corroborated,
+    hosts_of_sources,
+    one_level_up,
+    surges,
+)
+from desk.core.match.watchlists import load_watchlists
+from desk.core.models import Feed, FeedState, Severity, alert_row
+from desk.core.notify.deliver import deliver_alerts, open_channels
+from desk.core.pipeline import Poller, utc_now
+from desk.core.settings.config import NotifySettings, Settings, shipped_watchlists_dir
+from desk.core.store.tinystore import TinyStore
+from tests.core.test_notify import alert
+from tests.served import Site, served_site
+
+STORY = (
+    "<html><head><title>Army deploys troops to Narva</title></head><body><article>"
+    "<h1>Army deploys troops to Narva</h1><p>The army has deployed 400 troops to Narva, "
+    "officials said on Monday. The soldiers were sent by road overnight.</p><p>{words}</p>"
+    "</article></body></html>"
+)
+
+
+def carry_story(site: Site, path: str) -> None:
+    site.put("/story.html", STORY.format(words=" ".join(f"w{i}" for i in range(150))))
+    site.put(
+        path,
+        "<rss version='2.0'><channel><title>T</title><item><title>Army deploys troops to Narva"
+        "</title><link>{{BASE}}/story.html</link><guid>narva</guid></item></channel></rss>",
+        "application/rss+xml",
+    )
+
+
+def poll(store: TinyStore, feeds: list[Feed]) -> None:
+    watchlists = list(load_watchlists(shipped_watchlists_dir()).watchlists)
+    poller = Poller(store, Settings(), watchlists)
+    try:
+        asyncio.run(poller.run_once(feeds, force=True))
+    finally:
+        poller.close()
+
+
+def test_three_independent_sources_raise_a_story_one_level(tmp_path: Path) -> None:
+    with ExitStack() as stack:
+        sites = [stack.enter_context(served_site(f"127.0.0.{n}")) for n in (1, 2, 3)]
+        for site in sites:
+            carry_story(site, "/a.xml")
+        carry_story(sites[0], "/b.xml")  # a second feed of the first site: not independent
+        first, second, third = (f"{s.base}/a.xml" for s in sites)
+        feeds = [
+            Feed(first, "One"),
+            Feed(f"{sites[0].base}/b.xml", "One Europe"),
+            Feed(second, "Two"),
+        ]
+        store = TinyStore(tmp_path / "data")
+        poll(store, feeds)
+        [two_sources] = store.alerts()
+        assert len(two_sources.sources) == 3  # three feeds merged into one story
+        assert two_sources.severity == Severity.HIGH and two_sources.reason == ""
+
+        poll(store, [*feeds, Feed(third, "Three")])
+        [three_sources] = store.alerts()
+        store.close()
+    assert three_sources.id == two_sources.id
+    assert three_sources.severity == Severity.CRITICAL
+    assert three_sources.reason == "3 independent sources, severity raised to critical"
+
+
+def test_corroboration_counts_hosts_once_and_rises_one_level_only() -> None:
+    states = {"https://c.example/rss": FeedState("https://c.example/rss", title="C Daily")}
+    feeds = [
+        Feed("https://www.a.example/rss", "A"),
+        Feed("https://a.example/world", "A World"),
+        Feed("https://b.example/rss", "B"),
+        Feed("https://c.example/rss"),
+    ]
+    hosts = hosts_of_sources(feeds, states)
+    assert hosts["A"] == hosts["A World"] == "a.example" and hosts["C Daily"] == "c.example"
+    story = replace(alert(1, Severity.MEDIUM), sources=("A", "A World", "B"))
+    assert corroborated(story, hosts, Severity.MEDIUM) == story
+    wider = replace(story, sources=(*story.sources, "C Daily", "Gone Feed"))
+    raised = corroborated(wider, hosts, Severity.MEDIUM)
+    assert raised.severity == Severity.HIGH
+    again = corroborated(raised, hosts, Severity.MEDIUM)  # judged again: still one level
+    assert again == raised
+    back = replace(raised, reason="grew since acknowledged: +B; 3 independent sources")
+    assert corroborated(back, hosts, Severity.MEDIUM).reason == (
+        "grew since acknowledged: +B; 3 independent sources, severity raised to high"
+    )
+    assert one_level_up(Severity.CRITICAL) == Severity.CRITICAL
+
+
+NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+
+
+def rows_raised(watchlist: str, times: list[datetime]) -> list:
+    made = []
+    for n, when in enumerate(times):
+        row = alert_row(
+            replace(alert(n), id=f"{watchlist}{n}", created=when, watchlists=(watchlist,))
+        )
+        made.append(row)
+    return made
+
+
+def quiet_then_burst(watchlist: str, burst: int, days: int = 2) -> list:
+    history = [
+        NOW - timedelta(hours=h, minutes=30) for h in range(2, days * 24, 5)
+    ]  # one every 5 h
+    recent = [NOW - timedelta(minutes=5 + m) for m in range(burst)]
+    return rows_raised(watchlist, history + recent)
+
+
+def test_a_watchlist_far_above_its_hourly_baseline_surges() -> None:
+    busy = rows_raised(
+        "busy", [NOW - timedelta(hours=h, minutes=m) for h in range(48) for m in range(0, 60, 6)]
+    )
+    rows = quiet_then_burst("troops", 9) + busy + quiet_then_burst("young", 9, days=0)
+    rows += rows_raised("young", [NOW - timedelta(hours=3)])  # first alert 3 h ago: no history
+    [surge] = surges(rows, NOW)
+    assert surge.watchlist == "troops" and surge.count == 9
+    assert surge.mean < 0.5 and surge.line().startswith("surge: troops: 9 alerts in the last hour")
+    assert surges(quiet_then_burst("troops", 2), NOW) == []  # too few to call a surge
+
+
+def test_a_surge_reaches_the_notify_command(tmp_path: Path) -> None:
+    store = TinyStore(tmp_path / "data")
+    history = [replace(alert(100 + n), created=NOW - timedelta(hours=5 * n + 2)) for n in range(10)]
+    store.commit_cycle([], {}, history, [])
+    settings = Settings(
+        notify=NotifySettings(
+            f'echo "$DESK_SURGE" >> {tmp_path / "said"}; cat >> {tmp_path / "json"}', digest_over=5
+        )
+    )
+    open_channels(store, settings, NOW - timedelta(hours=1))
+    burst = [replace(alert(n), created=NOW - timedelta(minutes=50 - n)) for n in range(8)]
+    store.commit_cycle([], {}, burst, [])
+    reports = deliver_alerts(store, settings, tmp_path / "runs", NOW)
+    store.close()
+    assert [r.line() for r in reports] == ["[ok] notify: 8 alerts sent"]
+    said = (tmp_path / "said").read_text().strip()
+    assert said.startswith("surge: troop-deployment: 8 alerts in the last hour")
+    sent = json.loads((tmp_path / "json").read_text())
+    assert all(item["surges"] == [said] for item in sent)
+
+
+def test_desk_poll_says_a_surge_once(tmp_path: Path) -> None:
+    now = utc_now()
+    store = TinyStore(tmp_path / "data")
+    history = [replace(alert(100 + n), created=now - timedelta(hours=5 * n + 2)) for n in range(10)]
+    burst = [replace(alert(n), created=now - timedelta(minutes=30 - n)) for n in range(6)]
+    store.commit_cycle([], {}, history + burst, [])
+    store.close()
+    (tmp_path / "config").mkdir()
+    with served_site() as site:
+        site.put("/feed.xml", "<rss version='2.0'><channel><title>E</title></channel></rss>")
+        (tmp_path / "config" / "feeds.yaml").write_text(f"feeds:\n  - url: {site.base}/feed.xml\n")
+        command = [sys.executable, "-m", "desk", "--config", str(tmp_path / "config")]
+        command += ["--data", str(tmp_path / "data"), "poll", "--once", "--all"]
+        runs = [
+            subprocess.run(command, capture_output=True, text=True, timeout=60) for _ in range(2)
+        ]
+    first = [line for line in runs[0].stderr.splitlines() if "desk: surge" in line]
+    assert len(first) == 1, runs[0].stderr
+    assert first[0].startswith(
+        "desk: surge: troop-deployment: 6 alerts in the last hour (usually 0."
+    )
+    assert [line for line in runs[1].stderr.splitlines() if "desk: surge" in line] == []

@@ -1,0 +1,107 @@
+"""The desk notifies after a poll, and keeps a failing channel and blind spots in view."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from desk.core.settings.config import Locations, NotifySettings, Settings, shipped_watchlists_dir
+from desk.core.store.tinystore import TinyStore
+from desk.demo.server import DemoServer
+from desk.ui.app import DeskApp
+from tests.ui.test_app import DEMO_ALERTS, demo_feeds, run, status_of, wait_until
+
+
+def notifying_app(server: DemoServer, root: Path, command: str) -> DeskApp:
+    where = Locations(root / "config", root / "data", shipped_watchlists_dir())
+    notify = NotifySettings(command, digest_over=100)
+    settings = Settings(default_interval=60.0, notify=notify)
+    return DeskApp(TinyStore(where.data_dir), settings, demo_feeds(server), where, autopoll=False)
+
+
+def test_each_demo_alert_reaches_the_command_once(demo_server: DemoServer, tmp_path: Path) -> None:
+    out = tmp_path / "notified.jsonl"
+    app = notifying_app(demo_server, tmp_path, f'body=$(cat); printf "%s\\n" "$body" >> {out}')
+
+    async def body(pilot: Pilot[None]) -> None:
+        await pilot.press("r")
+        await wait_until(pilot, lambda: "Polled" in status_of(pilot), "first poll")
+        await pilot.press("r")  # nothing new: nothing notified twice
+        await wait_until(pilot, lambda: "Polled" in status_of(pilot), "second poll")
+        assert "failing" not in status_of(pilot)
+
+    run(app, body)
+    notified = [json.loads(line) for line in out.read_text().splitlines()]
+    high = [a for a in notified if a["severity"] in ("high", "critical")]
+    assert len(high) == len(notified) and len({a["id"] for a in notified}) == len(notified)
+    assert 0 < len(notified) <= DEMO_ALERTS
+
+
+def test_a_failing_command_stays_in_the_status_line(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    app = notifying_app(demo_server, tmp_path, "echo 'no display' >&2; exit 3")
+
+    async def body(pilot: Pilot[None]) -> None:
+        await pilot.press("r")
+        await wait_until(pilot, lambda: "Polled" in status_of(pilot), "first poll")
+        assert "notify failing (the command exited with status 3: no display)" in status_of(pilot)
+
+    run(app, body)
+
+
+def test_a_blind_spot_is_in_the_status_line_and_on_the_feed_health_screen(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from textual.widgets import DataTable
+
+    from desk.core.models import Feed, FeedState
+    from desk.ui.panels import FeedHealthScreen
+
+    now = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+    gone = Feed("http://127.0.0.9:9/gone.xml", "Gone Wire", interval=900.0)
+    where = Locations(tmp_path / "config", tmp_path / "data", shipped_watchlists_dir())
+    store = TinyStore(where.data_dir)
+    earlier = FeedState(
+        gone.url, error="refused", failures=30, failing_since=now - timedelta(hours=9)
+    )
+    store.commit_cycle([], {}, [], [earlier])
+    app = DeskApp(store, Settings(), [gone], where, now=lambda: now, autopoll=False)
+
+    async def body(pilot: Pilot[None]) -> None:
+        await pilot.press("r")
+        await wait_until(pilot, lambda: "Polled" in status_of(pilot), "a poll")
+        assert "1 blind spot (Gone Wire: failing for 9 h (" in status_of(pilot)
+        await pilot.press("F")
+        await wait_until(pilot, lambda: isinstance(app.screen, FeedHealthScreen), "feed health")
+        table = app.screen.query_one(DataTable)
+        cells = [str(cell) for cell in table.get_row_at(0)]
+        assert cells[0] == "Gone Wire" and cells[5].startswith("failing for 9 h")
+
+    run(app, body)
+
+
+def test_a_surge_is_in_the_status_line(tmp_path: Path) -> None:
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+
+    from desk.core.models import Feed
+    from tests.core.test_notify import alert
+
+    now = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+    where = Locations(tmp_path / "config", tmp_path / "data", shipped_watchlists_dir())
+    store = TinyStore(where.data_dir)
+    history = [replace(alert(100 + n), created=now - timedelta(hours=5 * n + 2)) for n in range(10)]
+    burst = [replace(alert(n), created=now - timedelta(minutes=30 - n)) for n in range(7)]
+    store.commit_cycle([], {}, history + burst, [])
+    feed = Feed("http://127.0.0.9:9/feed.xml", "Unreachable")
+    app = DeskApp(store, Settings(), [feed], where, now=lambda: now, autopoll=False)
+
+    async def body(pilot: Pilot[None]) -> None:
+        await pilot.press("r")
+        await wait_until(pilot, lambda: "Polled" in status_of(pilot), "a poll")
+        assert "surge: troop-deployment: 7 alerts in the last hour (usually 0." in status_of(pilot)
+
+    run(app, body)
