@@ -161,7 +161,7 @@ class Alert:
 
 
 class AlertRow(NamedTuple):
-    """What the alert list selects and orders an alert by; the full alert is read for the page shown."""
+    """What the alert list selects, orders and draws an alert by; the full alert is read for the pane."""
 
     id: str
     title: str
@@ -174,6 +174,12 @@ class AlertRow(NamedTuple):
     """Why an acknowledged alert came back as new ("grew since acknowledged: ...")."""
     article_key: str = ""
     """Where its article is stored (what `/` searches besides the title)."""
+    sources: int = 1
+    """How many sources carried the story (the list says `· 2 sources`)."""
+    dated: bool = True
+    """Whether it has a published time (`order` falls back to when it was raised)."""
+    snoozed_until: datetime | None = None
+    """When a snoozed alert comes back (the list shows it)."""
 
 
 def listing_order(published: datetime | None, created: datetime) -> tuple[float, float]:
@@ -192,6 +198,9 @@ def alert_row(alert: Alert) -> AlertRow:
         alert.state,
         alert.reason,
         alert.article_key,
+        len(alert.sources),
+        alert.published is not None,
+        alert.snoozed_until,
     )
 
 

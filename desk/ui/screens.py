@@ -228,7 +228,7 @@ class MainScreen(Screen[None]):
         self._first_status = status
         self.alert_query = AlertQuery()
         self.selected: list[AlertRow] = []
-        """The view's rows, in the list's order; full alerts are read for the page shown."""
+        """The view's rows, in the list's order; the list draws them, the pane reads one in full."""
         self._new_summary = "0 new"
         self.page = page_of([], 0)
         self.undo = UndoStack()
@@ -272,10 +272,10 @@ class MainScreen(Screen[None]):
         table = self.query_one(AlertList)
         moved = number != self.page.number
         self.page = page_of(self.selected, number)
-        table.show(self._full(self.page.alerts))
+        table.show(self.selected[self.page.first : self.page.first + len(self.page.alerts)])
         if row is not None or moved:
             table.move_cursor(row=row or 0)
-        self._show_article(table.current_alert)
+        self._show_article(self.current_alert())
         self._update_title()
 
     def _full(self, rows: Sequence[Alert | AlertRow]) -> list[Alert]:
@@ -325,9 +325,14 @@ class MainScreen(Screen[None]):
         what = {"feeds": "feeds answered", "articles": "article pages fetched"}.get(stage, stage)
         self.set_status(f"Polling: {done}/{total} {what}…")
 
+    def current_alert(self) -> Alert | None:
+        """The alert under the cursor, in full (read from the store: the list holds rows)."""
+        row = self.query_one(AlertList).current_alert
+        return None if row is None else self.store.get_alert(row.id)
+
     @on(AlertList.AlertHighlighted)
     def _alert_highlighted(self, event: AlertList.AlertHighlighted) -> None:
-        self._show_article(event.alert)
+        self._show_article(self.store.get_alert(event.alert.id))
 
     def _show_article(self, alert: Alert | None) -> None:
         if alert is not None:
@@ -389,13 +394,13 @@ class MainScreen(Screen[None]):
 
     def action_open_link(self) -> None:
         """Open the alert's link with the system's browser ($BROWSER)."""
-        alert = self.query_one(AlertList).current_alert
+        alert = self.current_alert()
         if alert is not None and alert.url:
             self.app.post_message(LinkOpened(alert.url))
 
     def action_copy_link(self) -> None:
         """Copy the alert's link to the clipboard (the terminal's, by OSC 52)."""
-        alert = self.query_one(AlertList).current_alert
+        alert = self.current_alert()
         if alert is not None and alert.url:
             self.app.copy_to_clipboard(alert.url)
             self.notify(alert.url, title="Link copied")
@@ -518,7 +523,7 @@ class MainScreen(Screen[None]):
 
     def action_acknowledge_with_note(self) -> None:
         """Ask for a note, then acknowledge the highlighted alert with it."""
-        alert = self.query_one(AlertList).current_alert
+        alert = self.current_alert()
         if alert is None:
             return
         question = f"Note on “{alert.title}”"
@@ -607,7 +612,7 @@ class MainScreen(Screen[None]):
     def _change(self, label: str, change: Callable[[Alert], Alert]) -> bool:
         """Apply `change` to the highlighted alert, on disk first; True if it was saved."""
         table = self.query_one(AlertList)
-        alert = table.current_alert
+        alert = self.current_alert()
         if alert is None:
             return False
         updated = change(alert)
@@ -618,7 +623,7 @@ class MainScreen(Screen[None]):
         if self.alert_query.matches(updated):
             self.selected[index] = alert_row(updated)
             self._select(self.selected)
-            table.replace_alert(updated)
+            table.replace_alert(self.selected[index])
             if updated.state in (AlertState.ACKNOWLEDGED, AlertState.SNOOZED):
                 table.action_cursor_down()
         else:  # it left the view: the cursor keeps its row, now the next alert

@@ -280,6 +280,23 @@ def test_the_rows_of_both_stores_are_the_rows_of_their_alerts(
     assert sorted(store.alert_rows()) == sorted(alert_row(a) for a in store.alerts())
 
 
+def test_a_reopened_stores_rows_draw_a_list_line_without_the_alert(tmp_path: Path) -> None:
+    """Sources counted, an undated alert told apart, a snoozed one's wake time: from the index."""
+    first = TinyStore(tmp_path)
+    undated = replace(alert(3), published=None, sources=("Wire", "World Desk", "Courier"))
+    first.commit_cycle([], {}, [alert(1), undated], [])
+    first.update_alert(decide.snooze(alert(1), NOW + timedelta(hours=2)))
+    first.close()
+    again = TinyStore(tmp_path)
+    assert again._alert_file.indexed
+    rows = {row.id: row for row in again.alert_rows()}
+    assert (rows["alert3"].sources, rows["alert3"].dated) == (3, False)
+    assert (rows["alert1"].sources, rows["alert1"].dated) == (1, True)
+    assert rows["alert1"].snoozed_until == NOW + timedelta(hours=2)
+    assert sorted(rows.values()) == sorted(alert_row(a) for a in again.alerts())
+    again.close()
+
+
 def test_an_index_older_than_alerts_json_is_not_trusted(tmp_path: Path) -> None:
     """A kill between writing alerts.json and its index: the index is built again."""
     store = TinyStore(tmp_path)

@@ -101,6 +101,35 @@ def test_paging_reaches_every_alert_and_g_G_go_to_the_ends(tmp_path: Path) -> No
     drive(desk_on(store, tmp_path), body)
 
 
+class ReadCountingStore(MemoryStore):
+    """A MemoryStore that remembers which alerts were asked for in full."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read: set[str] = set()
+
+    def get_alert(self, alert_id: str) -> Alert | None:
+        """One alert by id, noted as read."""
+        self.read.add(alert_id)
+        return super().get_alert(alert_id)
+
+
+def test_a_page_turn_reads_in_full_only_the_alert_under_the_cursor(tmp_path: Path) -> None:
+    """The list draws from the store's rows; only the article pane's alert is read whole."""
+    store = ReadCountingStore()
+    fill(store, 1200, sources=("Wire", "World Desk"))
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        store.read.clear()
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert table.row_count == 500 and store.read == {"alert-00500"}
+        assert str(table.get_row_at(499)[4]) == "troop-deployment · 2 sources"
+        assert str(table.get_row_at(499)[3]) == "Story 00999: troops move"
+
+    drive(desk_on(store, tmp_path), body)
+
+
 def test_space_goes_to_the_next_new_alert_past_the_page(tmp_path: Path) -> None:
     store = MemoryStore()
     alerts = fill(store, 700, state=AlertState.ACKNOWLEDGED)

@@ -3,8 +3,8 @@
 alerts.json stays TinyDB's JSON (`{"_default": {DOC_ID: {...}, ...}, "format": {...}}`),
 but desk writes it from each document's own bytes and remembers where each one
 lies. `alerts-index.json` beside it holds, for every alert, that place and the
-few fields the alert list selects and orders by (title, times, watchlists,
-severity, why it came back), plus the size and modification time of the alerts.json it
+few fields the alert list selects, orders and draws by (title, times, watchlists,
+severity, why it came back, how many sources), plus the size and modification time of the alerts.json it
 describes: an index that does not describe the alerts.json on disk (a kill
 between the two writes, a file restored from its backup, an older desk) is
 ignored and built again from alerts.json.
@@ -33,7 +33,7 @@ from desk.core.models import AlertRow, AlertState, Severity, listing_order, shor
 from desk.core.store.serial import from_iso
 
 INDEX_FILE = "alerts-index.json"
-INDEX_VERSION = 4
+INDEX_VERSION = 5
 PLACE_COLUMNS = ("doc_ids", "offsets", "lengths")
 ROW_COLUMNS = (
     "ids",
@@ -44,6 +44,8 @@ ROW_COLUMNS = (
     "severities",
     "reasons",
     "article_keys",
+    "sources",
+    "dated",
 )
 """What the index keeps of each alert's content (see fields_of), a list per field: a few
 long lists parse much faster than 100,000 short ones."""
@@ -54,7 +56,7 @@ Place = tuple[str, int, int]
 """Where one alert's document lies in alerts.json: its TinyDB id, byte offset and length."""
 Fields = tuple[Any, ...]
 """One alert's ROW_COLUMNS as stored: id, title, shown and raised times, watchlists, severity,
-reason, article key."""
+reason, article key, how many sources, whether it has a published time."""
 
 
 def encode_alerts(docs: dict[str, bytes], tables: dict[str, Any]) -> tuple[bytes, list[int]]:
@@ -112,6 +114,8 @@ def fields_of(doc: dict[str, Any]) -> Fields:
         doc.get("severity"),
         doc.get("reason"),
         doc.get("article_key"),
+        len(doc.get("sources") or ()),
+        doc.get("published") is not None,
     )
 
 
@@ -181,6 +185,9 @@ def rows_of(
     """
     ids = columns["ids"]
     state_of = {alert_id: STATES[doc.get("state") or ""] for alert_id, doc in states.items()}
+    wakes = {
+        i: from_iso(doc["snoozed_until"]) for i, doc in states.items() if doc.get("snoozed_until")
+    }
     made = map(
         tuple.__new__,  # AlertRow._make without its Python frame per row
         repeat(AlertRow),
@@ -193,6 +200,9 @@ def rows_of(
             map(state_of.get, ids, repeat(AlertState.NEW)),
             [reason or "" for reason in columns["reasons"]],
             [key or "" for key in columns["article_keys"]],
+            columns["sources"],
+            columns["dated"],
+            map(wakes.get, ids),
             strict=True,
         ),
     )
