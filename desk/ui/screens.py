@@ -152,6 +152,7 @@ class MainScreen(Screen[None]):
             "Search",
             id="search",
             tooltip="Filter the list by title and article text",
+            priority=True,  # run as the key arrives: the keys typed after it go to the search
         ),
         Binding(
             "j",
@@ -446,6 +447,12 @@ class MainScreen(Screen[None]):
         """Raise the severity floor one step (after critical, back to any)."""
         floor = views.following_severity(self.alert_query.severity)
         self.set_query(replace(self.alert_query, severity=floor))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`/` is a key of the desk, except in the search line, where it is typed."""
+        if action == "search" and self.is_mounted:
+            return self.focused is not self.query_one("#search", Input)
+        return True
 
     def action_search(self) -> None:
         """Open the search line above the list."""
