@@ -8,6 +8,7 @@ and every notification is plain text (`DeskApp.notify`).
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import shlex
 import subprocess
@@ -43,12 +44,14 @@ from desk.core.settings.config import (
 from desk.core.store.contract import Store
 from desk.core.view import feed_health, next_poll, watchlist_summaries
 from desk.headless import FileStamp, file_stamp
+from desk.ui.background import BackgroundLoop
 from desk.ui.dialogs import HelpScreen
 from desk.ui.keys import KeyRow, key_rows
 from desk.ui.messages import (
     CycleFailed,
     CycleFinished,
     LinkOpened,
+    PollProgressed,
     WatchlistEditRequested,
     WatchlistsRematched,
 )
@@ -121,6 +124,8 @@ class DeskApp(App[None]):
         loaded = self.live_watchlists.load()
         self._watchlist_errors = [str(e) for e in loaded.errors]
         self.poller = Poller(store, settings, list(loaded.watchlists), now=now)
+        self.background = BackgroundLoop()
+        """Where poll cycles run: off the screen's loop (see desk.ui.background)."""
         self._config_files = Settling(self._config_stamps)
 
     def get_default_screen(self) -> MainScreen:
@@ -168,13 +173,20 @@ class DeskApp(App[None]):
         into every alert (decide.StoryIndex), which at 100k alerts takes
         seconds to read: done here, a first poll does not stall the screen.
         The same for the seen items (every item shard), which a poll looks up.
+        Then what was read is frozen out of the garbage collector's sweeps: a
+        full sweep of 100k alerts' objects held every thread for half a second.
         """
         self.store.alerts()
         self.store.seen_since(self.now())
+        gc.freeze()
 
     async def on_unmount(self) -> None:
-        """Stop the extraction workers and keep what the poller learned."""
-        await self.poller.aclose()
+        """Stop the extraction workers and keep what the poller learned; end the poll loop."""
+        if self.background.started:
+            await self.background.run(self.poller.aclose())
+            self.background.stop()
+        else:
+            await self.poller.aclose()
 
     def key_rows(self) -> list[KeyRow]:
         """Every remappable key of the desk, as settings.yaml has them."""
@@ -291,10 +303,19 @@ class DeskApp(App[None]):
 
     @work(exclusive=True, group="poll", exit_on_error=False)
     async def poll(self, force: bool) -> None:
-        """One poll cycle in the background; the result comes back as a message."""
-        progress = self._main().say_poll_progress
-        result = await self.poller.run_once(self.feeds, force=force, progress=progress)
+        """One poll cycle on the background loop; its progress and result come back as messages."""
+        cycle = self.poller.run_once(self.feeds, force=force, progress=self._poll_progressed)
+        result = await self.background.run(cycle)
         self.post_message(CycleFinished(result))
+
+    def _poll_progressed(self, stage: str, done: int, total: int) -> None:
+        """Told on the poll's thread; said on the screen's (post_message may cross threads)."""
+        self.post_message(PollProgressed(stage, done, total))
+
+    @on(PollProgressed)
+    def _say_poll_progress(self, message: PollProgressed) -> None:
+        if self._polling:  # a late word from a cycle that has ended must not stay in the status
+            self._main().say_poll_progress(message.stage, message.done, message.total)
 
     @on(CycleFinished)
     def _cycle_finished(self, message: CycleFinished) -> None:
@@ -393,7 +414,9 @@ class DeskApp(App[None]):
         since = self.now() - timedelta(days=self.settings.retention_days)
         records = self.store.seen_since(since)
         found = await asyncio.to_thread(find_hits, self.store, records, chosen)
-        raised = raise_alerts(self.store, found, self.poller.watchlists, self.now())
+        raised = await asyncio.to_thread(
+            raise_alerts, self.store, found, self.poller.watchlists, self.now()
+        )  # its commit rewrites alerts.json: off the screen's loop, as a poll's is
         self.post_message(WatchlistsRematched(watchlist_ids, len(records), raised))
 
     @on(WatchlistsRematched)

@@ -363,3 +363,44 @@ def test_an_article_is_found_reading_only_the_shards_up_to_its_own(tmp_path: Pat
     assert len(again._loaded_shards) == 3
     assert again.seen(["item-1"])["item-1"].alert_id == "alert1"
     again.close()
+
+
+# -- a poll's thread writes while the screen reads -------------------------------------------
+
+
+def test_alerts_are_read_while_alerts_json_is_being_rewritten(tmp_path: Path) -> None:
+    """A cycle's rewrite of alerts.json (a second at 100k alerts) holds up no read:
+    reads see the file as it was until the new one is on disk."""
+    import threading
+
+    from desk.core.store.alertfile import AlertFile
+    from desk.core.store.tinystore import _open_json, atomic_write
+
+    first = TinyStore(tmp_path)
+    fill(first)
+    first.close()
+    read_done, order = threading.Event(), []
+
+    def slow_write(path: Path, data: bytes) -> None:
+        read_done.wait(5)  # the read below must not need this write to finish
+        order.append("written")
+        atomic_write(path, data)
+
+    load = lambda p: _open_json(p, [])  # noqa: E731
+    alert_file = AlertFile(tmp_path / "alerts.json", load, slow_write, atomic_write)
+    grown = {**alert_file.document("alert1"), "title": "Story 1, grown"}  # type: ignore[dict-item]
+    saving = threading.Thread(target=alert_file.save, args=({"alert1": grown},))
+    saving.start()
+    while not saving.is_alive():
+        pass
+
+    def read() -> None:
+        order.append(alert_file.document("alert1")["title"])  # type: ignore[index]
+        read_done.set()
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    reader.join(10)
+    saving.join(10)
+    assert order == ["Story 1", "written"]
+    assert alert_file.document("alert1")["title"] == "Story 1, grown"  # type: ignore[index]

@@ -6,10 +6,12 @@ The stores are filled directly (no poll), so each test is about the keys alone.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -692,3 +694,56 @@ def test_keys_typed_in_a_burst_after_slash_land_in_the_search(tmp_path: Path) ->
         assert search.value == "sxa/"
 
     drive(app, body)
+
+
+class HeldStore(TinyStore):
+    """A TinyStore whose cycle commits wait, holding the alert-content lock as a rewrite of
+    alerts.json does, until the test lets them go (at most HOLD seconds)."""
+
+    HOLD = 4.0
+
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__(data_dir)
+        self.committing = threading.Event()
+        self.go_on = threading.Event()
+
+    def commit_cycle(self, *args: Any, **kwargs: Any) -> None:
+        """Wait for go_on (or HOLD seconds), then commit."""
+        with self._content_lock:
+            self.committing.set()
+            self.go_on.wait(self.HOLD)
+            super().commit_cycle(*args, **kwargs)
+
+
+def test_keys_and_acknowledgements_answer_while_a_poll_commits(tmp_path: Path) -> None:
+    """A cycle's commit (alerts.json rewritten: a second at 100k alerts) runs off the
+    screen's loop: the list moves and an acknowledgement is saved meanwhile."""
+    filled = TinyStore(tmp_path / "data")
+    fill(filled, 30)
+    filled.close()
+    store = HeldStore(tmp_path / "data")
+    app = desk_on(store, tmp_path)
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        await pilot.press("r")
+        for _ in range(100):
+            if store.committing.is_set():
+                break
+            await pilot.pause(0.02)
+        assert store.committing.is_set()
+        await pilot.press("j", "j", "a")
+        assert not store.go_on.is_set() and any(w.group == "poll" for w in app.workers)
+        assert table.cursor_row == 3  # moved, and moved on past the acknowledged alert
+        assert store.get_alert("alert-00002").state is AlertState.ACKNOWLEDGED  # type: ignore[union-attr]
+        store.go_on.set()
+        for _ in range(100):
+            if not any(w.group == "poll" and w.is_running for w in app.workers):
+                break
+            await pilot.pause(0.05)
+        assert store.get_alert("alert-00002").state is AlertState.ACKNOWLEDGED  # type: ignore[union-attr]
+
+    try:
+        drive(app, body)
+    finally:
+        store.go_on.set()
+        store.close()

@@ -16,7 +16,9 @@ Layout of the data dir:
                          alert acknowledged or archived leaves it unreported
 
 Every write is atomic: a temp file in the same folder, fsync, os.replace, fsync
-of the folder; a kill at any moment leaves the last good state. A file that
+of the folder; a kill at any moment leaves the last good state. The desk polls in
+a thread of its own: writes take the store's locks (see TinyStore.__init__), and
+alerts.json's rewrite holds none that an acknowledgement or a read waits for. A file that
 cannot be read at start is moved aside as NAME.corrupt-TIMESTAMP and its
 backup (taken at the last clean start) restored, and the user is told.
 """
@@ -323,6 +325,12 @@ class TinyStore:
         self._unread_shards: list[str] | None = None
         """Item shards not read yet, in ascending order: the last ranks highest (see _read_shard)."""
         self._shard_lock = threading.RLock()  # the article pane and a worker may both read shards
+        self._content_lock = threading.RLock()
+        """One write of alerts' content at a time (a poll's cycle, a rematch): alerts.json,
+        with its outbox entries and states. Held for a second at 100k alerts."""
+        self._write_lock = threading.RLock()
+        """One write at a time of the small files: states, outbox, items, feeds. Never held
+        while alerts.json is written, so an acknowledgement waits for no cycle's rewrite."""
         self._damaged_segments: set[str] = set()
         self._index: dict[str, tuple[str, dict[str, Any]]] = {}
         self._outbox: dict[str, Any] | None = None
@@ -555,12 +563,14 @@ class TinyStore:
         by URL. The other order would leave items seen whose alerts were lost.
         """
         self._check_writable()
-        pointers = self._write_segment(articles)
-        alerts = list(alerts)
-        if alerts:
-            self._write_alerts(alerts)
-        self._write_items(list(seen), pointers)
-        _write_docs(self._feeds_db, {_doc_id(f.url): feed_state_to_dict(f) for f in feeds})
+        with self._content_lock:
+            pointers = self._write_segment(articles)
+            alerts = list(alerts)
+            if alerts:
+                self._write_alerts(alerts)
+            self._write_items(list(seen), pointers)
+            with self._write_lock:
+                _write_docs(self._feeds_db, {_doc_id(f.url): feed_state_to_dict(f) for f in feeds})
 
     def _write_segment(self, articles: dict[str, Article]) -> dict[str, list[Any]]:
         """All of a cycle's bodies in one new file, one fsync; returns where each one is."""
@@ -588,9 +598,10 @@ class TinyStore:
                 "body"
             )
             docs[_doc_id(item.key)] = doc
-        _write_docs(self._shard(today), docs)
-        with self._shard_lock:
-            self._items.update((doc["key"], (today, doc)) for doc in docs.values())
+        with self._write_lock:
+            _write_docs(self._shard(today), docs)
+            with self._shard_lock:
+                self._items.update((doc["key"], (today, doc)) for doc in docs.values())
 
     def _shard(self, name: str) -> TinyDB:
         with self._shard_lock:
@@ -609,24 +620,27 @@ class TinyStore:
         stored alert that no headless run will report. One the analyst has
         handled (acknowledged, archived) is not: they know of it.
         """
-        grown = [
-            a
-            for a in alerts
-            if report
-            and a.state not in HANDLED_STATES
-            and not _same_content(self.get_alert(a.id), a)
-        ]
-        if grown:
-            due = {**self._reports["due"], **{a.id: self._due_keys(a) for a in grown}}
-            self._write_reports({**self._reports, "due": due})
-        contents = {}
-        for alert in alerts:
-            data = alert_to_dict(alert)
-            contents[alert.id] = {k: v for k, v in data.items() if k not in STATE_FIELDS}
-        if contents:
-            self._alert_file.save(contents)
-        self._write_states(alerts)
-        self._drop_handled_reports(alerts)
+        with self._content_lock:
+            grown = [
+                a
+                for a in alerts
+                if report
+                and a.state not in HANDLED_STATES
+                and not _same_content(self.get_alert(a.id), a)
+            ]
+            if grown:
+                with self._write_lock:
+                    due = {**self._reports["due"], **{a.id: self._due_keys(a) for a in grown}}
+                    self._write_reports({**self._reports, "due": due})
+            contents = {}
+            for alert in alerts:
+                data = alert_to_dict(alert)
+                contents[alert.id] = {k: v for k, v in data.items() if k not in STATE_FIELDS}
+            if contents:
+                self._alert_file.save(contents)  # the long write: no _write_lock held
+            with self._write_lock:
+                self._write_states(alerts)
+                self._drop_handled_reports(alerts)
 
     def _write_states(self, alerts: list[Alert]) -> None:
         """The alerts' workflow states to states.json, then kept in memory as stored."""
@@ -678,18 +692,20 @@ class TinyStore:
     def begin_report(self, note: dict[str, Any]) -> None:
         """Say, on disk, where a report is about to be written (before writing it)."""
         self._check_writable()
-        self._write_reports({**self._reports, "writing": note})
+        with self._write_lock:
+            self._write_reports({**self._reports, "writing": note})
 
     def reports_done(self, alert_ids: Iterable[str]) -> None:
         """These alerts are reported: out of the outbox, and the note cleared."""
         self._check_writable()
         done = set(alert_ids)
-        due = {
-            alert_id: keys
-            for alert_id, keys in self._reports["due"].items()
-            if alert_id not in done and self._still_due(alert_id)
-        }
-        self._write_reports({"due": due, "writing": None})
+        with self._write_lock:
+            due = {
+                alert_id: keys
+                for alert_id, keys in self._reports["due"].items()
+                if alert_id not in done and self._still_due(alert_id)
+            }
+            self._write_reports({"due": due, "writing": None})
 
     def _still_due(self, alert_id: str) -> bool:
         """False for an entry no stored alert answers to (a kill before its alert was stored):
@@ -733,13 +749,15 @@ class TinyStore:
         """Replace many alerts' states in one write (acknowledge all that a filter shows)."""
         self._check_writable()
         batch = list(alerts)
-        self._write_states(batch)
-        self._drop_handled_reports(batch)
+        with self._write_lock:
+            self._write_states(batch)
+            self._drop_handled_reports(batch)
 
     def save_site_lines(self, data: dict[str, Any]) -> None:
         """Write the learned site lines to their own small file, atomically."""
         self._check_writable()
-        atomic_write(self.data_dir / "site-lines.json", orjson.dumps(data))
+        with self._write_lock:
+            atomic_write(self.data_dir / "site-lines.json", orjson.dumps(data))
 
     # -- retention -------------------------------------------------------------------------
 
@@ -750,6 +768,10 @@ class TinyStore:
         any more are deleted. Returns how many items were dropped.
         """
         self._check_writable()
+        with self._write_lock, self._shard_lock:  # the article pane reads shards meanwhile
+            return self._prune(now, keep_days)
+
+    def _prune(self, now: datetime, keep_days: int) -> int:
         cutoff = (now - timedelta(days=keep_days)).strftime("%Y-%m-%d")
         old = sorted(n for n in self._shards if n != KEPT_SHARD and n < cutoff)
         if not old:
