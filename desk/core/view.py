@@ -213,6 +213,15 @@ class FeedHealth:
     next_due: datetime | None = None
     """When the feed is next polled (None: at once)."""
 
+    @property
+    def failing(self) -> bool:
+        """Its last fetch failed (the status names how)."""
+        return self.status not in HEALTHY
+
+
+HEALTHY = ("ok", "never polled")
+"""FeedHealth statuses of a feed that is not failing."""
+
 
 def feed_health(feeds: Iterable[Feed], states: dict[str, FeedState]) -> list[FeedHealth]:
     """Each configured feed's health: failing first, then never polled, then ok; else in feed order.
@@ -221,7 +230,12 @@ def feed_health(feeds: Iterable[Feed], states: dict[str, FeedState]) -> list[Fee
     """
     rows = [_health_of(feed, states.get(feed.url)) for feed in feeds]
     rank = {"never polled": 1, "ok": 2}
-    return sorted(rows, key=lambda row: rank.get(row.status, 0))
+    return sorted(rows, key=lambda row: rank.get(row.status, 0))  # stable: failing in feed order
+
+
+def failing_feeds(rows: Iterable[FeedHealth]) -> list[FeedHealth]:
+    """The failing feeds among feed_health's rows, in feed order (what the status line names)."""
+    return [row for row in rows if row.failing]
 
 
 def _health_of(feed: Feed, state: FeedState | None) -> FeedHealth:

@@ -31,7 +31,7 @@ from textual.worker import Worker, WorkerState
 from desk.core.errors import DeskError, plural
 from desk.core.match.reload import LiveWatchlists, Settling
 from desk.core.match.rematch import find_hits, raise_alerts
-from desk.core.models import Alert, Feed, FeedState, Severity
+from desk.core.models import Alert, Feed, Severity
 from desk.core.pipeline import Poller, utc_now
 from desk.core.safetext import safe_line, safe_text
 from desk.core.settings.config import (
@@ -42,7 +42,7 @@ from desk.core.settings.config import (
     shipped_watchlists_dir,
 )
 from desk.core.store.contract import Store
-from desk.core.view import feed_health, next_poll, watchlist_summaries
+from desk.core.view import failing_feeds, feed_health, next_poll, watchlist_summaries
 from desk.headless import FileStamp, file_stamp
 from desk.ui.background import BackgroundLoop
 from desk.ui.dialogs import HelpScreen
@@ -65,19 +65,6 @@ WATCHLIST_CHECK_SECONDS = 0.25
 
 PALETTE_SKIPS = {"down", "up", "pane", "read"}
 """Keys that only move the cursor or the focus: no use from the command palette."""
-
-
-def failing_feeds(feeds: list[Feed], states: dict[str, FeedState]) -> list[tuple[str, str]]:
-    """(name, error) of each configured feed whose stored health has an error, in feed order.
-
-    Read from the store, not the last cycle, which polls only the feeds that are due.
-    """
-    failing = []
-    for feed in feeds:
-        state = states.get(feed.url)
-        if state is not None and state.error:
-            failing.append((feed.name or state.title or feed.url, state.error))
-    return failing
 
 
 class DeskApp(App[None]):
@@ -333,10 +320,10 @@ class DeskApp(App[None]):
         upcoming = next_poll(self.feeds, states)
         if upcoming is not None:
             status += f" · next poll {upcoming.astimezone().strftime('%H:%M:%S')}"
-        failing = failing_feeds(self.feeds, states)
+        failing = failing_feeds(feed_health(self.feeds, states))
         if failing:
-            name, error = failing[0]
-            status += f" · {plural(len(failing), 'feed')} failing ({name}: {error})"
+            first = failing[0]
+            status += f" · {plural(len(failing), 'feed')} failing ({first.name}: {first.error})"
         if result.notes:  # also toasted; the status keeps it in view
             more = f" (+{len(result.notes) - 1} more)" if len(result.notes) > 1 else ""
             status += f" · store repaired: {result.notes[0]}{more}"

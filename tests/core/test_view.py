@@ -184,6 +184,25 @@ def test_feed_health_puts_failing_feeds_first_and_names_them() -> None:
     assert rows[2].last_success == NOW
 
 
+def test_failing_feeds_are_those_whose_last_fetch_failed_in_feed_order() -> None:
+    """What the status line names: every failing feed (an HTTP error or another), as configured."""
+    from desk.core.models import Feed, FeedState
+    from desk.core.view import failing_feeds, feed_health
+
+    urls = [f"https://{name}.example/rss" for name in ("a", "b", "c", "d")]
+    feeds = [Feed(url, name.upper()) for url, name in zip(urls, "abcd", strict=True)]
+    states = {
+        urls[0]: FeedState(urls[0], error="connection refused", failures=1),
+        urls[1]: FeedState(urls[1], last_success=NOW, status=200),
+        urls[2]: FeedState(urls[2], status=410, error="HTTP 410 Gone", failures=2),
+    }
+    failing = failing_feeds(feed_health(feeds, states))
+    assert [(f.name, f.status, f.error) for f in failing] == [
+        ("A", "failing", "connection refused"),
+        ("C", "HTTP 410", "HTTP 410 Gone"),
+    ]
+
+
 def test_watchlist_summaries_count_hits_and_keep_a_broken_files_error() -> None:
     from desk.core.models import Hit, Term, Watchlist
     from desk.core.view import watchlist_summaries
