@@ -7,7 +7,8 @@ functions and only the poller, the fetcher and the store do I/O.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -180,6 +181,8 @@ class AlertRow(NamedTuple):
     """Whether it has a published time (`order` falls back to when it was raised)."""
     snoozed_until: datetime | None = None
     """When a snoozed alert comes back (the list shows it)."""
+    hit_counts: tuple[int, ...] = ()
+    """How many hits each of `watchlists` scored, in that order (the watchlists screen sums them)."""
 
 
 def listing_order(published: datetime | None, created: datetime) -> tuple[float, float]:
@@ -201,7 +204,14 @@ def alert_row(alert: Alert) -> AlertRow:
         len(alert.sources),
         alert.published is not None,
         alert.snoozed_until,
+        hit_counts(alert.watchlists, (hit.watchlist for hit in alert.hits)),
     )
+
+
+def hit_counts(watchlists: Sequence[str], fired: Iterable[str]) -> tuple[int, ...]:
+    """How many of the hits (named by the watchlist each fired for) each watchlist scored."""
+    counts = Counter(fired)
+    return tuple(counts[watchlist] for watchlist in watchlists)
 
 
 class TextMatch(Protocol):

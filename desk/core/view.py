@@ -274,16 +274,19 @@ class WatchlistSummary:
 
 
 def watchlist_summaries(
-    watchlists: Iterable[Watchlist], errors: dict[str, str], alerts: Iterable[Alert]
+    watchlists: Iterable[Watchlist], errors: dict[str, str], alerts: Iterable[AlertRow]
 ) -> list[WatchlistSummary]:
-    """Every watchlist in force or broken, by id, with its hit counts in the stored alerts."""
+    """Every watchlist in force or broken, by id, with its hit counts in the stored alerts.
+
+    Counted from the store's rows (no alert is read whole for it).
+    """
     fired: dict[str, int] = {}
     hits: dict[str, int] = {}
     for alert in alerts:
         for watchlist_id in alert.watchlists:
             fired[watchlist_id] = fired.get(watchlist_id, 0) + 1
-        for hit in alert.hits:
-            hits[hit.watchlist] = hits.get(hit.watchlist, 0) + 1
+        for watchlist_id, count in zip(alert.watchlists, alert.hit_counts, strict=False):
+            hits[watchlist_id] = hits.get(watchlist_id, 0) + count
     known = {w.id: w for w in watchlists}
     rows = []
     for watchlist_id in sorted(known.keys() | errors.keys()):

@@ -192,7 +192,7 @@ class DeskApp(App[None]):
     def action_watchlists(self) -> None:
         """Show each watchlist with its hits in the store, or its file's error."""
         rows = watchlist_summaries(
-            self.poller.watchlists.values(), self._watchlist_problems(), self.store.alerts()
+            self.poller.watchlists.values(), self._watchlist_problems(), self.store.alert_rows()
         )
         self.push_screen(WatchlistsScreen(rows))
 

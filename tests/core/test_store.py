@@ -292,6 +292,7 @@ def test_a_reopened_stores_rows_draw_a_list_line_without_the_alert(tmp_path: Pat
     rows = {row.id: row for row in again.alert_rows()}
     assert (rows["alert3"].sources, rows["alert3"].dated) == (3, False)
     assert (rows["alert1"].sources, rows["alert1"].dated) == (1, True)
+    assert rows["alert1"].hit_counts == (1,)  # what the watchlists screen sums
     assert rows["alert1"].snoozed_until == NOW + timedelta(hours=2)
     assert sorted(rows.values()) == sorted(alert_row(a) for a in again.alerts())
     again.close()

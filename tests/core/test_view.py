@@ -204,14 +204,14 @@ def test_failing_feeds_are_those_whose_last_fetch_failed_in_feed_order() -> None
 
 
 def test_watchlist_summaries_count_hits_and_keep_a_broken_files_error() -> None:
-    from desk.core.models import Hit, Term, Watchlist
+    from desk.core.models import Hit, Term, Watchlist, alert_row
     from desk.core.view import watchlist_summaries
 
     troops = Watchlist("troop-deployment", "Troops", (Term("send troops"), Term("deploy")))
     hit = Hit("troop-deployment", "send troops", "sent troops", 0, 11, 95.0)
     alerts = [alert(1, hits=(hit, hit)), alert(3, hits=(hit,)), alert(2)]
     rows = watchlist_summaries(
-        [troops], {"weather": "weather.yaml:2:8: terms: expected a list"}, alerts
+        [troops], {"weather": "weather.yaml:2:8: terms: expected a list"}, map(alert_row, alerts)
     )
     assert [r.id for r in rows] == ["troop-deployment", "weather"]
     assert (rows[0].terms, rows[0].alerts, rows[0].hits, rows[0].error) == (

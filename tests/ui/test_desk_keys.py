@@ -115,6 +115,11 @@ class ReadCountingStore(MemoryStore):
         self.read.add(alert_id)
         return super().get_alert(alert_id)
 
+    def alerts(self) -> list[Alert]:
+        """Every alert, noted as `every` read."""
+        self.read.add("every")
+        return super().alerts()
+
 
 def test_a_page_turn_reads_in_full_only_the_alert_under_the_cursor(tmp_path: Path) -> None:
     """The list draws from the store's rows; only the article pane's alert is read whole."""
@@ -128,6 +133,27 @@ def test_a_page_turn_reads_in_full_only_the_alert_under_the_cursor(tmp_path: Pat
         assert table.row_count == 500 and store.read == {"alert-00500"}
         assert str(table.get_row_at(499)[4]) == "troop-deployment · 2 sources"
         assert str(table.get_row_at(499)[3]) == "Story 00999: troops move"
+
+    drive(desk_on(store, tmp_path), body)
+
+
+def test_W_counts_hits_from_the_rows_without_reading_the_alerts(tmp_path: Path) -> None:
+    """The watchlists screen sums each watchlist's alerts and hits from the store's rows."""
+    from desk.ui.panels import WatchlistsScreen
+
+    store = ReadCountingStore()
+    hit = Hit("troop-deployment", "troops", "troops", 0, 6, 90.0)
+    fill(store, 700, hits=(hit, hit))
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        store.read.clear()
+        await pilot.press("W")
+        await pilot.pause()
+        shown = pilot.app.screen
+        assert isinstance(shown, WatchlistsScreen)
+        troops = next(row for row in shown.rows if row.id == "troop-deployment")
+        assert (troops.alerts, troops.hits) == (700, 1400)
+        assert store.read == set()
 
     drive(desk_on(store, tmp_path), body)
 

@@ -4,7 +4,7 @@ alerts.json stays TinyDB's JSON (`{"_default": {DOC_ID: {...}, ...}, "format": {
 but desk writes it from each document's own bytes and remembers where each one
 lies. `alerts-index.json` beside it holds, for every alert, that place and the
 few fields the alert list selects, orders and draws by (title, times, watchlists,
-severity, why it came back, how many sources), plus the size and modification time of the alerts.json it
+severity, why it came back, how many sources, hits per watchlist), plus the size and modification time of the alerts.json it
 describes: an index that does not describe the alerts.json on disk (a kill
 between the two writes, a file restored from its backup, an older desk) is
 ignored and built again from alerts.json.
@@ -29,11 +29,18 @@ from typing import Any
 import orjson
 
 from desk.core.errors import StoreError
-from desk.core.models import AlertRow, AlertState, Severity, listing_order, short_hash
+from desk.core.models import (
+    AlertRow,
+    AlertState,
+    Severity,
+    hit_counts,
+    listing_order,
+    short_hash,
+)
 from desk.core.store.serial import from_iso
 
 INDEX_FILE = "alerts-index.json"
-INDEX_VERSION = 5
+INDEX_VERSION = 6
 PLACE_COLUMNS = ("doc_ids", "offsets", "lengths")
 ROW_COLUMNS = (
     "ids",
@@ -46,6 +53,7 @@ ROW_COLUMNS = (
     "article_keys",
     "sources",
     "dated",
+    "hit_counts",
 )
 """What the index keeps of each alert's content (see fields_of), a list per field: a few
 long lists parse much faster than 100,000 short ones."""
@@ -60,7 +68,7 @@ Place = tuple[str, int, int]
 """Where one alert's document lies in alerts.json: its TinyDB id, byte offset and length."""
 Fields = tuple[Any, ...]
 """One alert's ROW_COLUMNS as stored: id, title, shown and raised times, watchlists, severity,
-reason, article key, how many sources, whether it has a published time."""
+reason, article key, how many sources, whether it has a published time, hits per watchlist."""
 
 
 def encode_alerts(docs: dict[str, bytes], tables: dict[str, Any]) -> tuple[bytes, list[int]]:
@@ -121,6 +129,9 @@ def fields_of(doc: dict[str, Any]) -> Fields:
         doc.get("article_key"),
         len(doc.get("sources") or ()),
         doc.get("published") is not None,
+        hit_counts(
+            doc.get("watchlists") or (), (hit.get("watchlist") for hit in doc.get("hits") or ())
+        ),
     )
 
 
@@ -214,6 +225,7 @@ def rows_of(
             columns["sources"],
             columns["dated"],
             map(wakes.get, ids),
+            map(tuple, columns["hit_counts"]),
             strict=True,
         ),
     )
