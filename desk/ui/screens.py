@@ -579,30 +579,31 @@ class MainScreen(Screen[None]):
         self._change("archive", decide.archive)
 
     def action_acknowledge_all(self) -> None:
-        """Acknowledge every new or snoozed alert of the view, after asking."""
-        changed = decide.acknowledge_all(self._unhandled(), self.app_now())
-        if not changed:
+        """Acknowledge every new or snoozed alert of the view, after asking.
+
+        The question counts the view's rows; only a yes reads those alerts in full.
+        """
+        waiting = len(self._unhandled())
+        if not waiting:
             self.notify("Nothing new in this view", title="Ack all")
             return
-        question = f"Acknowledge {plural(len(changed), 'alert')} ({self.alert_query.describe()})?"
+        question = f"Acknowledge {plural(waiting, 'alert')} ({self.alert_query.describe()})?"
         self.app.push_screen(ConfirmScreen(question), lambda yes: self._acknowledge_all(yes))
 
     def _acknowledge_all(self, confirmed: bool | None) -> None:
         if not confirmed:
             return
-        shown = self._unhandled()
-        changing = {a.id for a in decide.acknowledge_all(shown, self.app_now())}
-        before = [a for a in shown if a.id in changing]
+        before = self._full(self._unhandled())
         changed = decide.acknowledge_all(before, self.app_now())
         if self._save(changed):
             self.undo.push("acknowledge all", before)
             self.refresh_alerts()
             self.notify(f"{len(changed)} alerts acknowledged (u undoes)", title="Acknowledged")
 
-    def _unhandled(self) -> list[Alert]:
-        """The view's new and snoozed alerts, in full (only those are read from the store)."""
+    def _unhandled(self) -> list[AlertRow]:
+        """The view's new and snoozed rows (what acknowledge_all changes)."""
         waiting = (AlertState.NEW, AlertState.SNOOZED)
-        return self._full([row for row in self.selected if row.state in waiting])
+        return [row for row in self.selected if row.state in waiting]
 
     def _save(self, alerts: Sequence[Alert]) -> bool:
         """Write `alerts` to the store; a failure is said, not raised."""

@@ -280,6 +280,15 @@ def test_the_rows_of_both_stores_are_the_rows_of_their_alerts(
     assert sorted(store.alert_rows()) == sorted(alert_row(a) for a in store.alerts())
 
 
+def test_the_state_written_alone_is_the_state_of_the_whole_alert() -> None:
+    from desk.core.store.serial import STATE_FIELDS, alert_to_dict, state_to_dict
+
+    snoozed = decide.snooze(decide.acknowledge(alert(1), NOW, "seen"), NOW + timedelta(hours=1))
+    for each in (alert(2), snoozed):
+        whole = alert_to_dict(each)
+        assert state_to_dict(each) == {field: whole[field] for field in STATE_FIELDS}
+
+
 def test_a_reopened_stores_rows_draw_a_list_line_without_the_alert(tmp_path: Path) -> None:
     """Sources counted, an undated alert told apart, a snoozed one's wake time: from the index."""
     first = TinyStore(tmp_path)

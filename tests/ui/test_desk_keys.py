@@ -158,6 +158,29 @@ def test_W_counts_hits_from_the_rows_without_reading_the_alerts(tmp_path: Path) 
     drive(desk_on(store, tmp_path), body)
 
 
+def test_A_asks_from_the_rows_and_reads_only_what_a_yes_changes(tmp_path: Path) -> None:
+    """The question counts the view's new rows; a yes reads those alerts, not the others."""
+    store = ReadCountingStore()
+    fill(store, 900)
+    for n in range(0, 900, 3):
+        store.update_alert(replace(numbered(n), state=AlertState.ACKNOWLEDGED))
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        store.read.clear()
+        await pilot.press("A")
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+        assert "Acknowledge 600 alerts" in str(pilot.app.screen.question)
+        assert store.read == set()
+        await pilot.press("y")
+        await pilot.pause()
+        assert {a.state for a in store.alerts()} == {AlertState.ACKNOWLEDGED}
+        changed = {f"alert-{n:05d}" for n in range(900) if n % 3}
+        assert changed <= store.read
+        assert len(store.read - changed - {"every"}) <= 1  # the cursor's, for the article pane
+
+    drive(desk_on(store, tmp_path), body)
+
+
 def test_space_goes_to_the_next_new_alert_past_the_page(tmp_path: Path) -> None:
     store = MemoryStore()
     alerts = fill(store, 700, state=AlertState.ACKNOWLEDGED)

@@ -67,6 +67,7 @@ from desk.core.store.serial import (
     safe_alert,
     seen_from_dict,
     seen_to_dict,
+    state_to_dict,
 )
 
 LOCK_FILE = "desk.lock"
@@ -433,11 +434,21 @@ class TinyStore:
                 f"could not mark the alerts as checked ({exc}); next start tries again"
             )
 
-    def _keep(self, alerts: Iterable[Alert]) -> None:
-        """Hold these versions of alerts in memory (as stored, or as shown when read-only)."""
+    def _keep(self, alerts: Iterable[Alert], states_only: bool = False) -> None:
+        """Hold these versions of alerts in memory (as stored, or as shown when read-only).
+
+        `states_only`: a known alert's row takes the new state and keeps the rest
+        (a row made afresh counts hits: 1.4 s for `A` on 100k alerts).
+        """
         for alert in alerts:
             self._cache[alert.id] = alert
-            self._rows[alert.id] = alert_row(alert)
+            known = self._rows.get(alert.id) if states_only else None
+            if known is None:
+                self._rows[alert.id] = alert_row(alert)
+            else:
+                self._rows[alert.id] = known._replace(
+                    state=alert.state, snoozed_until=alert.snoozed_until, reason=alert.reason
+                )
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -642,12 +653,15 @@ class TinyStore:
                 self._write_states(alerts)
                 self._drop_handled_reports(alerts)
 
-    def _write_states(self, alerts: list[Alert]) -> None:
-        """The alerts' workflow states to states.json, then kept in memory as stored."""
+    def _write_states(self, alerts: list[Alert], states_only: bool = False) -> None:
+        """The alerts' workflow states to states.json, then kept in memory as stored.
+
+        `states_only`: nothing else of them changed (their rows need only the new state).
+        """
         docs = {_doc_id(a.id): _state_doc(a) for a in alerts}
         _write_docs(self._states_db, docs)
         self._states.update((doc["id"], doc) for doc in docs.values())
-        self._keep(alerts)
+        self._keep(alerts, states_only)
 
     # -- reports: exactly-once delivery to headless consumers --------------------------------
 
@@ -750,7 +764,7 @@ class TinyStore:
         self._check_writable()
         batch = list(alerts)
         with self._write_lock:
-            self._write_states(batch)
+            self._write_states(batch, states_only=True)
             self._drop_handled_reports(batch)
 
     def save_site_lines(self, data: dict[str, Any]) -> None:
@@ -834,8 +848,7 @@ def _docs(db: TinyDB, table: str = "_default") -> list[dict[str, Any]]:
 
 def _state_doc(alert: Alert) -> dict[str, Any]:
     """An alert's workflow state, as states.json keeps it."""
-    data = alert_to_dict(alert)
-    return {"id": alert.id, **{field: data[field] for field in STATE_FIELDS}}
+    return {"id": alert.id, **state_to_dict(alert)}
 
 
 def _same_content(known: Alert | None, new: Alert) -> bool:
