@@ -18,15 +18,6 @@ class CycleFinished(Message):
 
 
 @dataclass
-class PollProgressed(Message):
-    """A running cycle got on: `done` of `total` feeds answered, or article pages fetched."""
-
-    stage: str
-    done: int
-    total: int
-
-
-@dataclass
 class CycleFailed(Message):
     """A poll cycle could not run at all (feed failures do not count)."""
 

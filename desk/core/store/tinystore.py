@@ -16,9 +16,10 @@ Layout of the data dir:
                          alert acknowledged or archived leaves it unreported
 
 Every write is atomic: a temp file in the same folder, fsync, os.replace, fsync
-of the folder; a kill at any moment leaves the last good state. The desk polls in
-a thread of its own: writes take the store's locks (see TinyStore.__init__), and
-alerts.json's rewrite holds none that an acknowledgement or a read waits for. A file that
+of the folder; a kill at any moment leaves the last good state. A poll commits from
+a worker thread while the desk's screen reads and acknowledges: writes take the
+store's locks (see TinyStore.__init__), and alerts.json's rewrite holds none
+that an acknowledgement or a read waits for. A file that
 cannot be read at start is moved aside as NAME.corrupt-TIMESTAMP and its
 backup (taken at the last clean start) restored, and the user is told.
 """
