@@ -162,7 +162,7 @@ class Alert:
 
 
 class AlertRow(NamedTuple):
-    """What the alert list selects, orders and draws an alert by; the full alert is read for the pane."""
+    """What the alert list selects, orders and draws an alert by (the pane reads the full alert)."""
 
     id: str
     title: str
@@ -182,7 +182,7 @@ class AlertRow(NamedTuple):
     snoozed_until: datetime | None = None
     """When a snoozed alert comes back (the list shows it)."""
     hit_counts: tuple[int, ...] = ()
-    """How many hits each of `watchlists` scored, in that order (the watchlists screen sums them)."""
+    """How many hits each of `watchlists` scored, in that order (the W screen sums them)."""
 
 
 def listing_order(published: datetime | None, created: datetime) -> tuple[float, float]:

@@ -4,8 +4,8 @@ alerts.json stays TinyDB's JSON (`{"_default": {DOC_ID: {...}, ...}, "format": {
 but desk writes it from each document's own bytes and remembers where each one
 lies. `alerts-index.json` beside it holds, for every alert, that place and the
 few fields the alert list selects, orders and draws by (title, times, watchlists,
-severity, why it came back, how many sources, hits per watchlist), plus the size and modification time of the alerts.json it
-describes: an index that does not describe the alerts.json on disk (a kill
+severity, why it came back, how many sources, hits per watchlist), plus the size
+and modification time of the alerts.json it describes: an index that does not describe the alerts.json on disk (a kill
 between the two writes, a file restored from its backup, an older desk) is
 ignored and built again from alerts.json.
 
