@@ -8,7 +8,11 @@ dir, then in the same run measures, headless with Textual's Pilot:
   taken it (`j`, and `]` turning a page of 500), in CPU milliseconds (Pilot's
   own timer sleeps left out; its cost on a 10-row table is printed too);
 - the alternative: a stock `DataTable` holding every row (the store opened
-  the same way, all N alerts added as rows), the same two figures for `down`.
+  the same way, all N alerts added as rows), the same two figures for `down`;
+- `j`/`k` while a poll cycle commits new alerts (alerts.json rewritten whole),
+  wall milliseconds from the key to the desk having handled it: the commit in
+  a thread (as the poller now commits) beside the same commit on the screen's
+  event loop (as it ran before).
 
     python benchmarks/bench_tui.py [--alerts 100000] [--keys 40]
 """
@@ -20,11 +24,13 @@ import asyncio
 import os
 import statistics
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from textual import events
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widgets import DataTable
@@ -34,6 +40,7 @@ from desk.core.settings.config import Locations, Settings, shipped_watchlists_di
 from desk.core.store.tinystore import TinyStore
 from desk.ui.app import DeskApp
 from desk.ui.widgets.alert_list import AlertList
+from desk.ui.widgets.article_view import ArticleView
 
 START = datetime(2026, 10, 28, 8, 0, tzinfo=UTC)
 SIZE = (160, 48)
@@ -128,6 +135,10 @@ async def measure_desk(data_dir: Path, keys: int) -> dict[str, float]:
             first_paint = time.perf_counter() - started
             down = await time_keys(pilot, "j", keys)
             pages = await time_keys(pilot, "right_square_bracket", max(keys // 4, 5))
+            await app.warm_store().wait()  # as a polling desk does once the list is up
+            count = store_size(store)
+            threaded = await keys_during_commits(pilot, app, count, on_screen_loop=False)
+            on_loop = await keys_during_commits(pilot, app, count + 1_000, on_screen_loop=True)
     finally:
         store.close()
     return {
@@ -136,7 +147,75 @@ async def measure_desk(data_dir: Path, keys: int) -> dict[str, float]:
         "j": _p(down, 50),
         "j p90": _p(down, 90),
         "]": _p(pages, 50),
+        "] p90": _p(pages, 90),
+        "poll j": _p(threaded, 50),
+        "poll j max": max(threaded),
+        "loop j": _p(on_loop, 50),
+        "loop j max": max(on_loop),
     }
+
+
+def store_size(store: TinyStore) -> int:
+    """How many alerts the store holds."""
+    return len(store.alert_rows())
+
+
+COMMITS = 3
+"""Cycles committed while keys are timed (each adds NEW_PER_COMMIT alerts)."""
+NEW_PER_COMMIT = 20
+
+
+async def keys_during_commits(
+    pilot: Pilot[None], app: DeskApp, first: int, on_screen_loop: bool
+) -> list[float]:
+    """Wall ms from each `j`/`k` to the desk having moved the cursor and shown that alert,
+    pressed while COMMITS cycles commit new alerts one after another.
+
+    The commit runs in a thread, awaited from the screen's loop as the poller
+    does (Poller._commit), or, as the alternative, on the screen's event loop
+    itself, where a key waits for it. Pilot's press is not used: it waits for
+    the whole process to idle, the commit too.
+    """
+    store = app.store
+    await pilot.press("g")
+    walls: list[float] = []
+    threads: list[asyncio.Task[None]] = []
+    for cycle in range(COMMITS):
+        start = first + cycle * NEW_PER_COMMIT
+        alerts = [make_alert(n) for n in range(start, start + NEW_PER_COMMIT)]
+        finished = threading.Event()
+
+        def commit(batch: list[Alert] = alerts, done: threading.Event = finished) -> None:
+            store.commit_cycle([], {}, batch, [])
+            done.set()
+
+        if on_screen_loop:
+            app.call_later(commit)
+        else:
+            threads.append(asyncio.create_task(asyncio.to_thread(commit)))
+        while not finished.is_set():
+            walls.append(await key_handled(app, "j" if len(walls) % 2 == 0 else "k"))
+            await asyncio.sleep(KEY_GAP)
+    await asyncio.gather(*threads)
+    return walls
+
+
+KEY_GAP = 0.02
+"""Seconds between keys pressed while a cycle commits."""
+
+
+async def key_handled(app: DeskApp, key: str) -> float:
+    """Wall ms from posting `key` until the cursor has moved and the article pane shows its alert."""
+    table = app.screen.query_one(AlertList)
+    article = app.screen.query_one(ArticleView)
+    row = table.cursor_row
+    started = time.perf_counter()
+    app.post_message(events.Key(key, key))
+    while table.cursor_row == row or (
+        table.current_alert is not None and article.shown_alert_id != table.current_alert.id
+    ):
+        await asyncio.sleep(0.001)
+    return (time.perf_counter() - started) * 1000
 
 
 class StockTable(App[None]):
@@ -205,12 +284,19 @@ def main() -> None:
     floor_wall, floor_cpu = asyncio.run(pilot_floor(args.keys))
     print(
         f"desk:            first paint {desk['first paint']:.2f} s   key P50 {desk['j']:.1f} ms"
-        f" (j; P90 {desk['j p90']:.1f} ms; ] next page P50 {desk[']']:.1f} ms)"
+        f" (j; P90 {desk['j p90']:.1f} ms)   ] next page P50 {desk[']']:.1f} ms"
+        f" (P90 {desk['] p90']:.1f} ms)"
     )
     print(f"  of the first paint, opening the TinyStore: {desk['store open']:.2f} s")
     print(
         f"stock DataTable: first paint {stock['first paint']:.2f} s   key P50 {stock['j']:.1f} ms"
         f" (down; P90 {stock['j p90']:.1f} ms)"
+    )
+    print(
+        f"j/k while a cycle commits {NEW_PER_COMMIT} new alerts ({COMMITS} cycles), key to"
+        " handled, wall ms:"
+        f" commit in a thread P50 {desk['poll j']:.0f}, max {desk['poll j max']:.0f};"
+        f" on the screen's loop P50 {desk['loop j']:.0f}, max {desk['loop j max']:.0f}"
     )
     print(
         f"(Pilot alone, a 10-row table: key P50 {floor_cpu:.1f} ms CPU, {floor_wall:.1f} ms wall)"

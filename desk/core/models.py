@@ -7,7 +7,8 @@ functions and only the poller, the fetcher and the store do I/O.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -161,7 +162,7 @@ class Alert:
 
 
 class AlertRow(NamedTuple):
-    """What the alert list selects and orders an alert by; the full alert is read for the page shown."""
+    """What the alert list selects, orders and draws an alert by (the pane reads the full alert)."""
 
     id: str
     title: str
@@ -174,6 +175,14 @@ class AlertRow(NamedTuple):
     """Why an acknowledged alert came back as new ("grew since acknowledged: ...")."""
     article_key: str = ""
     """Where its article is stored (what `/` searches besides the title)."""
+    sources: int = 1
+    """How many sources carried the story (the list says `· 2 sources`)."""
+    dated: bool = True
+    """Whether it has a published time (`order` falls back to when it was raised)."""
+    snoozed_until: datetime | None = None
+    """When a snoozed alert comes back (the list shows it)."""
+    hit_counts: tuple[int, ...] = ()
+    """How many hits each of `watchlists` scored, in that order (the W screen sums them)."""
 
 
 def listing_order(published: datetime | None, created: datetime) -> tuple[float, float]:
@@ -192,7 +201,17 @@ def alert_row(alert: Alert) -> AlertRow:
         alert.state,
         alert.reason,
         alert.article_key,
+        len(alert.sources),
+        alert.published is not None,
+        alert.snoozed_until,
+        hit_counts(alert.watchlists, (hit.watchlist for hit in alert.hits)),
     )
+
+
+def hit_counts(watchlists: Sequence[str], fired: Iterable[str]) -> tuple[int, ...]:
+    """How many of the hits (named by the watchlist each fired for) each watchlist scored."""
+    counts = Counter(fired)
+    return tuple(counts[watchlist] for watchlist in watchlists)
 
 
 class TextMatch(Protocol):

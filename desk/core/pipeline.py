@@ -321,7 +321,7 @@ class Poller:
             states = (failed if number == 0 else []) + (answered if last else [])
             articles = await self._articles(fetcher, batch)
             hits = await self._hits(articles)
-            self._commit(batch, articles, hits, seen, result, names, states, stories)
+            await self._commit(batch, articles, hits, seen, result, names, states, stories)
 
     def _page_cap(self) -> int | None:
         return self.settings.max_pages_per_cycle if self.settings.fetch_articles else None
@@ -343,7 +343,7 @@ class Poller:
             return [[] for _ in articles]
         return await asyncio.to_thread(lambda: [self.matcher.match(a.text) for a in articles])
 
-    def _commit(
+    async def _commit(
         self,
         todo: list[tuple[Feed, Item]],
         articles: list[Article],
@@ -378,10 +378,13 @@ class Poller:
                     item.key, item.feed_url, item.url, item.fingerprint, now, alert_id, item.id
                 )
             )
-        self.store.commit_cycle(
+        # in a thread: at 100k alerts the commit rewrites alerts.json (a second), and the
+        # desk's screen shares this event loop; the store takes its own locks
+        await asyncio.to_thread(
+            self.store.commit_cycle,
             records,
             {item.key: article for (_, item), article in zip(todo, articles, strict=True)},
-            changed.values(),
+            list(changed.values()),
             feed_states,
         )
         result.alerts = list({**{a.id: a for a in result.alerts}, **changed}.values())

@@ -213,6 +213,15 @@ class FeedHealth:
     next_due: datetime | None = None
     """When the feed is next polled (None: at once)."""
 
+    @property
+    def failing(self) -> bool:
+        """Its last fetch failed (the status names how)."""
+        return self.status not in HEALTHY
+
+
+HEALTHY = ("ok", "never polled")
+"""FeedHealth statuses of a feed that is not failing."""
+
 
 def feed_health(feeds: Iterable[Feed], states: dict[str, FeedState]) -> list[FeedHealth]:
     """Each configured feed's health: failing first, then never polled, then ok; else in feed order.
@@ -221,7 +230,12 @@ def feed_health(feeds: Iterable[Feed], states: dict[str, FeedState]) -> list[Fee
     """
     rows = [_health_of(feed, states.get(feed.url)) for feed in feeds]
     rank = {"never polled": 1, "ok": 2}
-    return sorted(rows, key=lambda row: rank.get(row.status, 0))
+    return sorted(rows, key=lambda row: rank.get(row.status, 0))  # stable: failing in feed order
+
+
+def failing_feeds(rows: Iterable[FeedHealth]) -> list[FeedHealth]:
+    """The failing feeds among feed_health's rows, in feed order (what the status line names)."""
+    return [row for row in rows if row.failing]
 
 
 def _health_of(feed: Feed, state: FeedState | None) -> FeedHealth:
@@ -260,16 +274,19 @@ class WatchlistSummary:
 
 
 def watchlist_summaries(
-    watchlists: Iterable[Watchlist], errors: dict[str, str], alerts: Iterable[Alert]
+    watchlists: Iterable[Watchlist], errors: dict[str, str], alerts: Iterable[AlertRow]
 ) -> list[WatchlistSummary]:
-    """Every watchlist in force or broken, by id, with its hit counts in the stored alerts."""
+    """Every watchlist in force or broken, by id, with its hit counts in the stored alerts.
+
+    Counted from the store's rows (no alert is read whole for it).
+    """
     fired: dict[str, int] = {}
     hits: dict[str, int] = {}
     for alert in alerts:
         for watchlist_id in alert.watchlists:
             fired[watchlist_id] = fired.get(watchlist_id, 0) + 1
-        for hit in alert.hits:
-            hits[hit.watchlist] = hits.get(hit.watchlist, 0) + 1
+        for watchlist_id, count in zip(alert.watchlists, alert.hit_counts, strict=False):
+            hits[watchlist_id] = hits.get(watchlist_id, 0) + count
     known = {w.id: w for w in watchlists}
     rows = []
     for watchlist_id in sorted(known.keys() | errors.keys()):

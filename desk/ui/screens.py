@@ -152,6 +152,7 @@ class MainScreen(Screen[None]):
             "Search",
             id="search",
             tooltip="Filter the list by title and article text",
+            priority=True,  # run as the key arrives: the keys typed after it go to the search
         ),
         Binding(
             "j",
@@ -228,7 +229,7 @@ class MainScreen(Screen[None]):
         self._first_status = status
         self.alert_query = AlertQuery()
         self.selected: list[AlertRow] = []
-        """The view's rows, in the list's order; full alerts are read for the page shown."""
+        """The view's rows, in the list's order; the list draws them, the pane reads one in full."""
         self._new_summary = "0 new"
         self.page = page_of([], 0)
         self.undo = UndoStack()
@@ -272,10 +273,10 @@ class MainScreen(Screen[None]):
         table = self.query_one(AlertList)
         moved = number != self.page.number
         self.page = page_of(self.selected, number)
-        table.show(self._full(self.page.alerts))
+        table.show(self.selected[self.page.first : self.page.first + len(self.page.alerts)])
         if row is not None or moved:
             table.move_cursor(row=row or 0)
-        self._show_article(table.current_alert)
+        self._show_article(self.current_alert())
         self._update_title()
 
     def _full(self, rows: Sequence[Alert | AlertRow]) -> list[Alert]:
@@ -325,9 +326,14 @@ class MainScreen(Screen[None]):
         what = {"feeds": "feeds answered", "articles": "article pages fetched"}.get(stage, stage)
         self.set_status(f"Polling: {done}/{total} {what}…")
 
+    def current_alert(self) -> Alert | None:
+        """The alert under the cursor, in full (read from the store: the list holds rows)."""
+        row = self.query_one(AlertList).current_alert
+        return None if row is None else self.store.get_alert(row.id)
+
     @on(AlertList.AlertHighlighted)
     def _alert_highlighted(self, event: AlertList.AlertHighlighted) -> None:
-        self._show_article(event.alert)
+        self._show_article(self.store.get_alert(event.alert.id))
 
     def _show_article(self, alert: Alert | None) -> None:
         if alert is not None:
@@ -389,13 +395,13 @@ class MainScreen(Screen[None]):
 
     def action_open_link(self) -> None:
         """Open the alert's link with the system's browser ($BROWSER)."""
-        alert = self.query_one(AlertList).current_alert
+        alert = self.current_alert()
         if alert is not None and alert.url:
             self.app.post_message(LinkOpened(alert.url))
 
     def action_copy_link(self) -> None:
         """Copy the alert's link to the clipboard (the terminal's, by OSC 52)."""
-        alert = self.query_one(AlertList).current_alert
+        alert = self.current_alert()
         if alert is not None and alert.url:
             self.app.copy_to_clipboard(alert.url)
             self.notify(alert.url, title="Link copied")
@@ -441,6 +447,12 @@ class MainScreen(Screen[None]):
         """Raise the severity floor one step (after critical, back to any)."""
         floor = views.following_severity(self.alert_query.severity)
         self.set_query(replace(self.alert_query, severity=floor))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`/` is a key of the desk, except in the search line, where it is typed."""
+        if action == "search" and self.is_mounted:
+            return self.focused is not self.query_one("#search", Input)
+        return True
 
     def action_search(self) -> None:
         """Open the search line above the list."""
@@ -518,7 +530,7 @@ class MainScreen(Screen[None]):
 
     def action_acknowledge_with_note(self) -> None:
         """Ask for a note, then acknowledge the highlighted alert with it."""
-        alert = self.query_one(AlertList).current_alert
+        alert = self.current_alert()
         if alert is None:
             return
         question = f"Note on “{alert.title}”"
@@ -567,30 +579,31 @@ class MainScreen(Screen[None]):
         self._change("archive", decide.archive)
 
     def action_acknowledge_all(self) -> None:
-        """Acknowledge every new or snoozed alert of the view, after asking."""
-        changed = decide.acknowledge_all(self._unhandled(), self.app_now())
-        if not changed:
+        """Acknowledge every new or snoozed alert of the view, after asking.
+
+        The question counts the view's rows; only a yes reads those alerts in full.
+        """
+        waiting = len(self._unhandled())
+        if not waiting:
             self.notify("Nothing new in this view", title="Ack all")
             return
-        question = f"Acknowledge {plural(len(changed), 'alert')} ({self.alert_query.describe()})?"
+        question = f"Acknowledge {plural(waiting, 'alert')} ({self.alert_query.describe()})?"
         self.app.push_screen(ConfirmScreen(question), lambda yes: self._acknowledge_all(yes))
 
     def _acknowledge_all(self, confirmed: bool | None) -> None:
         if not confirmed:
             return
-        shown = self._unhandled()
-        changing = {a.id for a in decide.acknowledge_all(shown, self.app_now())}
-        before = [a for a in shown if a.id in changing]
+        before = self._full(self._unhandled())
         changed = decide.acknowledge_all(before, self.app_now())
         if self._save(changed):
             self.undo.push("acknowledge all", before)
             self.refresh_alerts()
             self.notify(f"{len(changed)} alerts acknowledged (u undoes)", title="Acknowledged")
 
-    def _unhandled(self) -> list[Alert]:
-        """The view's new and snoozed alerts, in full (only those are read from the store)."""
+    def _unhandled(self) -> list[AlertRow]:
+        """The view's new and snoozed rows (what acknowledge_all changes)."""
         waiting = (AlertState.NEW, AlertState.SNOOZED)
-        return self._full([row for row in self.selected if row.state in waiting])
+        return [row for row in self.selected if row.state in waiting]
 
     def _save(self, alerts: Sequence[Alert]) -> bool:
         """Write `alerts` to the store; a failure is said, not raised."""
@@ -607,7 +620,7 @@ class MainScreen(Screen[None]):
     def _change(self, label: str, change: Callable[[Alert], Alert]) -> bool:
         """Apply `change` to the highlighted alert, on disk first; True if it was saved."""
         table = self.query_one(AlertList)
-        alert = table.current_alert
+        alert = self.current_alert()
         if alert is None:
             return False
         updated = change(alert)
@@ -618,7 +631,7 @@ class MainScreen(Screen[None]):
         if self.alert_query.matches(updated):
             self.selected[index] = alert_row(updated)
             self._select(self.selected)
-            table.replace_alert(updated)
+            table.replace_alert(self.selected[index])
             if updated.state in (AlertState.ACKNOWLEDGED, AlertState.SNOOZED):
                 table.action_cursor_down()
         else:  # it left the view: the cursor keeps its row, now the next alert

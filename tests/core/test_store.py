@@ -280,6 +280,33 @@ def test_the_rows_of_both_stores_are_the_rows_of_their_alerts(
     assert sorted(store.alert_rows()) == sorted(alert_row(a) for a in store.alerts())
 
 
+def test_the_state_written_alone_is_the_state_of_the_whole_alert() -> None:
+    from desk.core.store.serial import STATE_FIELDS, alert_to_dict, state_to_dict
+
+    snoozed = decide.snooze(decide.acknowledge(alert(1), NOW, "seen"), NOW + timedelta(hours=1))
+    for each in (alert(2), snoozed):
+        whole = alert_to_dict(each)
+        assert state_to_dict(each) == {field: whole[field] for field in STATE_FIELDS}
+
+
+def test_a_reopened_stores_rows_draw_a_list_line_without_the_alert(tmp_path: Path) -> None:
+    """Sources counted, an undated alert told apart, a snoozed one's wake time: from the index."""
+    first = TinyStore(tmp_path)
+    undated = replace(alert(3), published=None, sources=("Wire", "World Desk", "Courier"))
+    first.commit_cycle([], {}, [alert(1), undated], [])
+    first.update_alert(decide.snooze(alert(1), NOW + timedelta(hours=2)))
+    first.close()
+    again = TinyStore(tmp_path)
+    assert again._alert_file.indexed
+    rows = {row.id: row for row in again.alert_rows()}
+    assert (rows["alert3"].sources, rows["alert3"].dated) == (3, False)
+    assert (rows["alert1"].sources, rows["alert1"].dated) == (1, True)
+    assert rows["alert1"].hit_counts == (1,)  # what the watchlists screen sums
+    assert rows["alert1"].snoozed_until == NOW + timedelta(hours=2)
+    assert sorted(rows.values()) == sorted(alert_row(a) for a in again.alerts())
+    again.close()
+
+
 def test_an_index_older_than_alerts_json_is_not_trusted(tmp_path: Path) -> None:
     """A kill between writing alerts.json and its index: the index is built again."""
     store = TinyStore(tmp_path)
@@ -346,3 +373,44 @@ def test_an_article_is_found_reading_only_the_shards_up_to_its_own(tmp_path: Pat
     assert len(again._loaded_shards) == 3
     assert again.seen(["item-1"])["item-1"].alert_id == "alert1"
     again.close()
+
+
+# -- a poll's thread writes while the screen reads -------------------------------------------
+
+
+def test_alerts_are_read_while_alerts_json_is_being_rewritten(tmp_path: Path) -> None:
+    """A cycle's rewrite of alerts.json (a second at 100k alerts) holds up no read:
+    reads see the file as it was until the new one is on disk."""
+    import threading
+
+    from desk.core.store.alertfile import AlertFile
+    from desk.core.store.tinystore import _open_json, atomic_write
+
+    first = TinyStore(tmp_path)
+    fill(first)
+    first.close()
+    read_done, order = threading.Event(), []
+
+    def slow_write(path: Path, data: bytes) -> None:
+        read_done.wait(5)  # the read below must not need this write to finish
+        order.append("written")
+        atomic_write(path, data)
+
+    load = lambda p: _open_json(p, [])  # noqa: E731
+    alert_file = AlertFile(tmp_path / "alerts.json", load, slow_write, atomic_write)
+    grown = {**alert_file.document("alert1"), "title": "Story 1, grown"}  # type: ignore[dict-item]
+    saving = threading.Thread(target=alert_file.save, args=({"alert1": grown},))
+    saving.start()
+    while not saving.is_alive():
+        pass
+
+    def read() -> None:
+        order.append(alert_file.document("alert1")["title"])  # type: ignore[index]
+        read_done.set()
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    reader.join(10)
+    saving.join(10)
+    assert order == ["Story 1", "written"]
+    assert alert_file.document("alert1")["title"] == "Story 1, grown"  # type: ignore[index]

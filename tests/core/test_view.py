@@ -184,15 +184,34 @@ def test_feed_health_puts_failing_feeds_first_and_names_them() -> None:
     assert rows[2].last_success == NOW
 
 
+def test_failing_feeds_are_those_whose_last_fetch_failed_in_feed_order() -> None:
+    """What the status line names: every failing feed (an HTTP error or another), as configured."""
+    from desk.core.models import Feed, FeedState
+    from desk.core.view import failing_feeds, feed_health
+
+    urls = [f"https://{name}.example/rss" for name in ("a", "b", "c", "d")]
+    feeds = [Feed(url, name.upper()) for url, name in zip(urls, "abcd", strict=True)]
+    states = {
+        urls[0]: FeedState(urls[0], error="connection refused", failures=1),
+        urls[1]: FeedState(urls[1], last_success=NOW, status=200),
+        urls[2]: FeedState(urls[2], status=410, error="HTTP 410 Gone", failures=2),
+    }
+    failing = failing_feeds(feed_health(feeds, states))
+    assert [(f.name, f.status, f.error) for f in failing] == [
+        ("A", "failing", "connection refused"),
+        ("C", "HTTP 410", "HTTP 410 Gone"),
+    ]
+
+
 def test_watchlist_summaries_count_hits_and_keep_a_broken_files_error() -> None:
-    from desk.core.models import Hit, Term, Watchlist
+    from desk.core.models import Hit, Term, Watchlist, alert_row
     from desk.core.view import watchlist_summaries
 
     troops = Watchlist("troop-deployment", "Troops", (Term("send troops"), Term("deploy")))
     hit = Hit("troop-deployment", "send troops", "sent troops", 0, 11, 95.0)
     alerts = [alert(1, hits=(hit, hit)), alert(3, hits=(hit,)), alert(2)]
     rows = watchlist_summaries(
-        [troops], {"weather": "weather.yaml:2:8: terms: expected a list"}, alerts
+        [troops], {"weather": "weather.yaml:2:8: terms: expected a list"}, map(alert_row, alerts)
     )
     assert [r.id for r in rows] == ["troop-deployment", "weather"]
     assert (rows[0].terms, rows[0].alerts, rows[0].hits, rows[0].error) == (

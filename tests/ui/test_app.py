@@ -143,7 +143,8 @@ def test_article_shows_the_highlighted_alert_with_its_hits(
     async def body(pilot: Pilot[None]) -> None:
         table = await wait_for_poll(pilot)
         for _ in range(2):
-            alert = table.current_alert
+            row = table.current_alert
+            alert = app.store.get_alert(row.id) if row is not None else None
             assert alert is not None
             article = app.store.get_article(alert.article_key)
             assert article is not None

@@ -6,10 +6,12 @@ The stores are filled directly (no poll), so each test is about the keys alone.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -97,6 +99,84 @@ def test_paging_reaches_every_alert_and_g_G_go_to_the_ends(tmp_path: Path) -> No
         assert article.shown_alert_id == "alert-01233"
         await pilot.press("g")
         assert screen.page.number == 0 and table.cursor_row == 0
+
+    drive(desk_on(store, tmp_path), body)
+
+
+class ReadCountingStore(MemoryStore):
+    """A MemoryStore that remembers which alerts were asked for in full."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read: set[str] = set()
+
+    def get_alert(self, alert_id: str) -> Alert | None:
+        """One alert by id, noted as read."""
+        self.read.add(alert_id)
+        return super().get_alert(alert_id)
+
+    def alerts(self) -> list[Alert]:
+        """Every alert, noted as `every` read."""
+        self.read.add("every")
+        return super().alerts()
+
+
+def test_a_page_turn_reads_in_full_only_the_alert_under_the_cursor(tmp_path: Path) -> None:
+    """The list draws from the store's rows; only the article pane's alert is read whole."""
+    store = ReadCountingStore()
+    fill(store, 1200, sources=("Wire", "World Desk"))
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        store.read.clear()
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert table.row_count == 500 and store.read == {"alert-00500"}
+        assert str(table.get_row_at(499)[4]) == "troop-deployment · 2 sources"
+        assert str(table.get_row_at(499)[3]) == "Story 00999: troops move"
+
+    drive(desk_on(store, tmp_path), body)
+
+
+def test_W_counts_hits_from_the_rows_without_reading_the_alerts(tmp_path: Path) -> None:
+    """The watchlists screen sums each watchlist's alerts and hits from the store's rows."""
+    from desk.ui.panels import WatchlistsScreen
+
+    store = ReadCountingStore()
+    hit = Hit("troop-deployment", "troops", "troops", 0, 6, 90.0)
+    fill(store, 700, hits=(hit, hit))
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        store.read.clear()
+        await pilot.press("W")
+        await pilot.pause()
+        shown = pilot.app.screen
+        assert isinstance(shown, WatchlistsScreen)
+        troops = next(row for row in shown.rows if row.id == "troop-deployment")
+        assert (troops.alerts, troops.hits) == (700, 1400)
+        assert store.read == set()
+
+    drive(desk_on(store, tmp_path), body)
+
+
+def test_A_asks_from_the_rows_and_reads_only_what_a_yes_changes(tmp_path: Path) -> None:
+    """The question counts the view's new rows; a yes reads those alerts, not the others."""
+    store = ReadCountingStore()
+    fill(store, 900)
+    for n in range(0, 900, 3):
+        store.update_alert(replace(numbered(n), state=AlertState.ACKNOWLEDGED))
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        store.read.clear()
+        await pilot.press("A")
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+        assert "Acknowledge 600 alerts" in str(pilot.app.screen.question)
+        assert store.read == set()
+        await pilot.press("y")
+        await pilot.pause()
+        assert {a.state for a in store.alerts()} == {AlertState.ACKNOWLEDGED}
+        changed = {f"alert-{n:05d}" for n in range(900) if n % 3}
+        assert changed <= store.read
+        assert len(store.read - changed - {"every"}) <= 1  # the cursor's, for the article pane
 
     drive(desk_on(store, tmp_path), body)
 
@@ -640,8 +720,9 @@ def test_slash_finds_words_in_the_article_text_not_only_titles(tmp_path: Path) -
         store.close()
 
 
-def test_keys_typed_in_a_burst_after_slash_are_not_taken_as_commands(tmp_path: Path) -> None:
-    """`/` then `s` at once (a paste, tmux send-keys) must not snooze: the search has the focus."""
+def test_keys_typed_in_a_burst_after_slash_land_in_the_search(tmp_path: Path) -> None:
+    """`/` then `sxa` at once (a fast typist, tmux send-keys): typed into the search, in order,
+    none taken as a command (they were queued for the list before the search had the focus)."""
     from textual import events
     from textual.widgets import Input
 
@@ -654,7 +735,64 @@ def test_keys_typed_in_a_burst_after_slash_are_not_taken_as_commands(tmp_path: P
             app.post_message(events.Key(key, character))
         await pilot.pause()
         await pilot.pause()
-        assert app.focused is screen.query_one("#search", Input)
+        search = screen.query_one("#search", Input)
+        assert app.focused is search
+        assert search.value == "sxa"
         assert {a.state for a in store.alerts()} == {AlertState.NEW}
+        await pilot.press("slash")  # in the search line, `/` is typed
+        assert search.value == "sxa/"
 
     drive(app, body)
+
+
+class HeldStore(TinyStore):
+    """A TinyStore whose cycle commits wait, holding the alert-content lock as a rewrite of
+    alerts.json does, until the test lets them go (at most HOLD seconds)."""
+
+    HOLD = 4.0
+
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__(data_dir)
+        self.committing = threading.Event()
+        self.go_on = threading.Event()
+
+    def commit_cycle(self, *args: Any, **kwargs: Any) -> None:
+        """Wait for go_on (or HOLD seconds), then commit."""
+        with self._content_lock:
+            self.committing.set()
+            self.go_on.wait(self.HOLD)
+            super().commit_cycle(*args, **kwargs)
+
+
+def test_keys_and_acknowledgements_answer_while_a_poll_commits(tmp_path: Path) -> None:
+    """A cycle's commit (alerts.json rewritten: a second at 100k alerts) runs off the
+    screen's loop: the list moves and an acknowledgement is saved meanwhile."""
+    filled = TinyStore(tmp_path / "data")
+    fill(filled, 30)
+    filled.close()
+    store = HeldStore(tmp_path / "data")
+    app = desk_on(store, tmp_path)
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        await pilot.press("r")
+        for _ in range(100):
+            if store.committing.is_set():
+                break
+            await pilot.pause(0.02)
+        assert store.committing.is_set()
+        await pilot.press("j", "j", "a")
+        assert not store.go_on.is_set() and any(w.group == "poll" for w in app.workers)
+        assert table.cursor_row == 3  # moved, and moved on past the acknowledged alert
+        assert store.get_alert("alert-00002").state is AlertState.ACKNOWLEDGED  # type: ignore[union-attr]
+        store.go_on.set()
+        for _ in range(100):
+            if not any(w.group == "poll" and w.is_running for w in app.workers):
+                break
+            await pilot.pause(0.05)
+        assert store.get_alert("alert-00002").state is AlertState.ACKNOWLEDGED  # type: ignore[union-attr]
+
+    try:
+        drive(app, body)
+    finally:
+        store.go_on.set()
+        store.close()

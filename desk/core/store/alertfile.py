@@ -3,9 +3,9 @@
 alerts.json stays TinyDB's JSON (`{"_default": {DOC_ID: {...}, ...}, "format": {...}}`),
 but desk writes it from each document's own bytes and remembers where each one
 lies. `alerts-index.json` beside it holds, for every alert, that place and the
-few fields the alert list selects and orders by (title, times, watchlists,
-severity, why it came back), plus the size and modification time of the alerts.json it
-describes: an index that does not describe the alerts.json on disk (a kill
+few fields the alert list selects, orders and draws by (title, times, watchlists,
+severity, why it came back, how many sources, hits per watchlist), plus the size
+and modification time of the alerts.json it describes: an index that does not describe the alerts.json on disk (a kill
 between the two writes, a file restored from its backup, an older desk) is
 ignored and built again from alerts.json.
 
@@ -29,11 +29,18 @@ from typing import Any
 import orjson
 
 from desk.core.errors import StoreError
-from desk.core.models import AlertRow, AlertState, Severity, listing_order, short_hash
+from desk.core.models import (
+    AlertRow,
+    AlertState,
+    Severity,
+    hit_counts,
+    listing_order,
+    short_hash,
+)
 from desk.core.store.serial import from_iso
 
 INDEX_FILE = "alerts-index.json"
-INDEX_VERSION = 4
+INDEX_VERSION = 6
 PLACE_COLUMNS = ("doc_ids", "offsets", "lengths")
 ROW_COLUMNS = (
     "ids",
@@ -44,17 +51,24 @@ ROW_COLUMNS = (
     "severities",
     "reasons",
     "article_keys",
+    "sources",
+    "dated",
+    "hit_counts",
 )
 """What the index keeps of each alert's content (see fields_of), a list per field: a few
 long lists parse much faster than 100,000 short ones."""
 DEFAULT_TABLE = "_default"
+PIECE = 5_000
+"""Alerts per step where a save builds something of every alert. Each step is one call into
+C that holds the GIL; the desk's screen runs in another thread meanwhile, and waits for
+at most a step (all 100,000 in one call held it 50-180 ms at a time)."""
 
 
 Place = tuple[str, int, int]
 """Where one alert's document lies in alerts.json: its TinyDB id, byte offset and length."""
 Fields = tuple[Any, ...]
 """One alert's ROW_COLUMNS as stored: id, title, shown and raised times, watchlists, severity,
-reason, article key."""
+reason, article key, how many sources, whether it has a published time, hits per watchlist."""
 
 
 def encode_alerts(docs: dict[str, bytes], tables: dict[str, Any]) -> tuple[bytes, list[int]]:
@@ -69,7 +83,8 @@ def encode_alerts(docs: dict[str, bytes], tables: dict[str, Any]) -> tuple[bytes
     starts = accumulate((len(entry) + 1 for entry in entries), initial=len(start))
     offsets = [place + len(head) for place, head in zip(starts, heads, strict=False)]
     rest = b"".join(b"," + _json_key(name) + orjson.dumps(table) for name, table in tables.items())
-    return start + b",".join(entries) + b"}" + rest + b"}", offsets
+    # joins, not +: a large join copies with the GIL released
+    return b"".join((start, b",".join(entries), b"}", rest, b"}")), offsets
 
 
 def _json_key(key: str) -> bytes:
@@ -112,21 +127,32 @@ def fields_of(doc: dict[str, Any]) -> Fields:
         doc.get("severity"),
         doc.get("reason"),
         doc.get("article_key"),
+        len(doc.get("sources") or ()),
+        doc.get("published") is not None,
+        hit_counts(
+            doc.get("watchlists") or (), (hit.get("watchlist") for hit in doc.get("hits") or ())
+        ),
     )
 
 
 def encode_index(
     stamp: list[int], tables: dict[str, Any], places: dict[str, Place], fields: dict[str, Fields]
 ) -> bytes:
-    """The index file's bytes: a list per column, alerts in the same order in each."""
+    """The index file's bytes: a list per column, alerts in the same order in each.
+
+    Built PIECE alerts at a time and dumped a column at a time (see PIECE).
+    """
     columns: dict[str, list[Any]] = {name: [] for name in (*PLACE_COLUMNS, *ROW_COLUMNS)}
-    if places:
-        transposed = (
-            *zip(*places.values(), strict=True),
-            *zip(*map(fields.__getitem__, places), strict=True),
-        )
-        columns = dict(zip(columns, map(list, transposed), strict=True))
-    return orjson.dumps({"version": INDEX_VERSION, "stamp": stamp, "tables": tables, **columns})
+    ids = list(places)
+    for first in range(0, len(ids), PIECE):
+        rows = [(*places[alert_id], *fields[alert_id]) for alert_id in ids[first : first + PIECE]]
+        for column, values in zip(columns.values(), zip(*rows, strict=True), strict=True):
+            column.extend(values)
+    head = orjson.dumps({"version": INDEX_VERSION, "stamp": stamp, "tables": tables})
+    parts = [
+        b"," + orjson.dumps(name) + b":" + orjson.dumps(column) for name, column in columns.items()
+    ]
+    return b"".join((head[:-1], *parts, b"}"))
 
 
 @dataclass
@@ -181,6 +207,9 @@ def rows_of(
     """
     ids = columns["ids"]
     state_of = {alert_id: STATES[doc.get("state") or ""] for alert_id, doc in states.items()}
+    wakes = {
+        i: from_iso(doc["snoozed_until"]) for i, doc in states.items() if doc.get("snoozed_until")
+    }
     made = map(
         tuple.__new__,  # AlertRow._make without its Python frame per row
         repeat(AlertRow),
@@ -193,6 +222,10 @@ def rows_of(
             map(state_of.get, ids, repeat(AlertState.NEW)),
             [reason or "" for reason in columns["reasons"]],
             [key or "" for key in columns["article_keys"]],
+            columns["sources"],
+            columns["dated"],
+            map(wakes.get, ids),
+            map(tuple, columns["hit_counts"]),
             strict=True,
         ),
     )
@@ -230,7 +263,10 @@ class AlertFile:
         self._owners: dict[str, str] = {}
         """TinyDB id -> alert id, in the order of _raw."""
         self._lock = threading.RLock()
-        """A read slices the file at its place: no save may move the places meanwhile."""
+        """A read slices the file at its place: held while a read slices, and while a save or a
+        repair puts the new file's places in, never while it encodes and writes (a second)."""
+        self._save_lock = threading.RLock()
+        """One save or repair at a time; only they change the places."""
         index = read_index(path.parent)
         if index is None:
             self.load_everything()
@@ -244,8 +280,11 @@ class AlertFile:
         """Alert id -> ROW_COLUMNS as stored, for every alert."""
         if self._fields is None:
             columns = self._columns or {name: [] for name in ROW_COLUMNS}
-            every = zip(*(columns[name] for name in ROW_COLUMNS), strict=True)
-            self._fields = dict(zip(columns["ids"], every, strict=True))
+            ids, made = columns["ids"], dict[str, Fields]()
+            for first in range(0, len(ids), PIECE):  # see PIECE
+                every = (columns[name][first : first + PIECE] for name in ROW_COLUMNS)
+                made.update(zip(ids[first : first + PIECE], zip(*every, strict=True), strict=True))
+            self._fields = made
         return self._fields
 
     def columns(self) -> dict[str, list[Any]]:
@@ -265,35 +304,45 @@ class AlertFile:
 
     def load_everything(self) -> None:
         """Parse alerts.json whole (repairing it from its backup if needed) and index it again."""
-        with self._lock:
-            self._load_everything()
+        with self._save_lock:
+            data = self._load(self.path)
+            raw, tables = split_alerts(data or {})
+            docs = (data or {}).get(DEFAULT_TABLE) or {}
+            owners = {str(doc_id): doc["id"] for doc_id, doc in docs.items()}
+            fields = {doc["id"]: fields_of(doc) for doc in docs.values()}
+            encoded, offsets = encode_alerts(raw, tables)
+            self._put(raw, owners, fields, encoded, tables, _places(owners, raw, offsets))
+            if data is not None and self._write is not None:
+                if encoded != self.path.read_bytes():
+                    self._write(self.path, encoded)
+                self._write_index()
 
-    def _load_everything(self) -> None:
-        data = self._load(self.path)
-        self._raw, self.tables = split_alerts(data or {})
-        docs = (data or {}).get(DEFAULT_TABLE) or {}
-        self._owners = {str(doc_id): doc["id"] for doc_id, doc in docs.items()}
-        self._fields = {doc["id"]: fields_of(doc) for doc in docs.values()}
-        encoded, offsets = encode_alerts(self._raw, self.tables)
-        self.places = _places(self._owners, self._raw, offsets)
-        self._bytes = encoded
-        if data is not None and self._write is not None:
-            if encoded != self.path.read_bytes():
-                self._write(self.path, encoded)
-            self._write_index()
+    def _put(
+        self,
+        raw: dict[str, bytes],
+        owners: dict[str, str],
+        fields: dict[str, Fields],
+        encoded: bytes,
+        tables: dict[str, Any],
+        places: dict[str, Place],
+    ) -> None:
+        """Take the file just written (or read) as the one reads slice."""
+        with self._lock:
+            self._raw, self._owners, self._fields, self._bytes = raw, owners, fields, encoded
+            self.tables, self.places = tables, places
 
     def document(self, alert_id: str) -> dict[str, Any] | None:
         """One alert's stored content; a damaged file is read again whole (and repaired)."""
+        try:
+            return self._document(alert_id)
+        except ValueError:
+            self.load_everything()  # not under the read lock: a save takes the two the other way
+            return self._document(alert_id)
+
+    def _document(self, alert_id: str) -> dict[str, Any] | None:
         with self._lock:
             place = self.places.get(alert_id)
-            if place is None:
-                return None
-            try:
-                return _parse(self._raw_of(place))
-            except ValueError:
-                self._load_everything()
-                place = self.places.get(alert_id)
-                return None if place is None else _parse(self._raw_of(place))
+            return None if place is None else _parse(self._raw_of(place))
 
     def _raw_of(self, place: Place) -> bytes:
         doc_id, offset, length = place
@@ -302,17 +351,23 @@ class AlertFile:
         return bytes(self._bytes[offset : offset + length])
 
     def save(self, docs: dict[str, dict[str, Any]], tables: dict[str, Any] | None = None) -> None:
-        """Write these alerts' content (new or replaced) with the rest; nothing changes on failure."""
-        with self._lock:
+        """Write these alerts' content (new or replaced) with the rest; nothing changes on failure.
+
+        Safe from a worker thread: reads go on meanwhile (from the file as it was) and see
+        the new one once it is on disk; a second save waits for this one.
+        """
+        with self._save_lock:
             self._save(docs, tables)
 
     def _save(self, docs: dict[str, dict[str, Any]], tables: dict[str, Any] | None) -> None:
         if self._write is None:
             raise StoreError("the store is open read-only (another desk holds it)", self.path)
         if self._raw is None:
-            self._raw = {place[0]: self._raw_of(place) for place in self.places.values()}
-            self._owners = {place[0]: alert_id for alert_id, place in self.places.items()}
-        raw, owners, fields = dict(self._raw), dict(self._owners), dict(self.fields)
+            raw = {place[0]: self._raw_of(place) for place in self.places.values()}
+            owners = {place[0]: alert_id for alert_id, place in self.places.items()}
+        else:
+            raw, owners = dict(self._raw), dict(self._owners)
+        fields = dict(self.fields)
         for alert_id, doc in docs.items():
             place = self.places.get(alert_id)
             doc_id = place[0] if place else str(doc_id_of(alert_id))
@@ -321,8 +376,7 @@ class AlertFile:
         tables = self.tables if tables is None else tables
         encoded, offsets = encode_alerts(raw, tables)
         self._write(self.path, encoded)
-        self._raw, self._owners, self._bytes, self._fields = raw, owners, encoded, fields
-        self.tables, self.places = tables, _places(owners, raw, offsets)
+        self._put(raw, owners, fields, encoded, tables, _places(owners, raw, offsets))
         self._write_index()
 
     def _write_index(self) -> None:
@@ -336,8 +390,13 @@ class AlertFile:
 
 def _places(owners: dict[str, str], raw: dict[str, bytes], offsets: list[int]) -> dict[str, Place]:
     """Alert id -> place, from the documents (in file order) and their offsets."""
-    lengths = map(len, raw.values())
-    return dict(zip(owners.values(), zip(raw, offsets, lengths, strict=True), strict=True))
+    ids, doc_ids, lengths = list(owners.values()), list(raw), list(map(len, raw.values()))
+    places: dict[str, Place] = {}
+    for first in range(0, len(ids), PIECE):  # see PIECE
+        step = slice(first, first + PIECE)
+        made = zip(doc_ids[step], offsets[step], lengths[step], strict=True)
+        places.update(zip(ids[step], made, strict=True))
+    return places
 
 
 def _parse(raw: bytes) -> dict[str, Any]:

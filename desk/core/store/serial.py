@@ -69,6 +69,16 @@ def alert_to_dict(alert: Alert) -> dict[str, Any]:
     }
 
 
+def state_to_dict(alert: Alert) -> dict[str, Any]:
+    """An alert's STATE_FIELDS as alert_to_dict gives them (without serialising the rest)."""
+    return {
+        "state": alert.state.value,
+        "acknowledged_at": iso(alert.acknowledged_at),
+        "note": alert.note,
+        "snoozed_until": iso(alert.snoozed_until),
+    }
+
+
 def safe_alert(alert: Alert) -> Alert:
     """`alert` with every text made safe: for alerts stored before the text boundary existed."""
     if _printable(alert):

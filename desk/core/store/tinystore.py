@@ -18,7 +18,10 @@ Layout of the data dir:
                          was in flight when desk last stopped (see desk.core.notify)
 
 Every write is atomic: a temp file in the same folder, fsync, os.replace, fsync
-of the folder; a kill at any moment leaves the last good state. A file that
+of the folder; a kill at any moment leaves the last good state. A poll commits from
+a worker thread while the desk's screen reads and acknowledges: writes take the
+store's locks (see TinyStore.__init__), and alerts.json's rewrite holds none
+that an acknowledgement or a read waits for. A file that
 cannot be read at start is moved aside as NAME.corrupt-TIMESTAMP and its
 backup (taken at the last clean start) restored, and the user is told.
 """
@@ -67,6 +70,7 @@ from desk.core.store.serial import (
     safe_alert,
     seen_from_dict,
     seen_to_dict,
+    state_to_dict,
 )
 
 LOCK_FILE = "desk.lock"
@@ -325,6 +329,12 @@ class TinyStore:
         self._unread_shards: list[str] | None = None
         """Item shards not read yet, in ascending order: the last ranks highest (see _read_shard)."""
         self._shard_lock = threading.RLock()  # the article pane and a worker may both read shards
+        self._content_lock = threading.RLock()
+        """One write of alerts' content at a time (a poll's cycle, a rematch): alerts.json,
+        with its outbox entries and states. Held for a second at 100k alerts."""
+        self._write_lock = threading.RLock()
+        """One write at a time of the small files: states, outbox, items, feeds. Never held
+        while alerts.json is written, so an acknowledgement waits for no cycle's rewrite."""
         self._damaged_segments: set[str] = set()
         self._index: dict[str, tuple[str, dict[str, Any]]] = {}
         self._outbox: dict[str, Any] | None = None
@@ -427,11 +437,21 @@ class TinyStore:
                 f"could not mark the alerts as checked ({exc}); next start tries again"
             )
 
-    def _keep(self, alerts: Iterable[Alert]) -> None:
-        """Hold these versions of alerts in memory (as stored, or as shown when read-only)."""
+    def _keep(self, alerts: Iterable[Alert], states_only: bool = False) -> None:
+        """Hold these versions of alerts in memory (as stored, or as shown when read-only).
+
+        `states_only`: a known alert's row takes the new state and keeps the rest
+        (a row made afresh counts hits: 1.4 s for `A` on 100k alerts).
+        """
         for alert in alerts:
             self._cache[alert.id] = alert
-            self._rows[alert.id] = alert_row(alert)
+            known = self._rows.get(alert.id) if states_only else None
+            if known is None:
+                self._rows[alert.id] = alert_row(alert)
+            else:
+                self._rows[alert.id] = known._replace(
+                    state=alert.state, snoozed_until=alert.snoozed_until, reason=alert.reason
+                )
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -557,12 +577,14 @@ class TinyStore:
         by URL. The other order would leave items seen whose alerts were lost.
         """
         self._check_writable()
-        pointers = self._write_segment(articles)
-        alerts = list(alerts)
-        if alerts:
-            self._write_alerts(alerts)
-        self._write_items(list(seen), pointers)
-        _write_docs(self._feeds_db, {_doc_id(f.url): feed_state_to_dict(f) for f in feeds})
+        with self._content_lock:
+            pointers = self._write_segment(articles)
+            alerts = list(alerts)
+            if alerts:
+                self._write_alerts(alerts)
+            self._write_items(list(seen), pointers)
+            with self._write_lock:
+                _write_docs(self._feeds_db, {_doc_id(f.url): feed_state_to_dict(f) for f in feeds})
 
     def _write_segment(self, articles: dict[str, Article]) -> dict[str, list[Any]]:
         """All of a cycle's bodies in one new file, one fsync; returns where each one is."""
@@ -590,9 +612,10 @@ class TinyStore:
                 "body"
             )
             docs[_doc_id(item.key)] = doc
-        _write_docs(self._shard(today), docs)
-        with self._shard_lock:
-            self._items.update((doc["key"], (today, doc)) for doc in docs.values())
+        with self._write_lock:
+            _write_docs(self._shard(today), docs)
+            with self._shard_lock:
+                self._items.update((doc["key"], (today, doc)) for doc in docs.values())
 
     def _shard(self, name: str) -> TinyDB:
         with self._shard_lock:
@@ -611,31 +634,37 @@ class TinyStore:
         stored alert that no headless run will report. One the analyst has
         handled (acknowledged, archived) is not: they know of it.
         """
-        grown = [
-            a
-            for a in alerts
-            if report
-            and a.state not in HANDLED_STATES
-            and not _same_content(self.get_alert(a.id), a)
-        ]
-        if grown:
-            due = {**self._reports["due"], **{a.id: self._due_keys(a) for a in grown}}
-            self._write_reports({**self._reports, "due": due})
-        contents = {}
-        for alert in alerts:
-            data = alert_to_dict(alert)
-            contents[alert.id] = {k: v for k, v in data.items() if k not in STATE_FIELDS}
-        if contents:
-            self._alert_file.save(contents)
-        self._write_states(alerts)
-        self._drop_handled_reports(alerts)
+        with self._content_lock:
+            grown = [
+                a
+                for a in alerts
+                if report
+                and a.state not in HANDLED_STATES
+                and not _same_content(self.get_alert(a.id), a)
+            ]
+            if grown:
+                with self._write_lock:
+                    due = {**self._reports["due"], **{a.id: self._due_keys(a) for a in grown}}
+                    self._write_reports({**self._reports, "due": due})
+            contents = {}
+            for alert in alerts:
+                data = alert_to_dict(alert)
+                contents[alert.id] = {k: v for k, v in data.items() if k not in STATE_FIELDS}
+            if contents:
+                self._alert_file.save(contents)  # the long write: no _write_lock held
+            with self._write_lock:
+                self._write_states(alerts)
+                self._drop_handled_reports(alerts)
 
-    def _write_states(self, alerts: list[Alert]) -> None:
-        """The alerts' workflow states to states.json, then kept in memory as stored."""
+    def _write_states(self, alerts: list[Alert], states_only: bool = False) -> None:
+        """The alerts' workflow states to states.json, then kept in memory as stored.
+
+        `states_only`: nothing else of them changed (their rows need only the new state).
+        """
         docs = {_doc_id(a.id): _state_doc(a) for a in alerts}
         _write_docs(self._states_db, docs)
         self._states.update((doc["id"], doc) for doc in docs.values())
-        self._keep(alerts)
+        self._keep(alerts, states_only)
 
     # -- reports: exactly-once delivery to headless consumers --------------------------------
 
@@ -680,18 +709,20 @@ class TinyStore:
     def begin_report(self, note: dict[str, Any]) -> None:
         """Say, on disk, where a report is about to be written (before writing it)."""
         self._check_writable()
-        self._write_reports({**self._reports, "writing": note})
+        with self._write_lock:
+            self._write_reports({**self._reports, "writing": note})
 
     def reports_done(self, alert_ids: Iterable[str]) -> None:
         """These alerts are reported: out of the outbox, and the note cleared."""
         self._check_writable()
         done = set(alert_ids)
-        due = {
-            alert_id: keys
-            for alert_id, keys in self._reports["due"].items()
-            if alert_id not in done and self._still_due(alert_id)
-        }
-        self._write_reports({"due": due, "writing": None})
+        with self._write_lock:
+            due = {
+                alert_id: keys
+                for alert_id, keys in self._reports["due"].items()
+                if alert_id not in done and self._still_due(alert_id)
+            }
+            self._write_reports({"due": due, "writing": None})
 
     def _still_due(self, alert_id: str) -> bool:
         """False for an entry no stored alert answers to (a kill before its alert was stored):
@@ -765,13 +796,15 @@ class TinyStore:
         """Replace many alerts' states in one write (acknowledge all that a filter shows)."""
         self._check_writable()
         batch = list(alerts)
-        self._write_states(batch)
-        self._drop_handled_reports(batch)
+        with self._write_lock:
+            self._write_states(batch, states_only=True)
+            self._drop_handled_reports(batch)
 
     def save_site_lines(self, data: dict[str, Any]) -> None:
         """Write the learned site lines to their own small file, atomically."""
         self._check_writable()
-        atomic_write(self.data_dir / "site-lines.json", orjson.dumps(data))
+        with self._write_lock:
+            atomic_write(self.data_dir / "site-lines.json", orjson.dumps(data))
 
     # -- retention -------------------------------------------------------------------------
 
@@ -782,6 +815,10 @@ class TinyStore:
         any more are deleted. Returns how many items were dropped.
         """
         self._check_writable()
+        with self._write_lock, self._shard_lock:  # the article pane reads shards meanwhile
+            return self._prune(now, keep_days)
+
+    def _prune(self, now: datetime, keep_days: int) -> int:
         cutoff = (now - timedelta(days=keep_days)).strftime("%Y-%m-%d")
         old = sorted(n for n in self._shards if n != KEPT_SHARD and n < cutoff)
         if not old:
@@ -844,8 +881,7 @@ def _docs(db: TinyDB, table: str = "_default") -> list[dict[str, Any]]:
 
 def _state_doc(alert: Alert) -> dict[str, Any]:
     """An alert's workflow state, as states.json keeps it."""
-    data = alert_to_dict(alert)
-    return {"id": alert.id, **{field: data[field] for field in STATE_FIELDS}}
+    return {"id": alert.id, **state_to_dict(alert)}
 
 
 def _same_content(known: Alert | None, new: Alert) -> bool:

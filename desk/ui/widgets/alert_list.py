@@ -2,12 +2,14 @@
 
 A line-API widget: each repaint draws only the rows on screen, one Text per
 row, so turning a page of 500 costs the rows shown, not 2,500 cells laid out
-by a DataTable.
+by a DataTable. It draws from the store's compact rows (AlertRow): no full
+alert is read to list one; the screen reads the cursor's for the article pane.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from rich.cells import cell_len
 from rich.style import Style
@@ -20,7 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from desk.core.decide import grew_since_handled
-from desk.core.models import Alert, AlertState, Severity
+from desk.core.models import AlertRow, AlertState, Severity
 
 SEVERITY_STYLE = {
     Severity.CRITICAL: "bold white on red",
@@ -60,15 +62,16 @@ def fitted_widths(total: int, watchlists: int, padding: int = 1) -> dict[str, in
     return {**FIXED_WIDTHS, "title": room - watch, "watchlists": watch}
 
 
-def watchlists_label(alert: Alert) -> str:
+def watchlists_label(alert: AlertRow) -> str:
     """The watchlists cell's text: `troop-deployment · 2 sources`."""
-    sources = f" · {len(alert.sources)} sources" if len(alert.sources) > 1 else ""
+    sources = f" · {alert.sources} sources" if alert.sources > 1 else ""
     return ", ".join(alert.watchlists) + sources
 
 
-def cells_of(alert: Alert) -> dict[str, Text]:
+def cells_of(alert: AlertRow) -> dict[str, Text]:
     """The row of one alert, by column key."""
-    when = alert.published.astimezone().strftime("%d %b %H:%M") if alert.published else ""
+    published = datetime.fromtimestamp(alert.order[0]).astimezone() if alert.dated else None
+    when = published.strftime("%d %b %H:%M") if published else ""
     return {
         "state": GREW_MARK if grew_since_handled(alert) else STATE_MARK[alert.state],
         "severity": Text(alert.severity.value, style=SEVERITY_STYLE[alert.severity]),
@@ -78,7 +81,7 @@ def cells_of(alert: Alert) -> dict[str, Text]:
     }
 
 
-def title_cell(alert: Alert) -> Text:
+def title_cell(alert: AlertRow) -> Text:
     """The title, bold while new; a snoozed alert starts with when it comes back."""
     cell = _cut(alert.title, "bold" if alert.state is AlertState.NEW else "")
     if alert.state is AlertState.SNOOZED and alert.snoozed_until is not None:
@@ -136,11 +139,12 @@ class AlertList(ScrollView, can_focus=True):
     class AlertHighlighted(Message):
         """The cursor moved onto an alert."""
 
-        alert: Alert
+        alert: AlertRow
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.alerts: list[Alert] = []
+        self.alerts: list[AlertRow] = []
+        """The page's rows, in the list's order."""
         self.cursor_row = 0
         self.widths: dict[str, int] = {}
         """Each column's width in cells, by column key (see fitted_widths)."""
@@ -160,7 +164,7 @@ class AlertList(ScrollView, can_focus=True):
         if event.size.width != self._laid_out_for:
             self._lay_out()
 
-    def show(self, alerts: list[Alert]) -> None:
+    def show(self, alerts: list[AlertRow]) -> None:
         """Replace the rows, keeping the cursor on the same alert where it can.
 
         When that alert has left the list (archived), the cursor keeps its row,
@@ -197,7 +201,7 @@ class AlertList(ScrollView, can_focus=True):
             cells = self._cells[index] = cells_of(self.alerts[index])
         return cells
 
-    def replace_alert(self, alert: Alert) -> None:
+    def replace_alert(self, alert: AlertRow) -> None:
         """Redraw one alert's row in place."""
         for index, known in enumerate(self.alerts):
             if known.id == alert.id:
@@ -207,7 +211,7 @@ class AlertList(ScrollView, can_focus=True):
         self.refresh()
 
     @property
-    def current_alert(self) -> Alert | None:
+    def current_alert(self) -> AlertRow | None:
         """The alert under the cursor."""
         if not self.alerts or not 0 <= self.cursor_row < len(self.alerts):
             return None
