@@ -204,11 +204,20 @@ def backtest(
 ) -> list[Report]:
     """Each watchlist's report over the articles; `texts` are their prepared texts (title, cleaned body)."""
     matcher = Matcher(list(watchlists))
-    verdicts = [matcher.assess(text, explain=True) for text in texts]
+    verdicts = [matcher.assess(text) for text in texts]
+    for index, article in enumerate(articles):  # explained only where the watchlists are wrong
+        if any(_wrong(article, verdict) for verdict in verdicts[index]):
+            verdicts[index] = matcher.assess(texts[index], explain=True)
     return [
         _report(watchlist, articles, [v[index] for v in verdicts])
         for index, watchlist in enumerate(watchlists)
     ]
+
+
+def _wrong(article: Labelled, verdict: Verdict) -> bool:
+    """A false alarm or a miss: the articles whose verdicts a backtest explains."""
+    grade = article.labels.get(verdict.watchlist)
+    return (grade == POSITIVE and not verdict.fired) or (grade == NEGATIVE and verdict.fired)
 
 
 def _report(watchlist: Watchlist, articles: Sequence[Labelled], verdicts: list[Verdict]) -> Report:
