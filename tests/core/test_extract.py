@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
+from desk.core.article.document import page_markup
 from desk.core.article.extract import (
     MAX_HTML_CHARS,
     MAX_TAGS,
@@ -16,6 +17,8 @@ from desk.core.article.extract import (
     text_of_document,
     tree_text,
 )
+from desk.core.feeds.charset import decode_text
+from desk.core.safetext import is_safe, safe_text
 from desk.demo.server import DEMO_DIR
 
 PAGE = """<html><head><title>Site | Story</title>
@@ -179,3 +182,36 @@ def test_site_junk_is_dropped_from_a_page() -> None:
     junk = next(line for line in page.lines if "defence ministry" not in line)
     again = extract_page(PAGE, "https://news.example/story", site_junk=[junk])
     assert junk not in again.text.lower()
+
+
+def test_page_bytes_read_as_the_safety_pass_reads_them() -> None:
+    """page_markup skips the safety pass only when it would change nothing: every unsafe kind,
+    a legacy or broken encoding, any charset label, gives exactly what decode_text gives."""
+    plain = "<p>Caf\u00e9 \u2019quoted\u2019 \u2014 \U0001f600 \u0627\u200c\u06cc</p>"
+    hostile = [
+        "\x1b]52;c;SGVsbG8=\x07 after",  # OSC with its payload
+        "\x9b2J",  # 8-bit CSI
+        "line\r\nbreaks\rhere",
+        "\u202eevil\u202c \u2066x\u2069",  # bidi
+        "zero\u200bwidth\u00adsoft \ufeffbom \U000e0041tag \u2028sep \x7fdel",
+        "a\u200db",  # a joiner between ASCII letters goes
+    ]
+    pages = [plain.encode()] + [(plain + h).encode() for h in hostile]
+    pages += [b"<p>caf\xe9 cr\xe8me</p>", b"<p>\xff\xfe broken \xc3</p>"]
+    for body in pages:
+        for charset in (None, "utf-8", "UTF8", "iso-8859-1", "bogus"):
+            text = page_markup(body, charset, decode_text)
+            assert text == decode_text(body, charset), (body, charset)
+            assert safe_text(text) == text
+
+
+def test_the_byte_scan_finds_exactly_the_unsafe_characters() -> None:
+    """RE2 over UTF-8 bytes agrees with safe_text's own class on every character tried (all of
+    the first 0x3000, the specials block and the tag characters)."""
+    points = [*range(0x3000), *range(0xFE00, 0x10000), *range(0xE0000, 0xE0100), 0x1F600]
+    for point in points:
+        if 0xD800 <= point <= 0xDFFF:
+            continue  # a lone surrogate is never in valid UTF-8
+        body = f"<p>a\u2019{chr(point)}\u00e9</p>".encode()
+        same = page_markup(body, "utf-8", lambda *_: "decoded") != "decoded"
+        assert same == is_safe(chr(point)), hex(point)

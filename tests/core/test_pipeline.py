@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
@@ -325,10 +325,17 @@ class CountingExtractor(Extractor):
 
     finished = 0
 
-    async def extract(self, html: str, url: str = "", site_junk: Iterable[str] = ()) -> Extracted:
-        """extract_page in a worker, counted once it is done."""
+    async def extract_bytes(
+        self,
+        body: bytes,
+        charset: str | None,
+        decode: Callable[[bytes, str | None], str],
+        url: str = "",
+        site_junk: Iterable[str] = (),
+    ) -> Extracted:
+        """A page's bytes extracted in a worker, counted once it is done."""
         try:
-            return await super().extract(html, url, site_junk)
+            return await super().extract_bytes(body, charset, decode, url, site_junk)
         finally:
             self.finished += 1
 

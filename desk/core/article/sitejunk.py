@@ -109,13 +109,20 @@ class SiteLines:
         """The line keys that are junk on `host`'s pages."""
         if host not in self._junk:
             entry = self.hosts.get(host)
-            counts = entry.counts.items() if entry else ()
-            self._junk[host] = frozenset(
-                line for line, seen in counts if entry and self._is_junk(entry, seen)
-            )
+            self._junk[host] = self._junk_of(entry) if entry else frozenset()
         return self._junk[host]
 
+    def _junk_of(self, entry: HostLines) -> frozenset[str]:
+        """`_is_junk` over every counted line, inlined: it runs after each page (~1,000 lines)."""
+        threshold, share, total = self.threshold, self.min_share, entry.total
+        return frozenset(
+            line
+            for line, (pages, _, first) in entry.counts.items()
+            if pages >= threshold and pages >= share * (total - first + 1)
+        )
+
     def _is_junk(self, entry: HostLines, seen: list[int]) -> bool:
+        """Seen on `threshold` pages and on `min_share` of the host's pages since it first was."""
         pages, _, first = seen
         return pages >= self.threshold and pages >= self.min_share * (entry.total - first + 1)
 
