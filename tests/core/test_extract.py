@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
-from desk.core.article.document import page_markup
+from desk.core.article.document import extract_page_bytes, page_markup
 from desk.core.article.extract import (
     MAX_HTML_CHARS,
     MAX_TAGS,
@@ -17,6 +17,7 @@ from desk.core.article.extract import (
     text_of_document,
     tree_text,
 )
+from desk.core.article.pagetext import parsed_as_trafilatura_would
 from desk.core.feeds.charset import decode_text
 from desk.core.safetext import is_safe, safe_text
 from desk.demo.server import DEMO_DIR
@@ -215,3 +216,27 @@ def test_the_byte_scan_finds_exactly_the_unsafe_characters() -> None:
         body = f"<p>a\u2019{chr(point)}\u00e9</p>".encode()
         same = page_markup(body, "utf-8", lambda *_: "decoded") != "decoded"
         assert same == is_safe(chr(point)), hex(point)
+
+
+def test_a_page_read_from_its_bytes_is_extracted_as_from_its_text() -> None:
+    """Safe UTF-8 pages go to the parser as bytes: the same Extracted as from the decoded text,
+    and the pages trafilatura would repair first (an XHTML doctype, a self-closing <html/>, a
+    U+FFFF, no <html> at the start) or that need the safety pass go as text instead."""
+    pages = [path.read_bytes() for path in sorted((DEMO_DIR / "articles").glob("*.html"))]
+    story = pages[0].decode()
+    doctype = '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0//EN" "http://www.w3.org/TR/x.dtd">\n'
+    repaired = [
+        doctype + story,
+        story.replace('<html lang="en">', '<html lang="en" />', 1),
+        story.replace("</p>", "\uffff</p>", 1),
+        "\n" * 60 + story,
+    ]
+    assert parsed_as_trafilatura_would(story, pages[0]) is not None
+    for text in repaired:
+        assert parsed_as_trafilatura_would(text, text.encode()) is None
+    hostile = story.replace("</p>", "\x1b]0;title\x07\u202e</p>", 1)
+    for body in [*pages, *(text.encode() for text in [*repaired, hostile])]:
+        expected = extract_page(decode_text(body, "utf-8"), "https://news.example/a", ("x",))
+        assert extract_page_bytes(decode_text, body, "utf-8", "https://news.example/a", ("x",)) == (
+            expected
+        )

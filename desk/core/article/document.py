@@ -79,14 +79,19 @@ def page_markup(
     decoded: RE2 finds that out over the bytes (a DFA, 3x faster than
     scanning the str with `re`), and valid UTF-8 holds no lone surrogate.
     """
-    if _is_utf8_label(charset):
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            return decode(body, charset)
-        if _UNSAFE_UTF8.search(body) is None:
-            return text
-    return decode(body, charset)
+    text = _safe_utf8(body, charset)
+    return text if text is not None else decode(body, charset)
+
+
+def _safe_utf8(body: bytes, charset: str | None) -> str | None:
+    """The bytes decoded when they are UTF-8 holding nothing `safe_text` would change, else None."""
+    if not _is_utf8_label(charset):
+        return None
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text if _UNSAFE_UTF8.search(body) is None else None
 
 
 def extract_page_bytes(
@@ -96,8 +101,14 @@ def extract_page_bytes(
     url: str = "",
     site_junk: Iterable[str] = (),
 ) -> Extracted:
-    """`extract_page` on a fetched page's bytes, decoded and made safe first (`page_markup`)."""
-    return extract_page(page_markup(body, charset, decode), url, site_junk)
+    """`extract_page` on a fetched page's bytes, decoded and made safe first (`page_markup`).
+
+    When the page is safe UTF-8 as it came, its bytes are what the HTML parser reads.
+    """
+    text = _safe_utf8(body, charset)
+    if text is None:
+        return extract_page(decode(body, charset), url, site_junk)
+    return extract_page(text, url, site_junk, utf8=body)
 
 
 def _is_utf8_label(charset: str | None) -> bool:
@@ -110,15 +121,23 @@ def _is_utf8_label(charset: str | None) -> bool:
 
 
 def extract_page(
-    html: str, url: str = "", site_junk: Iterable[str] = (), *, title: str = ""
+    html: str,
+    url: str = "",
+    site_junk: Iterable[str] = (),
+    *,
+    title: str = "",
+    utf8: bytes | None = None,
 ) -> Extracted:
     """Extract and clean the main text of an HTML page, dropping `site_junk` lines.
 
     `title`, when given (say from a stored page's front matter), wins over the page's own.
+    `utf8`, when given, is `html` exactly, as UTF-8 (see `story_text`).
     """
-    html = cap_markup(html)
+    capped = cap_markup(html)
+    if capped is not html:
+        html, utf8 = capped, None
     meta = page_metadata(html, url)
-    blocks = story_blocks(story_text(html, url))
+    blocks = story_blocks(story_text(html, url, utf8))
     body = "\n\n".join(finish_paragraphs(blocks, site_junk))
     title = title or meta.title
     return Extracted(
