@@ -14,6 +14,8 @@ from typing import Any
 from lxml import etree
 from lxml import html as lxml_html
 
+from desk.core.article import quickprune
+
 _BLOCKS = {"p", "head", "item", "quote", "code", "list", "table", "div", "row", "body"}
 _PARSER = lxml_html.HTMLParser(
     collect_ids=False,
@@ -40,6 +42,7 @@ def main_text(html: str, url: str = "", utf8: bytes | None = None) -> str:
     """trafilatura's main content as paragraphs (the cleaner's input), or '' when it finds none."""
     import trafilatura  # here, not at the top: it takes 80 ms that commands not extracting skip
 
+    quickprune.install()
     tree = parsed_as_trafilatura_would(html, utf8) if utf8 is not None else None
     doc = trafilatura.bare_extraction(
         html if tree is None else tree,
