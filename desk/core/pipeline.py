@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 import httpx
@@ -26,6 +27,7 @@ from desk.core.article.extract import Extracted, ExtractionFailed, Extractor, ar
 from desk.core.article.sitejunk import SiteLines, page_id, site_of
 from desk.core.errors import plural
 from desk.core.feeds.charset import decode_text
+from desk.core.feeds.encoding import decoded_body
 from desk.core.feeds.fetch import Fetcher, FetchError, FetchResult, is_private_host
 from desk.core.feeds.parse import FeedParseError, NeedsTolerantParser, ParsedFeed, parse_feed
 from desk.core.match.matcher import Matcher
@@ -438,6 +440,7 @@ class Poller:
                 accept="text/html",
                 private_ok=private_ok,
                 hold=pages,
+                decode=False,  # the worker decompresses it (decoded_body)
             )
         except Exception:  # FetchError in words, or a surprise: the feed's own text stands
             return from_feed
@@ -454,9 +457,14 @@ class Poller:
         if page.content_type not in HTML_TYPES or not page.body:
             return from_feed
         junk = self.site_lines.junk_for(site_of(page.url))
-        try:  # decoded and made safe (decode_text) in the worker, before lxml sees it
+        unpack = None
+        if page.encodings:
+            unpack = partial(
+                decoded_body, encodings=page.encodings, max_bytes=self.settings.max_page_bytes
+            )
+        try:  # decompressed, decoded and made safe (decode_text) in the worker, before lxml
             extracted = await self.extractor.extract_bytes(
-                page.body, page.charset, decode_text, page.url, junk
+                page.body, page.charset, decode_text, page.url, junk, unpack
             )
         except ExtractionFailed:
             return from_feed

@@ -100,11 +100,18 @@ def extract_page_bytes(
     charset: str | None,
     url: str = "",
     site_junk: Iterable[str] = (),
+    unpack: Callable[[bytes], bytes] | None = None,
 ) -> Extracted:
     """`extract_page` on a fetched page's bytes, decoded and made safe first (`page_markup`).
 
-    When the page is safe UTF-8 as it came, its bytes are what the HTML parser reads.
+    `unpack`, if given, first undoes the bytes' Content-Encodings (within its
+    cap, or it raises). An empty page raises ValueError. When the page is
+    safe UTF-8 as it came, its bytes are what the HTML parser reads.
     """
+    if unpack is not None:
+        body = unpack(body)
+    if not body:
+        raise ValueError("the page is empty")
     text = _safe_utf8(body, charset)
     if text is None:
         return extract_page(decode(body, charset), url, site_junk)

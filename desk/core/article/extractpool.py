@@ -163,14 +163,17 @@ class Extractor:
         decode: Callable[[bytes, str | None], str],
         url: str = "",
         site_junk: Iterable[str] = (),
+        unpack: Callable[[bytes], bytes] | None = None,
     ) -> Extracted:
         """A fetched page's bytes decoded, made safe and extracted in a worker; same failures.
 
-        `decode(body, charset)` must return safe text (a module-level function:
-        it is sent by name). Decoding and the safety pass run in the worker,
-        and bytes cross the pipe without being encoded again.
+        `decode(body, charset)` must return safe text, and `unpack(body)`, if
+        given, undo the body's compression within a cap (module-level
+        functions or partials of them: they are sent by name). Decompressing,
+        decoding and the safety pass run in the worker, and the bytes cross
+        the pipe as they came from the server.
         """
-        job = ("bytes", (decode, body, charset, url, tuple(site_junk)))
+        job = ("bytes", (decode, body, charset, url, tuple(site_junk), unpack))
         return await self._extract(job, url)
 
     async def extract_document(self, content: str, url: str = "") -> Extracted:
