@@ -3,8 +3,8 @@
 The Poller is shared by `desk poll --once`, `desk demo` and the TUI's
 background worker. Network work is async (one bounded client for the whole
 cycle); extraction runs in worker processes (an `Extractor`: each page within
-a deadline) and matching in a thread, so an event loop driving a UI stays
-responsive. A cycle holds a bounded number of fetched pages at once (see
+a deadline) and matching on the loop in slices of a few milliseconds, so an
+event loop driving a UI stays responsive. A cycle holds a bounded number of fetched pages at once (see
 `pages_held_at_once`) and writes to the store every COMMIT_BATCH new items.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import time
 from collections import Counter
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, replace
@@ -54,7 +55,11 @@ COMMIT_BATCH = 200
 finished batches. Without page fetches a cycle is quick, and commits once (each commit
 rewrites today's item shard, which grows with the day)."""
 """Feeds up to this size are read on the event loop when the quick parser can read them."""
+MATCH_SLICE = 0.005
+"""Seconds of matching on the event loop before it is let go for other work."""
 BATCHES_AHEAD = 2
+PAGE_PROGRESS_EVERY = 0.1
+"""Seconds between two tellings of how many article pages are done (the last is always told)."""
 """Batches whose pages are fetched and extracted at once (the one being stored and the next)."""
 
 
@@ -312,9 +317,8 @@ class Poller:
         batches = [todo[i : i + size] for i in range(0, len(todo), size)] or [[]]
         stories = _CycleStories(self.store, self.now())
         pages = asyncio.Semaphore(self.pages_held_at_once())  # the cycle's, shared by its batches
-        tally = _Tally(
-            "articles", len(todo), self._progress if self.settings.fetch_articles else None
-        )
+        progress = self._progress if self.settings.fetch_articles else None
+        tally = _Tally("articles", len(todo), progress, every=PAGE_PROGRESS_EVERY)
         # Two batches' pages are in flight at once: the workers extract the next batch's
         # while this one is matched and stored, and while its last few pages finish.
         ahead = [self._articles_task(fetcher, b, pages, tally) for b in batches[:BATCHES_AHEAD]]
@@ -364,9 +368,24 @@ class Poller:
         return [article_from_feed(item, clean=clean_now) for _, item in batch]
 
     async def _hits(self, articles: list[Article]) -> list[list[Hit]]:
+        """Each article matched on the event loop, which is let go every MATCH_SLICE seconds.
+
+        Not in a thread: a thread matching a batch took the GIL each time the
+        loop released it for a system call (every send, read and pipe write)
+        and the loop waited up to the 5 ms switch interval to get it back, so
+        the loop all but stopped while a batch was matched (the TUI's keys
+        waited, the workers ran out of pages).
+        """
         if not self.watchlists:
             return [[] for _ in articles]
-        return await asyncio.to_thread(lambda: [self.matcher.match(a.text) for a in articles])
+        matcher, loop = self.matcher, asyncio.get_running_loop()
+        hits, until = [], loop.time() + MATCH_SLICE
+        for article in articles:
+            hits.append(matcher.match(article.text))
+            if loop.time() >= until:
+                await asyncio.sleep(0)
+                until = loop.time() + MATCH_SLICE
+        return hits
 
     def _commit(
         self,
@@ -503,18 +522,30 @@ async def _parse(response: FetchResult, feed_url: str) -> ParsedFeed:
 
 
 class _Tally:
-    """How many of a stage's steps are done, told to a progress listener (if any) as they end."""
+    """How many of a stage's steps are done, told to a progress listener (if any) as they end.
 
-    def __init__(self, stage: str, total: int, progress: Progress | None) -> None:
+    With `every`, at most one telling per `every` seconds, and always the last:
+    a TUI repainted its status line for each of 2,000 pages.
+    """
+
+    def __init__(
+        self, stage: str, total: int, progress: Progress | None, every: float = 0.0
+    ) -> None:
         self.stage, self.total, self.done, self.progress = stage, total, 0, progress
+        self.every, self.told = every, time.monotonic()
         if progress is not None:
             progress(stage, 0, total)
 
     def one_done(self) -> None:
         """One more step done."""
         self.done += 1
-        if self.progress is not None:
-            self.progress(self.stage, self.done, self.total)
+        if self.progress is None:
+            return
+        if self.every and self.done < self.total:
+            if time.monotonic() - self.told < self.every:
+                return
+            self.told = time.monotonic()
+        self.progress(self.stage, self.done, self.total)
 
 
 class _CycleStories:
