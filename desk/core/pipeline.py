@@ -4,8 +4,9 @@ The Poller is shared by `desk poll --once`, `desk demo` and the TUI's
 background worker. Network work is async (one bounded client for the whole
 cycle); extraction runs in worker processes (an `Extractor`: each page within
 a deadline) and matching on the loop in slices of a few milliseconds, so an
-event loop driving a UI stays responsive. A cycle holds a bounded number of fetched pages at once (see
-`pages_held_at_once`) and writes to the store every COMMIT_BATCH new items.
+event loop driving a UI stays responsive. A cycle holds a bounded number of
+fetched pages at once (see `pages_held_at_once`) and writes to the store
+every COMMIT_BATCH new items.
 """
 
 from __future__ import annotations
@@ -58,9 +59,9 @@ rewrites today's item shard, which grows with the day)."""
 MATCH_SLICE = 0.005
 """Seconds of matching on the event loop before it is let go for other work."""
 BATCHES_AHEAD = 2
+"""Batches whose pages are fetched and extracted at once (the one being stored and the next)."""
 PAGE_PROGRESS_EVERY = 0.1
 """Seconds between two tellings of how many article pages are done (the last is always told)."""
-"""Batches whose pages are fetched and extracted at once (the one being stored and the next)."""
 
 
 def utc_now() -> datetime:
