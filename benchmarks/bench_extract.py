@@ -6,8 +6,9 @@ Quality uses the article-extraction-benchmark's own scoring (see
 side (FP, FN) normalised so every page weighs the same, precision and recall
 averaged over pages, F1 of the two averages.
 
-- desk: `extract_page` (trafilatura's main content, desk's tree walk and
-  cleaner). The ground truth is the article body without its headline, and
+- desk: `extract_page_bytes` on the page's bytes, as the pipeline's
+  workers run it (decoded and made safe, then trafilatura's main content,
+  desk's tree walk and cleaner). The ground truth is the article body without its headline, and
   desk puts the headline first in the text it shows, so the main figure
   scores the text under that headline; the shown text, headline included,
   is scored too.
@@ -32,7 +33,7 @@ import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -40,13 +41,14 @@ from typing import TypeVar
 import trafilatura
 
 from desk.core.article.clean import clean_text
+from desk.core.article.document import extract_page_bytes
 from desk.core.article.extract import (
     Extracted,
     Extractor,
     default_worker_count,
-    extract_page,
     main_text,
 )
+from desk.core.feeds.charset import decode_text
 
 DEFAULT_AEB = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "extraction" / "aeb"
 _TOKEN = re.compile(r"\w+")
@@ -61,6 +63,8 @@ class Page:
     url: str
     html: str
     truth: str
+    raw: bytes
+    """The page's bytes as served (UTF-8)."""
 
 
 def load_pages(root: Path) -> list[Page]:
@@ -70,7 +74,13 @@ def load_pages(root: Path) -> list[Page]:
     for page_id, expected in sorted(truth.items()):
         raw = gzip.decompress((root / "html" / f"{page_id}.html.gz").read_bytes())
         pages.append(
-            Page(page_id, expected.get("url", ""), raw.decode("utf-8"), expected["articleBody"])
+            Page(
+                page_id,
+                expected.get("url", ""),
+                raw.decode("utf-8"),
+                expected["articleBody"],
+                raw,
+            )
         )
     return pages
 
@@ -139,10 +149,15 @@ def cleaning_rate(raw_texts: list[str], seconds: float = 3.0) -> float:
 async def pool_rate(pages: list[Page], workers: int) -> float:
     """Pages per second through the Extractor pool (after its workers have started)."""
     async with Extractor(workers=workers) as pool:
-        await asyncio.gather(*(pool.extract(p.html, p.url) for p in pages[:workers]))
+        await asyncio.gather(*(desk_job(pool, p) for p in pages[:workers]))
         started = time.perf_counter()
-        await asyncio.gather(*(pool.extract(p.html, p.url) for p in pages))
+        await asyncio.gather(*(desk_job(pool, p) for p in pages))
         return len(pages) / (time.perf_counter() - started)
+
+
+def desk_job(pool: Extractor, page: Page) -> Awaitable[Extracted]:
+    """The page's bytes extracted in the pool, as the pipeline sends them."""
+    return pool.extract_bytes(page.raw, "utf-8", decode_text, page.url)
 
 
 def print_scores(pages: list[Page], desk: list[Extracted], alone: list[str]) -> None:
@@ -180,7 +195,7 @@ def main() -> int:
         print(f"no AEB corpus at {root}", file=sys.stderr)
         return 2
     pages = load_pages(root)
-    desk, desk_rate = timed(pages, lambda p: extract_page(p.html, p.url))
+    desk, desk_rate = timed(pages, lambda p: extract_page_bytes(decode_text, p.raw, "utf-8", p.url))
     alone, alone_rate = timed(
         pages, lambda p: trafilatura.extract(p.html, include_comments=False) or ""
     )

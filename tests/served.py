@@ -19,6 +19,8 @@ class Site:
         self.requests: list[str] = []
         self.on_request: Callable[[], None] = lambda: None
         """Called in the server's thread as each request arrives, once it is counted."""
+        self.gzipped: dict[str, bytes] = {}
+        """Paths served gzip-encoded instead: the bytes as sent."""
 
     def put(self, path: str, body: str, content_type: str = "text/html") -> None:
         """Serve `body` at `path`, with {{BASE}} filled in."""
@@ -40,6 +42,14 @@ def served_site(host: str = "127.0.0.1") -> Iterator[Site]:
                 self.send_header("Location", location)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
+                return
+            if self.path in site.gzipped:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(site.gzipped[self.path])))
+                self.end_headers()
+                self.wfile.write(site.gzipped[self.path])
                 return
             if self.path not in site.pages:
                 self.send_error(404)

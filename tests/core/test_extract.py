@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
+from desk.core.article.document import extract_page_bytes, page_markup
 from desk.core.article.extract import (
     MAX_HTML_CHARS,
     MAX_TAGS,
@@ -16,6 +17,9 @@ from desk.core.article.extract import (
     text_of_document,
     tree_text,
 )
+from desk.core.article.pagetext import parsed_as_trafilatura_would
+from desk.core.feeds.charset import decode_text
+from desk.core.safetext import is_safe, safe_text
 from desk.demo.server import DEMO_DIR
 
 PAGE = """<html><head><title>Site | Story</title>
@@ -179,3 +183,60 @@ def test_site_junk_is_dropped_from_a_page() -> None:
     junk = next(line for line in page.lines if "defence ministry" not in line)
     again = extract_page(PAGE, "https://news.example/story", site_junk=[junk])
     assert junk not in again.text.lower()
+
+
+def test_page_bytes_read_as_the_safety_pass_reads_them() -> None:
+    """page_markup skips the safety pass only when it would change nothing: every unsafe kind,
+    a legacy or broken encoding, any charset label, gives exactly what decode_text gives."""
+    plain = "<p>Caf\u00e9 \u2019quoted\u2019 \u2014 \U0001f600 \u0627\u200c\u06cc</p>"
+    hostile = [
+        "\x1b]52;c;SGVsbG8=\x07 after",  # OSC with its payload
+        "\x9b2J",  # 8-bit CSI
+        "line\r\nbreaks\rhere",
+        "\u202eevil\u202c \u2066x\u2069",  # bidi
+        "zero\u200bwidth\u00adsoft \ufeffbom \U000e0041tag \u2028sep \x7fdel",
+        "a\u200db",  # a joiner between ASCII letters goes
+    ]
+    pages = [plain.encode()] + [(plain + h).encode() for h in hostile]
+    pages += [b"<p>caf\xe9 cr\xe8me</p>", b"<p>\xff\xfe broken \xc3</p>"]
+    for body in pages:
+        for charset in (None, "utf-8", "UTF8", "iso-8859-1", "bogus"):
+            text = page_markup(body, charset, decode_text)
+            assert text == decode_text(body, charset), (body, charset)
+            assert safe_text(text) == text
+
+
+def test_the_byte_scan_finds_exactly_the_unsafe_characters() -> None:
+    """RE2 over UTF-8 bytes agrees with safe_text's own class on every character tried (all of
+    the first 0x3000, the specials block and the tag characters)."""
+    points = [*range(0x3000), *range(0xFE00, 0x10000), *range(0xE0000, 0xE0100), 0x1F600]
+    for point in points:
+        if 0xD800 <= point <= 0xDFFF:
+            continue  # a lone surrogate is never in valid UTF-8
+        body = f"<p>a\u2019{chr(point)}\u00e9</p>".encode()
+        same = page_markup(body, "utf-8", lambda *_: "decoded") != "decoded"
+        assert same == is_safe(chr(point)), hex(point)
+
+
+def test_a_page_read_from_its_bytes_is_extracted_as_from_its_text() -> None:
+    """Safe UTF-8 pages go to the parser as bytes: the same Extracted as from the decoded text,
+    and the pages trafilatura would repair first (an XHTML doctype, a self-closing <html/>, a
+    U+FFFF, no <html> at the start) or that need the safety pass go as text instead."""
+    pages = [path.read_bytes() for path in sorted((DEMO_DIR / "articles").glob("*.html"))]
+    story = pages[0].decode()
+    doctype = '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0//EN" "http://www.w3.org/TR/x.dtd">\n'
+    repaired = [
+        doctype + story,
+        story.replace('<html lang="en">', '<html lang="en" />', 1),
+        story.replace("</p>", "\uffff</p>", 1),
+        "\n" * 60 + story,
+    ]
+    assert parsed_as_trafilatura_would(story, pages[0]) is not None
+    for text in repaired:
+        assert parsed_as_trafilatura_would(text, text.encode()) is None
+    hostile = story.replace("</p>", "\x1b]0;title\x07\u202e</p>", 1)
+    for body in [*pages, *(text.encode() for text in [*repaired, hostile])]:
+        expected = extract_page(decode_text(body, "utf-8"), "https://news.example/a", ("x",))
+        assert extract_page_bytes(decode_text, body, "utf-8", "https://news.example/a", ("x",)) == (
+            expected
+        )

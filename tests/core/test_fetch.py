@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import time
 from datetime import UTC, datetime
 
 import pytest
 
+from desk.core.feeds.encoding import BodyTooLarge, decoded_body
 from desk.core.feeds.fetch import Fetcher, FetchError, FetchResult, parse_retry_after
 from desk.core.settings.config import Settings
 from tests.hostile import RSS, hostile_server
@@ -47,6 +49,24 @@ def test_a_trickling_server_is_cut_at_the_whole_request_deadline() -> None:
 def test_compression_bombs_stop_at_the_cap(path: str) -> None:
     with pytest.raises(FetchError, match="larger than 1,000,000 bytes"):
         get(path, PATIENT)
+
+
+@pytest.mark.parametrize(
+    ("path", "encodings"), [("/bomb", ("gzip",)), ("/bomb2", ("gzip", "gzip"))]
+)
+def test_a_body_left_compressed_is_undone_later_within_the_same_cap(
+    path: str, encodings: tuple[str, ...]
+) -> None:
+    """decode=False (a page for an extraction worker): the bytes as sent and their encodings;
+    decoded_body undoes them, and a bomb stops at the cap there, in the same words."""
+    sent = get(path, PATIENT, decode=False)
+    assert sent.encodings == encodings and len(sent.body) < 1_000_000
+    with pytest.raises(BodyTooLarge, match="larger than 1,000,000 bytes"):
+        decoded_body(sent.body, sent.encodings, 1_000_000)
+    page = b"<p>story</p>" * 100_000
+    assert decoded_body(gzip.compress(gzip.compress(page)), ("gzip", "gzip"), len(page)) == page
+    plain = get("/good", decode=False)  # nothing to undo: as before
+    assert (plain.body, plain.encodings) == (RSS, ())
 
 
 def test_redirect_loop_and_file_scheme_are_refused() -> None:

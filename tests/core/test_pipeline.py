@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+import gzip
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -108,6 +110,35 @@ comment on the timing of the move or on the reports that followed it later in th
 def publish(site: Site, title: str, body: str) -> None:
     site.put("/feed.xml", FEED.format(title=title, summary=body[:60]), "application/rss+xml")
     site.put("/story.html", PAGE.format(title=title, body=body))
+
+
+BOMB_ITEM = """<item><title>Bomb</title><link>{base}/bomb.html</link><guid>bomb</guid>
+<description>A short summary.</description></item>"""
+
+
+def test_a_gzipped_page_is_extracted_and_a_bomb_leaves_the_feed_text(store: TinyStore) -> None:
+    """Pages go to the workers still compressed: a gzipped page is read in full, and one that
+    unpacks past max_page_bytes is refused there (its item keeps its feed text)."""
+    watchlists = list(load_watchlists(shipped_watchlists_dir()).watchlists)
+    poller = Poller(store, Settings(max_page_bytes=1_000_000), watchlists)
+    with served_site() as site:
+        publish(site, "Troops sent north", "The army sent 2,000 troops to the northern border.")
+        site.gzipped["/story.html"] = gzip.compress(site.pages.pop("/story.html")[0])
+        bomb = "<html><body><p>" + "troops " * 400_000 + "</p></body></html>"
+        site.gzipped["/bomb.html"] = gzip.compress(bomb.encode())
+        feed = site.pages["/feed.xml"][0].decode()
+        feed = feed.replace("</channel>", BOMB_ITEM.format(base=site.base) + "</channel>")
+        site.pages["/feed.xml"] = (feed.encode(), "application/rss+xml")
+        try:
+            result = asyncio.run(poller.run_once([Feed(url=f"{site.base}/feed.xml")], force=True))
+        finally:
+            poller.close()
+    assert result.new_items == 2
+    seen = store.seen_since(datetime(2000, 1, 1, tzinfo=UTC))
+    articles = {s.url.rsplit("/", 1)[-1]: store.get_article(s.key) for s in seen}
+    story, refused = articles["story.html"], articles["bomb.html"]
+    assert story is not None and story.source == "page" and "ministry declined" in story.text
+    assert refused is not None and refused.source == "feed" and refused.text.endswith("summary.")
 
 
 def test_an_updated_item_is_matched_again_but_never_duplicates_its_alert(
@@ -325,10 +356,18 @@ class CountingExtractor(Extractor):
 
     finished = 0
 
-    async def extract(self, html: str, url: str = "", site_junk: Iterable[str] = ()) -> Extracted:
-        """extract_page in a worker, counted once it is done."""
+    async def extract_bytes(
+        self,
+        body: bytes,
+        charset: str | None,
+        decode: Callable[[bytes, str | None], str],
+        url: str = "",
+        site_junk: Iterable[str] = (),
+        unpack: Callable[[bytes], bytes] | None = None,
+    ) -> Extracted:
+        """A page's bytes extracted in a worker, counted once it is done."""
         try:
-            return await super().extract(html, url, site_junk)
+            return await super().extract_bytes(body, charset, decode, url, site_junk, unpack)
         finally:
             self.finished += 1
 

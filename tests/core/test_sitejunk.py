@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 from pathlib import Path
 
 from desk.core.article.sitejunk import SiteLines, learnable_lines, page_id, site_of
@@ -167,3 +168,21 @@ def _key(base: str, title: str) -> str:
         _feed(base, range(8)).encode(), f"{base}/feed.xml", "application/rss+xml"
     ).items
     return next(item.key for item in items if item.title == title)
+
+
+def test_the_junk_kept_up_page_by_page_is_the_junk_counted_afresh() -> None:
+    """junk_for looks only at lines seen on `threshold` pages: after every page, a trim of the
+    lines and a save and load, it is what the rule gives over every counted line."""
+    rng = random.Random(7)
+    lines = SiteLines(max_lines=60)
+    theme = [f"theme line {n}" for n in range(8)]
+    for number in range(300):
+        host = f"site{number % 3}.example"
+        shown = rng.sample(theme, 5) + [f"story line {rng.randrange(400)}" for _ in range(12)]
+        lines.observe(host, f"page{number}", shown)
+        if number % 50 == 49:
+            lines = SiteLines.from_json(lines.to_json(), max_lines=60)
+        entry = lines.hosts[host]
+        afresh = {line for line, seen in entry.counts.items() if lines._is_junk(entry, seen)}
+        assert lines.junk_for(host) == afresh
+    assert any(lines.junk_for(f"site{n}.example") for n in range(3))

@@ -29,7 +29,13 @@ from multiprocessing.process import BaseProcess
 from types import TracebackType
 from typing import Any
 
-from desk.core.article.document import Extracted, cap_markup, extract_page, text_of_document
+from desk.core.article.document import (
+    Extracted,
+    cap_markup,
+    extract_page,
+    extract_page_bytes,
+    text_of_document,
+)
 from desk.core.errors import DeskError
 
 DEFAULT_TIMEOUT = 10.0
@@ -40,7 +46,11 @@ STARTUP_TIMEOUT = 60.0
 """Seconds a new worker may take to start (the first also starts the forkserver)."""
 
 # What a worker can be asked to do: a job is (task name, arguments).
-_TASKS: dict[str, Callable[..., Extracted]] = {"page": extract_page, "document": text_of_document}
+_TASKS: dict[str, Callable[..., Extracted]] = {
+    "page": extract_page,
+    "bytes": extract_page_bytes,
+    "document": text_of_document,
+}
 _Job = tuple[str, tuple[Any, ...]]
 
 
@@ -145,6 +155,26 @@ class Extractor:
     async def extract(self, html: str, url: str = "", site_junk: Iterable[str] = ()) -> Extracted:
         """The page extracted in a worker; ExtractionFailed on timeout or a broken worker."""
         return await self._extract(("page", (cap_markup(html), url, tuple(site_junk))), url)
+
+    async def extract_bytes(
+        self,
+        body: bytes,
+        charset: str | None,
+        decode: Callable[[bytes, str | None], str],
+        url: str = "",
+        site_junk: Iterable[str] = (),
+        unpack: Callable[[bytes], bytes] | None = None,
+    ) -> Extracted:
+        """A fetched page's bytes decoded, made safe and extracted in a worker; same failures.
+
+        `decode(body, charset)` must return safe text, and `unpack(body)`, if
+        given, undo the body's compression within a cap (module-level
+        functions or partials of them: they are sent by name). Decompressing,
+        decoding and the safety pass run in the worker, and the bytes cross
+        the pipe as they came from the server.
+        """
+        job = ("bytes", (decode, body, charset, url, tuple(site_junk), unpack))
+        return await self._extract(job, url)
 
     async def extract_document(self, content: str, url: str = "") -> Extracted:
         """text_of_document (HTML or plain text, front matter honoured) in a worker; same failures."""

@@ -66,6 +66,8 @@ class HostLines:
     pages: list[str] = field(default_factory=list)
     counts: dict[str, list[int]] = field(default_factory=dict)
     """line key -> [distinct pages it was on, tick it was last seen, `total` when it first was]."""
+    frequent: set[str] = field(default_factory=set, compare=False, repr=False)
+    """The counted lines seen on `threshold` pages or more: the only ones that can be junk."""
 
 
 class SiteLines:
@@ -100,6 +102,8 @@ class SiteLines:
         for line in set(lines):
             seen = entry.counts.setdefault(line, [0, 0, entry.total])
             seen[0], seen[1] = seen[0] + 1, self.tick
+            if seen[0] >= self.threshold:
+                entry.frequent.add(line)
         self._trim_lines(entry)
         self._trim_hosts()
         self._junk.pop(host, None)
@@ -109,13 +113,20 @@ class SiteLines:
         """The line keys that are junk on `host`'s pages."""
         if host not in self._junk:
             entry = self.hosts.get(host)
-            counts = entry.counts.items() if entry else ()
-            self._junk[host] = frozenset(
-                line for line, seen in counts if entry and self._is_junk(entry, seen)
-            )
+            self._junk[host] = self._junk_of(entry) if entry else frozenset()
         return self._junk[host]
 
+    def _junk_of(self, entry: HostLines) -> frozenset[str]:
+        """`_is_junk` over the host's frequent lines, inlined: it runs after each page."""
+        share, total, counts = self.min_share, entry.total, entry.counts
+        return frozenset(
+            line
+            for line in entry.frequent
+            if counts[line][0] >= share * (total - counts[line][2] + 1)
+        )
+
     def _is_junk(self, entry: HostLines, seen: list[int]) -> bool:
+        """Seen on `threshold` pages and on `min_share` of the host's pages since it first was."""
         pages, _, first = seen
         return pages >= self.threshold and pages >= self.min_share * (entry.total - first + 1)
 
@@ -134,6 +145,11 @@ class SiteLines:
             reverse=True,
         )
         entry.counts = dict(ranked[:keep])
+        self._count_frequent(entry)
+
+    def _count_frequent(self, entry: HostLines) -> None:
+        """Set the host's frequent lines from its counts."""
+        entry.frequent = {line for line, seen in entry.counts.items() if seen[0] >= self.threshold}
 
     def _trim_hosts(self) -> None:
         """Forget the least recently seen hosts beyond max_hosts."""
@@ -169,6 +185,7 @@ class SiteLines:
         for host, raw in hosts.items() if isinstance(hosts, dict) else ():
             entry = _host_from_json(raw)
             if isinstance(host, str) and entry is not None:
+                learned._count_frequent(entry)
                 learned.hosts[host] = entry
         learned._trim_hosts()
         return learned

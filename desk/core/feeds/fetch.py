@@ -22,6 +22,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from desk.core.errors import DeskError
+from desk.core.feeds.encoding import BoundedDecoder, content_encodings
 from desk.core.feeds.netio import (
     PUBLIC_ONLY,
     DeskTransport,
@@ -59,6 +60,8 @@ class FetchResult:
     etag: str | None = None
     last_modified: str | None = None
     moved_to: str | None = None
+    encodings: tuple[str, ...] = ()
+    """Content-Encodings still on `body` (only when asked for undecoded: see `decoded_body`)."""
 
     @property
     def not_modified(self) -> bool:
@@ -81,41 +84,6 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     if seconds is None:
         return RETRY_AFTER_MIN
     return min(max(seconds, RETRY_AFTER_MIN), RETRY_AFTER_MAX)
-
-
-class _BoundedDecoder:
-    """Undo a stack of Content-Encodings without ever producing more than a cap."""
-
-    def __init__(self, encodings: list[str], cap: int) -> None:
-        self.cap = cap
-        self.stages = [self._stage(e) for e in reversed(encodings) if e not in ("", "identity")]
-        self.size = 0
-
-    @staticmethod
-    def _stage(encoding: str) -> zlib._Decompress:
-        if encoding in ("gzip", "x-gzip"):
-            return zlib.decompressobj(16 + zlib.MAX_WBITS)
-        if encoding == "deflate":
-            return zlib.decompressobj(32 + zlib.MAX_WBITS)
-        raise ValueError(f"unsupported Content-Encoding {encoding!r}")
-
-    def feed(self, chunk: bytes) -> bytes:
-        """Decode one raw chunk; raise OverflowError past the cap."""
-        for stage in self.stages:
-            chunk = self._drain(stage, chunk)
-        self.size += len(chunk)
-        if self.size > self.cap:
-            raise OverflowError
-        return chunk
-
-    def _drain(self, stage: zlib._Decompress, data: bytes) -> bytes:
-        out = bytearray()
-        while data:
-            out += stage.decompress(data, self.cap + 1 - len(out))
-            if len(out) > self.cap:
-                raise OverflowError
-            data = stage.unconsumed_tail
-        return bytes(out)
 
 
 PRIVATE_REFUSED = (
@@ -190,8 +158,13 @@ class Fetcher:
         accept: str = "*/*",
         private_ok: bool = True,
         hold: asyncio.Semaphore | None = None,
+        decode: bool = True,
     ) -> FetchResult:
         """GET `url` within the deadline and caps; raise FetchError in words.
+
+        With `decode=False` the body comes as sent, its Content-Encodings
+        named in the result for `decoded_body` to undo (the cap then bounds
+        the bytes as sent; an unknown encoding is refused all the same).
 
         With `private_ok=False` (an article link from a feed on a public host)
         no hop may lead to a loopback, link-local or private address. With
@@ -208,7 +181,7 @@ class Fetcher:
         public_only = PUBLIC_ONLY.set(not private_ok)  # for this task's connections only
         held = _Held(hold)
         try:
-            return await self._follow(url, headers, max_bytes, private_ok, held)
+            return await self._follow(url, headers, max_bytes, private_ok, held, decode)
         except BaseException:
             held.release()
             raise
@@ -216,11 +189,17 @@ class Fetcher:
             PUBLIC_ONLY.reset(public_only)
 
     async def _follow(
-        self, url: str, headers: dict[str, str], max_bytes: int, private_ok: bool, held: _Held
+        self,
+        url: str,
+        headers: dict[str, str],
+        max_bytes: int,
+        private_ok: bool,
+        held: _Held,
+        decode: bool = True,
     ) -> FetchResult:
         """_follow_hops with its failures in words (FetchError)."""
         try:
-            return await self._follow_hops(url, headers, max_bytes, private_ok, held)
+            return await self._follow_hops(url, headers, max_bytes, private_ok, held, decode)
         except PrivateAddressRefused:  # a name that resolved publicly for the check, then not
             raise FetchError(PRIVATE_REFUSED, url) from None
         except TimeoutError:
@@ -233,7 +212,13 @@ class Fetcher:
             raise FetchError(f"not a valid URL ({exc})", url) from None
 
     async def _follow_hops(
-        self, url: str, headers: dict[str, str], max_bytes: int, private_ok: bool, held: _Held
+        self,
+        url: str,
+        headers: dict[str, str],
+        max_bytes: int,
+        private_ok: bool,
+        held: _Held,
+        decode: bool = True,
     ) -> FetchResult:
         """Follow up to MAX_REDIRECTS hops; the deadline runs from the first request sent.
 
@@ -254,7 +239,7 @@ class Fetcher:
                         asyncio.get_running_loop().time() + self.settings.request_timeout
                     )
                     async with asyncio.timeout_at(deadline):
-                        answer = await self._request(url, headers, max_bytes, moved_to)
+                        answer = await self._request(url, headers, max_bytes, moved_to, decode)
             if isinstance(answer, FetchResult):
                 return answer
             location, status = answer
@@ -264,16 +249,26 @@ class Fetcher:
         raise FetchError(f"more than {MAX_REDIRECTS} redirects", url)
 
     async def _request(
-        self, url: str, headers: dict[str, str], max_bytes: int, moved_to: str | None
+        self,
+        url: str,
+        headers: dict[str, str],
+        max_bytes: int,
+        moved_to: str | None,
+        decode: bool = True,
     ) -> FetchResult | tuple[str, int]:
         """One hop: a result, or (Location, status) for a redirect."""
         async with self.client.stream("GET", url, headers=headers) as resp:
             if resp.is_redirect and "location" in resp.headers:
                 return resp.headers["location"], resp.status_code
-            return await self._finish(resp, url, max_bytes, moved_to)
+            return await self._finish(resp, url, max_bytes, moved_to, decode)
 
     async def _finish(
-        self, resp: httpx.Response, url: str, max_bytes: int, moved_to: str | None
+        self,
+        resp: httpx.Response,
+        url: str,
+        max_bytes: int,
+        moved_to: str | None,
+        decode: bool = True,
     ) -> FetchResult:
         if resp.status_code == 304:
             # A 304 has no body by definition; reading its end frees the connection for reuse.
@@ -284,7 +279,7 @@ class Fetcher:
             error.status = resp.status_code
             error.retry_after = parse_retry_after(resp.headers.get("retry-after"), self.now())
             raise error
-        body = await _read_capped(resp, url, max_bytes)
+        body, encodings = await _read_capped(resp, url, max_bytes, decode)
         return FetchResult(
             url=url,
             status=resp.status_code,
@@ -294,6 +289,7 @@ class Fetcher:
             etag=resp.headers.get("etag"),
             last_modified=resp.headers.get("last-modified"),
             moved_to=moved_to,
+            encodings=encodings,
         )
 
 
@@ -333,11 +329,17 @@ def reason_phrase(resp: httpx.Response) -> str:
         return safe_line(raw.decode("latin-1"))
 
 
-async def _read_capped(resp: httpx.Response, url: str, max_bytes: int) -> bytes:
-    encodings = [e.strip().lower() for e in resp.headers.get("content-encoding", "").split(",")]
+async def _read_capped(
+    resp: httpx.Response, url: str, max_bytes: int, decode: bool = True
+) -> tuple[bytes, tuple[str, ...]]:
+    """The body, its Content-Encodings undone (or, without `decode`, the ones left to undo)."""
+    encodings = content_encodings(resp.headers.get("content-encoding", ""))
     try:
-        decoder = _BoundedDecoder(encodings, max_bytes)
-        return b"".join([decoder.feed(chunk) async for chunk in resp.aiter_raw()])
+        decoder = BoundedDecoder(encodings if decode else (), max_bytes)
+        if not decode:
+            BoundedDecoder(encodings, max_bytes)  # an unknown encoding is refused now
+        body = b"".join([decoder.feed(chunk) async for chunk in resp.aiter_raw()])
+        return body, () if decode else encodings
     except ValueError as exc:
         raise FetchError(str(exc), url, resp.status_code) from None
     except OverflowError:
