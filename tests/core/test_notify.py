@@ -422,3 +422,24 @@ def test_an_unreadable_record_is_set_aside_and_said(tmp_path: Path) -> None:
         assert Record.from_dict(store.outbox("notify"), 0).since == NOW.timestamp()
     finally:
         store.close()
+
+
+def test_a_delivery_id_stays_the_same_while_old_sent_ids_are_forgotten(store: TinyStore) -> None:
+    """A channel past KEEP_SENT_SECONDS moves `since` on every round; the delivery id must not move."""
+    receiver = Receiver("k", fail=10**6)
+    hook = WebhookSettings(url="", secret="k")
+    stored(store, alert(1))
+    with serving(receiver.handler()) as base:
+        settings = Settings(webhook=replace(hook, url=f"{base}/hook"))
+        open_channels(store, settings, NOW - timedelta(days=3))
+        for minutes in (60, 65, 70):
+            later = NOW + timedelta(minutes=minutes)
+            deliver_alerts(store, settings, Path("unused"), later, sleep=lambda _: None)
+    assert len(receiver.posts) == 12  # three rounds of four tries
+    assert {delivery for delivery, _, _ in receiver.posts} == {receiver.posts[0][0]}
+
+
+def test_a_record_kept_before_channels_had_a_key_keeps_its_delivery_ids(store: TinyStore) -> None:
+    old = {"since": 1765000000.5, "sent": {}, "flight": None, "failure": "", "failing_since": None}
+    assert Record.from_dict(old, 0).key == "1765000000.5"  # the ids it made before
+    assert Record.from_dict(Record.from_dict(old, 0).to_dict(), 0).key == "1765000000.5"

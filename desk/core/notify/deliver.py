@@ -76,7 +76,8 @@ def open_channels(store: Store, settings: Settings, now: datetime) -> None:
     for channel in (NOTIFY, WEBHOOK):
         record = store.outbox(channel)
         if channel in configured and not record:
-            store.save_outbox(channel, Record(since=now.timestamp()).to_dict())
+            opened = Record(since=now.timestamp(), key=secrets.token_hex(8))
+            store.save_outbox(channel, opened.to_dict())
         elif channel not in configured and record:  # taken out: set up again, it starts afresh
             store.save_outbox(channel, {})
 
@@ -272,8 +273,12 @@ class WebhookRound(_Round):
         return self.finish()
 
     def delivery_id(self, alert_id: str) -> str:
-        """The X-Desk-Delivery id of an alert: the same on every try, cycle and restart."""
-        return short_hash(WEBHOOK, str(self.record.since), alert_id)
+        """The X-Desk-Delivery id of an alert: the same on every try, cycle and restart.
+
+        Made of the channel's key, which (unlike `since`, moved on as sent
+        ids are forgotten) stays as long as the channel is set up.
+        """
+        return short_hash(WEBHOOK, self.record.key, alert_id)
 
     def _post(
         self, client: httpx.Client, ids: tuple[str, ...], token: str, sleep: Callable[[float], None]
