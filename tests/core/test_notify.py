@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from desk.core.models import Alert, AlertState, Hit, Severity, alert_row
+from desk.core.models import Alert, AlertState, Hit, Severity, alert_row, short_hash
 from desk.core.notify.command import RunFiles, start_run
 from desk.core.notify.deliver import channel_failures, deliver_alerts, open_channels
 from desk.core.notify.outbox import Flight, Record, owed, retry_delay, runs_for, trimmed
@@ -443,3 +443,31 @@ def test_a_record_kept_before_channels_had_a_key_keeps_its_delivery_ids(store: T
     old = {"since": 1765000000.5, "sent": {}, "flight": None, "failure": "", "failing_since": None}
     assert Record.from_dict(old, 0).key == "1765000000.5"  # the ids it made before
     assert Record.from_dict(Record.from_dict(old, 0).to_dict(), 0).key == "1765000000.5"
+
+
+def test_a_digest_of_9000_alerts_runs_with_every_alert_on_stdin(
+    store: TinyStore, tmp_path: Path
+) -> None:
+    """~7,700 ids had passed Linux's 128 KiB for one variable: the command never started."""
+    out, body = tmp_path / "said.txt", tmp_path / "body.json"
+    made = [
+        replace(
+            alert(n, title=f"Army deploys {n} troops near the border"), id=short_hash("a", str(n))
+        )
+        for n in range(9000)
+    ]
+    stored(store, *made)
+    command = f'printf "%s %s\\n" "$DESK_COUNT" "$DESK_ALERT_ID" > {out}; cat > {body}'
+    assert notify(store, tmp_path, command) == ["[ok] notify: 9,000 alerts sent"]
+    count, *ids = out.read_text().split()
+    assert count == "9000" and ids == [a.id for a in made[: len(ids)]] and ids
+    assert [a["id"] for a in json.loads(body.read_text())] == [a.id for a in made]
+
+
+def test_a_huge_title_still_reaches_the_command(store: TinyStore, tmp_path: Path) -> None:
+    out = tmp_path / "title.txt"
+    stored(store, alert(1, title="Troops " * 30_000))  # 210 KB
+    assert notify(store, tmp_path, f'printf "%s" "$DESK_TITLE" > {out}') == [
+        "[ok] notify: 1 alert sent"
+    ]
+    assert out.read_text().startswith("Troops Troops") and len(out.read_text()) < 210_000
