@@ -142,6 +142,24 @@ def test_a_watchlist_far_above_its_hourly_baseline_surges() -> None:
     assert surges(quiet_then_burst("troops", 2), NOW) == []  # too few to call a surge
 
 
+def varied_then(watchlist: str, last_hour: int) -> list:
+    """Two days of 3 and 7 alerts in turn each hour (mean 5, sigma 2), then `last_hour` alerts."""
+    history = [
+        NOW - timedelta(hours=h, minutes=10 + k)
+        for h in range(1, 49)
+        for k in range(3 + 4 * (h % 2))
+    ]
+    recent = [NOW - timedelta(minutes=5 + m) for m in range(last_hour)]
+    return rows_raised(watchlist, history + recent)
+
+
+def test_a_surge_is_past_three_sigmas_of_a_varied_baseline_not_two() -> None:
+    """A baseline with a spread: 9 and 10 (2 and 2.5 sigma above) are busy hours, 12 a surge."""
+    assert surges(varied_then("busy", 9), NOW) == surges(varied_then("busy", 10), NOW) == []
+    [surge] = surges(varied_then("busy", 12), NOW)
+    assert surge.count == 12 and 4.9 < surge.mean < 5.1 and 1.9 < surge.sigma < 2.1
+
+
 def test_a_surge_reaches_the_notify_command(tmp_path: Path) -> None:
     store = TinyStore(tmp_path / "data")
     history = [replace(alert(100 + n), created=NOW - timedelta(hours=5 * n + 2)) for n in range(10)]

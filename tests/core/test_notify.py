@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import subprocess
 import threading
 import time
 from dataclasses import replace
@@ -569,3 +570,24 @@ def test_slow_commands_run_while_their_timeout_fits_in_the_round(
         f"[ok] notify: {plural(ran, 'alert')} sent; {plural(5 - ran, 'alert')} wait for the "
         "next cycle (this round's 2 s are up)"
     ]
+
+
+def test_a_reused_process_id_is_neither_waited_for_nor_killed(
+    store: TinyStore, tmp_path: Path
+) -> None:
+    """After a reboot the flight's pid may name another program: desk must leave it alone."""
+    out = tmp_path / "out.txt"
+    stranger = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    try:
+        stored(store, alert(1))
+        flight = Flight(("alert1",), "f00d", time.time(), stranger.pid)
+        store.save_outbox("notify", Record(since=NOW.timestamp(), flight=flight).to_dict())
+        began = time.monotonic()
+        lines = notify(store, tmp_path, f'echo "$DESK_ALERT_ID" >> {out}', timeout=2.0)
+        took = time.monotonic() - began
+        assert stranger.poll() is None, "desk killed a process that was not its run"
+        assert took < 1.5, f"desk waited {took:.1f} s for a process that was not its run"
+        assert lines == ["[ok] notify: 1 alert sent"] and out.read_text().split() == ["alert1"]
+    finally:
+        stranger.kill()
+        stranger.wait()
