@@ -21,6 +21,7 @@ from desk.core.attention import (
     corroborated,
     hosts_of_sources,
     one_level_up,
+    source_names,
     surges,
 )
 from desk.core.match.watchlists import load_watchlists
@@ -83,6 +84,40 @@ def test_three_independent_sources_raise_a_story_one_level(tmp_path: Path) -> No
     assert three_sources.id == two_sources.id
     assert three_sources.severity == Severity.CRITICAL
     assert three_sources.reason == "3 independent sources, severity raised to critical"
+
+
+def test_feeds_on_different_hosts_with_one_title_are_different_sources(tmp_path: Path) -> None:
+    """Three unnamed feeds all titled `T`: one source name for all had made them one source."""
+    with ExitStack() as stack:
+        sites = [stack.enter_context(served_site(f"127.0.0.{n}")) for n in (1, 2, 3)]
+        for site in sites:
+            carry_story(site, "/a.xml")
+        store = TinyStore(tmp_path / "data")
+        poll(store, [Feed(f"{site.base}/a.xml") for site in sites])
+        [story] = store.alerts()
+        store.close()
+    assert sorted(story.sources) == ["T (127.0.0.1)", "T (127.0.0.2)", "T (127.0.0.3)"]
+    assert story.severity == Severity.CRITICAL
+    assert story.reason == "3 independent sources, severity raised to critical"
+
+
+def test_a_shared_name_says_its_host_and_is_never_one_host_for_all() -> None:
+    states = {
+        u: FeedState(u, title="World") for u in ("https://a.example/r", "https://b.example/r")
+    }
+    feeds = [
+        Feed("https://a.example/r"),
+        Feed("https://b.example/r"),
+        Feed("https://c.example/r", "C"),
+    ]
+    assert source_names(feeds, states) == {
+        "https://a.example/r": "World (a.example)",
+        "https://b.example/r": "World (b.example)",
+        "https://c.example/r": "C",
+    }
+    hosts = hosts_of_sources(feeds, states)
+    assert "World" not in hosts and hosts["World (b.example)"] == "b.example"
+    assert hosts["C"] == hosts["https://c.example/r"] == "c.example"
 
 
 def test_corroboration_counts_hosts_once_and_rises_one_level_only() -> None:
