@@ -137,6 +137,21 @@ STARTER_SETTINGS = """\
 # snooze_for: 1h            # how long the s key puts an alert aside
 # keys:                     # remap TUI keys by binding id
 #   ack: "a,z"
+
+# Notifications (none unless set up). A command run by `sh -c` for each alert at or
+# above min_severity: the alert's JSON on stdin, DESK_TITLE, DESK_URL, DESK_SEVERITY,
+# DESK_WATCHLISTS, DESK_ALERT_ID in its environment (quote them: "$DESK_TITLE").
+# notify:
+#   command: 'notify-send "desk: $DESK_SEVERITY" "$DESK_TITLE"'   # quoted: it has ": "
+#   min_severity: high      # info | low | medium | high | critical
+#   digest_over: 5          # more alerts at once: one digest run (a JSON array)
+#   timeout: 10s            # a run still going is killed (at most 60s)
+# Each alert POSTed as JSON, signed: X-Desk-Signature: sha256=<HMAC of the body>.
+# webhook:
+#   url: https://hooks.example.org/desk
+#   secret: "change-me"
+#   min_severity: medium
+#   timeout: 10s            # a POST unanswered by then is given up (at most 60s)
 """
 
 

@@ -116,15 +116,44 @@ def source_host(url: str) -> str:
     return host.removeprefix("www.")
 
 
+def source_names(feeds: Iterable[Feed], states: dict[str, FeedState]) -> dict[str, str]:
+    """Feed URL -> the name its alerts give it as a source: its name, else its title, else its URL.
+
+    Feeds on different hosts that share a name (two feeds titled `World
+    News`) each get their host added (`World News (b.example)`): one name
+    for both would make them one source, and corroboration would count them once.
+    """
+    plain = {feed.url: _plain_name(feed, states.get(feed.url)) for feed in feeds}
+    hosts_by_name: dict[str, set[str]] = {}
+    for url, name in plain.items():
+        hosts_by_name.setdefault(name, set()).add(source_host(url))
+    return {
+        url: f"{name} ({source_host(url)})" if len(hosts_by_name[name]) > 1 else name
+        for url, name in plain.items()
+    }
+
+
+def _plain_name(feed: Feed, state: FeedState | None) -> str:
+    return feed.name or (state.title if state else "") or feed.url
+
+
 def hosts_of_sources(feeds: Iterable[Feed], states: dict[str, FeedState]) -> dict[str, str]:
-    """Source name (as alerts keep it: the feed's name, its own title or its URL) -> its host."""
-    hosts = {}
+    """Source name (as alerts keep it: see source_names) -> the host of its feed.
+
+    Keyed by each feed's own source name (unique per feed, see source_names),
+    and by its URL, title and configured name as older alerts may keep them,
+    unless one of those names feeds on different hosts: then it says nothing.
+    """
+    feeds = list(feeds)
+    hosts: dict[str, set[str]] = {}
     for feed in feeds:
         state = states.get(feed.url)
         for name in (feed.url, state.title if state else "", feed.name):
             if name:
-                hosts[name] = source_host(feed.url)
-    return hosts
+                hosts.setdefault(name, set()).add(source_host(feed.url))
+    known = {name: next(iter(found)) for name, found in hosts.items() if len(found) == 1}
+    names = source_names(feeds, states)
+    return {**known, **{names[feed.url]: source_host(feed.url) for feed in feeds}}
 
 
 def one_level_up(severity: Severity) -> Severity:

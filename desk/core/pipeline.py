@@ -139,6 +139,8 @@ class Poller:
         """The store's repair notes already said: those of its opening are said by the front."""
         self._progress: Progress | None = None
         self._source_hosts: dict[str, str] = {}
+        self._feeds: list[Feed] = []
+        self._states: dict[str, FeedState] = {}
         """Source name -> host, for corroboration (set from the feeds each cycle)."""
 
     def close(self) -> None:
@@ -193,6 +195,7 @@ class Poller:
         self._progress = progress
         states = self.store.feed_states()
         self._source_hosts = attention.hosts_of_sources(feeds, states)
+        self._feeds, self._states = list(feeds), states
         due = [f for f in feeds if force or decide.is_due(states.get(f.url), self.now())]
         fetcher = Fetcher(self.settings, self.transport, self.now)
         try:
@@ -317,7 +320,7 @@ class Poller:
         result.new_items = len(todo)
         fresh_per_feed = Counter(feed.url for feed, _ in todo)
         result.outcomes = [_summarised(o, fresh_per_feed[o.feed.url]) for o in result.outcomes]
-        names = {o.feed.url: o.name for o in result.outcomes}
+        names = self._source_names(result.outcomes)
         failed = [o.state for o in result.outcomes if o.state.error]
         answered = [o.state for o in result.outcomes if not o.state.error]
         size = COMMIT_BATCH if self.settings.fetch_articles else max(len(todo), 1)
@@ -344,6 +347,13 @@ class Poller:
             for task in ahead:
                 task.cancel()
             await asyncio.gather(*ahead, return_exceptions=True)
+
+    def _source_names(self, outcomes: list[FeedOutcome]) -> dict[str, str]:
+        """Feed URL -> its name as a source, with the titles this cycle learned (see attention)."""
+        states = {**self._states, **{o.feed.url: o.state for o in outcomes}}
+        feeds = list({f.url: f for f in [*self._feeds, *(o.feed for o in outcomes)]}.values())
+        self._source_hosts = attention.hosts_of_sources(feeds, states)
+        return attention.source_names(feeds, states)
 
     def _page_cap(self) -> int | None:
         return self.settings.max_pages_per_cycle if self.settings.fetch_articles else None

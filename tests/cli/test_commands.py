@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -268,3 +269,19 @@ def test_desk_feeds_lists_the_rows_of_the_feed_health_screen(isolated_dirs: Path
     assert [row.status for row in expected] == ["HTTP 404", "ok"]
     assert all(row.status in line for row, line in zip(expected, lines, strict=True))
     assert "304" in lines[1] and "HTTP 404" in lines[0]
+
+
+def test_the_starter_settings_show_notify_and_webhook_and_each_line_is_valid(
+    tmp_path: Path,
+) -> None:
+    """Every commented setting of `desk init`'s settings.yaml, uncommented, is read as it says."""
+    from desk.cli.start import STARTER_SETTINGS
+    from desk.core.settings.config import Settings, load_settings
+
+    setting = re.compile(r"^# (\s*[a-z_]+:.*)$")
+    lines = [m.group(1) for line in STARTER_SETTINGS.splitlines() if (m := setting.match(line))]
+    (tmp_path / "settings.yaml").write_text("\n".join(lines) + "\n")
+    settings = load_settings(tmp_path / "settings.yaml")
+    assert settings.notify is not None and settings.notify.timeout == 10.0
+    assert settings.webhook is not None and settings.webhook.url.startswith("https://")
+    assert settings.default_interval == Settings().default_interval

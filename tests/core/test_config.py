@@ -203,6 +203,14 @@ def test_notify_and_webhook_blocks_are_typed(tmp_path: Path) -> None:
             "3:12: notify.timeout: 'soon' is not a duration",
         ),
         (
+            "notify:\n  command: x\n  timeout: 1d\n",
+            "3:12: notify.timeout: '1d' is longer than 60s",
+        ),
+        (
+            "webhook:\n  url: https://h/x\n  timeout: 61\n",
+            "3:12: webhook.timeout: 61 is longer than 60s",
+        ),
+        (
             "webhook:\n  url: ftp://h/x\n",
             "2:8: webhook.url: 'ftp://h/x' is not an http:// or https:// address",
         ),

@@ -21,6 +21,7 @@ from desk.core.attention import (
     corroborated,
     hosts_of_sources,
     one_level_up,
+    source_names,
     surges,
 )
 from desk.core.match.watchlists import load_watchlists
@@ -85,6 +86,40 @@ def test_three_independent_sources_raise_a_story_one_level(tmp_path: Path) -> No
     assert three_sources.reason == "3 independent sources, severity raised to critical"
 
 
+def test_feeds_on_different_hosts_with_one_title_are_different_sources(tmp_path: Path) -> None:
+    """Three unnamed feeds all titled `T`: one source name for all had made them one source."""
+    with ExitStack() as stack:
+        sites = [stack.enter_context(served_site(f"127.0.0.{n}")) for n in (1, 2, 3)]
+        for site in sites:
+            carry_story(site, "/a.xml")
+        store = TinyStore(tmp_path / "data")
+        poll(store, [Feed(f"{site.base}/a.xml") for site in sites])
+        [story] = store.alerts()
+        store.close()
+    assert sorted(story.sources) == ["T (127.0.0.1)", "T (127.0.0.2)", "T (127.0.0.3)"]
+    assert story.severity == Severity.CRITICAL
+    assert story.reason == "3 independent sources, severity raised to critical"
+
+
+def test_a_shared_name_says_its_host_and_is_never_one_host_for_all() -> None:
+    states = {
+        u: FeedState(u, title="World") for u in ("https://a.example/r", "https://b.example/r")
+    }
+    feeds = [
+        Feed("https://a.example/r"),
+        Feed("https://b.example/r"),
+        Feed("https://c.example/r", "C"),
+    ]
+    assert source_names(feeds, states) == {
+        "https://a.example/r": "World (a.example)",
+        "https://b.example/r": "World (b.example)",
+        "https://c.example/r": "C",
+    }
+    hosts = hosts_of_sources(feeds, states)
+    assert "World" not in hosts and hosts["World (b.example)"] == "b.example"
+    assert hosts["C"] == hosts["https://c.example/r"] == "c.example"
+
+
 def test_corroboration_counts_hosts_once_and_rises_one_level_only() -> None:
     states = {"https://c.example/rss": FeedState("https://c.example/rss", title="C Daily")}
     feeds = [
@@ -140,6 +175,24 @@ def test_a_watchlist_far_above_its_hourly_baseline_surges() -> None:
     assert surge.watchlist == "troops" and surge.count == 9
     assert surge.mean < 0.5 and surge.line().startswith("surge: troops: 9 alerts in the last hour")
     assert surges(quiet_then_burst("troops", 2), NOW) == []  # too few to call a surge
+
+
+def varied_then(watchlist: str, last_hour: int) -> list:
+    """Two days of 3 and 7 alerts in turn each hour (mean 5, sigma 2), then `last_hour` alerts."""
+    history = [
+        NOW - timedelta(hours=h, minutes=10 + k)
+        for h in range(1, 49)
+        for k in range(3 + 4 * (h % 2))
+    ]
+    recent = [NOW - timedelta(minutes=5 + m) for m in range(last_hour)]
+    return rows_raised(watchlist, history + recent)
+
+
+def test_a_surge_is_past_three_sigmas_of_a_varied_baseline_not_two() -> None:
+    """A baseline with a spread: 9 and 10 (2 and 2.5 sigma above) are busy hours, 12 a surge."""
+    assert surges(varied_then("busy", 9), NOW) == surges(varied_then("busy", 10), NOW) == []
+    [surge] = surges(varied_then("busy", 12), NOW)
+    assert surge.count == 12 and 4.9 < surge.mean < 5.1 and 1.9 < surge.sigma < 2.1
 
 
 def test_a_surge_reaches_the_notify_command(tmp_path: Path) -> None:

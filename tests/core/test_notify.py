@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import subprocess
 import threading
 import time
 from dataclasses import replace
@@ -19,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from desk.core.models import Alert, AlertState, Hit, Severity, alert_row
+from desk.core.errors import plural
+from desk.core.models import Alert, AlertState, Hit, Severity, alert_row, short_hash
 from desk.core.notify.command import RunFiles, start_run
 from desk.core.notify.deliver import channel_failures, deliver_alerts, open_channels
 from desk.core.notify.outbox import Flight, Record, owed, retry_delay, runs_for, trimmed
@@ -422,3 +424,170 @@ def test_an_unreadable_record_is_set_aside_and_said(tmp_path: Path) -> None:
         assert Record.from_dict(store.outbox("notify"), 0).since == NOW.timestamp()
     finally:
         store.close()
+
+
+def test_a_delivery_id_stays_the_same_while_old_sent_ids_are_forgotten(store: TinyStore) -> None:
+    """A channel past KEEP_SENT_SECONDS moves `since` on every round; the delivery id must not move."""
+    receiver = Receiver("k", fail=10**6)
+    hook = WebhookSettings(url="", secret="k")
+    stored(store, alert(1))
+    with serving(receiver.handler()) as base:
+        settings = Settings(webhook=replace(hook, url=f"{base}/hook"))
+        open_channels(store, settings, NOW - timedelta(days=3))
+        for minutes in (60, 65, 70):
+            later = NOW + timedelta(minutes=minutes)
+            deliver_alerts(store, settings, Path("unused"), later, sleep=lambda _: None)
+    assert len(receiver.posts) == 12  # three rounds of four tries
+    assert {delivery for delivery, _, _ in receiver.posts} == {receiver.posts[0][0]}
+
+
+def test_a_record_kept_before_channels_had_a_key_keeps_its_delivery_ids(store: TinyStore) -> None:
+    old = {"since": 1765000000.5, "sent": {}, "flight": None, "failure": "", "failing_since": None}
+    assert Record.from_dict(old, 0).key == "1765000000.5"  # the ids it made before
+    assert Record.from_dict(Record.from_dict(old, 0).to_dict(), 0).key == "1765000000.5"
+
+
+def test_a_digest_of_9000_alerts_runs_with_every_alert_on_stdin(
+    store: TinyStore, tmp_path: Path
+) -> None:
+    """~7,700 ids had passed Linux's 128 KiB for one variable: the command never started."""
+    out, body = tmp_path / "said.txt", tmp_path / "body.json"
+    made = [
+        replace(
+            alert(n, title=f"Army deploys {n} troops near the border"), id=short_hash("a", str(n))
+        )
+        for n in range(9000)
+    ]
+    stored(store, *made)
+    command = f'printf "%s %s\\n" "$DESK_COUNT" "$DESK_ALERT_ID" > {out}; cat > {body}'
+    assert notify(store, tmp_path, command) == ["[ok] notify: 9,000 alerts sent"]
+    count, *ids = out.read_text().split()
+    assert count == "9000" and ids == [a.id for a in made[: len(ids)]] and ids
+    assert [a["id"] for a in json.loads(body.read_text())] == [a.id for a in made]
+
+
+def test_a_huge_title_still_reaches_the_command(store: TinyStore, tmp_path: Path) -> None:
+    out = tmp_path / "title.txt"
+    stored(store, alert(1, title="Troops " * 30_000))  # 210 KB
+    assert notify(store, tmp_path, f'printf "%s" "$DESK_TITLE" > {out}') == [
+        "[ok] notify: 1 alert sent"
+    ]
+    assert out.read_text().startswith("Troops Troops") and len(out.read_text()) < 210_000
+
+
+# -- what a delivery round holds a cycle ---------------------------------------------------------
+
+
+class Endpoint(BaseHTTPRequestHandler):
+    """Answers 200 after `delay` seconds; with `trickle`, its status line a byte per `delay`."""
+
+    delay = 0.0
+    trickle = False
+    taken: list[str]
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        answer = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+        if self.trickle:
+            try:
+                for byte in answer:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(self.delay)
+            except OSError:
+                return
+        else:
+            time.sleep(self.delay)
+            self.wfile.write(answer)
+        self.taken.append(json.loads(body)["id"])
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+def timed_round(store: TinyStore, handler: type[BaseHTTPRequestHandler]) -> tuple[list[str], float]:
+    """One real webhook round (real back-off sleeps) with a 1 s timeout: its lines and seconds."""
+    with serving(handler) as base:
+        settings = Settings(webhook=WebhookSettings(f"{base}/hook", timeout=1.0))
+        open_channels(store, settings, NOW)
+        began = time.monotonic()
+        reports = deliver_alerts(store, settings, Path("unused"), NOW + timedelta(hours=1))
+        return [r.line() for r in reports if r.worth_saying], time.monotonic() - began
+
+
+def test_a_hanging_webhook_holds_a_round_at_most_its_budget(store: TinyStore) -> None:
+    """Four tries of 1 s and 3.5 s of back-off had held it 7.5 s; the budget is 2 s."""
+    hanging = type("Hanging", (Endpoint,), {"delay": 3.0, "taken": []})
+    stored(store, alert(1), alert(2))
+    lines, took = timed_round(store, hanging)
+    assert took < 2.5, f"a hanging endpoint held the round {took:.1f} s"
+    [line] = lines  # httpx's read timeout and the POST's deadline end it at the same 1 s
+    assert line.startswith(("[x] webhook: ReadTimeout", "[x] webhook: no answer within 1 s"))
+    assert line.endswith(
+        "(tried 1 time); this round's time is up; 2 alerts wait for the next cycle"
+    )
+
+
+def test_an_endpoint_trickling_its_answer_is_given_up_at_the_timeout(store: TinyStore) -> None:
+    """Each byte within httpx's read timeout: only a whole-POST deadline ends it."""
+    trickling = type("Trickling", (Endpoint,), {"delay": 0.3, "trickle": True, "taken": []})
+    stored(store, alert(1))
+    lines, took = timed_round(store, trickling)
+    assert took < 2.5, f"a trickling endpoint held the round {took:.1f} s"
+    assert lines == [
+        "[x] webhook: no answer within 1 s (tried 1 time); "
+        "this round's time is up; 1 alert wait for the next cycle"
+    ]
+
+
+def test_a_slow_but_accepting_endpoint_gets_what_fits_and_the_rest_waits(
+    store: TinyStore,
+) -> None:
+    slow = type("Slow", (Endpoint,), {"delay": 0.3, "taken": []})
+    stored(store, *(alert(n) for n in range(20)))
+    lines, took = timed_round(store, slow)
+    assert took < 2.5, f"a slow endpoint held the round {took:.1f} s"
+    sent = len(slow.taken)
+    assert 1 <= sent < 20
+    assert lines == [
+        f"[ok] webhook: {sent} alerts sent; {20 - sent} alerts wait for the next cycle "
+        "(this round's 2 s are up)"
+    ]
+
+
+def test_slow_commands_run_while_their_timeout_fits_in_the_round(
+    store: TinyStore, tmp_path: Path
+) -> None:
+    """Five runs of 0.6 s had held the round 3 s; with a 1 s timeout its budget is 2 s."""
+    out = tmp_path / "out.txt"
+    stored(store, *(alert(n) for n in range(1, 6)))
+    began = time.monotonic()
+    lines = notify(store, tmp_path, f'sleep 0.6; echo "$DESK_ALERT_ID" >> {out}', timeout=1.0)
+    took = time.monotonic() - began
+    ran = len(out.read_text().split())
+    assert took < 2.5 and 1 <= ran < 5, f"{ran} runs held the round {took:.1f} s"
+    assert lines == [
+        f"[ok] notify: {plural(ran, 'alert')} sent; {plural(5 - ran, 'alert')} wait for the "
+        "next cycle (this round's 2 s are up)"
+    ]
+
+
+def test_a_reused_process_id_is_neither_waited_for_nor_killed(
+    store: TinyStore, tmp_path: Path
+) -> None:
+    """After a reboot the flight's pid may name another program: desk must leave it alone."""
+    out = tmp_path / "out.txt"
+    stranger = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    try:
+        stored(store, alert(1))
+        flight = Flight(("alert1",), "f00d", time.time(), stranger.pid)
+        store.save_outbox("notify", Record(since=NOW.timestamp(), flight=flight).to_dict())
+        began = time.monotonic()
+        lines = notify(store, tmp_path, f'echo "$DESK_ALERT_ID" >> {out}', timeout=2.0)
+        took = time.monotonic() - began
+        assert stranger.poll() is None, "desk killed a process that was not its run"
+        assert took < 1.5, f"desk waited {took:.1f} s for a process that was not its run"
+        assert lines == ["[ok] notify: 1 alert sent"] and out.read_text().split() == ["alert1"]
+    finally:
+        stranger.kill()
+        stranger.wait()

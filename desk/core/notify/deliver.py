@@ -7,8 +7,16 @@ between finds the flight on its next round and settles it before anything
 else: a command's wrapper left its exit status in a file (or is still
 running, and is waited for up to its deadline); a webhook POST is sent
 again with the same delivery id. A failure stops the channel for this
-round, so a cycle is never held for more than one deadline per channel;
-what is still owed is tried on the next round.
+round; what is still owed is tried on the next round.
+
+What holds a cycle: each channel's round has a time budget (round_budget:
+twice the channel's timeout, at most ROUND_BUDGET_CAP seconds, never less
+than one timeout), and starts a command run, a POST or a retry of one only
+while its whole timeout (and the back-off before it) fits in what is left;
+a run past its timeout is killed and a POST unanswered by then is given up
+(sent again next round under its delivery id). So one channel holds a cycle
+at most its budget, both at most twice ROUND_BUDGET_CAP; what did not fit
+waits for the next cycle, and the channel's line says so.
 """
 
 from __future__ import annotations
@@ -36,6 +44,13 @@ NOTIFY, WEBHOOK = "notify", "webhook"
 """The channels' names: in the store (outbox-NAME.json), in messages and in `desk feeds`."""
 POSTS_PER_ROUND = 200
 """Webhook POSTs in one round at most; the rest wait for the next round."""
+ROUND_BUDGET_CAP = 60.0
+"""Seconds one channel's round may take at most, whatever its timeout."""
+
+
+def round_budget(timeout: float) -> float:
+    """Seconds one channel's round may take: twice its timeout, capped, but room for one try."""
+    return max(timeout, min(2 * timeout, ROUND_BUDGET_CAP))
 
 
 @dataclass(frozen=True)
@@ -48,11 +63,13 @@ class ChannelReport:
     """Alerts still owed after this round."""
     failure: str = ""
     """Why the round stopped ("" when nothing failed)."""
+    out_of_time: float = 0.0
+    """The round's budget in seconds, when it ran out with alerts still owed (else 0)."""
 
     @property
     def worth_saying(self) -> bool:
         """Whether the round did anything: sent an alert or failed."""
-        return bool(self.sent or self.failure)
+        return bool(self.sent or self.failure or (self.out_of_time and self.waiting))
 
     def line(self) -> str:
         """The round in one line, in feed health's style: `[ok] notify: 2 alerts sent`."""
@@ -61,6 +78,12 @@ class ChannelReport:
                 f"; {plural(self.waiting, 'alert')} wait for the next cycle" if self.waiting else ""
             )
             return f"[x] {self.channel}: {self.failure}{wait}"
+        if self.out_of_time and self.waiting:
+            return (
+                f"[ok] {self.channel}: {plural(self.sent, 'alert')} sent; "
+                f"{plural(self.waiting, 'alert')} wait for the next cycle "
+                f"(this round's {self.out_of_time:g} s are up)"
+            )
         return f"[ok] {self.channel}: {plural(self.sent, 'alert')} sent"
 
 
@@ -76,7 +99,8 @@ def open_channels(store: Store, settings: Settings, now: datetime) -> None:
     for channel in (NOTIFY, WEBHOOK):
         record = store.outbox(channel)
         if channel in configured and not record:
-            store.save_outbox(channel, Record(since=now.timestamp()).to_dict())
+            opened = Record(since=now.timestamp(), key=secrets.token_hex(8))
+            store.save_outbox(channel, opened.to_dict())
         elif channel not in configured and record:  # taken out: set up again, it starts afresh
             store.save_outbox(channel, {})
 
@@ -123,9 +147,13 @@ class _Round:
     channel = ""
     min_severity = Severity.INFO
 
-    def __init__(self, store: Store, now: float) -> None:
+    def __init__(self, store: Store, now: float, timeout: float) -> None:
         self.store = store
         self.now = now
+        self.timeout = timeout
+        self.budget = round_budget(timeout)
+        self.ends = time.monotonic() + self.budget
+        self.ran_out = False
         self.record = Record.from_dict(store.outbox(self.channel), now)
         self.sent = 0
         self.failure = ""
@@ -133,6 +161,13 @@ class _Round:
         self._surging: dict[str, str] | None = None
         self._raised: dict[str, float] | None = None
         self._owed: tuple[Record, list[AlertRow]] | None = None
+
+    def fits(self, seconds: float) -> bool:
+        """Whether `seconds` more fit in the round's budget; once not, the round ran out."""
+        if time.monotonic() + seconds <= self.ends:
+            return True
+        self.ran_out = True
+        return False
 
     def rows(self) -> list[AlertRow]:
         """The store's alert rows, read once per round."""
@@ -184,7 +219,8 @@ class _Round:
         kept = trimmed(self.record, still, self.now)
         if kept is not self.record:  # a round with nothing to do writes nothing
             self.keep(kept)
-        return ChannelReport(self.channel, self.sent, len(still), self.failure)
+        out_of_time = self.budget if self.ran_out and not self.failure else 0.0
+        return ChannelReport(self.channel, self.sent, len(still), self.failure, out_of_time)
 
 
 class NotifyRound(_Round):
@@ -193,7 +229,7 @@ class NotifyRound(_Round):
     channel = NOTIFY
 
     def __init__(self, store: Store, config: NotifySettings, folder: Path, now: float) -> None:
-        super().__init__(store, now)
+        super().__init__(store, now, config.timeout)
         self.config = config
         self.folder = folder
         self.min_severity = config.min_severity
@@ -212,6 +248,8 @@ class NotifyRound(_Round):
         if not self.failure:
             due = [row.id for row in self.owed()]
             for ids in runs_for(due, self.config.digest_over):
+                if not self.fits(self.timeout):
+                    break
                 if not self._run_once(ids, digest=len(due) > self.config.digest_over):
                     break
         return self.finish()
@@ -249,7 +287,7 @@ class WebhookRound(_Round):
     channel = WEBHOOK
 
     def __init__(self, store: Store, config: WebhookSettings, now: float, user_agent: str) -> None:
-        super().__init__(store, now)
+        super().__init__(store, now, config.timeout)
         self.config = config
         self.user_agent = user_agent
         self.min_severity = config.min_severity
@@ -267,13 +305,19 @@ class WebhookRound(_Round):
             if flight is not None and not self._post(client, flight.ids, flight.token, sleep):
                 return self.finish()
             for row in self.owed()[:POSTS_PER_ROUND]:
+                if not self.fits(self.timeout):
+                    break
                 if not self._post(client, (row.id,), self.delivery_id(row.id), sleep):
                     break
         return self.finish()
 
     def delivery_id(self, alert_id: str) -> str:
-        """The X-Desk-Delivery id of an alert: the same on every try, cycle and restart."""
-        return short_hash(WEBHOOK, str(self.record.since), alert_id)
+        """The X-Desk-Delivery id of an alert: the same on every try, cycle and restart.
+
+        Made of the channel's key, which (unlike `since`, moved on as sent
+        ids are forgotten) stays as long as the channel is set up.
+        """
+        return short_hash(WEBHOOK, self.record.key, alert_id)
 
     def _post(
         self, client: httpx.Client, ids: tuple[str, ...], token: str, sleep: Callable[[float], None]
@@ -286,7 +330,11 @@ class WebhookRound(_Round):
         self.begin(ids, token)
         body = body_of(alerts, digest=False, surging=self.surging())
         headers = headers_for(body, self.config.secret, token, alerts[0].id, self.user_agent)
-        problem = post_with_retries(client, self.config.url, body, headers, sleep)
+        problem = post_with_retries(
+            client, self.config.url, body, headers, self.timeout, self.fits, sleep
+        )
+        if problem and self.ran_out:
+            problem += "; this round's time is up"
         self.settle(
             ids, f"the webhook answered {problem}" if problem.startswith("HTTP") else problem
         )

@@ -62,6 +62,8 @@ class Record:
     failure: str = ""
     """The last failure in one line ("" once a delivery succeeds)."""
     failing_since: float | None = None
+    key: str = ""
+    """Fixed when the channel opens and never trimmed: part of every webhook delivery id."""
 
     def to_dict(self) -> dict[str, Any]:
         """The record as the store keeps it."""
@@ -71,16 +73,23 @@ class Record:
             "flight": self.flight.to_dict() if self.flight else None,
             "failure": self.failure,
             "failing_since": self.failing_since,
+            "key": self.key,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], now: float) -> Record:
-        """A record from the store; an empty one (a new channel) owes what is raised from `now` on."""
+        """A record from the store; an empty one (a new channel) owes what is raised from `now` on.
+
+        A record kept before channels had a key gets one from its `since` as
+        it stands (what its delivery ids were made of), kept from then on.
+        """
         if not data:
-            return cls(since=now)
+            return cls(since=now, key=repr(now))
         flight = data.get("flight")
+        since = float(data.get("since", now))
         return cls(
-            since=float(data.get("since", now)),
+            since=since,
+            key=str(data.get("key") or since),
             sent={str(k): float(v) for k, v in (data.get("sent") or {}).items()},
             flight=Flight.from_dict(flight) if flight else None,
             failure=str(data.get("failure") or ""),

@@ -15,6 +15,11 @@ from desk.core.models import Alert
 from desk.core.safetext import safe_line
 from desk.core.store.serial import alert_to_dict
 
+IDS_IN_ENVIRONMENT = 100
+"""A digest's DESK_ALERT_ID names its first this many alerts (stdin carries them all)."""
+VALUE_CHARS = 8192
+"""A DESK_* value is cut to this many characters: Linux refuses a variable over 128 KiB."""
+
 
 def body_of(alerts: Sequence[Alert], digest: bool, surging: dict[str, str] | None = None) -> bytes:
     """The JSON a delivery sends: the alert's object, or for a digest an array of them.
@@ -43,8 +48,12 @@ def command_values(
 
     DESK_SURGE says the surges of the alerts' watchlists ("; " between them), when there are any.
 
-    A digest names its most severe alert (the first raised among equals) and
-    every watchlist and id, with DESK_COUNT alerts in all.
+    A digest names its most severe alert (the first raised among equals),
+    every watchlist and its first IDS_IN_ENVIRONMENT ids, with DESK_COUNT
+    alerts in all (its stdin has every one): the environment of a command
+    has a size limit (one variable at most 128 KiB on Linux, "Argument list
+    too long"), and a digest of ~7,700 alerts had passed it. Each value is
+    cut to VALUE_CHARS for the same reason.
     """
     top = max(alerts, key=lambda a: a.severity.rank)
     watchlists = dict.fromkeys(w for alert in alerts for w in alert.watchlists)
@@ -54,7 +63,7 @@ def command_values(
         "DESK_URL": top.url,
         "DESK_SEVERITY": top.severity.value,
         "DESK_WATCHLISTS": ",".join(watchlists),
-        "DESK_ALERT_ID": " ".join(alert.id for alert in alerts),
+        "DESK_ALERT_ID": " ".join(alert.id for alert in alerts[:IDS_IN_ENVIRONMENT]),
     }
     if digest:
         more = len(alerts) - 1
@@ -65,4 +74,4 @@ def command_values(
     surges = surge_lines(watchlists, surging or {})
     if surges:
         values["DESK_SURGE"] = "; ".join(surges)
-    return {name: value.replace("\0", "") for name, value in values.items()}
+    return {name: value.replace("\0", "")[:VALUE_CHARS] for name, value in values.items()}

@@ -5,18 +5,22 @@ HMAC-SHA256 of the body with the shared secret, and `X-Desk-Delivery`
 names the delivery, the same on every try of one alert: a POST desk could
 not see answered (it timed out, or desk was killed mid-request) is sent
 again under the same id, so a receiver that keeps the ids it has taken
-gets each alert once. The transport is injected.
+gets each alert once. A POST unanswered after its timeout is given up,
+however slowly the endpoint trickles its answer (the request runs on a
+worker thread left to end on its own). The transport is injected.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
 import time
 from collections.abc import Callable
 
 import httpx
 
+from desk.core.errors import plural
 from desk.core.notify.outbox import retry_delay
 from desk.core.safetext import safe_line
 
@@ -49,19 +53,49 @@ def post_with_retries(
     url: str,
     body: bytes,
     headers: dict[str, str],
+    timeout: float,
+    fits: Callable[[float], bool] = lambda _: True,
     sleep: Callable[[float], None] = time.sleep,
 ) -> str:
-    """POST until a 2xx answer or the tries run out; "" on success, else the last failure."""
+    """POST until a 2xx answer or the tries run out; "" on success, else the last failure.
+
+    Each try is given up after `timeout` seconds; a retry is made only when
+    `fits(back-off + timeout)` says the round has time for it.
+    """
     tries = 0
     while True:
         tries += 1
-        problem = post_once(client, url, body, headers)
+        problem = post_within(client, url, body, headers, timeout)
         if not problem:
             return ""
         delay = retry_delay(tries)
-        if delay is None:
-            return f"{problem} (tried {tries} times)"
+        if delay is None or not fits(delay + timeout):
+            return f"{problem} (tried {plural(tries, 'time')})"
         sleep(delay)
+
+
+def post_within(
+    client: httpx.Client, url: str, body: bytes, headers: dict[str, str], timeout: float
+) -> str:
+    """post_once, given up after `timeout` seconds whatever the endpoint does.
+
+    httpx's timeout bounds each wait on the network, not a whole request: an
+    endpoint answering a byte at a time could hold it for ever. The POST runs
+    on a daemon thread; one not done in time is left to end on its own (its
+    client is closed with the round) and counts as unanswered.
+    """
+    outcome: list[str] = []
+
+    def attempt() -> None:
+        try:
+            outcome.append(post_once(client, url, body, headers))
+        except Exception:  # the round closed the client under a POST it gave up: said already
+            outcome.append("the POST was given up")
+
+    worker = threading.Thread(target=attempt, name="desk-webhook-post", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    return outcome[0] if outcome else f"no answer within {timeout:g} s"
 
 
 def post_once(client: httpx.Client, url: str, body: bytes, headers: dict[str, str]) -> str:

@@ -102,7 +102,7 @@ class NotifySettings:
     digest_over: int = 5
     """More alerts than this due at once: one digest run (a JSON array on stdin) instead."""
     timeout: float = 10.0
-    """Seconds a run may take; a run still going then is killed and tried again next cycle."""
+    """Seconds a run may take (at most MAX_CHANNEL_TIMEOUT); a run still going then is killed."""
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ class WebhookSettings:
     min_severity: Severity = Severity.MEDIUM
     """Alerts below this severity are not sent."""
     timeout: float = 10.0
-    """Seconds one POST may take before it counts as failed."""
+    """Seconds one POST may take before it counts as failed (at most MAX_CHANNEL_TIMEOUT)."""
 
 
 @dataclass(frozen=True)
@@ -282,6 +282,20 @@ def _digest_over(value: Any) -> int:
     return value
 
 
+MAX_CHANNEL_TIMEOUT = 60.0
+"""notify.timeout and webhook.timeout at most: a delivery round holds the cycle that waits for it."""
+
+
+def _channel_timeout(value: Any) -> float:
+    seconds = parse_duration(value)
+    if seconds > MAX_CHANNEL_TIMEOUT:
+        raise ValueError(
+            f"{value!r} is longer than {MAX_CHANNEL_TIMEOUT:g}s "
+            "(a delivery round holds the cycle that waits for it)"
+        )
+    return seconds
+
+
 def _secret(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError("expected text (quote it)")
@@ -295,7 +309,7 @@ _CHANNEL_BLOCKS: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
             "command": _command,
             "min_severity": _severity,
             "digest_over": _digest_over,
-            "timeout": parse_duration,
+            "timeout": _channel_timeout,
         },
     ),
     "webhook": (
@@ -304,7 +318,7 @@ _CHANNEL_BLOCKS: dict[str, tuple[type, dict[str, Callable[[Any], Any]]]] = {
             "url": _webhook_url,
             "secret": _secret,
             "min_severity": _severity,
-            "timeout": parse_duration,
+            "timeout": _channel_timeout,
         },
     ),
 }
