@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import gc
 import os
 import shutil
 import threading
@@ -300,6 +301,19 @@ def _write_docs(db: TinyDB, docs: dict[int, dict[str, Any]], table: str = "_defa
     db.table(table)._update_table(replace)
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """No garbage collection inside: building many small objects that all live on
+    (an open store's rows) would otherwise set off sweep after sweep over them."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class TinyStore:
     """The on-disk Store: see the module docstring for the layout."""
 
@@ -323,8 +337,6 @@ class TinyStore:
             self.recovered.append(
                 f"removed {plural(removed, 'unfinished write')} a killed desk left"
             )
-        self._states_db = self._db(data_dir / "states.json")
-        self._feeds_db = self._db(data_dir / "feeds.json")
         self._loaded_shards: dict[str, TinyDB] = {}
         self._unread_shards: list[str] | None = None
         """Item shards not read yet, in ascending order: the last ranks highest (see _read_shard)."""
@@ -341,11 +353,18 @@ class TinyStore:
         self._cache: dict[str, Alert] = {}
         """Full alerts built so far (a page's, the pane's; all of them once someone asked)."""
         self._everything_built = False
-        self._states = {doc["id"]: doc for doc in _docs(self._states_db)}
-        self._alert_file = self._open_alert_file(data_dir / "alerts.json")
-        self._rows = rows_of(self._alert_file.columns(), self._states)
+        with gc_paused():  # 100k rows and states: the collector would sweep them again and again
+            self._load_tables()
         if self._alert_file.tables.get(FORMAT_TABLE) != SAFE_FORMAT:
             self._made_safe()
+
+    def _load_tables(self) -> None:
+        """The states, feeds and alert files read, and every alert's list row built."""
+        self._states_db = self._db(self.data_dir / "states.json")
+        self._feeds_db = self._db(self.data_dir / "feeds.json")
+        self._states = {doc["id"]: doc for doc in _docs(self._states_db)}
+        self._alert_file = self._open_alert_file(self.data_dir / "alerts.json")
+        self._rows = rows_of(self._alert_file.columns(), self._states)
 
     def _db(self, path: Path) -> TinyDB:
         return TinyDB(
