@@ -119,6 +119,8 @@ class DeskApp(App[None]):
         self._watchlist_errors = [str(e) for e in loaded.errors]
         self.poller = Poller(store, settings, list(loaded.watchlists), now=now)
         self._config_files = Settling(self._config_stamps)
+        self._last_poll_status = ""
+        """The status the last cycle that polled something left (a cycle with nothing due shows it again)."""
         self._surges: list[Surge] = []
         """The watchlists surging as the last cycle left them (desk.core.attention)."""
 
@@ -320,7 +322,8 @@ class DeskApp(App[None]):
         result = message.result
         for note in result.notes:
             self.notify(note, title="Store repaired", severity="warning", timeout=30)
-        if not result.outcomes:  # nothing was due: leave the last cycle's status in place
+        if not result.outcomes:  # nothing was due: the last cycle's status again, not "Polling…"
+            self._main().set_status(self._last_poll_status or "Polled: no feed was due")
             return
         when = self.now().astimezone().strftime("%H:%M:%S")
         status = (
@@ -345,6 +348,7 @@ class DeskApp(App[None]):
         if result.notes:  # also toasted; the status keeps it in view
             more = f" (+{len(result.notes) - 1} more)" if len(result.notes) > 1 else ""
             status += f" · store repaired: {result.notes[0]}{more}"
+        self._last_poll_status = status
         main = self._main()
         main.set_status(status)
         main.refresh_alerts()

@@ -328,6 +328,31 @@ def test_failing_feeds_stay_in_the_status_after_a_poll_of_the_due_feeds(
     run(app, body)
 
 
+def test_a_poll_with_nothing_due_leaves_the_last_status_not_polling(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    """The desk's timer polls when nothing is due too: its progress must not stay in the status."""
+    clock = [datetime(2025, 3, 14, 9, 0, tzinfo=UTC)]
+    where = Locations(tmp_path / "config", tmp_path / "data", shipped_watchlists_dir())
+    store = TinyStore(where.data_dir)
+    settings = Settings(default_interval=3600.0)
+    app = DeskApp(
+        store, settings, demo_feeds(demo_server), where, now=lambda: clock[0], autopoll=False
+    )
+
+    async def body(pilot: Pilot[None]) -> None:
+        await pilot.press("r")
+        await wait_until(pilot, lambda: "Polled" in status_of(pilot), "first poll")
+        first = status_of(pilot)
+        clock[0] += timedelta(seconds=10)  # the next feed is due in about a minute
+        app.poll(force=False)
+        await wait_until(pilot, lambda: not polling(app), "the poll with nothing due")
+        await pilot.pause()
+        assert status_of(pilot) == first
+
+    run(app, body)
+
+
 def test_j_and_k_scroll_the_article_when_it_has_focus(
     demo_server: DemoServer, tmp_path: Path
 ) -> None:
