@@ -26,8 +26,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench_store import make_alert
+
 from desk.core.attention import surges
-from desk.core.models import Alert, Hit, Severity, alert_row, short_hash
+from desk.core.models import Severity, alert_row
 from desk.core.notify.deliver import deliver_alerts, open_channels
 from desk.core.notify.outbox import Record, owed
 from desk.core.settings.config import NotifySettings, Settings, WebhookSettings
@@ -35,27 +37,6 @@ from desk.core.store.tinystore import TinyStore
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 BATCH = 5_000
-
-
-def make_alert(n: int, when: datetime) -> Alert:
-    """A realistic alert: three hits, two sources."""
-    hits = tuple(
-        Hit("troop-deployment", "troops deployed", "deployed troops", 40 * k, 40 * k + 15, 95.0)
-        for k in range(3)
-    )
-    return Alert(
-        id=short_hash("alert", str(n)),
-        title=f"Story number {n} about troops sent to a border region",
-        url=f"https://news.example/{n}",
-        sources=("Meridian Wire", "Northline World Desk"),
-        published=when,
-        watchlists=("troop-deployment",),
-        severity=Severity.HIGH,
-        score=95.0,
-        hits=hits,
-        created=when,
-        article_key=short_hash("item", str(n)),
-    )
 
 
 def build(data: Path, count: int) -> None:
