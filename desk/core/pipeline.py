@@ -194,7 +194,6 @@ class Poller:
         self._housekeeping()
         self._progress = progress
         states = self.store.feed_states()
-        self._source_hosts = attention.hosts_of_sources(feeds, states)
         self._feeds, self._states = list(feeds), states
         due = [f for f in feeds if force or decide.is_due(states.get(f.url), self.now())]
         fetcher = Fetcher(self.settings, self.transport, self.now)

@@ -132,13 +132,9 @@ def stop_group(pid: int | None) -> None:
 
 def find_run(files: RunFiles) -> int | None:
     """The process id of the wrapper running these files, if one is (desk died before noting it)."""
-    needle = os.fsencode(str(files.status))
     for entry in Path("/proc").glob("[0-9]*"):
-        try:
-            if needle in entry.joinpath("cmdline").read_bytes().split(b"\0"):
-                return int(entry.name)
-        except (OSError, ValueError):
-            continue
+        if entry.name.isdigit() and _still_running(int(entry.name), files):
+            return int(entry.name)
     return None
 
 
