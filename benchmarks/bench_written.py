@@ -45,6 +45,16 @@ def wanted(case: dict[str, object]) -> set[str]:
     return {watchlist for watchlist in WATCHLISTS if case.get(watchlist)}
 
 
+def scored(case: dict[str, object], fired: set[str]) -> bool:
+    """Whether `fired` is right for `case`, leaving out the watchlists it calls borderline.
+
+    A round may name, under `unscored`, the watchlists a case is only a passing
+    mention for (graded 1 in the corpus's terms): firing or not is right there.
+    """
+    borderline = set(case.get("unscored", ()))  # type: ignore[call-overload]
+    return fired - borderline == wanted(case) - borderline
+
+
 def regex_fired(text: str) -> set[str]:
     """The watchlists whose one regex matches `text`."""
     return {watchlist for watchlist, pattern in REGEX_FILTERS.items() if pattern.search(text)}
@@ -68,9 +78,9 @@ def main() -> None:
         right = regex_right = 0
         for case in cases:
             fired = {hit.watchlist for hit in matcher.match(clean_text(case["text"]))}
-            right += fired == wanted(case)
-            regex_right += regex_fired(case["text"]) == wanted(case)
-            if args.misses and fired != wanted(case):
+            right += scored(case, fired)
+            regex_right += scored(case, regex_fired(case["text"]))
+            if args.misses and not scored(case, fired):
                 print(f"  want {sorted(wanted(case))} got {sorted(fired)}: {case['text']!r}")
         totals = [totals[0] + right, totals[1] + regex_right, totals[2] + len(cases)]
         print(f"{path.stem:8} {right:>3}/{len(cases)} {regex_right:>3}/{len(cases)}")
