@@ -14,7 +14,8 @@ folder to score an edit, or an old version, on the same rounds.
 
 Then the blind article rounds of `benchmarks/data/blind_articles/`: 48
 article-length stories a round (a 1987 wire, BBC 2004, AG News, a 2016 news
-blog, Korean wire 2025-26), most of them off topic, graded 2/1/0 per
+blog, Korean wire 2025-26; round S is 80 feed snippets in AG News's form,
+round T one 1987 wire day), most of them off topic, graded 2/1/0 per
 watchlist like `dev.jsonl`; precision, recall and F1 per round and over all
 rounds, with the regex beside them.
 
