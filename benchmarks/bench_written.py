@@ -1,8 +1,9 @@
 """The blind written rounds: cases written from GUIDELINES.md alone, beside the regex filter.
 
-Each file of `benchmarks/data/blind_rounds/` is one round of 60 cases (14
-troop deployments, 14-15 technology transfers, 6 ICBM re-entry cases, 26
-look-alikes), written by someone who had not seen the watchlists. A case is
+Each file of `benchmarks/data/blind_rounds/` is one round of 60 cases (most
+of them 14 troop deployments, 14-15 technology transfers, 6 ICBM re-entry
+cases and 25-26 look-alikes; zj is 25 deployments, 23 look-alikes), written
+by someone who had not seen the watchlists. A case is
 right when the watchlists that fire on its text, cleaned as the poller cleans
 it, are exactly the ones it calls for.
 
