@@ -22,7 +22,7 @@ from desk.cli.start import STARTER_FEEDS
 from desk.core.attention import BlindSpot, blind_spots
 from desk.core.errors import DeskError, plural
 from desk.core.feeds.opml import read_opml, write_opml
-from desk.core.models import Feed, FeedState
+from desk.core.models import Feed, FeedState, feed_name
 from desk.core.notify.deliver import channel_failures, configured_channels
 from desk.core.pipeline import utc_now
 from desk.core.settings.config import (
@@ -98,7 +98,7 @@ def _health_json(
         listed.append(
             {
                 "url": feed.url,
-                "name": feed.name or state.title or feed.url,
+                "name": feed_name(feed, state),
                 "ok": bool(state.last_success) and not state.error,
                 "http_status": state.status,
                 "error": state.error,

@@ -20,6 +20,7 @@ from desk.core.models import (
     FeedState,
     Severity,
     Watchlist,
+    feed_name,
     listing_order,
 )
 
@@ -240,14 +241,13 @@ def failing_feeds(rows: Iterable[FeedHealth]) -> list[FeedHealth]:
 
 def _health_of(feed: Feed, state: FeedState | None) -> FeedHealth:
     if state is None:
-        return FeedHealth(feed.title, "never polled", None, 0, "")
+        return FeedHealth(feed_name(feed, None), "never polled", None, 0, "")
     if state.error:
         status = f"HTTP {state.status}" if state.status and state.status >= 400 else "failing"
     else:
         status = "ok" if state.last_success else "never polled"
-    name = feed.name or state.title or feed.url
     return FeedHealth(
-        name,
+        feed_name(feed, state),
         status,
         state.last_success,
         state.failures,

@@ -236,3 +236,30 @@ def test_next_poll_is_the_soonest_due_configured_feed() -> None:
     }
     assert next_poll(feeds, states) == soon
     assert next_poll(feeds, {}) is None
+
+
+def test_every_place_that_names_a_feed_names_it_alike() -> None:
+    """Feed health, blind spots, alert sources and the cycle summary all call a feed by feed_name."""
+    from desk.core.attention import blind_spot, source_names
+    from desk.core.models import Feed, FeedState, feed_name
+    from desk.core.pipeline import FeedOutcome
+    from desk.core.view import feed_health
+
+    long_ago = NOW - timedelta(days=2)
+    named = Feed("https://a.example/rss", "Alpha")
+    titled = Feed("https://b.example/rss")
+    bare = Feed("https://c.example/rss")
+    states = {
+        feed.url: FeedState(feed.url, title="Own title", error="refused", failing_since=long_ago)
+        for feed in (named, titled)
+    }
+    states[bare.url] = FeedState(bare.url, error="refused", failing_since=long_ago)
+    feeds = [named, titled, bare]
+    expected = ["Alpha", "Own title", "https://c.example/rss"]
+    assert [feed_name(feed, states[feed.url]) for feed in feeds] == expected
+    assert [row.name for row in feed_health(feeds, states)] == expected
+    spots = [blind_spot(feed, states[feed.url], NOW, 3600.0) for feed in feeds]
+    assert [spot.name if spot else None for spot in spots] == expected
+    assert list(source_names(feeds, states).values()) == expected
+    assert [FeedOutcome(feed, states[feed.url]).name for feed in feeds] == expected
+    assert feed_name(titled, None) == titled.url  # never polled: no title of its own yet
