@@ -193,9 +193,8 @@ class DeskApp(App[None]):
     def action_feed_health(self) -> None:
         """Show each configured feed's health."""
         states = self.store.feed_states()
-        rows = feed_health(self.feeds, states)
         spots = blind_spots(self.feeds, states, self.now(), self.settings.blind_after)
-        self.push_screen(FeedHealthScreen(rows, {spot.name: spot.why for spot in spots}))
+        self.push_screen(FeedHealthScreen(feed_health(self.feeds, states, spots)))
 
     def action_watchlists(self) -> None:
         """Show each watchlist with its hits in the store, or its file's error."""

@@ -263,3 +263,21 @@ def test_every_place_that_names_a_feed_names_it_alike() -> None:
     assert list(source_names(feeds, states).values()) == expected
     assert [FeedOutcome(feed, states[feed.url]).name for feed in feeds] == expected
     assert feed_name(titled, None) == titled.url  # never polled: no title of its own yet
+
+
+def test_a_blind_spot_is_on_its_own_feeds_row_when_two_feeds_share_a_name() -> None:
+    """The F screen looked blind spots up by name: a healthy namesake showed the other's."""
+    from desk.core.attention import blind_spots
+    from desk.core.models import Feed, FeedState
+    from desk.core.view import feed_health
+
+    dead, alive = Feed("https://a.example/rss"), Feed("https://b.example/rss")
+    states = {
+        dead.url: FeedState(dead.url, title="World News", error="refused", failing_since=NOW),
+        alive.url: FeedState(alive.url, title="World News", last_success=NOW),
+    }
+    spots = blind_spots([dead, alive], states, NOW + timedelta(days=1), 3600.0)
+    rows = {row.url: row for row in feed_health([dead, alive], states, spots)}
+    assert [spot.url for spot in spots] == [dead.url]
+    assert rows[dead.url].blind_spot == spots[0] and rows[alive.url].blind_spot is None
+    assert rows[dead.url].name == rows[alive.url].name == "World News"
