@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TextIO, TypeVar
 
 from desk.core.article.extract import headless_worker_count
-from desk.core.attention import blind_spots, surges
+from desk.core.attention import blind_spots, duration_words, surges
 from desk.core.errors import DeskError, plural
 from desk.core.match.reload import LiveWatchlists, Settling
 from desk.core.match.rematch import find_hits, raise_alerts
@@ -223,15 +223,6 @@ def backoff_after(failures: int) -> float:
     return min(FIRST_BACKOFF * (1 << min(failures - 1, 16)), LONGEST_BACKOFF)
 
 
-def in_words(seconds: float) -> str:
-    """A sleep as the analyst reads it: "45 s", "2 min", "1 h"."""
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 3600:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.0f} h"
-
-
 def failure_line(what: str, exc: Exception) -> str:
     """`what` failed, in one line: a DeskError in its own words, anything else with its type."""
     if isinstance(exc, DeskError):
@@ -373,7 +364,7 @@ class ContinuousPoll:
         except Exception as exc:  # a days-long poll must outlive one bad cycle
             self.failures += 1
             wait = self._seconds_to_sleep()
-            say(f"{failure_line('the poll cycle', exc)}; trying again in {in_words(wait)}")
+            say(f"{failure_line('the poll cycle', exc)}; trying again in {duration_words(wait)}")
             return wait
         self.failures = 0
         return self._seconds_to_sleep()

@@ -52,9 +52,11 @@ class BlindSpot:
 
 
 def duration_words(seconds: float) -> str:
-    """A span as the analyst reads it: `40 min`, `7 h`, `3 d`."""
+    """A span as the analyst reads it: `45 s`, `40 min`, `7 h`, `3 d` (each unit up to two of the next)."""
+    if seconds < 120:
+        return f"{max(seconds, 0):.0f} s"
     if seconds < 2 * 3600:
-        return f"{max(seconds, 0) / 60:.0f} min"
+        return f"{seconds / 60:.0f} min"
     if seconds < 2 * 86400:
         return f"{seconds / 3600:.0f} h"
     return f"{seconds / 86400:.0f} d"

@@ -19,6 +19,8 @@ from desk.core.models import HANDLED_STATES, AlertRow, Severity
 
 KEEP_SENT_SECONDS = 2 * 86400.0
 """How long a sent alert's id is remembered (longer while an older alert is still owed)."""
+MESSAGE_CHARS = 160
+"""How much of an error a channel's failure line (kept in its record) quotes: a POST's, a command's stderr."""
 RETRY_DELAYS = (0.5, 1.0, 2.0)
 """Seconds between the tries of one webhook POST within a cycle; then later cycles try again."""
 
