@@ -27,14 +27,14 @@ import signal
 import stat
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO, TypeVar
 
 from desk.core.article.extract import headless_worker_count
-from desk.core.attention import blind_spots, duration_words, surges
+from desk.core.attention import Surge, blind_spots, duration_words, surges
 from desk.core.errors import DeskError, plural
 from desk.core.match.reload import LiveWatchlists, Settling
 from desk.core.match.rematch import find_hits, raise_alerts
@@ -113,14 +113,16 @@ def report_alerts(store: Store, as_json: bool, out: TextIO | None = None) -> lis
     return due
 
 
-def notify_alerts(store: Store, settings: Settings, data_dir: Path) -> None:
+def notify_alerts(
+    store: Store, settings: Settings, data_dir: Path, surging: Iterable[Surge] = ()
+) -> None:
     """One round of the notify command and the webhook, each channel's outcome in one line on stderr.
 
     Runs after the alerts are stored (and reported); a channel that fails is
-    said here and tried again after the next cycle.
+    said here and tried again after the next cycle. Deliveries carry `surging`.
     """
     folder = data_dir / "notify"
-    for report in deliver_alerts(store, settings, folder, utc_now()):
+    for report in deliver_alerts(store, settings, folder, utc_now(), surging=surging):
         if report.worth_saying:
             print(safe_line(report.line()), file=sys.stderr, flush=True)
 
@@ -136,11 +138,12 @@ def say_blind_spots(store: Store, settings: Settings, feeds: list[Feed], now: da
     say_changes(store, BLIND_SPOTS_SAID, current, "{} is no longer a blind spot")
 
 
-def say_surges(store: Store, now: datetime) -> None:
-    """Each watchlist whose alerts surged, or stopped surging, in one line on stderr: once per change."""
-    current = {
-        s.watchlist: ("surge", s.line(), s.watchlist) for s in surges(store.alert_rows(), now)
-    }
+def say_surges(store: Store, surging: Iterable[Surge]) -> None:
+    """Each watchlist whose alerts surged, or stopped surging, in one line on stderr: once per change.
+
+    `surging`: the surges of the moment (attention.surges, judged once a cycle).
+    """
+    current = {s.watchlist: ("surge", s.line(), s.watchlist) for s in surging}
     say_changes(store, SURGES_SAID, current, "the surge of {} is over")
 
 
@@ -379,12 +382,15 @@ class ContinuousPoll:
         finally:  # what a failed cycle committed before it failed is reported too
             with carrying_on("reporting the new alerts"):
                 report_alerts(self.store, self.as_json)
+            found: list[Surge] = []
+            with carrying_on("looking for surges"):
+                found = surges(self.store.alert_rows(), poller.now())
             with carrying_on("notifying"):
                 settings, data_dir = self.config.settings, self.config.where.data_dir
-                await asyncio.to_thread(notify_alerts, self.store, settings, data_dir)
+                await asyncio.to_thread(notify_alerts, self.store, settings, data_dir, found)
             with carrying_on("looking for blind spots and surges"):
                 say_blind_spots(self.store, self.config.settings, self.config.feeds, poller.now())
-                say_surges(self.store, poller.now())
+                say_surges(self.store, found)
 
     def _seconds_to_sleep(self) -> float:
         """Until the first feed is due, but no less than the back-off after failed cycles."""

@@ -15,6 +15,7 @@ from desk.cli.common import (
 )
 from desk.cli.parser import EXIT_OK
 from desk.core.article.extract import headless_worker_count
+from desk.core.attention import Surge, surges
 from desk.core.errors import DeskError, StoreLocked
 from desk.core.models import Feed
 from desk.core.notify.deliver import open_channels
@@ -94,11 +95,14 @@ def poll_once(
         raise
     print_cycle(result)
     report_alerts(store, as_json)
+    found: list[Surge] = []
+    with carrying_on("looking for surges"):
+        found = surges(store.alert_rows(), utc_now())
     with carrying_on("notifying"):
-        notify_alerts(store, settings, store.data_dir)
+        notify_alerts(store, settings, store.data_dir, found)
     with carrying_on("looking for blind spots and surges"):
         say_blind_spots(store, settings, feeds, utc_now())
-        say_surges(store, utc_now())
+        say_surges(store, found)
 
 
 def _poll_continuously(args: argparse.Namespace, config: LiveConfig) -> int:

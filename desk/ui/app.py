@@ -313,8 +313,8 @@ class DeskApp(App[None]):
     def _after_cycle(self) -> None:
         """In a thread, after a cycle: a round of notifications, and the surges judged for the status."""
         folder = self.locations.data_dir / "notify"
-        deliver_alerts(self.store, self.settings, folder, self.now())
         self._surges = surges(self.store.alert_rows(), self.now())
+        deliver_alerts(self.store, self.settings, folder, self.now(), surging=self._surges)
 
     @on(CycleFinished)
     def _cycle_finished(self, message: CycleFinished) -> None:

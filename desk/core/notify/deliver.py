@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 
-from desk.core.attention import surges
+from desk.core.attention import Surge
 from desk.core.errors import plural
 from desk.core.models import Alert, AlertRow, Severity, short_hash
 from desk.core.notify.command import RunFiles, finish_orphan, finish_run, start_run
@@ -112,16 +112,20 @@ def deliver_alerts(
     now: datetime,
     transport: httpx.BaseTransport | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    surging: Iterable[Surge] = (),
 ) -> list[ChannelReport]:
     """One round for each configured channel; `folder` holds the notify command's run files.
 
     A channel with no record yet (see open_channels) owes what is raised from `now` on.
+    `surging`: the surges of the moment (attention.surges), which deliveries
+    carry; a poll cycle judges them once for its status line, stderr and this round.
     """
+    words = {surge.watchlist: surge.line() for surge in surging}
     reports = []
     if settings.notify is not None:
-        reports.append(NotifyRound(store, settings.notify, folder, now.timestamp()).run())
+        reports.append(NotifyRound(store, settings.notify, folder, now.timestamp(), words).run())
     if settings.webhook is not None:
-        post = WebhookRound(store, settings.webhook, now.timestamp(), settings.user_agent)
+        post = WebhookRound(store, settings.webhook, now.timestamp(), settings.user_agent, words)
         reports.append(post.run(transport, sleep))
     return reports
 
@@ -147,9 +151,11 @@ class _Round:
     channel = ""
     min_severity = Severity.INFO
 
-    def __init__(self, store: Store, now: float, timeout: float) -> None:
+    def __init__(self, store: Store, now: float, timeout: float, surging: dict[str, str]) -> None:
         self.store = store
         self.now = now
+        self.surging = surging
+        """Watchlist -> its surge in words, for the watchlists in a surge now."""
         self.timeout = timeout
         self.budget = round_budget(timeout)
         self.ends = time.monotonic() + self.budget
@@ -158,7 +164,6 @@ class _Round:
         self.sent = 0
         self.failure = ""
         self._rows: list[AlertRow] | None = None
-        self._surging: dict[str, str] | None = None
         self._raised: dict[str, float] | None = None
         self._owed: tuple[Record, list[AlertRow]] | None = None
 
@@ -180,13 +185,6 @@ class _Round:
         if self._owed is None or self._owed[0] is not self.record:
             self._owed = (self.record, owed(self.rows(), self.record, self.min_severity))
         return self._owed[1]
-
-    def surging(self) -> dict[str, str]:
-        """Watchlist -> its surge in words, for the watchlists in a surge now (read once per round)."""
-        if self._surging is None:
-            now = datetime.fromtimestamp(self.now, UTC)
-            self._surging = {s.watchlist: s.line() for s in surges(self.rows(), now)}
-        return self._surging
 
     def keep(self, record: Record) -> None:
         """Save the record; on disk when this returns."""
@@ -228,8 +226,15 @@ class NotifyRound(_Round):
 
     channel = NOTIFY
 
-    def __init__(self, store: Store, config: NotifySettings, folder: Path, now: float) -> None:
-        super().__init__(store, now, config.timeout)
+    def __init__(
+        self,
+        store: Store,
+        config: NotifySettings,
+        folder: Path,
+        now: float,
+        surging: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(store, now, config.timeout, surging or {})
         self.config = config
         self.folder = folder
         self.min_severity = config.min_severity
@@ -265,8 +270,8 @@ class NotifyRound(_Round):
         try:
             run = start_run(
                 self.config.command,
-                body_of(alerts, digest, self.surging()),
-                command_values(alerts, digest, self.surging()),
+                body_of(alerts, digest, self.surging),
+                command_values(alerts, digest, self.surging),
                 files,
             )
         except OSError as exc:
@@ -286,8 +291,15 @@ class WebhookRound(_Round):
 
     channel = WEBHOOK
 
-    def __init__(self, store: Store, config: WebhookSettings, now: float, user_agent: str) -> None:
-        super().__init__(store, now, config.timeout)
+    def __init__(
+        self,
+        store: Store,
+        config: WebhookSettings,
+        now: float,
+        user_agent: str,
+        surging: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(store, now, config.timeout, surging or {})
         self.config = config
         self.user_agent = user_agent
         self.min_severity = config.min_severity
@@ -328,7 +340,7 @@ class WebhookRound(_Round):
             self.settle(ids, "")
             return True
         self.begin(ids, token)
-        body = body_of(alerts, digest=False, surging=self.surging())
+        body = body_of(alerts, digest=False, surging=self.surging)
         headers = headers_for(body, self.config.secret, token, alerts[0].id, self.user_agent)
         problem = post_with_retries(
             client, self.config.url, body, headers, self.timeout, self.fits, sleep
