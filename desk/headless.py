@@ -166,6 +166,42 @@ def say_changes(
         store.save_outbox(record, {"said": kept})
 
 
+def after_cycle(
+    store: Store,
+    settings: Settings,
+    feeds: list[Feed],
+    data_dir: Path,
+    now: datetime,
+    as_json: bool,
+    cycle_failure: str = "",
+) -> bool:
+    """What follows every cycle of `desk poll`, with --once or not, good or failed.
+
+    The alerts due go to stdout (report_alerts), the surges are judged once,
+    a delivery round carries them, and each blind spot and surge that changed
+    is said on stderr. What a failed cycle committed before it failed is
+    reported and delivered too. Each step that fails is said in one line
+    (unless in the words of the cycle's own failure, `cycle_failure`, which
+    the caller says, or of an earlier step's) and the next step runs.
+    True when the alerts due were reported.
+    """
+    said = {cycle_failure} if cycle_failure else set()
+    reported = False
+    with carrying_on("reporting the new alerts", said):
+        report_alerts(store, as_json)
+        reported = True
+    found: list[Surge] = []
+    with carrying_on("looking for surges", said):
+        found = surges(store.alert_rows(), now)
+    with carrying_on("notifying", said):
+        notify_alerts(store, settings, data_dir, found)
+    with carrying_on("looking for blind spots", said):
+        say_blind_spots(store, settings, feeds, now)
+    with carrying_on("saying the surges", said):
+        say_surges(store, found)
+    return reported
+
+
 def _report_line(alert: Alert, as_json: bool) -> str:
     return json.dumps(alert_to_dict(alert)) if as_json else alert_line(alert)
 
@@ -243,18 +279,23 @@ def file_stamp(path: Path) -> FileStamp:
 
 
 @contextmanager
-def carrying_on(what: str) -> Iterator[None]:
+def carrying_on(what: str, said: set[str] | None = None) -> Iterator[None]:
     """Report a failure of `what` in one line and carry on, as the TUI does with a failed poll.
 
-    A BrokenPipeError goes through: stdout's reader has gone, so the poll ends
-    (quietly: `desk.cli.main` sees to that) rather than hold the store for nobody.
+    A failure in words already in `said` (the same full disk met by each
+    step) is not said again; what is said is added to it. A BrokenPipeError
+    goes through: stdout's reader has gone, so the poll ends (quietly:
+    `desk.cli.main` sees to that) rather than hold the store for nobody.
     """
     try:
         yield
     except BrokenPipeError:
         raise
     except Exception as exc:  # a days-long poll must outlive one bad step
-        say(failure_line(what, exc))
+        if said is None or str(exc) not in said:
+            say(failure_line(what, exc))
+        if said is not None:
+            said.add(str(exc))
 
 
 class LiveConfig:
@@ -373,24 +414,30 @@ class ContinuousPoll:
         return self._seconds_to_sleep()
 
     async def _run_and_print(self, poller: Poller) -> None:
-        """Poll the due feeds; say what came of it unless nothing was due."""
+        """Poll the due feeds; say what came of it unless nothing was due; then after_cycle."""
         open_channels(self.store, self.config.settings, utc_now())
         try:
             result = await poller.run_once(self.config.feeds, force=self.every_feed)
-            if result.outcomes:
-                print_cycle(result)
-        finally:  # what a failed cycle committed before it failed is reported too
-            with carrying_on("reporting the new alerts"):
-                report_alerts(self.store, self.as_json)
-            found: list[Surge] = []
-            with carrying_on("looking for surges"):
-                found = surges(self.store.alert_rows(), poller.now())
-            with carrying_on("notifying"):
-                settings, data_dir = self.config.settings, self.config.where.data_dir
-                await asyncio.to_thread(notify_alerts, self.store, settings, data_dir, found)
-            with carrying_on("looking for blind spots and surges"):
-                say_blind_spots(self.store, self.config.settings, self.config.feeds, poller.now())
-                say_surges(self.store, found)
+        except Exception as exc:  # what it committed before it failed is reported too
+            await self._after_cycle(poller, str(exc))
+            raise
+        if result.outcomes:
+            print_cycle(result)
+        await self._after_cycle(poller)
+
+    async def _after_cycle(self, poller: Poller, cycle_failure: str = "") -> None:
+        """after_cycle, in a thread (a delivery round may wait on a command or a webhook)."""
+        config = self.config
+        await asyncio.to_thread(
+            after_cycle,
+            self.store,
+            config.settings,
+            config.feeds,
+            config.where.data_dir,
+            poller.now(),
+            self.as_json,
+            cycle_failure,
+        )
 
     def _seconds_to_sleep(self) -> float:
         """Until the first feed is due, but no less than the back-off after failed cycles."""
