@@ -1,13 +1,14 @@
 """One round of deliveries after a poll cycle: the notify command, then the webhook.
 
-For each delivery the channel's record first says, in the store, what is
-about to be sent (the flight); only once the outcome is known is it
-recorded as sent (or failed) and the flight cleared. A desk killed in
+Before a delivery the channel's record says, in the store, what is about
+to be sent (the flight: for the command each run, for the webhook the
+round's POSTs at once, in order); only once an outcome is known is it
+recorded as sent (or failed) and it leaves the flight. A desk killed in
 between finds the flight on its next round and settles it before anything
 else: a command's wrapper left its exit status in a file (or is still
-running, and is waited for up to its deadline); a webhook POST is sent
-again with the same delivery id. A failure stops the channel for this
-round; what is still owed is tried on the next round.
+running, and is waited for up to its deadline); the webhook POST that may
+have been sent is sent again with the same delivery id. A failure stops
+the channel for this round; what is still owed is tried on the next round.
 
 What holds a cycle: each channel's round has a time budget (round_budget:
 twice the channel's timeout, at most ROUND_BUDGET_CAP seconds, never less
@@ -307,21 +308,45 @@ class WebhookRound(_Round):
     def run(
         self, transport: httpx.BaseTransport | None, sleep: Callable[[float], None]
     ) -> ChannelReport:
-        """Send again a POST an earlier desk did not see answered, then each alert owed."""
+        """Send again a POST an earlier desk did not see answered, then each alert owed.
+
+        The round's flight is written once, before its first POST, with all
+        of them in order; each leaves it as it is settled, so after a kill
+        only its first may have been sent. That one is sent again under its
+        delivery id; the rest were never started and are owed as any alert.
+        A POST's delivery id is made of the channel's key and the alert, so it
+        is the same whichever round sends it: a receiver keeping the ids it
+        took gets each alert once, with one write per round before the POSTs
+        instead of one before each.
+        """
         if self.record.flight is None and not self.owed():
             return self.finish()  # no client made: its TLS setup alone is ~20 ms a cycle
         with httpx.Client(
             transport=transport, timeout=self.config.timeout, follow_redirects=False
         ) as client:
             flight = self.record.flight
-            if flight is not None and not self._post(client, flight.ids, flight.token, sleep):
-                return self.finish()
-            for row in self.owed()[:POSTS_PER_ROUND]:
+            if flight is not None:
+                first = flight.ids[0]
+                if len(flight.ids) > 1:  # the rest were never started: owed again
+                    self.keep(replace(self.record, flight=replace(flight, ids=(first,))))
+                token = flight.token or self.delivery_id(first)
+                if not self._post(client, first, token, sleep):
+                    return self.finish()
+            due = tuple(row.id for row in self.owed()[:POSTS_PER_ROUND])
+            if due:
+                self.begin(due, "")
+            for alert_id in due:
                 if not self.fits(self.timeout):
                     break
-                if not self._post(client, (row.id,), self.delivery_id(row.id), sleep):
+                if not self._post(client, alert_id, self.delivery_id(alert_id), sleep):
                     break
         return self.finish()
+
+    def finish(self) -> ChannelReport:
+        """What the round had no time for leaves its flight (owed again), then _Round.finish."""
+        if self.record.flight is not None:
+            self.keep(replace(self.record, flight=None))
+        return super().finish()
 
     def delivery_id(self, alert_id: str) -> str:
         """The X-Desk-Delivery id of an alert: the same on every try, cycle and restart.
@@ -332,14 +357,14 @@ class WebhookRound(_Round):
         return short_hash(WEBHOOK, self.record.key, alert_id)
 
     def _post(
-        self, client: httpx.Client, ids: tuple[str, ...], token: str, sleep: Callable[[float], None]
+        self, client: httpx.Client, alert_id: str, token: str, sleep: Callable[[float], None]
     ) -> bool:
-        """POST one alert under delivery id `token`; True when it was taken."""
+        """POST one alert (in the round's flight) under delivery id `token`; True when it was taken."""
+        ids = (alert_id,)
         alerts = self.alerts(ids)
         if not alerts:
             self.settle(ids, "")
             return True
-        self.begin(ids, token)
         body = body_of(alerts, digest=False, surging=self.surging)
         headers = headers_for(body, self.config.secret, token, alerts[0].id, self.user_agent)
         problem = post_with_retries(
