@@ -69,9 +69,9 @@ def run_feeds(args: argparse.Namespace) -> int:
         status = "failing" if problem else "ok"
         rows.append((f"({channel})", status, "-", "-", "-", "-", shorten(problem, 80)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
+    for cells in rows:
         print(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+            "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
         )
     for spot in spots:
         print(f"blind spot: {shorten(spot.line(), 120)}")
