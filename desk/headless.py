@@ -190,15 +190,16 @@ def after_cycle(
     with carrying_on("reporting the new alerts", said):
         report_alerts(store, as_json)
         reported = True
-    found: list[Surge] = []
+    found: list[Surge] | None = None
     with carrying_on("looking for surges", said):
         found = surges(store.alert_rows(), now)
     with carrying_on("notifying", said):
-        notify_alerts(store, settings, data_dir, found)
+        notify_alerts(store, settings, data_dir, found or [])
     with carrying_on("looking for blind spots", said):
         say_blind_spots(store, settings, feeds, now)
-    with carrying_on("saying the surges", said):
-        say_surges(store, found)
+    if found is not None:  # not judged: no surge is said to be over
+        with carrying_on("saying the surges", said):
+            say_surges(store, found)
     return reported
 
 
