@@ -27,14 +27,14 @@ import signal
 import stat
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO, TypeVar
 
 from desk.core.article.extract import headless_worker_count
-from desk.core.attention import blind_spots, surges
+from desk.core.attention import Surge, blind_spots, duration_words, surges
 from desk.core.errors import DeskError, plural
 from desk.core.match.reload import LiveWatchlists, Settling
 from desk.core.match.rematch import find_hits, raise_alerts
@@ -113,14 +113,16 @@ def report_alerts(store: Store, as_json: bool, out: TextIO | None = None) -> lis
     return due
 
 
-def notify_alerts(store: Store, settings: Settings, data_dir: Path) -> None:
+def notify_alerts(
+    store: Store, settings: Settings, data_dir: Path, surging: Iterable[Surge] = ()
+) -> None:
     """One round of the notify command and the webhook, each channel's outcome in one line on stderr.
 
     Runs after the alerts are stored (and reported); a channel that fails is
-    said here and tried again after the next cycle.
+    said here and tried again after the next cycle. Deliveries carry `surging`.
     """
     folder = data_dir / "notify"
-    for report in deliver_alerts(store, settings, folder, utc_now()):
+    for report in deliver_alerts(store, settings, folder, utc_now(), surging=surging):
         if report.worth_saying:
             print(safe_line(report.line()), file=sys.stderr, flush=True)
 
@@ -136,11 +138,12 @@ def say_blind_spots(store: Store, settings: Settings, feeds: list[Feed], now: da
     say_changes(store, BLIND_SPOTS_SAID, current, "{} is no longer a blind spot")
 
 
-def say_surges(store: Store, now: datetime) -> None:
-    """Each watchlist whose alerts surged, or stopped surging, in one line on stderr: once per change."""
-    current = {
-        s.watchlist: ("surge", s.line(), s.watchlist) for s in surges(store.alert_rows(), now)
-    }
+def say_surges(store: Store, surging: Iterable[Surge]) -> None:
+    """Each watchlist whose alerts surged, or stopped surging, in one line on stderr: once per change.
+
+    `surging`: the surges of the moment (attention.surges, judged once a cycle).
+    """
+    current = {s.watchlist: ("surge", s.line(), s.watchlist) for s in surging}
     say_changes(store, SURGES_SAID, current, "the surge of {} is over")
 
 
@@ -161,6 +164,43 @@ def say_changes(
     if fresh or gone:
         kept = {key: [kind, name] for key, (kind, _, name) in current.items()}
         store.save_outbox(record, {"said": kept})
+
+
+def after_cycle(
+    store: Store,
+    settings: Settings,
+    feeds: list[Feed],
+    data_dir: Path,
+    now: datetime,
+    as_json: bool,
+    cycle_failure: str = "",
+) -> bool:
+    """What follows every cycle of `desk poll`, with --once or not, good or failed.
+
+    The alerts due go to stdout (report_alerts), the surges are judged once,
+    a delivery round carries them, and each blind spot and surge that changed
+    is said on stderr. What a failed cycle committed before it failed is
+    reported and delivered too. Each step that fails is said in one line
+    (unless in the words of the cycle's own failure, `cycle_failure`, which
+    the caller says, or of an earlier step's) and the next step runs.
+    True when the alerts due were reported.
+    """
+    said = {cycle_failure} if cycle_failure else set()
+    reported = False
+    with carrying_on("reporting the new alerts", said):
+        report_alerts(store, as_json)
+        reported = True
+    found: list[Surge] | None = None
+    with carrying_on("looking for surges", said):
+        found = surges(store.alert_rows(), now)
+    with carrying_on("notifying", said):
+        notify_alerts(store, settings, data_dir, found or [])
+    with carrying_on("looking for blind spots", said):
+        say_blind_spots(store, settings, feeds, now)
+    if found is not None:  # not judged: no surge is said to be over
+        with carrying_on("saying the surges", said):
+            say_surges(store, found)
+    return reported
 
 
 def _report_line(alert: Alert, as_json: bool) -> str:
@@ -223,15 +263,6 @@ def backoff_after(failures: int) -> float:
     return min(FIRST_BACKOFF * (1 << min(failures - 1, 16)), LONGEST_BACKOFF)
 
 
-def in_words(seconds: float) -> str:
-    """A sleep as the analyst reads it: "45 s", "2 min", "1 h"."""
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 3600:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.0f} h"
-
-
 def failure_line(what: str, exc: Exception) -> str:
     """`what` failed, in one line: a DeskError in its own words, anything else with its type."""
     if isinstance(exc, DeskError):
@@ -249,18 +280,23 @@ def file_stamp(path: Path) -> FileStamp:
 
 
 @contextmanager
-def carrying_on(what: str) -> Iterator[None]:
+def carrying_on(what: str, said: set[str] | None = None) -> Iterator[None]:
     """Report a failure of `what` in one line and carry on, as the TUI does with a failed poll.
 
-    A BrokenPipeError goes through: stdout's reader has gone, so the poll ends
-    (quietly: `desk.cli.main` sees to that) rather than hold the store for nobody.
+    A failure in words already in `said` (the same full disk met by each
+    step) is not said again; what is said is added to it. A BrokenPipeError
+    goes through: stdout's reader has gone, so the poll ends (quietly:
+    `desk.cli.main` sees to that) rather than hold the store for nobody.
     """
     try:
         yield
     except BrokenPipeError:
         raise
     except Exception as exc:  # a days-long poll must outlive one bad step
-        say(failure_line(what, exc))
+        if said is None or str(exc) not in said:
+            say(failure_line(what, exc))
+        if said is not None:
+            said.add(str(exc))
 
 
 class LiveConfig:
@@ -373,27 +409,36 @@ class ContinuousPoll:
         except Exception as exc:  # a days-long poll must outlive one bad cycle
             self.failures += 1
             wait = self._seconds_to_sleep()
-            say(f"{failure_line('the poll cycle', exc)}; trying again in {in_words(wait)}")
+            say(f"{failure_line('the poll cycle', exc)}; trying again in {duration_words(wait)}")
             return wait
         self.failures = 0
         return self._seconds_to_sleep()
 
     async def _run_and_print(self, poller: Poller) -> None:
-        """Poll the due feeds; say what came of it unless nothing was due."""
+        """Poll the due feeds; say what came of it unless nothing was due; then after_cycle."""
         open_channels(self.store, self.config.settings, utc_now())
         try:
             result = await poller.run_once(self.config.feeds, force=self.every_feed)
-            if result.outcomes:
-                print_cycle(result)
-        finally:  # what a failed cycle committed before it failed is reported too
-            with carrying_on("reporting the new alerts"):
-                report_alerts(self.store, self.as_json)
-            with carrying_on("notifying"):
-                settings, data_dir = self.config.settings, self.config.where.data_dir
-                await asyncio.to_thread(notify_alerts, self.store, settings, data_dir)
-            with carrying_on("looking for blind spots and surges"):
-                say_blind_spots(self.store, self.config.settings, self.config.feeds, poller.now())
-                say_surges(self.store, poller.now())
+        except Exception as exc:  # what it committed before it failed is reported too
+            await self._after_cycle(poller, str(exc))
+            raise
+        if result.outcomes:
+            print_cycle(result)
+        await self._after_cycle(poller)
+
+    async def _after_cycle(self, poller: Poller, cycle_failure: str = "") -> None:
+        """after_cycle, in a thread (a delivery round may wait on a command or a webhook)."""
+        config = self.config
+        await asyncio.to_thread(
+            after_cycle,
+            self.store,
+            config.settings,
+            config.feeds,
+            config.where.data_dir,
+            poller.now(),
+            self.as_json,
+            cycle_failure,
+        )
 
     def _seconds_to_sleep(self) -> float:
         """Until the first feed is due, but no less than the back-off after failed cycles."""

@@ -19,7 +19,7 @@ from desk.cli.common import (
 )
 from desk.cli.parser import EXIT_OK
 from desk.cli.start import STARTER_FEEDS
-from desk.core.attention import BlindSpot, blind_spots
+from desk.core.attention import blind_spots
 from desk.core.errors import DeskError, plural
 from desk.core.feeds.opml import read_opml, write_opml
 from desk.core.models import Feed, FeedState
@@ -32,7 +32,7 @@ from desk.core.settings.config import (
 )
 from desk.core.store.serial import iso
 from desk.core.store.tinystore import TinyStore
-from desk.core.view import feed_health
+from desk.core.view import FeedHealth, feed_health
 
 
 def run_feeds(args: argparse.Namespace) -> int:
@@ -47,12 +47,13 @@ def run_feeds(args: argparse.Namespace) -> int:
     store = look_at_store(where.data_dir)
     states = store.feed_states()
     spots = blind_spots(feeds, states, utc_now(), settings.blind_after)
+    health = feed_health(feeds, states, spots)
     channels = _channel_rows(store, settings)
     if getattr(args, "json", False):
-        print(json.dumps(_health_json(feeds, states, spots, channels), indent=2))
+        print(json.dumps(_health_json(feeds, states, health, channels), indent=2))
         return EXIT_OK
     rows = [("FEED", "STATUS", "HTTP", "LAST SUCCESS", "FAILS", "NEXT DUE", "LAST ERROR")]
-    for row in feed_health(feeds, states):
+    for row in health:
         rows.append(
             (
                 shorten(row.name, 40),
@@ -68,9 +69,9 @@ def run_feeds(args: argparse.Namespace) -> int:
         status = "failing" if problem else "ok"
         rows.append((f"({channel})", status, "-", "-", "-", "-", shorten(problem, 80)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
+    for cells in rows:
         print(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+            "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
         )
     for spot in spots:
         print(f"blind spot: {shorten(spot.line(), 120)}")
@@ -86,28 +87,34 @@ def _channel_rows(store: TinyStore, settings: Settings) -> list[tuple[str, str]]
 def _health_json(
     feeds: list[Feed],
     states: dict[str, FeedState],
-    spots: list[BlindSpot],
+    health: list[FeedHealth],
     channels: list[tuple[str, str]],
 ) -> dict[str, Any]:
-    """`desk feeds --json`: each feed's health and blind spot, and each channel's, for monitoring."""
-    blind = {spot.url: spot for spot in spots}
+    """`desk feeds --json`: each feed's health and blind spot, and each channel's, for monitoring.
+
+    In feed order; name, status, `ok` and the blind spot are feed_health's
+    rows (those of `desk feeds` and the `F` screen); the state adds the rest.
+    """
+    rows = {row.url: row for row in health}
     listed = []
     for feed in feeds:
+        row = rows[feed.url]
         state = states.get(feed.url) or FeedState(url=feed.url)
-        spot = blind.get(feed.url)
+        spot = row.blind_spot
         listed.append(
             {
                 "url": feed.url,
-                "name": feed.name or state.title or feed.url,
-                "ok": bool(state.last_success) and not state.error,
-                "http_status": state.status,
+                "name": row.name,
+                "status": row.status,
+                "ok": row.ok,
+                "http_status": row.http_status,
                 "error": state.error,
                 "warning": state.warning,
-                "failures": state.failures,
-                "last_success": iso(state.last_success),
+                "failures": row.failures,
+                "last_success": iso(row.last_success),
                 "failing_since": iso(state.failing_since),
                 "last_new_items": iso(state.new_item_times[-1]) if state.new_item_times else None,
-                "next_due": iso(state.next_due),
+                "next_due": iso(row.next_due),
                 "blind_spot": {"kind": spot.kind, "since": iso(spot.since), "why": spot.why}
                 if spot
                 else None,

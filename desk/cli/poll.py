@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import sys
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from desk.cli.common import (
     locations_of,
     open_store,
 )
-from desk.cli.parser import EXIT_OK
+from desk.cli.parser import EXIT_BAD_INPUT, EXIT_OK
 from desk.core.article.extract import headless_worker_count
 from desk.core.errors import DeskError, StoreLocked
 from desk.core.models import Feed
@@ -28,13 +27,9 @@ from desk.core.store.tinystore import TinyStore
 from desk.headless import (
     ContinuousPoll,
     LiveConfig,
-    carrying_on,
-    notify_alerts,
+    after_cycle,
     poll_until_stopped,
     print_cycle,
-    report_alerts,
-    say_blind_spots,
-    say_surges,
 )
 
 
@@ -64,10 +59,10 @@ def run_poll(args: argparse.Namespace) -> int:
         print(f"desk: skipped this cycle: {exc}", file=sys.stderr)
         return EXIT_OK
     try:
-        poll_once(store, settings, feeds, where.watchlists_dir, args.all, args.json)
+        reported = poll_once(store, settings, feeds, where.watchlists_dir, args.all, args.json)
     finally:
         store.close()
-    return EXIT_OK
+    return EXIT_OK if reported else EXIT_BAD_INPUT
 
 
 def poll_once(
@@ -77,28 +72,21 @@ def poll_once(
     watch_dir: Path,
     force: bool,
     as_json: bool,
-) -> None:
-    """One cycle, its summary on stderr, then every alert due on stdout (see report_alerts).
+) -> bool:
+    """One cycle, its summary on stderr, then what follows every cycle (headless.after_cycle).
 
-    A cycle that fails (a full disk) still reports what it and earlier runs
-    stored; the failure itself is what the command ends with.
+    A cycle that fails (a full disk) still reports and delivers what it and
+    earlier runs stored; the failure itself is what the command ends with.
+    False when the alerts due could not be reported (said on stderr).
     """
     open_channels(store, settings, utc_now())
     try:
         result = run_cycle(store, settings, feeds, watch_dir, force)
-    except Exception:
-        with contextlib.suppress(DeskError, OSError):
-            report_alerts(store, as_json)
-        with carrying_on("notifying"):
-            notify_alerts(store, settings, store.data_dir)
+    except Exception as exc:
+        after_cycle(store, settings, feeds, store.data_dir, utc_now(), as_json, str(exc))
         raise
     print_cycle(result)
-    report_alerts(store, as_json)
-    with carrying_on("notifying"):
-        notify_alerts(store, settings, store.data_dir)
-    with carrying_on("looking for blind spots and surges"):
-        say_blind_spots(store, settings, feeds, utc_now())
-        say_surges(store, utc_now())
+    return after_cycle(store, settings, feeds, store.data_dir, utc_now(), as_json)
 
 
 def _poll_continuously(args: argparse.Namespace, config: LiveConfig) -> int:

@@ -105,10 +105,10 @@ def run_demo(args: argparse.Namespace) -> int:
             return _open_tui(where, settings, feeds, title="desk demo")
         store = open_store(where.data_dir)
         try:
-            poll_once(store, settings, feeds, where.watchlists_dir, True, args.json)
+            reported = poll_once(store, settings, feeds, where.watchlists_dir, True, args.json)
         finally:
             store.close()
-    return EXIT_OK
+    return EXIT_OK if reported else EXIT_BAD_INPUT
 
 
 STARTER_FEEDS = """\

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from desk.core.models import Alert, AlertRow, Feed, FeedState, Severity
+from desk.core.models import Alert, AlertRow, Feed, FeedState, Severity, feed_name
 
 RHYTHM_NEEDS = 6
 """New-item times a feed needs before its silence is judged (five gaps)."""
@@ -52,9 +52,11 @@ class BlindSpot:
 
 
 def duration_words(seconds: float) -> str:
-    """A span as the analyst reads it: `40 min`, `7 h`, `3 d`."""
+    """A span as the analyst reads it: `45 s`, `40 min`, `7 h`, `3 d` (each unit up to two of the next)."""
+    if seconds < 120:
+        return f"{max(seconds, 0):.0f} s"
     if seconds < 2 * 3600:
-        return f"{max(seconds, 0) / 60:.0f} min"
+        return f"{seconds / 60:.0f} min"
     if seconds < 2 * 86400:
         return f"{seconds / 3600:.0f} h"
     return f"{seconds / 86400:.0f} d"
@@ -74,7 +76,7 @@ def blind_spot(
     """Whether this feed is a blind spot now, and why."""
     if state is None:
         return None
-    name = feed.name or state.title or feed.url
+    name = feed_name(feed, state)
     if state.error:
         since = state.failing_since or state.last_success
         if since is not None and (now - since).total_seconds() >= blind_after:
@@ -123,7 +125,7 @@ def source_names(feeds: Iterable[Feed], states: dict[str, FeedState]) -> dict[st
     News`) each get their host added (`World News (b.example)`): one name
     for both would make them one source, and corroboration would count them once.
     """
-    plain = {feed.url: _plain_name(feed, states.get(feed.url)) for feed in feeds}
+    plain = {feed.url: feed_name(feed, states.get(feed.url)) for feed in feeds}
     hosts_by_name: dict[str, set[str]] = {}
     for url, name in plain.items():
         hosts_by_name.setdefault(name, set()).add(source_host(url))
@@ -131,10 +133,6 @@ def source_names(feeds: Iterable[Feed], states: dict[str, FeedState]) -> dict[st
         url: f"{name} ({source_host(url)})" if len(hosts_by_name[name]) > 1 else name
         for url, name in plain.items()
     }
-
-
-def _plain_name(feed: Feed, state: FeedState | None) -> str:
-    return feed.name or (state.title if state else "") or feed.url
 
 
 def hosts_of_sources(feeds: Iterable[Feed], states: dict[str, FeedState]) -> dict[str, str]:

@@ -59,10 +59,14 @@ class Feed:
     interval: float = 900.0
     tags: tuple[str, ...] = ()
 
-    @property
-    def title(self) -> str:
-        """The name to show: the configured one, else the URL."""
-        return self.name or self.url
+
+def feed_name(feed: Feed, state: FeedState | None) -> str:
+    """The name a feed goes by: its configured name, else the title it gives itself, else its URL.
+
+    What the per-feed summary, the feed health rows and blind spots call it,
+    and what its alerts keep as their source (see attention.source_names).
+    """
+    return feed.name or (state.title if state else "") or feed.url
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ from desk.core.models import (
     Item,
     SeenItem,
     Watchlist,
+    feed_name,
     with_new_items,
 )
 from desk.core.safetext import safe_line
@@ -82,7 +83,7 @@ class FeedOutcome:
     @property
     def name(self) -> str:
         """The feed's configured name, else its own title, else its URL."""
-        return self.feed.name or self.state.title or self.feed.url
+        return feed_name(self.feed, self.state)
 
 
 @dataclass(repr=False)

@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TypeVar
 
+from desk.core.attention import BlindSpot
 from desk.core.models import (
     Alert,
     AlertRow,
@@ -20,6 +21,7 @@ from desk.core.models import (
     FeedState,
     Severity,
     Watchlist,
+    feed_name,
     listing_order,
 )
 
@@ -200,35 +202,48 @@ def following_severity(current: Severity | None) -> Severity | None:
 
 @dataclass(frozen=True)
 class FeedHealth:
-    """One configured feed as the feed health screen shows it."""
+    """One configured feed's health: the rows of the `F` screen, `desk feeds` and `desk feeds --json`."""
 
+    url: str
     name: str
     status: str
     """`ok`, `HTTP 404`, `failing` or `never polled`."""
     last_success: datetime | None
     failures: int
     error: str
+    """Its last error, else its last warning."""
     http_status: int | None = None
     """The HTTP status of the last fetch (304 when the feed had not changed)."""
     next_due: datetime | None = None
     """When the feed is next polled (None: at once)."""
+    blind_spot: BlindSpot | None = None
+    """Why desk cannot see through it, when it is a blind spot (desk.core.attention)."""
 
     @property
     def failing(self) -> bool:
         """Its last fetch failed (the status names how)."""
         return self.status not in HEALTHY
 
+    @property
+    def ok(self) -> bool:
+        """Its last poll succeeded: neither failing nor never polled (`ok` in `desk feeds --json`)."""
+        return self.status == "ok"
+
 
 HEALTHY = ("ok", "never polled")
 """FeedHealth statuses of a feed that is not failing."""
 
 
-def feed_health(feeds: Iterable[Feed], states: dict[str, FeedState]) -> list[FeedHealth]:
+def feed_health(
+    feeds: Iterable[Feed], states: dict[str, FeedState], spots: Iterable[BlindSpot] = ()
+) -> list[FeedHealth]:
     """Each configured feed's health: failing first, then never polled, then ok; else in feed order.
 
-    The rows of both the `F` screen and `desk feeds`.
+    The rows of the `F` screen, `desk feeds` and `desk feeds --json`; each
+    feed among `spots` (see attention.blind_spots) carries its blind spot.
     """
-    rows = [_health_of(feed, states.get(feed.url)) for feed in feeds]
+    blind = {spot.url: spot for spot in spots}
+    rows = [_health_of(feed, states.get(feed.url), blind.get(feed.url)) for feed in feeds]
     rank = {"never polled": 1, "ok": 2}
     return sorted(rows, key=lambda row: rank.get(row.status, 0))  # stable: failing in feed order
 
@@ -238,22 +253,23 @@ def failing_feeds(rows: Iterable[FeedHealth]) -> list[FeedHealth]:
     return [row for row in rows if row.failing]
 
 
-def _health_of(feed: Feed, state: FeedState | None) -> FeedHealth:
+def _health_of(feed: Feed, state: FeedState | None, spot: BlindSpot | None) -> FeedHealth:
     if state is None:
-        return FeedHealth(feed.title, "never polled", None, 0, "")
+        return FeedHealth(feed.url, feed_name(feed, None), "never polled", None, 0, "")
     if state.error:
         status = f"HTTP {state.status}" if state.status and state.status >= 400 else "failing"
     else:
         status = "ok" if state.last_success else "never polled"
-    name = feed.name or state.title or feed.url
     return FeedHealth(
-        name,
+        feed.url,
+        feed_name(feed, state),
         status,
         state.last_success,
         state.failures,
         state.error or state.warning,
         state.status,
         state.next_due,
+        spot,
     )
 
 

@@ -34,7 +34,13 @@ from desk.core.errors import DeskError, plural
 from desk.core.match.reload import LiveWatchlists, Settling
 from desk.core.match.rematch import find_hits, raise_alerts
 from desk.core.models import Alert, Feed, Severity
-from desk.core.notify.deliver import channel_failures, deliver_alerts, open_channels
+from desk.core.notify.deliver import (
+    ChannelReport,
+    channel_failures,
+    configured_channels,
+    deliver_alerts,
+    open_channels,
+)
 from desk.core.pipeline import Poller, utc_now
 from desk.core.safetext import safe_line, safe_text
 from desk.core.settings.config import (
@@ -52,6 +58,7 @@ from desk.ui.keys import KeyRow, key_rows
 from desk.ui.messages import (
     CycleFailed,
     CycleFinished,
+    DeliveryFinished,
     LinkOpened,
     WatchlistEditRequested,
     WatchlistsRematched,
@@ -119,10 +126,13 @@ class DeskApp(App[None]):
         self._watchlist_errors = [str(e) for e in loaded.errors]
         self.poller = Poller(store, settings, list(loaded.watchlists), now=now)
         self._config_files = Settling(self._config_stamps)
-        self._last_poll_status = ""
-        """The status the last cycle that polled something left (a cycle with nothing due shows it again)."""
-        self._surges: list[Surge] = []
-        """The watchlists surging as the last cycle left them (desk.core.attention)."""
+        self._poll_status: tuple[str, list[str]] | None = None
+        """The status the last cycle that polled something left, before and after what the channels
+        did (a cycle with nothing due shows it again); None until a cycle polled something."""
+        self._channel_status: list[str] = []
+        """What the last delivery round said, or each channel's kept failure (one line each)."""
+        self._delivering = False
+        """A poll worker is running the delivery round that follows its cycle."""
 
     def get_default_screen(self) -> MainScreen:
         """The main screen is the desk's first and lowest screen."""
@@ -193,9 +203,8 @@ class DeskApp(App[None]):
     def action_feed_health(self) -> None:
         """Show each configured feed's health."""
         states = self.store.feed_states()
-        rows = feed_health(self.feeds, states)
         spots = blind_spots(self.feeds, states, self.now(), self.settings.blind_after)
-        self.push_screen(FeedHealthScreen(rows, {spot.name: spot.why for spot in spots}))
+        self.push_screen(FeedHealthScreen(feed_health(self.feeds, states, spots)))
 
     def action_watchlists(self) -> None:
         """Show each watchlist with its hits in the store, or its file's error."""
@@ -282,7 +291,8 @@ class DeskApp(App[None]):
     def action_poll_now(self) -> None:
         """Poll every feed now (unless a poll is already running: it would be cancelled)."""
         if self._polling:
-            self.notify("A poll is already running", title="Poll")
+            running = "The last poll's alerts are being delivered" if self._delivering else ""
+            self.notify(running or "A poll is already running", title="Poll")
             return
         self._main().set_status("Polling…")
         self.poll(force=True)
@@ -306,53 +316,77 @@ class DeskApp(App[None]):
         progress = self._main().say_poll_progress
         open_channels(self.store, self.settings, self.now())
         result = await self.poller.run_once(self.feeds, force=force, progress=progress)
-        try:  # a channel's own failures are kept in its record and shown in the status
-            await asyncio.to_thread(self._after_cycle)
+        found = await asyncio.to_thread(lambda: surges(self.store.alert_rows(), self.now()))
+        self.post_message(CycleFinished(result, found))  # "Polled": the round may take a while
+        if not configured_channels(self.settings):
+            return
+        self._delivering = True
+        try:
+            reports = await asyncio.to_thread(self._deliver, found)
         finally:
-            self.post_message(CycleFinished(result))
+            self._delivering = False
+        self.post_message(DeliveryFinished(reports))
 
-    def _after_cycle(self) -> None:
-        """In a thread, after a cycle: a round of notifications, and the surges judged for the status."""
+    def _deliver(self, found: list[Surge]) -> list[ChannelReport]:
+        """In a thread, after a cycle: a round of the notify command and the webhook."""
         folder = self.locations.data_dir / "notify"
-        deliver_alerts(self.store, self.settings, folder, self.now())
-        self._surges = surges(self.store.alert_rows(), self.now())
+        return deliver_alerts(self.store, self.settings, folder, self.now(), surging=found)
 
     @on(CycleFinished)
     def _cycle_finished(self, message: CycleFinished) -> None:
         result = message.result
         for note in result.notes:
             self.notify(note, title="Store repaired", severity="warning", timeout=30)
+        self._channel_status = self._channels_said([])
         if not result.outcomes:  # nothing was due: the last cycle's status again, not "Polling…"
-            self._main().set_status(self._last_poll_status or "Polled: no feed was due")
+            self._show_poll_status()
             return
         when = self.now().astimezone().strftime("%H:%M:%S")
-        status = (
+        head = (
             f"Polled {plural(len(result.outcomes), 'feed')} at {when}: "
             f"{plural(result.new_items, 'new item')}, {plural(len(result.alerts), 'alert')}"
         )
         states = self.store.feed_states()
         upcoming = next_poll(self.feeds, states)
         if upcoming is not None:
-            status += f" · next poll {upcoming.astimezone().strftime('%H:%M:%S')}"
+            head += f" · next poll {upcoming.astimezone().strftime('%H:%M:%S')}"
         failing = failing_feeds(feed_health(self.feeds, states))
         if failing:
             first = failing[0]
-            status += f" · {plural(len(failing), 'feed')} failing ({first.name}: {first.error})"
-        for channel, failure in channel_failures(self.store, self.settings):
-            status += f" · {channel} failing ({failure})"
+            head += f" · {plural(len(failing), 'feed')} failing ({first.name}: {first.error})"
+        tail = []
         spots = blind_spots(self.feeds, states, self.now(), self.settings.blind_after)
         if spots:
-            status += f" · {plural(len(spots), 'blind spot')} ({spots[0].line()})"
-        for surge in self._surges:
-            status += f" · {surge.line()}"
+            tail.append(f"{plural(len(spots), 'blind spot')} ({spots[0].line()})")
+        tail += [surge.line() for surge in message.surges]
         if result.notes:  # also toasted; the status keeps it in view
             more = f" (+{len(result.notes) - 1} more)" if len(result.notes) > 1 else ""
-            status += f" · store repaired: {result.notes[0]}{more}"
-        self._last_poll_status = status
-        main = self._main()
-        main.set_status(status)
-        main.refresh_alerts()
+            tail.append(f"store repaired: {result.notes[0]}{more}")
+        self._poll_status = (head, tail)
+        self._show_poll_status()
+        self._main().refresh_alerts()
         self._announce(result.alerts)
+
+    @on(DeliveryFinished)
+    def _delivery_finished(self, message: DeliveryFinished) -> None:
+        """The round's one-line reports join the status line, in place of the channels' last state."""
+        self._channel_status = self._channels_said(message.reports)
+        self._show_poll_status()
+
+    def _channels_said(self, reports: list[ChannelReport]) -> list[str]:
+        """The round's reports worth a line; a channel they do not speak for, its kept failure."""
+        lines = [report.line() for report in reports if report.worth_saying]
+        spoken = {report.channel for report in reports if report.worth_saying}
+        kept = channel_failures(self.store, self.settings)
+        return lines + [f"{c} failing ({failure})" for c, failure in kept if c not in spoken]
+
+    def _show_poll_status(self) -> None:
+        """The last cycle's status (head, what the channels did, tail) in the status line, as text."""
+        if self._poll_status is None:
+            self._main().set_status(" · ".join(["Polled: no feed was due", *self._channel_status]))
+            return
+        head, tail = self._poll_status
+        self._main().set_status(" · ".join([head, *self._channel_status, *tail]))
 
     def _announce(self, alerts: list[Alert]) -> None:
         """A toast for alerts a poll raised or grew; the bell for high and critical, if wanted."""

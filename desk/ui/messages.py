@@ -6,15 +6,26 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from desk.core.attention import Surge
 from desk.core.models import Alert
+from desk.core.notify.deliver import ChannelReport
 from desk.core.pipeline import CycleResult
 
 
 @dataclass
 class CycleFinished(Message):
-    """A poll cycle ended; its alerts are already in the store."""
+    """A poll cycle ended; its alerts are already in the store (their delivery follows)."""
 
     result: CycleResult
+    surges: list[Surge]
+    """The watchlists surging after it (judged once: its delivery round carries the same)."""
+
+
+@dataclass
+class DeliveryFinished(Message):
+    """The delivery round after a poll ended: what each channel did."""
+
+    reports: list[ChannelReport]
 
 
 @dataclass

@@ -60,11 +60,9 @@ class FeedHealthScreen(PanelScreen):
 
     HEADING = "Feed health (failing first; escape goes back)"
 
-    def __init__(self, rows: list[FeedHealth], blind: dict[str, str] | None = None) -> None:
+    def __init__(self, rows: list[FeedHealth]) -> None:
         super().__init__()
         self.rows = rows
-        self.blind = blind or {}
-        """Feed name -> why it is a blind spot (desk.core.attention)."""
 
     def on_mount(self) -> None:
         """Fill the table."""
@@ -77,7 +75,7 @@ class FeedHealthScreen(PanelScreen):
                 Text(when(row.last_success)),
                 Text(str(row.failures)),
                 Text(row.error, style="red"),
-                Text(self.blind.get(row.name, ""), style="bold yellow"),
+                Text(row.blind_spot.why if row.blind_spot else "", style="bold yellow"),
             )
         table.focus()
 

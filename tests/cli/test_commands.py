@@ -235,7 +235,7 @@ def test_feeds_import_and_export_opml(isolated_dirs: Path) -> None:
 
 
 def test_desk_feeds_lists_the_rows_of_the_feed_health_screen(isolated_dirs: Path) -> None:
-    """`desk feeds` and `F` share desk.core.view.feed_health: failing first, the same words."""
+    """`desk feeds`, its --json and `F` share desk.core.view.feed_health: the same names and words."""
     from datetime import UTC, datetime
 
     from desk.core.models import Feed, FeedState
@@ -248,6 +248,7 @@ def test_desk_feeds_lists_the_rows_of_the_feed_health_screen(isolated_dirs: Path
         "feeds:\n"
         "  - {url: 'https://ok.example/rss', name: Calm Wire}\n"
         "  - {url: 'https://gone.example/rss', name: Gone Wire}\n"
+        "  - {url: 'https://new.example/rss'}\n"
     )
     when = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
     states = [
@@ -263,12 +264,17 @@ def test_desk_feeds_lists_the_rows_of_the_feed_health_screen(isolated_dirs: Path
     feeds = [
         Feed("https://ok.example/rss", "Calm Wire"),
         Feed("https://gone.example/rss", "Gone Wire"),
+        Feed("https://new.example/rss"),
     ]
     expected = feed_health(feeds, {s.url: s for s in states})
     assert [line.split("  ")[0] for line in lines] == [row.name for row in expected]
-    assert [row.status for row in expected] == ["HTTP 404", "ok"]
+    assert [row.status for row in expected] == ["HTTP 404", "never polled", "ok"]
     assert all(row.status in line for row, line in zip(expected, lines, strict=True))
-    assert "304" in lines[1] and "HTTP 404" in lines[0]
+    assert "304" in lines[2] and "HTTP 404" in lines[0]
+    health = json.loads(desk("feeds", "--json").stdout)["feeds"]
+    assert [f["url"] for f in health] == [feed.url for feed in feeds]  # in feed order
+    by_url = {f["url"]: (f["name"], f["status"], f["ok"]) for f in health}
+    assert by_url == {row.url: (row.name, row.status, row.status == "ok") for row in expected}
 
 
 def test_the_starter_settings_show_notify_and_webhook_and_each_line_is_valid(

@@ -106,3 +106,36 @@ def test_a_read_only_data_folder_is_one_line(config: Path, read_only_dir: Path) 
     assert "Traceback" not in run.stderr
     (line,) = [line for line in run.stderr.splitlines() if line.strip()]
     assert "read-only file system" in line and "--data" in line
+
+
+def test_a_cycle_failed_by_a_full_disk_still_says_its_blind_spots(
+    config: Path, isolated_dirs: Path
+) -> None:
+    """`desk poll --once` skipped blind spots and surges after a failed cycle; continuous polling did not."""
+    from datetime import timedelta
+
+    from desk.core.models import FeedState
+    from desk.core.pipeline import utc_now
+    from desk.core.store.tinystore import TinyStore
+
+    gone = "http://127.0.0.1:9/gone.xml"
+    with (config / "feeds.yaml").open("a") as feeds:
+        feeds.write(f"  - {{url: '{gone}', name: Gone Wire}}\n")
+    now = utc_now()
+    store = TinyStore(isolated_dirs / "data")
+    failing = FeedState(
+        gone,
+        status=404,
+        error="HTTP 404 Not Found",
+        failures=9,
+        failing_since=now - timedelta(days=3),
+        next_due=now + timedelta(hours=1),  # not polled by this run: its state stays
+    )
+    store.commit_cycle([], {}, [], [failing])
+    store.close()
+    full = desk("poll", "--once", "--json", file_limit=30_000)
+    assert full.returncode == 2 and "the disk is full" in full.stderr, full.stderr
+    blind = [line for line in full.stderr.splitlines() if "blind spot" in line]
+    assert blind == ["desk: blind spot: Gone Wire: failing for 3 d (HTTP 404 Not Found)"], (
+        full.stderr
+    )

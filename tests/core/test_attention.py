@@ -64,7 +64,8 @@ def test_the_rhythm_is_bounded_and_its_gap_the_median() -> None:
 
 
 def test_durations_in_words() -> None:
-    assert [duration_words(s) for s in (2400, 7 * 3600, 3 * 86400)] == ["40 min", "7 h", "3 d"]
+    spans = (45, 2400, 3600, 7 * 3600, 3 * 86400)
+    assert [duration_words(s) for s in spans] == ["45 s", "40 min", "60 min", "7 h", "3 d"]
 
 
 def test_a_feeds_rhythm_and_failing_time_survive_the_store(tmp_path: Path) -> None:

@@ -72,7 +72,7 @@ def test_feeds_file_minimal_and_full(tmp_path: Path) -> None:
         "https://b.example/atom",
         "https://c.example/feed.json",
     ]
-    assert feeds[0].interval == 900 and feeds[0].title == "https://a.example/rss"
+    assert feeds[0].interval == 900 and feeds[0].name == ""
     assert (feeds[1].name, feeds[1].interval, feeds[1].tags) == ("Bee", 300, ("world", "asia"))
 
 

@@ -17,6 +17,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from desk.core.attention import (
     corroborated,
     hosts_of_sources,
@@ -195,7 +197,9 @@ def test_a_surge_is_past_three_sigmas_of_a_varied_baseline_not_two() -> None:
     assert surge.count == 12 and 4.9 < surge.mean < 5.1 and 1.9 < surge.sigma < 2.1
 
 
-def test_a_surge_reaches_the_notify_command(tmp_path: Path) -> None:
+@pytest.mark.parametrize("judged", [True, False])
+def test_a_surge_reaches_the_notify_command(tmp_path: Path, judged: bool) -> None:
+    """The round carries the surges the cycle judged (once, for its status and stderr too), no others."""
     store = TinyStore(tmp_path / "data")
     history = [replace(alert(100 + n), created=NOW - timedelta(hours=5 * n + 2)) for n in range(10)]
     store.commit_cycle([], {}, history, [])
@@ -207,12 +211,16 @@ def test_a_surge_reaches_the_notify_command(tmp_path: Path) -> None:
     open_channels(store, settings, NOW - timedelta(hours=1))
     burst = [replace(alert(n), created=NOW - timedelta(minutes=50 - n)) for n in range(8)]
     store.commit_cycle([], {}, burst, [])
-    reports = deliver_alerts(store, settings, tmp_path / "runs", NOW)
+    found = surges(store.alert_rows(), NOW) if judged else []
+    reports = deliver_alerts(store, settings, tmp_path / "runs", NOW, surging=found)
     store.close()
     assert [r.line() for r in reports] == ["[ok] notify: 8 alerts sent"]
     said = (tmp_path / "said").read_text().strip()
-    assert said.startswith("surge: troop-deployment: 8 alerts in the last hour")
     sent = json.loads((tmp_path / "json").read_text())
+    if not judged:  # the round judges nothing itself
+        assert said == "" and not any("surges" in item for item in sent)
+        return
+    assert said.startswith("surge: troop-deployment: 8 alerts in the last hour")
     assert all(item["surges"] == [said] for item in sent)
 
 

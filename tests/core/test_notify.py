@@ -368,6 +368,51 @@ def test_a_post_a_killed_desk_never_saw_answered_goes_again_under_its_delivery_i
     assert receiver.taken == {"d1e2": "alert1"}
 
 
+class CountingStore(TinyStore):
+    """A real store that counts the writes of the webhook's record."""
+
+    webhook_writes = 0
+
+    def save_outbox(self, channel: str, data: dict[str, object]) -> None:
+        self.webhook_writes += channel == "webhook"
+        super().save_outbox(channel, data)
+
+
+def test_a_webhook_round_writes_its_flight_once_not_before_every_post(tmp_path: Path) -> None:
+    counting = CountingStore(tmp_path / "data")
+    receiver = Receiver("k")
+    stored(counting, *(alert(n) for n in range(1, 6)))
+    with serving(receiver.handler()) as base:
+        hook = WebhookSettings(url=f"{base}/hook", secret="k")
+        open_channels(counting, Settings(webhook=hook), NOW)
+        counting.webhook_writes = 0
+        reports = deliver_alerts(counting, Settings(webhook=hook), Path("unused"), NOW)
+    counting.close()
+    assert [r.line() for r in reports] == ["[ok] webhook: 5 alerts sent"]
+    assert (
+        counting.webhook_writes == 1 + 5
+    )  # the round's flight, then each POST settled (was 2 x 5)
+
+
+def test_a_round_a_killed_desk_left_sends_again_only_its_first_post(store: TinyStore) -> None:
+    """Only the first POST of a round's flight may have gone; the rest are owed as any alert."""
+    receiver = Receiver("k")
+    stored(store, alert(1), alert(2), alert(3))
+    acknowledged = replace(store.get_alert("alert3"), state=AlertState.ACKNOWLEDGED)
+    store.update_alert(acknowledged)  # after the kill: no longer owed, never started
+    key = "k3y"
+    flight = Flight(("alert1", "alert2", "alert3"), "", time.time())
+    record = Record(since=NOW.timestamp(), key=key, flight=flight)
+    store.save_outbox("webhook", record.to_dict())
+    with serving(receiver.handler()) as base:
+        assert post_round(store, f"{base}/hook", "k")[0] == ["[ok] webhook: 2 alerts sent"]
+    assert receiver.taken == {
+        short_hash("webhook", key, "alert1"): "alert1",
+        short_hash("webhook", key, "alert2"): "alert2",
+    }
+    assert Record.from_dict(store.outbox("webhook"), 0.0).flight is None
+
+
 def test_an_unreachable_webhook_is_one_line(store: TinyStore) -> None:
     stored(store, alert(1))
     lines, _ = post_round(store, "http://127.0.0.9:9/hook", "", timeout=1.0)

@@ -236,3 +236,48 @@ def test_next_poll_is_the_soonest_due_configured_feed() -> None:
     }
     assert next_poll(feeds, states) == soon
     assert next_poll(feeds, {}) is None
+
+
+def test_every_place_that_names_a_feed_names_it_alike() -> None:
+    """Feed health, blind spots, alert sources and the cycle summary all call a feed by feed_name."""
+    from desk.core.attention import blind_spot, source_names
+    from desk.core.models import Feed, FeedState, feed_name
+    from desk.core.pipeline import FeedOutcome
+    from desk.core.view import feed_health
+
+    long_ago = NOW - timedelta(days=2)
+    named = Feed("https://a.example/rss", "Alpha")
+    titled = Feed("https://b.example/rss")
+    bare = Feed("https://c.example/rss")
+    states = {
+        feed.url: FeedState(feed.url, title="Own title", error="refused", failing_since=long_ago)
+        for feed in (named, titled)
+    }
+    states[bare.url] = FeedState(bare.url, error="refused", failing_since=long_ago)
+    feeds = [named, titled, bare]
+    expected = ["Alpha", "Own title", "https://c.example/rss"]
+    assert [feed_name(feed, states[feed.url]) for feed in feeds] == expected
+    assert [row.name for row in feed_health(feeds, states)] == expected
+    spots = [blind_spot(feed, states[feed.url], NOW, 3600.0) for feed in feeds]
+    assert [spot.name if spot else None for spot in spots] == expected
+    assert list(source_names(feeds, states).values()) == expected
+    assert [FeedOutcome(feed, states[feed.url]).name for feed in feeds] == expected
+    assert feed_name(titled, None) == titled.url  # never polled: no title of its own yet
+
+
+def test_a_blind_spot_is_on_its_own_feeds_row_when_two_feeds_share_a_name() -> None:
+    """The F screen looked blind spots up by name: a healthy namesake showed the other's."""
+    from desk.core.attention import blind_spots
+    from desk.core.models import Feed, FeedState
+    from desk.core.view import feed_health
+
+    dead, alive = Feed("https://a.example/rss"), Feed("https://b.example/rss")
+    states = {
+        dead.url: FeedState(dead.url, title="World News", error="refused", failing_since=NOW),
+        alive.url: FeedState(alive.url, title="World News", last_success=NOW),
+    }
+    spots = blind_spots([dead, alive], states, NOW + timedelta(days=1), 3600.0)
+    rows = {row.url: row for row in feed_health([dead, alive], states, spots)}
+    assert [spot.url for spot in spots] == [dead.url]
+    assert rows[dead.url].blind_spot == spots[0] and rows[alive.url].blind_spot is None
+    assert rows[dead.url].name == rows[alive.url].name == "World News"

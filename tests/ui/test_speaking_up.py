@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -21,15 +22,22 @@ def notifying_app(server: DemoServer, root: Path, command: str) -> DeskApp:
     return DeskApp(TinyStore(where.data_dir), settings, demo_feeds(server), where, autopoll=False)
 
 
+async def poll_and_deliver(pilot: Pilot[None], app: DeskApp) -> None:
+    """Press r; wait for the poll and the delivery round after it (its reports in the status)."""
+    await pilot.press("r")
+    await wait_until(
+        pilot, lambda: "Polled" in status_of(pilot) and not app._polling, "poll and delivery"
+    )
+
+
 def test_each_demo_alert_reaches_the_command_once(demo_server: DemoServer, tmp_path: Path) -> None:
     out = tmp_path / "notified.jsonl"
     app = notifying_app(demo_server, tmp_path, f'body=$(cat); printf "%s\\n" "$body" >> {out}')
 
     async def body(pilot: Pilot[None]) -> None:
-        await pilot.press("r")
-        await wait_until(pilot, lambda: "Polled" in status_of(pilot), "first poll")
-        await pilot.press("r")  # nothing new: nothing notified twice
-        await wait_until(pilot, lambda: "Polled" in status_of(pilot), "second poll")
+        await poll_and_deliver(pilot, app)
+        assert "[ok] notify: " in status_of(pilot)
+        await poll_and_deliver(pilot, app)  # nothing new: nothing notified twice
         assert "failing" not in status_of(pilot)
 
     run(app, body)
@@ -45,9 +53,15 @@ def test_a_failing_command_stays_in_the_status_line(
     app = notifying_app(demo_server, tmp_path, "echo 'no display' >&2; exit 3")
 
     async def body(pilot: Pilot[None]) -> None:
-        await pilot.press("r")
-        await wait_until(pilot, lambda: "Polled" in status_of(pilot), "first poll")
-        assert "notify failing (the command exited with status 3: no display)" in status_of(pilot)
+        await poll_and_deliver(pilot, app)
+        failed = "[x] notify: the command exited with status 3: no display; "
+        assert failed in status_of(pilot)
+        await pilot.press("r")  # the next poll, until its own round: the failure kept in the store
+        await wait_until(pilot, lambda: "Polled" in status_of(pilot), "second poll")
+        said = status_of(pilot)
+        assert "notify failing (the command exited with status 3: no display)" in said or (
+            failed in said
+        )
 
     run(app, body)
 
@@ -105,3 +119,67 @@ def test_a_surge_is_in_the_status_line(tmp_path: Path) -> None:
         assert "surge: troop-deployment: 7 alerts in the last hour (usually 0." in status_of(pilot)
 
     run(app, body)
+
+
+def test_polled_is_said_before_the_delivery_round_whose_report_follows_as_text(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    """The status says "Polled" while the webhook is still held, then the round's own line.
+
+    The endpoint holds its first POST until the test has seen "Polled", then
+    answers each in 1.2 s: with a 3 s timeout the round's 6 s run out with
+    alerts left, and its `[ok] ... wait for the next cycle` line reaches the
+    status line, shown as text (markup would have eaten "[ok]").
+    """
+    import threading
+    import time
+    from http.server import BaseHTTPRequestHandler
+
+    from textual.widgets import Static
+
+    from desk.core.models import Severity
+    from desk.core.settings.config import WebhookSettings
+    from tests.served import serving
+
+    release = threading.Event()
+    posts: list[float] = []
+
+    class Held(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            posts.append(time.monotonic())
+            if not release.wait(timeout=30):
+                return
+            time.sleep(1.2)
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet."""
+
+    where = Locations(tmp_path / "config", tmp_path / "data", shipped_watchlists_dir())
+    with serving(Held) as base:
+        hook = WebhookSettings(f"{base}/hook", min_severity=Severity.INFO, timeout=3.0)
+        settings = Settings(default_interval=60.0, webhook=hook)
+        feeds = demo_feeds(demo_server)
+        app = DeskApp(TinyStore(where.data_dir), settings, feeds, where, autopoll=False)
+
+        async def body(pilot: Pilot[None]) -> None:
+            await pilot.press("r")
+            await wait_until(pilot, lambda: "Polled" in status_of(pilot), "the poll")
+            assert "webhook" not in status_of(pilot) and app._delivering  # the POST is held
+            release.set()
+            await wait_until(pilot, lambda: not app._polling, "the delivery round")
+            shown = str(app.screen.query_one("#status", Static).visual)
+            assert shown.startswith("Polled "), shown
+            line = re.search(r"\[ok\] webhook: (\d+) alerts? sent; (\d+) alerts? wait", shown)
+            assert line, shown
+            assert int(line[1]) + int(line[2]) == DEMO_ALERTS
+            assert "wait for the next cycle (this round's 6 s are up)" in shown
+
+        try:
+            run(app, body)
+        finally:
+            release.set()
+    assert 1 <= len(posts) < DEMO_ALERTS

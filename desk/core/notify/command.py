@@ -19,14 +19,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from desk.core.notify.outbox import MESSAGE_CHARS
 from desk.core.safetext import safe_line
 
 WRAPPER = 'sh -c "$1"; status=$?; echo "$status" > "$2.part" && mv -f "$2.part" "$2"'
 """Runs the command ($1) and leaves its exit status in the file $2, whole or not at all."""
 WATCH_STEP = 0.05
 """Seconds between looks at a run started by an earlier desk."""
-MESSAGE_CHARS = 160
-"""How much of the command's last stderr line a failure shows."""
 
 
 @dataclass(frozen=True)

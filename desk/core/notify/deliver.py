@@ -1,13 +1,14 @@
 """One round of deliveries after a poll cycle: the notify command, then the webhook.
 
-For each delivery the channel's record first says, in the store, what is
-about to be sent (the flight); only once the outcome is known is it
-recorded as sent (or failed) and the flight cleared. A desk killed in
+Before a delivery the channel's record says, in the store, what is about
+to be sent (the flight: for the command each run, for the webhook the
+round's POSTs at once, in order); only once an outcome is known is it
+recorded as sent (or failed) and it leaves the flight. A desk killed in
 between finds the flight on its next round and settles it before anything
 else: a command's wrapper left its exit status in a file (or is still
-running, and is waited for up to its deadline); a webhook POST is sent
-again with the same delivery id. A failure stops the channel for this
-round; what is still owed is tried on the next round.
+running, and is waited for up to its deadline); the webhook POST that may
+have been sent is sent again with the same delivery id. A failure stops
+the channel for this round; what is still owed is tried on the next round.
 
 What holds a cycle: each channel's round has a time budget (round_budget:
 twice the channel's timeout, at most ROUND_BUDGET_CAP seconds, never less
@@ -23,14 +24,14 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 
-from desk.core.attention import surges
+from desk.core.attention import Surge
 from desk.core.errors import plural
 from desk.core.models import Alert, AlertRow, Severity, short_hash
 from desk.core.notify.command import RunFiles, finish_orphan, finish_run, start_run
@@ -112,16 +113,20 @@ def deliver_alerts(
     now: datetime,
     transport: httpx.BaseTransport | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    surging: Iterable[Surge] = (),
 ) -> list[ChannelReport]:
     """One round for each configured channel; `folder` holds the notify command's run files.
 
     A channel with no record yet (see open_channels) owes what is raised from `now` on.
+    `surging`: the surges of the moment (attention.surges), which deliveries
+    carry; a poll cycle judges them once for its status line, stderr and this round.
     """
+    words = {surge.watchlist: surge.line() for surge in surging}
     reports = []
     if settings.notify is not None:
-        reports.append(NotifyRound(store, settings.notify, folder, now.timestamp()).run())
+        reports.append(NotifyRound(store, settings.notify, folder, now.timestamp(), words).run())
     if settings.webhook is not None:
-        post = WebhookRound(store, settings.webhook, now.timestamp(), settings.user_agent)
+        post = WebhookRound(store, settings.webhook, now.timestamp(), settings.user_agent, words)
         reports.append(post.run(transport, sleep))
     return reports
 
@@ -147,9 +152,11 @@ class _Round:
     channel = ""
     min_severity = Severity.INFO
 
-    def __init__(self, store: Store, now: float, timeout: float) -> None:
+    def __init__(self, store: Store, now: float, timeout: float, surging: dict[str, str]) -> None:
         self.store = store
         self.now = now
+        self.surging = surging
+        """Watchlist -> its surge in words, for the watchlists in a surge now."""
         self.timeout = timeout
         self.budget = round_budget(timeout)
         self.ends = time.monotonic() + self.budget
@@ -158,7 +165,6 @@ class _Round:
         self.sent = 0
         self.failure = ""
         self._rows: list[AlertRow] | None = None
-        self._surging: dict[str, str] | None = None
         self._raised: dict[str, float] | None = None
         self._owed: tuple[Record, list[AlertRow]] | None = None
 
@@ -180,13 +186,6 @@ class _Round:
         if self._owed is None or self._owed[0] is not self.record:
             self._owed = (self.record, owed(self.rows(), self.record, self.min_severity))
         return self._owed[1]
-
-    def surging(self) -> dict[str, str]:
-        """Watchlist -> its surge in words, for the watchlists in a surge now (read once per round)."""
-        if self._surging is None:
-            now = datetime.fromtimestamp(self.now, UTC)
-            self._surging = {s.watchlist: s.line() for s in surges(self.rows(), now)}
-        return self._surging
 
     def keep(self, record: Record) -> None:
         """Save the record; on disk when this returns."""
@@ -228,8 +227,15 @@ class NotifyRound(_Round):
 
     channel = NOTIFY
 
-    def __init__(self, store: Store, config: NotifySettings, folder: Path, now: float) -> None:
-        super().__init__(store, now, config.timeout)
+    def __init__(
+        self,
+        store: Store,
+        config: NotifySettings,
+        folder: Path,
+        now: float,
+        surging: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(store, now, config.timeout, surging or {})
         self.config = config
         self.folder = folder
         self.min_severity = config.min_severity
@@ -265,8 +271,8 @@ class NotifyRound(_Round):
         try:
             run = start_run(
                 self.config.command,
-                body_of(alerts, digest, self.surging()),
-                command_values(alerts, digest, self.surging()),
+                body_of(alerts, digest, self.surging),
+                command_values(alerts, digest, self.surging),
                 files,
             )
         except OSError as exc:
@@ -286,8 +292,15 @@ class WebhookRound(_Round):
 
     channel = WEBHOOK
 
-    def __init__(self, store: Store, config: WebhookSettings, now: float, user_agent: str) -> None:
-        super().__init__(store, now, config.timeout)
+    def __init__(
+        self,
+        store: Store,
+        config: WebhookSettings,
+        now: float,
+        user_agent: str,
+        surging: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(store, now, config.timeout, surging or {})
         self.config = config
         self.user_agent = user_agent
         self.min_severity = config.min_severity
@@ -295,21 +308,45 @@ class WebhookRound(_Round):
     def run(
         self, transport: httpx.BaseTransport | None, sleep: Callable[[float], None]
     ) -> ChannelReport:
-        """Send again a POST an earlier desk did not see answered, then each alert owed."""
+        """Send again a POST an earlier desk did not see answered, then each alert owed.
+
+        The round's flight is written once, before its first POST, with all
+        of them in order; each leaves it as it is settled, so after a kill
+        only its first may have been sent. That one is sent again under its
+        delivery id; the rest were never started and are owed as any alert.
+        A POST's delivery id is made of the channel's key and the alert, so it
+        is the same whichever round sends it: a receiver keeping the ids it
+        took gets each alert once, with one write per round before the POSTs
+        instead of one before each.
+        """
         if self.record.flight is None and not self.owed():
             return self.finish()  # no client made: its TLS setup alone is ~20 ms a cycle
         with httpx.Client(
             transport=transport, timeout=self.config.timeout, follow_redirects=False
         ) as client:
             flight = self.record.flight
-            if flight is not None and not self._post(client, flight.ids, flight.token, sleep):
-                return self.finish()
-            for row in self.owed()[:POSTS_PER_ROUND]:
+            if flight is not None:
+                first = flight.ids[0]
+                if len(flight.ids) > 1:  # the rest were never started: owed again
+                    self.keep(replace(self.record, flight=replace(flight, ids=(first,))))
+                token = flight.token or self.delivery_id(first)
+                if not self._post(client, first, token, sleep):
+                    return self.finish()
+            due = tuple(row.id for row in self.owed()[:POSTS_PER_ROUND])
+            if due:
+                self.begin(due, "")
+            for alert_id in due:
                 if not self.fits(self.timeout):
                     break
-                if not self._post(client, (row.id,), self.delivery_id(row.id), sleep):
+                if not self._post(client, alert_id, self.delivery_id(alert_id), sleep):
                     break
         return self.finish()
+
+    def finish(self) -> ChannelReport:
+        """What the round had no time for leaves its flight (owed again), then _Round.finish."""
+        if self.record.flight is not None:
+            self.keep(replace(self.record, flight=None))
+        return super().finish()
 
     def delivery_id(self, alert_id: str) -> str:
         """The X-Desk-Delivery id of an alert: the same on every try, cycle and restart.
@@ -320,15 +357,15 @@ class WebhookRound(_Round):
         return short_hash(WEBHOOK, self.record.key, alert_id)
 
     def _post(
-        self, client: httpx.Client, ids: tuple[str, ...], token: str, sleep: Callable[[float], None]
+        self, client: httpx.Client, alert_id: str, token: str, sleep: Callable[[float], None]
     ) -> bool:
-        """POST one alert under delivery id `token`; True when it was taken."""
+        """POST one alert (in the round's flight) under delivery id `token`; True when it was taken."""
+        ids = (alert_id,)
         alerts = self.alerts(ids)
         if not alerts:
             self.settle(ids, "")
             return True
-        self.begin(ids, token)
-        body = body_of(alerts, digest=False, surging=self.surging())
+        body = body_of(alerts, digest=False, surging=self.surging)
         headers = headers_for(body, self.config.secret, token, alerts[0].id, self.user_agent)
         problem = post_with_retries(
             client, self.config.url, body, headers, self.timeout, self.fits, sleep

@@ -19,6 +19,8 @@ from desk.core.models import HANDLED_STATES, AlertRow, Severity
 
 KEEP_SENT_SECONDS = 2 * 86400.0
 """How long a sent alert's id is remembered (longer while an older alert is still owed)."""
+MESSAGE_CHARS = 160
+"""How much of an error a channel's failure line (kept in its record) quotes: a POST's, a command's stderr."""
 RETRY_DELAYS = (0.5, 1.0, 2.0)
 """Seconds between the tries of one webhook POST within a cycle; then later cycles try again."""
 
@@ -29,7 +31,9 @@ class Flight:
 
     ids: tuple[str, ...]
     token: str
-    """Names its files (a command's stdin, status and stderr) and its webhook delivery id."""
+    """Names a command run's files (stdin, status, stderr); "" for a webhook round's flight,
+    whose POSTs each go under the alert's own delivery id (an older desk's one-POST flight
+    kept that id here)."""
     started: float
     """When it started (POSIX seconds)."""
     pid: int | None = None
@@ -124,9 +128,16 @@ def runs_for(due: Sequence[str], digest_over: int) -> list[tuple[str, ...]]:
 
 
 def sent(record: Record, ids: Iterable[str], raised: dict[str, float], now: float) -> Record:
-    """The record once `ids` were delivered: sent, nothing in flight, no failure."""
-    kept = {**record.sent, **{i: raised.get(i, now) for i in ids}}
-    return replace(record, sent=kept, flight=None, failure="", failing_since=None)
+    """The record once `ids` were delivered: sent, no longer in flight, no failure.
+
+    A webhook round's flight holds all of its POSTs; what is left of it stays in flight.
+    """
+    done = {i: raised.get(i, now) for i in ids}
+    kept = {**record.sent, **done}
+    flight = record.flight
+    rest = tuple(i for i in flight.ids if i not in done) if flight else ()
+    left = replace(flight, ids=rest) if flight and rest else None
+    return replace(record, sent=kept, flight=left, failure="", failing_since=None)
 
 
 def failed(record: Record, line: str, now: float) -> Record:

@@ -21,11 +21,8 @@ from collections.abc import Callable
 import httpx
 
 from desk.core.errors import plural
-from desk.core.notify.outbox import retry_delay
+from desk.core.notify.outbox import MESSAGE_CHARS, retry_delay
 from desk.core.safetext import safe_line
-
-MESSAGE_CHARS = 160
-"""How much of an error a failure line shows."""
 
 
 def signature(secret: str, body: bytes) -> str:
