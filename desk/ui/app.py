@@ -51,7 +51,13 @@ from desk.core.settings.config import (
     shipped_watchlists_dir,
 )
 from desk.core.store.contract import Store
-from desk.core.view import failing_feeds, feed_health, next_poll, watchlist_summaries
+from desk.core.view import (
+    FeedHealth,
+    failing_feeds,
+    feed_health,
+    next_poll,
+    watchlist_summaries,
+)
 from desk.headless import FileStamp, file_stamp
 from desk.ui.dialogs import HelpScreen
 from desk.ui.keys import KeyRow, key_rows
@@ -126,7 +132,7 @@ class DeskApp(App[None]):
         self._watchlist_errors = [str(e) for e in loaded.errors]
         self.poller = Poller(store, settings, list(loaded.watchlists), now=now)
         self._config_files = Settling(self._config_stamps)
-        self._poll_status: tuple[str, list[str]] | None = None
+        self._poll_status: tuple[list[str], str, list[str]] | None = None
         """The status the last cycle that polled something left, before and after what the channels
         did (a cycle with nothing due shows it again); None until a cycle polled something."""
         self._channel_status: list[str] = []
@@ -201,10 +207,19 @@ class DeskApp(App[None]):
             self.push_screen(HelpScreen(self.key_rows()))
 
     def action_feed_health(self) -> None:
-        """Show each configured feed's health."""
+        """Show each configured feed's health (kept up to date while it is open)."""
+        self.push_screen(FeedHealthScreen(self._feed_health_rows))
+
+    def _feed_health_rows(self) -> list[FeedHealth]:
+        """Each configured feed's health as the store has it now."""
         states = self.store.feed_states()
         spots = blind_spots(self.feeds, states, self.now(), self.settings.blind_after)
-        self.push_screen(FeedHealthScreen(feed_health(self.feeds, states, spots)))
+        return feed_health(self.feeds, states, spots)
+
+    def _refresh_feed_health(self) -> None:
+        """An open feed health screen shows the feeds as they stand now."""
+        if isinstance(self.screen, FeedHealthScreen):
+            self.screen.show_rows()
 
     def action_watchlists(self) -> None:
         """Show each watchlist with its hits in the store, or its file's error."""
@@ -338,6 +353,7 @@ class DeskApp(App[None]):
         for note in result.notes:
             self.notify(note, title="Store repaired", severity="warning", timeout=30)
         self._channel_status = self._channels_said([])
+        self._refresh_feed_health()
         if not result.outcomes:  # nothing was due: the last cycle's status again, not "Polling…"
             self._show_poll_status()
             return
@@ -350,10 +366,11 @@ class DeskApp(App[None]):
         upcoming = next_poll(self.feeds, states)
         if upcoming is not None:
             head += f" · next poll {upcoming.astimezone().strftime('%H:%M:%S')}"
+        warnings = []  # first in the line: at 80 columns the end is cut
         failing = failing_feeds(feed_health(self.feeds, states))
         if failing:
             first = failing[0]
-            head += f" · {plural(len(failing), 'feed')} failing ({first.name}: {first.error})"
+            warnings.append(f"{plural(len(failing), 'feed')} failing ({first.name}: {first.error})")
         tail = []
         spots = blind_spots(self.feeds, states, self.now(), self.settings.blind_after)
         if spots:
@@ -362,7 +379,7 @@ class DeskApp(App[None]):
         if result.notes:  # also toasted; the status keeps it in view
             more = f" (+{len(result.notes) - 1} more)" if len(result.notes) > 1 else ""
             tail.append(f"store repaired: {result.notes[0]}{more}")
-        self._poll_status = (head, tail)
+        self._poll_status = (warnings, head, tail)
         self._show_poll_status()
         self._main().refresh_alerts()
         self._announce(result.alerts)
@@ -385,8 +402,8 @@ class DeskApp(App[None]):
         if self._poll_status is None:
             self._main().set_status(" · ".join(["Polled: no feed was due", *self._channel_status]))
             return
-        head, tail = self._poll_status
-        self._main().set_status(" · ".join([head, *self._channel_status, *tail]))
+        warnings, head, tail = self._poll_status
+        self._main().set_status(" · ".join([*warnings, head, *self._channel_status, *tail]))
 
     def _announce(self, alerts: list[Alert]) -> None:
         """A toast for alerts a poll raised or grew; the bell for high and critical, if wanted."""
@@ -428,6 +445,7 @@ class DeskApp(App[None]):
             self.set_keymap(settings.keys)
         news = f"; polling {plural(len(added), 'new feed')} now" if added else ""
         self.notify(f"{plural(len(feeds), 'feed')}{news}", title="Config reloaded")
+        self._refresh_feed_health()
         if added and not self._polling:
             self.poll(force=False)
 

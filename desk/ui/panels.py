@@ -6,6 +6,7 @@ Every cell is a rich Text: feed names, errors and terms come from outside.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from rich.text import Text
@@ -18,6 +19,12 @@ from desk.core.view import FeedHealth, WatchlistSummary
 
 TERMS_SHOWN = 6
 """Terms listed per watchlist; the rest are counted."""
+
+FEED_COLUMN = (14, 32)
+"""The feed name column's width, narrowest and widest: a long name is cut, the status stays in view."""
+
+FEED_FIXED_COLUMNS = 12 + 12 + 5 + 2 * 6
+"""Status, last success and fails, with each column's padding: what the error column cannot have."""
 
 
 def when(moment: datetime | None) -> str:
@@ -56,28 +63,58 @@ class PanelScreen(Screen[None]):
 
 
 class FeedHealthScreen(PanelScreen):
-    """Each configured feed: name, status, last success, failures, last error."""
+    """Each configured feed: name, status, last success, failures, last error.
 
-    HEADING = "Feed health (failing first; escape goes back)"
+    `load` gives the rows as they stand; the desk calls `show_rows` again when a
+    poll finishes, so an open screen follows the feeds.
+    """
 
-    def __init__(self, rows: list[FeedHealth]) -> None:
+    HEADING = "Feed health (failing first; r polls now; escape goes back)"
+
+    def __init__(self, load: Callable[[], list[FeedHealth]]) -> None:
         super().__init__()
-        self.rows = rows
+        self.load = load
 
     def on_mount(self) -> None:
         """Fill the table."""
+        self.show_rows()
+        self.query_one(DataTable).focus()
+
+    def show_rows(self) -> None:
+        """The feeds as they stand now, in columns fitted to the screen; the cursor keeps its row."""
         table: DataTable[Text] = self.query_one(DataTable)
-        table.add_columns("Feed", "Status", "Last success", "Fails", "Error", "Blind spot")
-        for row in self.rows:
+        cursor = table.cursor_row
+        rows = self.load()
+        table.clear(columns=True)
+        name_width, error_width = self._widths(rows)
+        table.add_column("Feed", width=name_width)
+        table.add_columns("Status", "Last success", "Fails")
+        table.add_column("Error", width=error_width)
+        table.add_column("Blind spot")
+        for row in rows:
             table.add_row(
                 Text(row.name, no_wrap=True, overflow="ellipsis"),
                 status_text(row),
                 Text(when(row.last_success)),
                 Text(str(row.failures)),
-                Text(row.error, style="red"),
+                Text(row.error, style="red", no_wrap=True, overflow="ellipsis"),
                 Text(row.blind_spot.why if row.blind_spot else "", style="bold yellow"),
             )
-        table.focus()
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
+
+    def _widths(self, rows: list[FeedHealth]) -> tuple[int, int]:
+        """The feed name's and the error's columns: as wide as they need, never past the screen.
+
+        A long name is cut first, so status, last success and fails are always in view.
+        """
+        narrowest, widest = FEED_COLUMN
+        screen = self.app.size.width
+        longest_name = max((len(row.name) for row in rows), default=narrowest)
+        name = max(narrowest, min(longest_name, widest, screen // 4))
+        longest_error = max((len(row.error) for row in rows), default=5)
+        room = max(20, screen - name - FEED_FIXED_COLUMNS - 2)
+        return name, max(5, min(longest_error, room))
 
 
 class WatchlistsScreen(PanelScreen):

@@ -316,9 +316,9 @@ class MainScreen(Screen[None]):
         if not self.is_mounted:
             return  # on_mount shows it
         parts = [self._poll_status]
-        if self._watchlist_problems:
+        if self._watchlist_problems:  # first: at 80 columns the end of the line is cut
             names = ", ".join(f"{n} ({how})" for n, how in sorted(self._watchlist_problems.items()))
-            parts.append(f"watchlist broken: {names}; W shows why")
+            parts.insert(0, f"watchlist broken: {names}; W shows why")
         self.query_one("#status", Static).update(safe_line(" · ".join(parts)))
 
     def say_poll_progress(self, stage: str, done: int, total: int) -> None:
@@ -336,10 +336,19 @@ class MainScreen(Screen[None]):
         self._show_article(self.store.get_alert(event.alert.id))
 
     def _show_article(self, alert: Alert | None) -> None:
-        if alert is not None:
-            article = self.store.get_article(alert.article_key)
-            shown = readable(article) if article else None
-            self.query_one(ArticleView).show(alert, shown, self.app_watchlists())
+        pane = self.query_one(ArticleView)
+        if alert is None:
+            if not self.selected:  # an empty view: not the article of the last one
+                narrowed = self.alert_query != AlertQuery()
+                pane.clear(
+                    "No alert in this view: f changes the filter, / the search."
+                    if narrowed
+                    else "No alerts yet: they appear here as polls raise them."
+                )
+            return
+        article = self.store.get_article(alert.article_key)
+        shown = readable(article) if article else None
+        pane.show(alert, shown, self.app_watchlists())
 
     # --- moving through the whole selection ---------------------------------------------
 

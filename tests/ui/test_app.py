@@ -18,15 +18,17 @@ import pytest
 from rich.text import Text
 from textual.notifications import Notify
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 from textual.widgets._footer import FooterKey
 
 from desk.core.models import AlertState, Feed, FeedState
 from desk.core.settings.config import Locations, Settings, shipped_watchlists_dir
 from desk.core.store.contract import MemoryStore
 from desk.core.store.tinystore import TinyStore
+from desk.core.view import AlertQuery
 from desk.demo.server import DemoServer
 from desk.ui.app import DeskApp
+from desk.ui.panels import FeedHealthScreen
 from desk.ui.widgets.alert_list import AlertList
 from desk.ui.widgets.article_view import HIT_STYLE, ArticleView
 
@@ -52,7 +54,8 @@ def run(app: DeskApp, body: Callable[[Pilot[None]], Awaitable[None]], **options:
     """Drive `app` headless with `body`, then close its store."""
 
     async def main() -> None:
-        async with app.run_test(size=SIZE, **options) as pilot:  # type: ignore[arg-type]
+        size = options.pop("size", SIZE)
+        async with app.run_test(size=size, **options) as pilot:  # type: ignore[arg-type]
             await body(pilot)
 
     try:
@@ -318,12 +321,62 @@ def test_failing_feeds_stay_in_the_status_after_a_poll_of_the_due_feeds(
     async def body(pilot: Pilot[None]) -> None:
         await pilot.press("r")
         await wait_until(pilot, lambda: "Polled" in status_of(pilot), "first poll")
-        assert status_of(pilot).startswith("Polled 5 feeds")
-        assert "2 feeds failing (Gone 1: HTTP 404" in status_of(pilot)
+        assert "Polled 5 feeds" in status_of(pilot)
+        # the warning leads the line: at 80 columns its end is cut
+        assert status_of(pilot).startswith("2 feeds failing (Gone 1: HTTP 404")
         clock[0] += timedelta(minutes=2)  # the demo feeds are due again, the failing ones not
         app.poll(force=False)
         await wait_until(pilot, lambda: "Polled 3 feeds" in status_of(pilot), "due poll")
-        assert "2 feeds failing (Gone 1: HTTP 404" in status_of(pilot)
+        assert status_of(pilot).startswith("2 feeds failing (Gone 1: HTTP 404")
+
+    run(app, body)
+
+
+def feed_table_rows(app: DeskApp) -> list[list[str]]:
+    """The feed health screen's rows as the cells' plain text."""
+    table = app.screen.query_one(DataTable)
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def test_an_open_feed_health_screen_follows_the_polls(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    """F opened before the first poll says 'never polled'; the poll's end updates it in place."""
+    where = Locations(tmp_path / "config", tmp_path / "data", shipped_watchlists_dir())
+    gone = Feed(url=f"{demo_server.base_url}/feeds/gone.xml", name="Gone " + "x" * 150)
+    feeds = [gone, *demo_feeds(demo_server)]
+    app = DeskApp(TinyStore(where.data_dir), Settings(), feeds, where, autopoll=False)
+
+    async def body(pilot: Pilot[None]) -> None:
+        await pilot.press("F")
+        await pilot.pause()
+        assert isinstance(app.screen, FeedHealthScreen)
+        assert {row[1] for row in feed_table_rows(app)} == {"never polled"}
+        await pilot.press("r")
+        await wait_until(pilot, lambda: "ok" in {row[1] for row in feed_table_rows(app)}, "poll")
+        assert isinstance(app.screen, FeedHealthScreen)  # still open, now up to date
+        statuses = [row[1] for row in feed_table_rows(app)]
+        assert statuses.count("ok") == 3 and len(statuses) == 4, statuses
+        # a 155-character name is cut, so the status column stays on screen
+        table = app.screen.query_one(DataTable)
+        assert table.columns[table.ordered_columns[0].key].width <= 32
+
+    run(app, body, size=(80, 24))
+
+
+def test_an_empty_view_clears_the_article_pane(demo_server: DemoServer, tmp_path: Path) -> None:
+    """Filtering down to no alert leaves no article of the last view on show."""
+    app = demo_app(demo_server, tmp_path)
+
+    async def body(pilot: Pilot[None]) -> None:
+        await wait_for_poll(pilot)
+        pane = app.screen.query_one(ArticleView)
+        assert pane.shown_alert_id is not None
+        main = app.screen
+        main.set_query(AlertQuery(text="no alert has this in its title or text"))
+        await pilot.pause()
+        assert pane.shown_alert_id is None
+        assert "No alert in this view" in str(pane.query_one("#article-text", Static).render())
 
     run(app, body)
 

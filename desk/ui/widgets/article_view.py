@@ -150,6 +150,14 @@ class ArticleView(VerticalScroll):
             self.current_hit = None
         self.shown_alert_id = alert.id
 
+    def clear(self, message: str) -> None:
+        """No alert on show: the pane says `message` instead of keeping the last article."""
+        self.query_one("#article-why", Static).update("")
+        self.query_one("#article-text", Static).update(message)
+        self.border_title = self.border_subtitle = ""
+        self.shown_alert_id = None
+        self.spans, self.current_hit, self._text = [], None, Text()
+
     def go_to_hit(self, step: int) -> int | None:
         """Scroll to the next (1) or previous (-1) hit, wrapping round; its index, or None."""
         if not self.spans:
