@@ -119,7 +119,7 @@ class MainScreen(Screen[None]):
             "acknowledge_all",
             "Ack all",
             id="ack_all",
-            tooltip="Acknowledge every alert of the view, on every page (asks first)",
+            tooltip="Acknowledge every new or snoozed alert of the view, on every page (asks first)",
         ),
         Binding("s", "snooze", "Snooze", id="snooze", tooltip="Put aside; it comes back as new"),
         Binding("x", "archive", "Archive", id="archive", tooltip="File away: off the list, kept"),
@@ -592,11 +592,15 @@ class MainScreen(Screen[None]):
 
         The question counts the view's rows; only a yes reads those alerts in full.
         """
-        waiting = len(self._unhandled())
-        if not waiting:
+        unhandled = self._unhandled()
+        if not unhandled:
             self.notify("Nothing new in this view", title="Ack all")
             return
-        question = f"Acknowledge {plural(waiting, 'alert')} ({self.alert_query.describe()})?"
+        snoozed = sum(1 for row in unhandled if row.state is AlertState.SNOOZED)
+        which = f": {len(unhandled) - snoozed} new, {snoozed} snoozed" if snoozed else ""
+        question = (
+            f"Acknowledge {plural(len(unhandled), 'alert')}{which} ({self.alert_query.describe()})?"
+        )
         self.app.push_screen(ConfirmScreen(question), lambda yes: self._acknowledge_all(yes))
 
     def _acknowledge_all(self, confirmed: bool | None) -> None:

@@ -181,6 +181,24 @@ def test_A_asks_from_the_rows_and_reads_only_what_a_yes_changes(tmp_path: Path) 
     drive(desk_on(store, tmp_path), body)
 
 
+def test_A_says_how_many_of_its_alerts_are_snoozed(tmp_path: Path) -> None:
+    """A snoozed alert is acknowledged too, and the question counts it apart from the new ones."""
+    store = MemoryStore()
+    alerts = fill(store, 12)
+    store.update_alert(replace(alerts[3], state=AlertState.SNOOZED))
+    store.update_alert(replace(alerts[4], state=AlertState.ACKNOWLEDGED))
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        await pilot.press("A")
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+        assert "Acknowledge 11 alerts: 10 new, 1 snoozed" in str(pilot.app.screen.question)
+        await pilot.press("y")
+        await pilot.pause()
+        assert {a.state for a in store.alerts()} == {AlertState.ACKNOWLEDGED}
+
+    drive(desk_on(store, tmp_path), body)
+
+
 def test_space_goes_to_the_next_new_alert_past_the_page(tmp_path: Path) -> None:
     store = MemoryStore()
     alerts = fill(store, 700, state=AlertState.ACKNOWLEDGED)
