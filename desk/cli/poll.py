@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from desk.cli.common import (
@@ -24,6 +25,7 @@ from desk.core.settings.config import (
     load_settings,
 )
 from desk.core.store.tinystore import TinyStore
+from desk.core.view import next_poll
 from desk.headless import (
     ContinuousPoll,
     LiveConfig,
@@ -50,7 +52,10 @@ def run_poll(args: argparse.Namespace) -> int:
     settings = load_settings(where.settings_file)
     feeds = load_feeds(where.feeds_file, settings)
     if not feeds:
-        raise DeskError(f"no feeds configured in {where.feeds_file}; `desk init` starts one")
+        raise DeskError(
+            f"no feeds configured in {where.feeds_file}: add one there, "
+            "or `desk feeds import FILE.opml`"
+        )
     if not args.once:
         return _poll_continuously(args, LiveConfig(where, settings, feeds))
     try:
@@ -86,7 +91,15 @@ def poll_once(
         after_cycle(store, settings, feeds, store.data_dir, utc_now(), as_json, str(exc))
         raise
     print_cycle(result)
+    if not result.outcomes:
+        say_none_due(next_poll(feeds, store.feed_states()))
     return after_cycle(store, settings, feeds, store.data_dir, utc_now(), as_json)
+
+
+def say_none_due(upcoming: datetime | None) -> None:
+    """After a cycle that polled nothing: when the next feed is due, and how to poll them all now."""
+    when = f"; the next is due at {upcoming.astimezone():%H:%M:%S}" if upcoming else ""
+    print(f"no feed was due{when} (--all polls every feed now)", file=sys.stderr)
 
 
 def _poll_continuously(args: argparse.Namespace, config: LiveConfig) -> int:

@@ -113,7 +113,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
 STARTER_FEEDS = """\
 # Your feeds. Only `url` is required.
-#   name:     what the desk shows (default: the URL)
+#   name:     what the desk shows (default: the feed's own title, else its URL)
 #   interval: how often to poll: 30s, 15m, 2h (default: 15m)
 #   tags:     words to group feeds by
 feeds:

@@ -97,3 +97,20 @@ def test_a_dead_and_a_silent_feed_are_blind_spots(tmp_path: Path) -> None:
         publish(site, 9)  # news again
         cleared = desk(tmp_path, "poll", "--once", "--all")
         assert blind_lines(cleared.stderr) == ["desk: Harbour Log is no longer a blind spot"]
+
+
+def test_a_poll_with_nothing_due_says_when_the_next_feed_is(tmp_path: Path) -> None:
+    """A second `desk poll --once` finds nothing due: it says so, and when, not just '0 new items'."""
+    (tmp_path / "config" / "watchlists").mkdir(parents=True)
+    with served_site() as site:
+        publish(site, 1)
+        (tmp_path / "config" / "feeds.yaml").write_text(
+            f"feeds:\n  - {{url: '{site.base}/quiet.xml', name: Harbour Log, interval: 1h}}\n"
+        )
+        first = desk(tmp_path, "poll", "--once")
+        second = desk(tmp_path, "poll", "--once")
+    assert first.returncode == second.returncode == 0, (first.stderr, second.stderr)
+    assert "no feed was due" not in first.stderr
+    assert "[ok] Harbour Log" in first.stderr
+    said = [line for line in second.stderr.splitlines() if line.startswith("no feed was due")]
+    assert len(said) == 1 and "the next is due at " in said[0] and "--all" in said[0], second.stderr
