@@ -143,15 +143,23 @@ def _import_opml(args: argparse.Namespace) -> int:
         raise DeskError("desk feeds import needs the OPML file to read")
     where = locations_of(args)
     known = {f.url for f in load_feeds(where.feeds_file)}
-    listed = {f.url: f for f in read_opml(Path(args.file))}  # an OPML may list a feed twice
+    skipped: list[str] = []
+    listed = {f.url: f for f in read_opml(Path(args.file), skipped)}  # a feed may be listed twice
     fresh = [f for url, f in listed.items() if url not in known]
     if fresh:
         _append_feeds(where.feeds_file, fresh)
     already = len(listed) - len(fresh)
     print(
         f"imported {plural(len(fresh), 'feed')} into {where.feeds_file}"
-        + (f"; {already} of the file's were there already" if already else "")
+        + (f"; {already} already there" if already else "")
     )
+    if skipped:
+        first = f" ({skipped[0]!r}{', …' if len(skipped) > 1 else ''})"
+        print(
+            f"desk: {args.file}: skipped {plural(len(skipped), 'outline')} whose xmlUrl "
+            f"is not an http:// or https:// address{first}",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 

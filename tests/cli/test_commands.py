@@ -215,11 +215,15 @@ def test_feeds_import_and_export_opml(isolated_dirs: Path) -> None:
     opml.write_text(
         '<?xml version="1.0"?><opml version="2.0"><head/><body>'
         '<outline text="Asia"><outline text="Korea Wire" xmlUrl="https://kw.example/rss"/></outline>'
-        '<outline text="Daily" xmlUrl="https://daily.example/atom"/></body></opml>'
+        '<outline text="Daily" xmlUrl="https://daily.example/atom"/>'
+        '<outline text="Trap" xmlUrl="javascript:alert(1)"/></body></opml>'
     )
     first = desk("feeds", "import", str(opml))
     assert first.returncode == 0, first.stderr
     assert "imported 2 feeds" in first.stdout
+    # the outline that is not a feed address is said, not dropped silently
+    assert "skipped 1 outline whose xmlUrl is not an http:// or https:// address" in first.stderr
+    assert "javascript:alert(1)" in first.stderr
     assert "# Your feeds." in feeds_file.read_text()  # the starter's comments are kept
     again = desk("feeds", "import", str(opml))
     assert "imported 0 feeds" in again.stdout

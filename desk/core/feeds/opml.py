@@ -2,7 +2,8 @@
 
 Reading refuses XML with a DOCTYPE (entity bombs) and keeps every outline
 with an http(s) `xmlUrl`, wherever it is nested; the enclosing outlines'
-titles become tags. Writing produces OPML 2.0 with one outline per feed.
+titles become tags. An outline whose `xmlUrl` is something else
+(`javascript:`, `file:`, a bare name) is counted, so the import can say so. Writing produces OPML 2.0 with one outline per feed.
 """
 
 from __future__ import annotations
@@ -23,8 +24,12 @@ MAX_FOLDER_DEPTH = 50
 """Folders inside folders an OPML file may hold (readers nest two or three)."""
 
 
-def read_opml(path: Path) -> list[Feed]:
-    """The feeds listed in an OPML file; ConfigError naming the file on bad input."""
+def read_opml(path: Path, skipped: list[str] | None = None) -> list[Feed]:
+    """The feeds listed in an OPML file; ConfigError naming the file on bad input.
+
+    An outline whose `xmlUrl` is not an http(s) address is left out; its address
+    (made safe) is added to `skipped` when a list is given.
+    """
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -43,10 +48,10 @@ def read_opml(path: Path) -> list[Feed]:
     body = root.find("body")
     if root.tag != "opml" or body is None:
         raise ConfigError("not an OPML document (no <opml><body>)", path)
-    return _feeds_in(body, path)
+    return _feeds_in(body, path, [] if skipped is None else skipped)
 
 
-def _feeds_in(body: ElementTree.Element, path: Path) -> list[Feed]:
+def _feeds_in(body: ElementTree.Element, path: Path, skipped: list[str]) -> list[Feed]:
     """Every feed outline in document order, its folders' titles as tags.
 
     Walked with a stack of its own, not recursion, and at most MAX_FOLDER_DEPTH
@@ -66,6 +71,8 @@ def _feeds_in(body: ElementTree.Element, path: Path) -> list[Feed]:
         title = safe_line(outline.get("title") or outline.get("text") or "")
         if url.startswith(("http://", "https://")):
             feeds.append(Feed(url=url, name=title, tags=tags))
+        elif url:
+            skipped.append(safe_line(url[:200]))
         elif title:
             if len(tags) >= MAX_FOLDER_DEPTH:
                 raise ConfigError(
