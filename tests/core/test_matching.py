@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -289,12 +290,35 @@ def test_words_stemmed_together_stem_as_one_by_one(words: list[str]) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "troops", " troops sent.", "It's 12,000 re-entry vehicles’ — naïve?", "a\n\nb c,d 1.5 e"],
+    [
+        "",
+        "troops",
+        " troops sent.",
+        "It's 12,000 re-entry vehicles’ — naïve?",
+        "a\n\nb c,d 1.5 e",
+        "$1.5bn and 86.7m, 1,000.25 x-ray's -a b- c--d 'e' f’s",  # decimals run into letters
+        "“Quoted” words—dashes… ｆｕｌｌ ｗｉｄｔｈ 中文。日本語、 Σίσυφος ²³ ½ x\u200by",
+        "a\x01b c\x03d",  # the fast path's own marks in the text: the regex splits
+        "\ud800 lone surrogates \udc80 and\xa0no-break\u2028separators",
+    ],
 )
 def test_token_places_are_where_the_words_are(text: str) -> None:
     tokens = Tokens(text)
     assert [text[a:b] for a, b in zip(tokens.starts, tokens.ends, strict=True)] == tokens.words
     assert tokens.words == [m.group() for m in _WORD.finditer(text)]
+
+
+def test_tokens_are_the_regex_words_on_any_mix_of_joiners_and_gaps() -> None:
+    """The C-level tokeniser against the regex it stands in for, on 20,000 short random texts."""
+    rng = random.Random(14)
+    pieces = [*"ab1Z_-'’.,  \n\t\xa0é中。—“\u200bς٣²\x01", "1.5", "12,000", "x-", "'s"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        tokens = Tokens(text)
+        found = list(_WORD.finditer(text))
+        assert tokens.words == [m.group() for m in found], repr(text)
+        assert tokens.starts == [m.start() for m in found], repr(text)
+        assert tokens.ends == [m.end() for m in found], repr(text)
 
 
 def test_mastering_a_technology_at_home_is_not_a_transfer(matcher: Matcher) -> None:

@@ -18,11 +18,12 @@ import threading
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
-from itertools import accumulate, product
+from functools import cached_property, lru_cache, reduce
+from itertools import accumulate, compress, count, product, repeat
 from math import prod
+from operator import add, or_
 
 import re2
 import Stemmer
@@ -34,7 +35,9 @@ from desk.core.models import Evidence, Hit, Term, TextMatch, Verdict, Watchlist
 _WORD = re.compile(r"\w+(?:[-'’]\w+|(?<=\d)[.,]\d+)*")  # re-entry, it's, 12,000: one word each
 _WORD_OR_GAP = re.compile(rf"({_WORD.pattern})")  # split keeps the words between the gaps
 _EXACT_OR_WORD = re.compile(r"=?\w+(?:[-'’]\w+|(?<=\d)[.,]\d+)*")
-_SENTENCE_GAP = re.compile(r"[.!?][\"'”’)\]]*\s+|\n\s*\n")
+_SENTENCE_GAP = re.compile(r"[.!?\n](?:(?<=[.!?])[\"'”’)\]]*\s+|(?<=\n)\s*\n)")
+"""After . ! ? (and closing quotes or brackets) a space, or a blank line; one character class
+first, so that a search skips to those characters."""
 _NOT_SENTENCE_ENDS = frozenset(
     "mr mrs ms dr gen lt col sgt st no inc ltd co corp jr sr vs adm capt maj rep sen gov".split()
 )
@@ -97,6 +100,66 @@ def term_words(text: str) -> tuple[tuple[str, ...], ...]:
     return tuple(content or slots)
 
 
+_JOINER = re.compile(r"[-'’.,](?:(?<=\w[-'’])(?=\w)|(?<=\d[.,])\d+)")
+"""What holds a word together inside a `_WORD`: a hyphen or apostrophe between word
+characters, a decimal point or comma after a digit (with the digits after it). One character
+class first, so that a search skips straight to those characters."""
+_MARKS = {"-": "\x01", "'": "\x02", "’": "\x03", ".": "\x04", ",": "\x05"}
+"""Joiners stand in as these control characters while every other gap becomes a space."""
+
+
+def _space_bytes() -> bytes:
+    """A bytes.translate table for UTF-8: each ASCII gap character -> a space, each mark -> its
+    joiner (the mark of ’, not ASCII, stays), word characters and other bytes -> themselves."""
+    joiners = {ord(mark): ord(joiner) for joiner, mark in _MARKS.items() if joiner.isascii()}
+    table = bytearray(range(256))
+    for byte in range(0x80):
+        if byte in joiners:
+            table[byte] = joiners[byte]
+        elif chr(byte) != _MARKS["’"] and not _WORD.fullmatch(chr(byte)):
+            table[byte] = ord(" ")
+    return bytes(table)
+
+
+_SPACE_BYTES = _space_bytes()
+_ASCII_BYTES = bytes(range(0x80))
+
+
+class _WordsTouch(Exception):
+    """Decimals run into letters ('1.5bn' is '1.5' and 'bn'): two words with no gap between."""
+
+
+def _unmark(found: re.Match[str]) -> str:
+    """A joiner's mark (and a number's digits after it); _WordsTouch where the regex would cut."""
+    joiner = found.group()
+    if len(joiner) > 1:  # a decimal point or comma and the digits after it
+        end, text = found.end(), found.string
+        if end < len(text) and (text[end].isalnum() or text[end] == "_"):
+            raise _WordsTouch  # a word character that is no digit: the regex ends the word here
+        return _MARKS[joiner[0]] + joiner[1:]
+    return _MARKS[joiner]
+
+
+def _gapped_pieces(text: str) -> list[str] | None:
+    """The text's words with every gap turned into spaces, split on single spaces: what
+    `_WORD.findall` finds (the empty strings are the gaps' other characters), in a few C-level
+    passes instead of one regex match a word; None where it cannot say (the regex then splits).
+    """
+    if any(mark in text for mark in _MARKS.values()):
+        return None
+    try:
+        marked = _JOINER.sub(_unmark, text)
+    except _WordsTouch:
+        return None
+    raw = marked.encode("utf-8", "surrogatepass")
+    if not marked.isascii():  # the other characters' gaps become spaces, word characters stay
+        for char in set(raw.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")):
+            if not (char.isalnum() or char == "_"):
+                raw = raw.replace(char.encode("utf-8", "surrogatepass"), b" ")
+    gapped = raw.translate(_SPACE_BYTES).decode("utf-8", "surrogatepass")
+    return gapped.replace("\x03", "’").split(" ")
+
+
 Place = tuple[int, int, float]
 """Where a vocabulary word occurs: first token, last token, similarity score."""
 Places = dict[str, list[Place]]
@@ -108,8 +171,13 @@ class Tokens:
     def __init__(self, text: str, stems: dict[str, str] | None = None) -> None:
         self.text = text
         cache = stems if stems is not None else {}
-        self._pieces: list[str] = _WORD_OR_GAP.split(text)  # gap, word, gap, word, ..., gap
-        self.words: list[str] = self._pieces[1::2]
+        gapped = _gapped_pieces(text)
+        if gapped is None:  # the regex's own split: gap, word, gap, word, ..., gap
+            self._pieces, self._one_space_gaps = _WORD_OR_GAP.split(text), False
+            self.words: list[str] = self._pieces[1::2]
+        else:  # words and empty strings, one space apart
+            self._pieces, self._one_space_gaps = gapped, True
+            self.words = list(filter(None, gapped))
         try:  # nearly every word was met before: one lookup each
             self.stems: list[str] = list(map(cache.__getitem__, self.words))
         except KeyError:  # new words, stemmed in one call (a first pass meets thousands)
@@ -118,8 +186,21 @@ class Tokens:
             self.stems = list(map(cache.__getitem__, self.words))
 
     @cached_property
+    def units(self) -> set[str]:
+        """The distinct stems of the text."""
+        return set(self.stems)
+
+    def indexes_of(self, units: Set[str]) -> list[int]:
+        """The indexes of the tokens whose stem is in `units`, in text order (a C-level pass)."""
+        return list(compress(count(), map(units.__contains__, self.stems)))
+
+    @cached_property
     def _spans(self) -> tuple[list[int], list[int]]:
         """Each token's start and end, added up from the lengths of the words and the gaps."""
+        if self._one_space_gaps:
+            lengths = accumulate(map(len, self._pieces), initial=0)  # + one space a piece before
+            starts = list(compress(map(add, lengths, count()), self._pieces))
+            return starts, list(map(add, starts, map(len, self.words)))
         offsets = list(accumulate(map(len, self._pieces)))
         return offsets[0:-1:2], offsets[1::2]
 
@@ -218,6 +299,7 @@ class Matcher:
         for position, (_, slots) in enumerate(self._term_slots):
             for word in slots[0] if slots else ():
                 self._terms_by_first_slot[word].append(position)
+        self._word_masks, self._term_masks = _slot_masks(self._term_slots)
         self._by_initial: defaultdict[tuple[str, int], list[str]] = defaultdict(list)
         for word in sorted(vocabulary):
             if len(word) >= MIN_FUZZY_LENGTH and not word.startswith("="):
@@ -276,7 +358,7 @@ class Matcher:
         for terms whose every slot has a candidate in the text, which for most
         articles is none.
         """
-        units = set(tokens.stems)
+        units = tokens.units
         similar = {unit: self._similar[unit] for unit in units & self._close_to_vocabulary}
         for unit in units.difference(self._similar):  # stems never seen before: few once warm
             found = self._similar_words(unit)
@@ -292,10 +374,10 @@ class Matcher:
             return {}, viable, present
         places: Places = {}
         wanted = {unit for unit, found in similar.items() if any(w in needed for w, _ in found)}
-        for index, unit in enumerate(tokens.stems):
-            if unit in wanted:
-                for word, score in similar[unit]:
-                    places.setdefault(word, []).append((index, index, score))
+        stems = tokens.stems
+        for index in tokens.indexes_of(wanted):
+            for word, score in similar[stems[index]]:
+                places.setdefault(word, []).append((index, index, score))
         for first, last, joined in split:
             places.setdefault(joined, []).append((first, last, 100.0))
         for key, indexes in exact_forms.items():
@@ -308,23 +390,27 @@ class Matcher:
         viable: set[int] = set()
         by_first = self._terms_by_first_slot
         candidates = {p for word in present if word in by_first for p in by_first[word]}
-        for term_id, slots in (self._term_slots[p] for p in candidates):
-            if all(not slot.isdisjoint(present) for slot in slots[1:]):
+        if not candidates:
+            return needed, viable
+        # the slots with a word in the text, one bit each: a term is viable when it has all its bits
+        found = reduce(or_, map(self._word_masks.get, present, repeat(0)), 0)
+        for position in candidates:
+            term_id, mask, words = self._term_masks[position]
+            if mask & found == mask:
                 viable.add(term_id)
-                for slot in slots:
-                    needed.update(slot & present)
-        return needed, viable
+                needed |= words
+        return needed & present, viable
 
     def _exact_forms(self, tokens: Tokens) -> dict[str, list[int]]:
         """Where `=form` words occur, by key; only tokens with a matching stem are folded."""
-        if not self._exact_stems or self._exact_stems.isdisjoint(tokens.stems):
+        stems = self._exact_stems.intersection(tokens.units)
+        if not stems:
             return {}
         found: dict[str, list[int]] = {}
-        for index, unit in enumerate(tokens.stems):
-            if unit in self._exact_stems:
-                key = "=" + fold(tokens.words[index])
-                if key in self._vocabulary:
-                    found.setdefault(key, []).append(index)
+        for index in tokens.indexes_of(stems):
+            key = "=" + fold(tokens.words[index])
+            if key in self._vocabulary:
+                found.setdefault(key, []).append(index)
         return found
 
     def _split_words(self, tokens: Tokens) -> list[tuple[int, int, str]]:
@@ -345,13 +431,13 @@ class Matcher:
         Two neighbours join when the first is the start of a vocabulary word,
         neither is a vocabulary word itself, and together they stem to one.
         """
-        starts = self._fragments.intersection(tokens.stems) - self._vocabulary
+        starts = self._fragments.intersection(tokens.units) - self._vocabulary
         if not starts:
             return []
         found = []
         words, stems, vocabulary = tokens.words, tokens.stems, self._vocabulary
-        for index in [i for i, unit in enumerate(stems[:-1]) if unit in starts]:
-            if stems[index + 1] in vocabulary:
+        for index in tokens.indexes_of(starts):
+            if index == len(stems) - 1 or stems[index + 1] in vocabulary:
                 continue
             joined = stem(words[index] + words[index + 1])
             if joined in vocabulary and tokens.gap_after(index).isspace():
@@ -452,13 +538,15 @@ def weigh(watchlist: Watchlist, hits: Iterable[Hit], tokens: Tokens) -> tuple[Ev
     evidence: its strongest term's weight times `passing`, however many
     terms overlap in it.
     """
-    weights = {term.text: term.weight for term in watchlist.terms}
     in_lead: dict[str, bool] = {}
     sentences = set()
     for hit in hits:
         sentence = tokens.sentence_at(hit.start)
         sentences.add(sentence)
         in_lead[hit.term] = in_lead.get(hit.term, False) or sentence < watchlist.lead
+    if not in_lead:  # no hit, no evidence
+        return ()
+    weights = {term.text: term.weight for term in watchlist.terms}
     parts = []
     for term, lead in in_lead.items():
         weight = weights.get(term, 1.0)
@@ -474,6 +562,25 @@ def weigh(watchlist: Watchlist, hits: Iterable[Hit], tokens: Tokens) -> tuple[Ev
             )
         )
     return tuple(parts)
+
+
+def _slot_masks(
+    term_slots: list[tuple[int, list[frozenset[str]]]],
+) -> tuple[dict[str, int], list[tuple[int, int, frozenset[str]]]]:
+    """One bit for each distinct slot: the bits of the slots each word is in, and for each term
+    its id, the bits of its slots and all its words."""
+    bits: dict[frozenset[str], int] = {}
+    terms = []
+    for term_id, slots in term_slots:
+        mask = 0
+        for slot in slots:
+            mask |= bits.setdefault(slot, 1 << len(bits))
+        terms.append((term_id, mask, frozenset().union(*slots)))
+    words: defaultdict[str, int] = defaultdict(int)
+    for slot, bit in bits.items():
+        for word in slot:
+            words[word] |= bit
+    return dict(words), terms
 
 
 class RegexGate:
@@ -544,6 +651,7 @@ class _Scan:
         self.regex_absent: frozenset[int] = frozenset()
         """The regex terms (by id) known not to match the text."""
         self._spans: dict[int, list[_Span]] = {}
+        self._sorted_places: dict[tuple[str, ...], list[Place]] = {}
 
     def spans(self, term: Term) -> list[_Span]:
         """Where `term` matches, computed on first use."""
@@ -563,7 +671,7 @@ class _Scan:
             return [
                 _regex_span(m, self.tokens) for m in term.pattern.finditer(self.text) if m.group()
             ]
-        return fuzzy_spans(term, self.places, self.tokens)
+        return fuzzy_spans(term, self.places, self.tokens, self._sorted_places)
 
     def excluded(self, terms: tuple[Term, ...], span: _Span, near: int) -> bool:
         """An exclusion near `span`, unless it is the hit's own partner after 'and'."""
@@ -655,14 +763,21 @@ def _close_enough(unit: str, word: str, distance: int) -> bool:
     return distance <= (2 if min(len(unit), len(word)) >= 9 else 1)
 
 
-def fuzzy_spans(term: Term, places: Places, tokens: Tokens) -> list[_Span]:
+def fuzzy_spans(
+    term: Term, places: Places, tokens: Tokens, sorted_places: dict[tuple[str, ...], list[Place]]
+) -> list[_Span]:
     """Windows where all of a term's words occur close together, in any order.
 
     Each word needs a token of its own, and all of them must be in one sentence.
+    `sorted_places` keeps each slot's places, sorted, for the other terms with that slot.
     """
     occurrences = []
     for slot in term.words:
-        found = sorted(p for word in slot if word in places for p in places[word])
+        found = sorted_places.get(slot)
+        if found is None:
+            found = sorted_places[slot] = sorted(
+                p for word in slot if word in places for p in places[word]
+            )
         if not found:
             return []
         occurrences.append(found)
