@@ -282,6 +282,16 @@ def test_a_swap_scores_as_one_slip_and_a_changed_letter_does_not(matcher: Matche
             "ﬁghters",
         ],
         ["", "x", "MIRVs", "re‐entry", "naïve", "O'Brien", "straße"],
+        [
+            "Re-Entries",
+            "DEPLOYED",
+            "it's",
+            "_under_",
+            "O'Brien's",
+            "",
+            "x-ray",
+        ],  # ASCII: folded at once
+        ["two\nlines", "Troops", "re-entry"],  # a newline inside a word: one by one
     ],
 )
 def test_words_stemmed_together_stem_as_one_by_one(words: list[str]) -> None:

@@ -62,7 +62,23 @@ def stem(word: str) -> str:
 
 def stems_of(words: list[str]) -> list[str]:
     """The folded stems of many words in one call to the stemmer (as `stem` gives them)."""
-    return list(_stemmer().stemWords([fold(word) for word in words]))
+    return list(_stemmer().stemWords(folds_of(words)))
+
+
+def folds_of(words: list[str]) -> list[str]:
+    """`fold` of each word; the ASCII words in one pass over them all, joined by newlines."""
+    plain = list(map(str.isascii, words))
+    ascii_words = list(compress(words, plain))
+    joined = "\n".join(ascii_words)
+    folded = _FOLD_DROP.sub("", joined.lower()).split("\n")
+    if len(folded) != len(ascii_words):  # a word with a newline of its own: one by one
+        return [fold(word) for word in words]
+    if len(ascii_words) == len(words):
+        return folded
+    ascii_folds = iter(folded)
+    return [
+        next(ascii_folds) if ascii else fold(word) for word, ascii in zip(words, plain, strict=True)
+    ]
 
 
 def _stemmer() -> Stemmer.Stemmer:
