@@ -84,7 +84,9 @@ def folds_of(words: list[str]) -> list[str]:
 def _stemmer() -> Stemmer.Stemmer:
     """This thread's English stemmer (PyStemmer objects are not thread-safe)."""
     if not hasattr(_stemmers, "english"):
-        _stemmers.english = Stemmer.Stemmer("english")
+        # no cache of its own (maxCacheSize 0): `stem` and each matcher keep theirs, and its cache
+        # made a first pass over a day's words two to three times slower
+        _stemmers.english = Stemmer.Stemmer("english", 0)
     return _stemmers.english
 
 
@@ -376,10 +378,9 @@ class Matcher:
         """
         units = tokens.units
         similar = {unit: self._similar[unit] for unit in units & self._close_to_vocabulary}
-        for unit in units.difference(self._similar):  # stems never seen before: few once warm
-            found = self._similar_words(unit)
-            if found:
-                similar[unit] = found
+        new = units.difference(self._similar)  # stems never seen before: few once warm
+        if new:
+            similar.update(self._learn_similar(new))
         exact_forms = self._exact_forms(tokens)
         present = {word for found in similar.values() for word, _ in found} | set(exact_forms)
         split = self._split_words(tokens) if not self._split_stems.isdisjoint(units) else []
@@ -463,12 +464,29 @@ class Matcher:
     def _similar_words(self, unit: str) -> tuple[tuple[str, float], ...]:
         cached = self._similar.get(unit)
         if cached is None:
-            cached = self._compute_similar(unit)
-            if len(self._similar) < 500_000:
-                self._similar[unit] = cached
-                if cached:
-                    self._close_to_vocabulary.add(unit)
+            cached = self._learn_similar([unit]).get(unit, ())
         return cached
+
+    def _learn_similar(self, units: Iterable[str]) -> dict[str, tuple[tuple[str, float], ...]]:
+        """The vocabulary words close to each of `units`, remembered; the units with any.
+
+        In one loop: a first pass over a day's articles meets tens of thousands of new stems.
+        """
+        found: dict[str, tuple[tuple[str, float], ...]] = {}
+        vocabulary, similar = self._vocabulary, self._similar
+        close: tuple[tuple[str, float], ...]
+        for unit in units:
+            if len(unit) < MIN_FUZZY_LENGTH:  # too short for a slip: only itself, if it is one
+                close = ((unit, 100.0),) if unit in vocabulary else ()
+            else:
+                close = self._compute_similar(unit)
+            if len(similar) < 500_000:
+                similar[unit] = close
+                if close:
+                    self._close_to_vocabulary.add(unit)
+            if close:
+                found[unit] = close
+        return found
 
     def _compute_similar(self, unit: str) -> tuple[tuple[str, float], ...]:
         exact = ((unit, 100.0),) if unit in self._vocabulary else ()
