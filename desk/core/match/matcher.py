@@ -18,7 +18,7 @@ import threading
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Set
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache, reduce
 from itertools import accumulate, compress, count, product, repeat
@@ -184,11 +184,10 @@ Places = dict[str, list[Place]]
 
 
 class Tokens:
-    """The words of a text: their stems at once; spans and sentences when first asked for."""
+    """The words of a text; their stems, spans and sentences when first asked for."""
 
-    def __init__(self, text: str, stems: dict[str, str] | None = None) -> None:
+    def __init__(self, text: str) -> None:
         self.text = text
-        cache = stems if stems is not None else {}
         gapped = _gapped_pieces(text)
         if gapped is None:  # the regex's own split: gap, word, gap, word, ..., gap
             self._pieces, self._one_space_gaps = _WORD_OR_GAP.split(text), False
@@ -196,21 +195,11 @@ class Tokens:
         else:  # words and empty strings, one space apart
             self._pieces, self._one_space_gaps = gapped, True
             self.words = list(filter(None, gapped))
-        try:  # nearly every word was met before: one lookup each
-            self.stems: list[str] = list(map(cache.__getitem__, self.words))
-        except KeyError:  # new words, stemmed in one call (a first pass meets thousands)
-            new = list(set(self.words).difference(cache))
-            cache.update(zip(new, stems_of(new), strict=True))
-            self.stems = list(map(cache.__getitem__, self.words))
 
     @cached_property
-    def units(self) -> set[str]:
-        """The distinct stems of the text."""
-        return set(self.stems)
-
-    def indexes_of(self, units: Set[str]) -> list[int]:
-        """The indexes of the tokens whose stem is in `units`, in text order (a C-level pass)."""
-        return list(compress(count(), map(units.__contains__, self.stems)))
+    def stems(self) -> list[str]:
+        """Each token's stem (the matcher looks up only the stems it may need, in its lexicon)."""
+        return stems_of(self.words)
 
     @cached_property
     def _spans(self) -> tuple[list[int], list[int]]:
@@ -326,8 +315,8 @@ class Matcher:
         self._close_to_vocabulary: set[str] = set()
         """The stems in `_similar` that have vocabulary words close to them."""
         self._candidates: dict[tuple[str, int], list[str]] = {}
-        self._stems: dict[str, str] = {}
-        """word -> stem, for every word met (cleared past 500,000)."""
+        self._lexicon = _Lexicon()
+        """Every word met: its stem, and whether that stem can matter (a new one past 500,000)."""
         self._fragments = frozenset(
             word[:cut]
             for word in vocabulary
@@ -335,6 +324,10 @@ class Matcher:
             for cut in range(2, len(word))
             if word[:cut] not in STOP_WORDS
         )
+        self._stems_that_matter = (
+            self._exact_stems | self._split_stems | (self._fragments - self._vocabulary)
+        )
+        """Besides stems close to vocabulary words: those whose tokens the matcher looks at."""
 
     def match(self, text: str) -> list[Hit]:
         """Every hit of every watchlist that fired on `text`, in text order."""
@@ -350,10 +343,10 @@ class Matcher:
         """
         if not self.watchlists:
             return []
-        if len(self._stems) > 500_000:  # a new dict: a text another thread is reading keeps its own
-            self._stems = {}
-        tokens = Tokens(text, self._stems)
-        scan = _Scan(text, tokens, *self._places(tokens))
+        if len(self._lexicon.stems) > 500_000:  # a text another thread is reading keeps its own
+            self._lexicon = _Lexicon()
+        tokens = Tokens(text)
+        scan = _Scan(text, tokens, *self._places(tokens, self._lexicon))
         scan.regex_absent = self._regexes.absent(text)
         return [
             self._judge(watchlist, self._terms_to_try(index, scan), scan, explain)
@@ -367,33 +360,41 @@ class Matcher:
         terms = self.watchlists[index].terms
         return [terms[p] for p in sorted(map(position.__getitem__, ids))]
 
-    def _places(self, tokens: Tokens) -> tuple[Places, set[int], set[str]]:
+    def _places(self, tokens: Tokens, lexicon: _Lexicon) -> tuple[Places, set[int], set[str]]:
         """Where the words of the terms that can match occur, and which terms those are.
 
         A place is (first token, last token, score); terms are named by id().
 
-        Words are looked up once per distinct stem; positions are gathered only
-        for terms whose every slot has a candidate in the text, which for most
-        articles is none.
+        Only the text's distinct words are looked up, and only the few whose
+        stems can matter (close to a vocabulary word, an exact form's stem, the
+        start of a broken word, a split prefix) are placed, in one pass over the
+        tokens; positions are gathered only for terms whose every slot has a
+        candidate in the text, which for most articles is none.
         """
-        units = tokens.units
-        similar = {unit: self._similar[unit] for unit in units & self._close_to_vocabulary}
-        new = units.difference(self._similar)  # stems never seen before: few once warm
-        if new:
-            similar.update(self._learn_similar(new))
-        exact_forms = self._exact_forms(tokens)
+        hot = self._hot_words(tokens, lexicon)
+        stems = lexicon.stems
+        units = {stems[word] for word in hot}
+        similar = {}
+        for unit in units:
+            found = self._similar.get(unit)
+            if found is None:  # past the cache's size
+                found = self._compute_similar(unit)
+            if found:
+                similar[unit] = found
+        at = _Positions(tokens, hot, stems)
+        exact_forms = self._exact_forms(tokens, units, at)
         present = {word for found in similar.values() for word, _ in found} | set(exact_forms)
         split = self._split_words(tokens) if not self._split_stems.isdisjoint(units) else []
-        split.extend(self._broken_words(tokens))
+        split.extend(self._broken_words(tokens, units, at, stems))
         present.update(word for _, _, word in split)
         needed, viable = self._viable_words(present)
         if not needed:
             return {}, viable, present
         places: Places = {}
         wanted = {unit for unit, found in similar.items() if any(w in needed for w, _ in found)}
-        stems = tokens.stems
-        for index in tokens.indexes_of(wanted):
-            for word, score in similar[stems[index]]:
+        words = tokens.words
+        for index in at.of(wanted):
+            for word, score in similar[stems[words[index]]]:
                 places.setdefault(word, []).append((index, index, score))
         for first, last, joined in split:
             places.setdefault(joined, []).append((first, last, 100.0))
@@ -418,13 +419,41 @@ class Matcher:
                 needed |= words
         return needed & present, viable
 
-    def _exact_forms(self, tokens: Tokens) -> dict[str, list[int]]:
+    def _hot_words(self, tokens: Tokens, lexicon: _Lexicon) -> set[str]:
+        """The text's distinct words whose stems can matter; its new words learnt first."""
+        distinct = set(tokens.words)
+        new = distinct.difference(lexicon.stems)  # few once warm; a first pass meets thousands
+        if new:
+            self._learn_words(list(new), lexicon)
+        return lexicon.hot.intersection(distinct)
+
+    def _learn_words(self, words: list[str], lexicon: _Lexicon) -> None:
+        """Stem new words in one call, learn their new stems' close vocabulary words, and note
+        the words whose stems can matter."""
+        units = stems_of(words)
+        fresh = set(units).difference(self._similar)
+        if fresh:
+            self._learn_similar(fresh)
+        lexicon.stems.update(zip(words, units, strict=True))
+        lexicon.hot.update(
+            word for word, unit in zip(words, units, strict=True) if self._matters(unit)
+        )
+
+    def _matters(self, unit: str) -> bool:
+        """A stem with vocabulary words close to it, or one of an exact form, a split prefix or
+        a broken word's start."""
+        if unit in self._stems_that_matter:
+            return True
+        found = self._similar.get(unit)
+        return bool(found if found is not None else self._compute_similar(unit))
+
+    def _exact_forms(self, tokens: Tokens, units: set[str], at: _Positions) -> dict[str, list[int]]:
         """Where `=form` words occur, by key; only tokens with a matching stem are folded."""
-        stems = self._exact_stems.intersection(tokens.units)
+        stems = self._exact_stems.intersection(units)
         if not stems:
             return {}
         found: dict[str, list[int]] = {}
-        for index in tokens.indexes_of(stems):
+        for index in at.of(stems):
             key = "=" + fold(tokens.words[index])
             if key in self._vocabulary:
                 found.setdefault(key, []).append(index)
@@ -442,19 +471,21 @@ class Matcher:
                 found.append((first, first + 1, joined))
         return found
 
-    def _broken_words(self, tokens: Tokens) -> list[tuple[int, int, str]]:
+    def _broken_words(
+        self, tokens: Tokens, units: set[str], at: _Positions, stems: dict[str, str]
+    ) -> list[tuple[int, int, str]]:
         """Vocabulary words broken in two by a space or a line break ('tro ops'), as scraped.
 
         Two neighbours join when the first is the start of a vocabulary word,
         neither is a vocabulary word itself, and together they stem to one.
         """
-        starts = self._fragments.intersection(tokens.units) - self._vocabulary
+        starts = self._fragments.intersection(units) - self._vocabulary
         if not starts:
             return []
         found = []
-        words, stems, vocabulary = tokens.words, tokens.stems, self._vocabulary
-        for index in tokens.indexes_of(starts):
-            if index == len(stems) - 1 or stems[index + 1] in vocabulary:
+        words, vocabulary = tokens.words, self._vocabulary
+        for index in at.of(starts):
+            if index == len(words) - 1 or stems[words[index + 1]] in vocabulary:
                 continue
             joined = stem(words[index] + words[index + 1])
             if joined in vocabulary and tokens.gap_after(index).isspace():
@@ -673,6 +704,34 @@ def _loosened(source: str) -> str:
     return _BOUNDED_GAP.sub("*", source)
 
 
+class _Lexicon:
+    """The words a matcher has met: each one's stem, and those whose stems can matter."""
+
+    def __init__(self) -> None:
+        self.stems: dict[str, str] = {}
+        self.hot: set[str] = set()
+
+
+class _Positions:
+    """Where a text's words that matter are, by stem: gathered in one pass when first asked."""
+
+    def __init__(self, tokens: Tokens, hot: set[str], stems: dict[str, str]) -> None:
+        self._tokens, self._hot, self._stems = tokens, hot, stems
+
+    @cached_property
+    def _by_stem(self) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        words, stems = self._tokens.words, self._stems
+        for index in compress(count(), map(self._hot.__contains__, words)):
+            found.setdefault(stems[words[index]], []).append(index)
+        return found
+
+    def of(self, units: Iterable[str]) -> list[int]:
+        """The indexes of the tokens with one of these stems, in text order."""
+        by_stem = self._by_stem
+        return sorted(index for unit in units if unit in by_stem for index in by_stem[unit])
+
+
 class _Scan:
     """One text being matched: its tokens, word places, and each term's spans once."""
 
@@ -695,7 +754,7 @@ class _Scan:
         return found
 
     def _find(self, term: Term) -> list[_Span]:
-        if not self.tokens.stems:
+        if not self.tokens.words:
             return []
         if term.pattern is None and id(term) not in self.viable:
             return []  # a slot has no candidate word in the text
