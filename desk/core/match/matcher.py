@@ -202,24 +202,21 @@ class Tokens:
         return stems_of(self.words)
 
     @cached_property
-    def _spans(self) -> tuple[list[int], list[int]]:
-        """Each token's start and end, added up from the lengths of the words and the gaps."""
-        if self._one_space_gaps:
-            lengths = accumulate(map(len, self._pieces), initial=0)  # + one space a piece before
-            starts = list(compress(map(add, lengths, count()), self._pieces))
-            return starts, list(map(add, starts, map(len, self.words)))
-        offsets = list(accumulate(map(len, self._pieces)))
-        return offsets[0:-1:2], offsets[1::2]
-
-    @property
     def starts(self) -> list[int]:
-        """Where each token starts in the text."""
-        return self._spans[0]
+        """Where each token starts in the text, added up from the lengths of the pieces."""
+        if self._one_space_gaps:
+            steps = map(add, map(len, self._pieces), repeat(1))  # a piece and the space after it
+            return list(compress(accumulate(steps, initial=0), self._pieces))
+        return list(accumulate(map(len, self._pieces)))[0:-1:2]
 
-    @property
+    @cached_property
     def ends(self) -> list[int]:
-        """Where each token ends in the text."""
-        return self._spans[1]
+        """Where each token ends in the text (most texts need only a few: `end_of`)."""
+        return list(map(add, self.starts, map(len, self.words)))
+
+    def end_of(self, index: int) -> int:
+        """Where token `index` ends in the text."""
+        return self.starts[index] + len(self.words[index])
 
     @cached_property
     def _sentence_ends(self) -> list[int]:
@@ -233,7 +230,7 @@ class Tokens:
 
     def gap_after(self, index: int) -> str:
         """The text between token `index` and the next one."""
-        return self.text[self.ends[index] : self.starts[index + 1]]
+        return self.text[self.end_of(index) : self.starts[index + 1]]
 
     def sentence_at(self, offset: int) -> int:
         """The sentence a character offset is in, counted from 0."""
@@ -581,7 +578,7 @@ def _watchlist_hits(
     dropped: list[Hit] = []
     for term in terms:
         for span in scan.spans(term):
-            start, end = scan.tokens.starts[span.first], scan.tokens.ends[span.last]
+            start, end = scan.tokens.starts[span.first], scan.tokens.end_of(span.last)
             hit = Hit(watchlist.id, term.text, scan.text[start:end], start, end, span.score)
             if not _in_context(watchlist, span, scan):
                 if explain:
