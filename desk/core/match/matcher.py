@@ -428,21 +428,14 @@ class Matcher:
         """Stem new words in one call, learn their new stems' close vocabulary words, and note
         the words whose stems can matter."""
         units = stems_of(words)
-        fresh = set(units).difference(self._similar)
-        if fresh:
-            self._learn_similar(fresh)
+        distinct = set(units)
+        fresh = distinct.difference(self._similar)
+        close = self._learn_similar(fresh) if fresh else {}
+        matter = (distinct & self._stems_that_matter).union(
+            distinct & self._close_to_vocabulary, close
+        )  # the stems that can matter: set apart, or with close vocabulary words (new or known)
         lexicon.stems.update(zip(words, units, strict=True))
-        lexicon.hot.update(
-            word for word, unit in zip(words, units, strict=True) if self._matters(unit)
-        )
-
-    def _matters(self, unit: str) -> bool:
-        """A stem with vocabulary words close to it, or one of an exact form, a split prefix or
-        a broken word's start."""
-        if unit in self._stems_that_matter:
-            return True
-        found = self._similar.get(unit)
-        return bool(found if found is not None else self._compute_similar(unit))
+        lexicon.hot.update(compress(words, map(matter.__contains__, units)))
 
     def _exact_forms(self, tokens: Tokens, units: set[str], at: _Positions) -> dict[str, list[int]]:
         """Where `=form` words occur, by key; only tokens with a matching stem are folded."""
