@@ -9,7 +9,15 @@ import pytest
 import yaml
 
 from desk.core.article.clean import clean_text
-from desk.core.match.matcher import _WORD, Matcher, Tokens, stem, stems_of, term_words
+from desk.core.match.matcher import (
+    _WORD,
+    Matcher,
+    Tokens,
+    _Lexicon,
+    stem,
+    stems_of,
+    term_words,
+)
 from desk.core.match.watchlists import load_watchlists
 from desk.core.models import Term, Watchlist
 from desk.core.settings.config import shipped_watchlists_dir
@@ -347,3 +355,23 @@ def test_engineers_are_people_not_engines(matcher: Matcher) -> None:
         " military engineers rebuilding a water plant there."
     )
     assert fired(matcher, text) == {"troop-deployment"}
+
+
+def test_verdicts_do_not_depend_on_the_words_a_matcher_met_before() -> None:
+    """Each text matched on a new matcher's first pass, by one that met every text first (in
+    the other order), and by one that forgets every word it met after each text: the same."""
+    watchlists = list(load_watchlists(shipped_watchlists_dir()).watchlists)
+    texts = [clean_text(text) for _, text in FIRES] + [clean_text(text) for text in QUIET]
+    first = Matcher(watchlists)
+    fresh = [first.assess(text, explain=True) for text in texts]
+    warmed = Matcher(watchlists)
+    for text in reversed(texts):
+        warmed.assess(text)
+    forgetful = Matcher(watchlists)
+    forgot = []
+    for text in texts:
+        forgot.append(forgetful.assess(text, explain=True))
+        forgetful._lexicon = _Lexicon()
+    assert [warmed.assess(text, explain=True) for text in texts] == fresh
+    assert forgot == fresh
+    assert any(verdict.fired for verdicts in fresh for verdict in verdicts)
