@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
 import yaml
 
 from desk.core.article.clean import clean_text
-from desk.core.match.matcher import _WORD, Matcher, Tokens, stem, stems_of, term_words
+from desk.core.match.matcher import (
+    _WORD,
+    Matcher,
+    Tokens,
+    _Lexicon,
+    stem,
+    stems_of,
+    term_words,
+)
 from desk.core.match.watchlists import load_watchlists
 from desk.core.models import Term, Watchlist
 from desk.core.settings.config import shipped_watchlists_dir
@@ -281,6 +290,16 @@ def test_a_swap_scores_as_one_slip_and_a_changed_letter_does_not(matcher: Matche
             "ﬁghters",
         ],
         ["", "x", "MIRVs", "re‐entry", "naïve", "O'Brien", "straße"],
+        [
+            "Re-Entries",
+            "DEPLOYED",
+            "it's",
+            "_under_",
+            "O'Brien's",
+            "",
+            "x-ray",
+        ],  # ASCII: folded at once
+        ["two\nlines", "Troops", "re-entry"],  # a newline inside a word: one by one
     ],
 )
 def test_words_stemmed_together_stem_as_one_by_one(words: list[str]) -> None:
@@ -289,12 +308,35 @@ def test_words_stemmed_together_stem_as_one_by_one(words: list[str]) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "troops", " troops sent.", "It's 12,000 re-entry vehicles’ — naïve?", "a\n\nb c,d 1.5 e"],
+    [
+        "",
+        "troops",
+        " troops sent.",
+        "It's 12,000 re-entry vehicles’ — naïve?",
+        "a\n\nb c,d 1.5 e",
+        "$1.5bn and 86.7m, 1,000.25 x-ray's -a b- c--d 'e' f’s",  # decimals run into letters
+        "“Quoted” words—dashes… ｆｕｌｌ ｗｉｄｔｈ 中文。日本語、 Σίσυφος ²³ ½ x\u200by",
+        "a\x01b c\x03d",  # the fast path's own marks in the text: the regex splits
+        "\ud800 lone surrogates \udc80 and\xa0no-break\u2028separators",
+    ],
 )
 def test_token_places_are_where_the_words_are(text: str) -> None:
     tokens = Tokens(text)
     assert [text[a:b] for a, b in zip(tokens.starts, tokens.ends, strict=True)] == tokens.words
     assert tokens.words == [m.group() for m in _WORD.finditer(text)]
+
+
+def test_tokens_are_the_regex_words_on_any_mix_of_joiners_and_gaps() -> None:
+    """The C-level tokeniser against the regex it stands in for, on 20,000 short random texts."""
+    rng = random.Random(14)
+    pieces = [*"ab1Z_-'’.,  \n\t\xa0é中。—“\u200bς٣²\x01", "1.5", "12,000", "x-", "'s"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        tokens = Tokens(text)
+        found = list(_WORD.finditer(text))
+        assert tokens.words == [m.group() for m in found], repr(text)
+        assert tokens.starts == [m.start() for m in found], repr(text)
+        assert tokens.ends == [m.end() for m in found], repr(text)
 
 
 def test_mastering_a_technology_at_home_is_not_a_transfer(matcher: Matcher) -> None:
@@ -313,3 +355,23 @@ def test_engineers_are_people_not_engines(matcher: Matcher) -> None:
         " military engineers rebuilding a water plant there."
     )
     assert fired(matcher, text) == {"troop-deployment"}
+
+
+def test_verdicts_do_not_depend_on_the_words_a_matcher_met_before() -> None:
+    """Each text matched on a new matcher's first pass, by one that met every text first (in
+    the other order), and by one that forgets every word it met after each text: the same."""
+    watchlists = list(load_watchlists(shipped_watchlists_dir()).watchlists)
+    texts = [clean_text(text) for _, text in FIRES] + [clean_text(text) for text in QUIET]
+    first = Matcher(watchlists)
+    fresh = [first.assess(text, explain=True) for text in texts]
+    warmed = Matcher(watchlists)
+    for text in reversed(texts):
+        warmed.assess(text)
+    forgetful = Matcher(watchlists)
+    forgot = []
+    for text in texts:
+        forgot.append(forgetful.assess(text, explain=True))
+        forgetful._lexicon = _Lexicon()
+    assert [warmed.assess(text, explain=True) for text in texts] == fresh
+    assert forgot == fresh
+    assert any(verdict.fired for verdicts in fresh for verdict in verdicts)

@@ -20,9 +20,10 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
-from itertools import accumulate, product
+from functools import cached_property, lru_cache, reduce
+from itertools import accumulate, compress, count, product, repeat
 from math import prod
+from operator import add, or_
 
 import re2
 import Stemmer
@@ -34,7 +35,9 @@ from desk.core.models import Evidence, Hit, Term, TextMatch, Verdict, Watchlist
 _WORD = re.compile(r"\w+(?:[-'’]\w+|(?<=\d)[.,]\d+)*")  # re-entry, it's, 12,000: one word each
 _WORD_OR_GAP = re.compile(rf"({_WORD.pattern})")  # split keeps the words between the gaps
 _EXACT_OR_WORD = re.compile(r"=?\w+(?:[-'’]\w+|(?<=\d)[.,]\d+)*")
-_SENTENCE_GAP = re.compile(r"[.!?][\"'”’)\]]*\s+|\n\s*\n")
+_SENTENCE_GAP = re.compile(r"[.!?\n](?:(?<=[.!?])[\"'”’)\]]*\s+|(?<=\n)\s*\n)")
+"""After . ! ? (and closing quotes or brackets) a space, or a blank line; one character class
+first, so that a search skips to those characters."""
 _NOT_SENTENCE_ENDS = frozenset(
     "mr mrs ms dr gen lt col sgt st no inc ltd co corp jr sr vs adm capt maj rep sen gov".split()
 )
@@ -59,13 +62,31 @@ def stem(word: str) -> str:
 
 def stems_of(words: list[str]) -> list[str]:
     """The folded stems of many words in one call to the stemmer (as `stem` gives them)."""
-    return list(_stemmer().stemWords([fold(word) for word in words]))
+    return list(_stemmer().stemWords(folds_of(words)))
+
+
+def folds_of(words: list[str]) -> list[str]:
+    """`fold` of each word; the ASCII words in one pass over them all, joined by newlines."""
+    plain = list(map(str.isascii, words))
+    ascii_words = list(compress(words, plain))
+    joined = "\n".join(ascii_words)
+    folded = _FOLD_DROP.sub("", joined.lower()).split("\n")
+    if len(folded) != len(ascii_words):  # a word with a newline of its own: one by one
+        return [fold(word) for word in words]
+    if len(ascii_words) == len(words):
+        return folded
+    ascii_folds = iter(folded)
+    return [
+        next(ascii_folds) if ascii else fold(word) for word, ascii in zip(words, plain, strict=True)
+    ]
 
 
 def _stemmer() -> Stemmer.Stemmer:
     """This thread's English stemmer (PyStemmer objects are not thread-safe)."""
     if not hasattr(_stemmers, "english"):
-        _stemmers.english = Stemmer.Stemmer("english")
+        # no cache of its own (maxCacheSize 0): `stem` and each matcher keep theirs, and its cache
+        # made a first pass over a day's words two to three times slower
+        _stemmers.english = Stemmer.Stemmer("english", 0)
     return _stemmers.english
 
 
@@ -97,41 +118,105 @@ def term_words(text: str) -> tuple[tuple[str, ...], ...]:
     return tuple(content or slots)
 
 
+_JOINER = re.compile(r"[-'’.,](?:(?<=\w[-'’])(?=\w)|(?<=\d[.,])\d+)")
+"""What holds a word together inside a `_WORD`: a hyphen or apostrophe between word
+characters, a decimal point or comma after a digit (with the digits after it). One character
+class first, so that a search skips straight to those characters."""
+_MARKS = {"-": "\x01", "'": "\x02", "’": "\x03", ".": "\x04", ",": "\x05"}
+"""Joiners stand in as these control characters while every other gap becomes a space."""
+
+
+def _space_bytes() -> bytes:
+    """A bytes.translate table for UTF-8: each ASCII gap character -> a space, each mark -> its
+    joiner (the mark of ’, not ASCII, stays), word characters and other bytes -> themselves."""
+    joiners = {ord(mark): ord(joiner) for joiner, mark in _MARKS.items() if joiner.isascii()}
+    table = bytearray(range(256))
+    for byte in range(0x80):
+        if byte in joiners:
+            table[byte] = joiners[byte]
+        elif chr(byte) != _MARKS["’"] and not _WORD.fullmatch(chr(byte)):
+            table[byte] = ord(" ")
+    return bytes(table)
+
+
+_SPACE_BYTES = _space_bytes()
+_ASCII_BYTES = bytes(range(0x80))
+
+
+class _WordsTouch(Exception):
+    """Decimals run into letters ('1.5bn' is '1.5' and 'bn'): two words with no gap between."""
+
+
+def _unmark(found: re.Match[str]) -> str:
+    """A joiner's mark (and a number's digits after it); _WordsTouch where the regex would cut."""
+    joiner = found.group()
+    if len(joiner) > 1:  # a decimal point or comma and the digits after it
+        end, text = found.end(), found.string
+        if end < len(text) and (text[end].isalnum() or text[end] == "_"):
+            raise _WordsTouch  # a word character that is no digit: the regex ends the word here
+        return _MARKS[joiner[0]] + joiner[1:]
+    return _MARKS[joiner]
+
+
+def _gapped_pieces(text: str) -> list[str] | None:
+    """The text's words with every gap turned into spaces, split on single spaces: what
+    `_WORD.findall` finds (the empty strings are the gaps' other characters), in a few C-level
+    passes instead of one regex match a word; None where it cannot say (the regex then splits).
+    """
+    if any(mark in text for mark in _MARKS.values()):
+        return None
+    try:
+        marked = _JOINER.sub(_unmark, text)
+    except _WordsTouch:
+        return None
+    raw = marked.encode("utf-8", "surrogatepass")
+    if not marked.isascii():  # the other characters' gaps become spaces, word characters stay
+        for char in set(raw.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")):
+            if not (char.isalnum() or char == "_"):
+                raw = raw.replace(char.encode("utf-8", "surrogatepass"), b" ")
+    gapped = raw.translate(_SPACE_BYTES).decode("utf-8", "surrogatepass")
+    return gapped.replace("\x03", "’").split(" ")
+
+
 Place = tuple[int, int, float]
 """Where a vocabulary word occurs: first token, last token, similarity score."""
 Places = dict[str, list[Place]]
 
 
 class Tokens:
-    """The words of a text: their stems at once; spans and sentences when first asked for."""
+    """The words of a text; their stems, spans and sentences when first asked for."""
 
-    def __init__(self, text: str, stems: dict[str, str] | None = None) -> None:
+    def __init__(self, text: str) -> None:
         self.text = text
-        cache = stems if stems is not None else {}
-        self._pieces: list[str] = _WORD_OR_GAP.split(text)  # gap, word, gap, word, ..., gap
-        self.words: list[str] = self._pieces[1::2]
-        try:  # nearly every word was met before: one lookup each
-            self.stems: list[str] = list(map(cache.__getitem__, self.words))
-        except KeyError:  # new words, stemmed in one call (a first pass meets thousands)
-            new = list(set(self.words).difference(cache))
-            cache.update(zip(new, stems_of(new), strict=True))
-            self.stems = list(map(cache.__getitem__, self.words))
+        gapped = _gapped_pieces(text)
+        if gapped is None:  # the regex's own split: gap, word, gap, word, ..., gap
+            self._pieces, self._one_space_gaps = _WORD_OR_GAP.split(text), False
+            self.words: list[str] = self._pieces[1::2]
+        else:  # words and empty strings, one space apart
+            self._pieces, self._one_space_gaps = gapped, True
+            self.words = list(filter(None, gapped))
 
     @cached_property
-    def _spans(self) -> tuple[list[int], list[int]]:
-        """Each token's start and end, added up from the lengths of the words and the gaps."""
-        offsets = list(accumulate(map(len, self._pieces)))
-        return offsets[0:-1:2], offsets[1::2]
+    def stems(self) -> list[str]:
+        """Each token's stem (the matcher looks up only the stems it may need, in its lexicon)."""
+        return stems_of(self.words)
 
-    @property
+    @cached_property
     def starts(self) -> list[int]:
-        """Where each token starts in the text."""
-        return self._spans[0]
+        """Where each token starts in the text, added up from the lengths of the pieces."""
+        if self._one_space_gaps:
+            steps = map(add, map(len, self._pieces), repeat(1))  # a piece and the space after it
+            return list(compress(accumulate(steps, initial=0), self._pieces))
+        return list(accumulate(map(len, self._pieces)))[0:-1:2]
 
-    @property
+    @cached_property
     def ends(self) -> list[int]:
-        """Where each token ends in the text."""
-        return self._spans[1]
+        """Where each token ends in the text (most texts need only a few: `end_of`)."""
+        return list(map(add, self.starts, map(len, self.words)))
+
+    def end_of(self, index: int) -> int:
+        """Where token `index` ends in the text."""
+        return self.starts[index] + len(self.words[index])
 
     @cached_property
     def _sentence_ends(self) -> list[int]:
@@ -145,7 +230,7 @@ class Tokens:
 
     def gap_after(self, index: int) -> str:
         """The text between token `index` and the next one."""
-        return self.text[self.ends[index] : self.starts[index + 1]]
+        return self.text[self.end_of(index) : self.starts[index + 1]]
 
     def sentence_at(self, offset: int) -> int:
         """The sentence a character offset is in, counted from 0."""
@@ -218,6 +303,7 @@ class Matcher:
         for position, (_, slots) in enumerate(self._term_slots):
             for word in slots[0] if slots else ():
                 self._terms_by_first_slot[word].append(position)
+        self._word_masks, self._term_masks = _slot_masks(self._term_slots)
         self._by_initial: defaultdict[tuple[str, int], list[str]] = defaultdict(list)
         for word in sorted(vocabulary):
             if len(word) >= MIN_FUZZY_LENGTH and not word.startswith("="):
@@ -226,8 +312,8 @@ class Matcher:
         self._close_to_vocabulary: set[str] = set()
         """The stems in `_similar` that have vocabulary words close to them."""
         self._candidates: dict[tuple[str, int], list[str]] = {}
-        self._stems: dict[str, str] = {}
-        """word -> stem, for every word met (cleared past 500,000)."""
+        self._lexicon = _Lexicon()
+        """Every word met: its stem, and whether that stem can matter (a new one past 500,000)."""
         self._fragments = frozenset(
             word[:cut]
             for word in vocabulary
@@ -235,6 +321,10 @@ class Matcher:
             for cut in range(2, len(word))
             if word[:cut] not in STOP_WORDS
         )
+        self._stems_that_matter = (
+            self._exact_stems | self._split_stems | (self._fragments - self._vocabulary)
+        )
+        """Besides stems close to vocabulary words: those whose tokens the matcher looks at."""
 
     def match(self, text: str) -> list[Hit]:
         """Every hit of every watchlist that fired on `text`, in text order."""
@@ -250,10 +340,10 @@ class Matcher:
         """
         if not self.watchlists:
             return []
-        if len(self._stems) > 500_000:  # a new dict: a text another thread is reading keeps its own
-            self._stems = {}
-        tokens = Tokens(text, self._stems)
-        scan = _Scan(text, tokens, *self._places(tokens))
+        if len(self._lexicon.stems) > 500_000:  # a text another thread is reading keeps its own
+            self._lexicon = _Lexicon()
+        tokens = Tokens(text)
+        scan = _Scan(text, tokens, *self._places(tokens, self._lexicon))
         scan.regex_absent = self._regexes.absent(text)
         return [
             self._judge(watchlist, self._terms_to_try(index, scan), scan, explain)
@@ -267,35 +357,42 @@ class Matcher:
         terms = self.watchlists[index].terms
         return [terms[p] for p in sorted(map(position.__getitem__, ids))]
 
-    def _places(self, tokens: Tokens) -> tuple[Places, set[int], set[str]]:
+    def _places(self, tokens: Tokens, lexicon: _Lexicon) -> tuple[Places, set[int], set[str]]:
         """Where the words of the terms that can match occur, and which terms those are.
 
         A place is (first token, last token, score); terms are named by id().
 
-        Words are looked up once per distinct stem; positions are gathered only
-        for terms whose every slot has a candidate in the text, which for most
-        articles is none.
+        Only the text's distinct words are looked up, and only the few whose
+        stems can matter (close to a vocabulary word, an exact form's stem, the
+        start of a broken word, a split prefix) are placed, in one pass over the
+        tokens; positions are gathered only for terms whose every slot has a
+        candidate in the text, which for most articles is none.
         """
-        units = set(tokens.stems)
-        similar = {unit: self._similar[unit] for unit in units & self._close_to_vocabulary}
-        for unit in units.difference(self._similar):  # stems never seen before: few once warm
-            found = self._similar_words(unit)
+        hot = self._hot_words(tokens, lexicon)
+        stems = lexicon.stems
+        units = {stems[word] for word in hot}
+        similar = {}
+        for unit in units:
+            found = self._similar.get(unit)
+            if found is None:  # past the cache's size
+                found = self._compute_similar(unit)
             if found:
                 similar[unit] = found
-        exact_forms = self._exact_forms(tokens)
+        at = _Positions(tokens, hot, stems)
+        exact_forms = self._exact_forms(tokens, units, at)
         present = {word for found in similar.values() for word, _ in found} | set(exact_forms)
         split = self._split_words(tokens) if not self._split_stems.isdisjoint(units) else []
-        split.extend(self._broken_words(tokens))
+        split.extend(self._broken_words(tokens, units, at, stems))
         present.update(word for _, _, word in split)
         needed, viable = self._viable_words(present)
         if not needed:
             return {}, viable, present
         places: Places = {}
         wanted = {unit for unit, found in similar.items() if any(w in needed for w, _ in found)}
-        for index, unit in enumerate(tokens.stems):
-            if unit in wanted:
-                for word, score in similar[unit]:
-                    places.setdefault(word, []).append((index, index, score))
+        words = tokens.words
+        for index in at.of(wanted):
+            for word, score in similar[stems[words[index]]]:
+                places.setdefault(word, []).append((index, index, score))
         for first, last, joined in split:
             places.setdefault(joined, []).append((first, last, 100.0))
         for key, indexes in exact_forms.items():
@@ -308,23 +405,48 @@ class Matcher:
         viable: set[int] = set()
         by_first = self._terms_by_first_slot
         candidates = {p for word in present if word in by_first for p in by_first[word]}
-        for term_id, slots in (self._term_slots[p] for p in candidates):
-            if all(not slot.isdisjoint(present) for slot in slots[1:]):
+        if not candidates:
+            return needed, viable
+        # the slots with a word in the text, one bit each: a term is viable when it has all its bits
+        found = reduce(or_, map(self._word_masks.get, present, repeat(0)), 0)
+        for position in candidates:
+            term_id, mask, words = self._term_masks[position]
+            if mask & found == mask:
                 viable.add(term_id)
-                for slot in slots:
-                    needed.update(slot & present)
-        return needed, viable
+                needed |= words
+        return needed & present, viable
 
-    def _exact_forms(self, tokens: Tokens) -> dict[str, list[int]]:
+    def _hot_words(self, tokens: Tokens, lexicon: _Lexicon) -> set[str]:
+        """The text's distinct words whose stems can matter; its new words learnt first."""
+        distinct = set(tokens.words)
+        new = distinct.difference(lexicon.stems)  # few once warm; a first pass meets thousands
+        if new:
+            self._learn_words(list(new), lexicon)
+        return lexicon.hot.intersection(distinct)
+
+    def _learn_words(self, words: list[str], lexicon: _Lexicon) -> None:
+        """Stem new words in one call, learn their new stems' close vocabulary words, and note
+        the words whose stems can matter."""
+        units = stems_of(words)
+        distinct = set(units)
+        fresh = distinct.difference(self._similar)
+        close = self._learn_similar(fresh) if fresh else {}
+        matter = (distinct & self._stems_that_matter).union(
+            distinct & self._close_to_vocabulary, close
+        )  # the stems that can matter: set apart, or with close vocabulary words (new or known)
+        lexicon.stems.update(zip(words, units, strict=True))
+        lexicon.hot.update(compress(words, map(matter.__contains__, units)))
+
+    def _exact_forms(self, tokens: Tokens, units: set[str], at: _Positions) -> dict[str, list[int]]:
         """Where `=form` words occur, by key; only tokens with a matching stem are folded."""
-        if not self._exact_stems or self._exact_stems.isdisjoint(tokens.stems):
+        stems = self._exact_stems.intersection(units)
+        if not stems:
             return {}
         found: dict[str, list[int]] = {}
-        for index, unit in enumerate(tokens.stems):
-            if unit in self._exact_stems:
-                key = "=" + fold(tokens.words[index])
-                if key in self._vocabulary:
-                    found.setdefault(key, []).append(index)
+        for index in at.of(stems):
+            key = "=" + fold(tokens.words[index])
+            if key in self._vocabulary:
+                found.setdefault(key, []).append(index)
         return found
 
     def _split_words(self, tokens: Tokens) -> list[tuple[int, int, str]]:
@@ -339,19 +461,21 @@ class Matcher:
                 found.append((first, first + 1, joined))
         return found
 
-    def _broken_words(self, tokens: Tokens) -> list[tuple[int, int, str]]:
+    def _broken_words(
+        self, tokens: Tokens, units: set[str], at: _Positions, stems: dict[str, str]
+    ) -> list[tuple[int, int, str]]:
         """Vocabulary words broken in two by a space or a line break ('tro ops'), as scraped.
 
         Two neighbours join when the first is the start of a vocabulary word,
         neither is a vocabulary word itself, and together they stem to one.
         """
-        starts = self._fragments.intersection(tokens.stems) - self._vocabulary
+        starts = self._fragments.intersection(units) - self._vocabulary
         if not starts:
             return []
         found = []
-        words, stems, vocabulary = tokens.words, tokens.stems, self._vocabulary
-        for index in [i for i, unit in enumerate(stems[:-1]) if unit in starts]:
-            if stems[index + 1] in vocabulary:
+        words, vocabulary = tokens.words, self._vocabulary
+        for index in at.of(starts):
+            if index == len(words) - 1 or stems[words[index + 1]] in vocabulary:
                 continue
             joined = stem(words[index] + words[index + 1])
             if joined in vocabulary and tokens.gap_after(index).isspace():
@@ -361,12 +485,29 @@ class Matcher:
     def _similar_words(self, unit: str) -> tuple[tuple[str, float], ...]:
         cached = self._similar.get(unit)
         if cached is None:
-            cached = self._compute_similar(unit)
-            if len(self._similar) < 500_000:
-                self._similar[unit] = cached
-                if cached:
-                    self._close_to_vocabulary.add(unit)
+            cached = self._learn_similar([unit]).get(unit, ())
         return cached
+
+    def _learn_similar(self, units: Iterable[str]) -> dict[str, tuple[tuple[str, float], ...]]:
+        """The vocabulary words close to each of `units`, remembered; the units with any.
+
+        In one loop: a first pass over a day's articles meets tens of thousands of new stems.
+        """
+        found: dict[str, tuple[tuple[str, float], ...]] = {}
+        vocabulary, similar = self._vocabulary, self._similar
+        close: tuple[tuple[str, float], ...]
+        for unit in units:
+            if len(unit) < MIN_FUZZY_LENGTH:  # too short for a slip: only itself, if it is one
+                close = ((unit, 100.0),) if unit in vocabulary else ()
+            else:
+                close = self._compute_similar(unit)
+            if len(similar) < 500_000:
+                similar[unit] = close
+                if close:
+                    self._close_to_vocabulary.add(unit)
+            if close:
+                found[unit] = close
+        return found
 
     def _compute_similar(self, unit: str) -> tuple[tuple[str, float], ...]:
         exact = ((unit, 100.0),) if unit in self._vocabulary else ()
@@ -430,7 +571,7 @@ def _watchlist_hits(
     dropped: list[Hit] = []
     for term in terms:
         for span in scan.spans(term):
-            start, end = scan.tokens.starts[span.first], scan.tokens.ends[span.last]
+            start, end = scan.tokens.starts[span.first], scan.tokens.end_of(span.last)
             hit = Hit(watchlist.id, term.text, scan.text[start:end], start, end, span.score)
             if not _in_context(watchlist, span, scan):
                 if explain:
@@ -452,13 +593,15 @@ def weigh(watchlist: Watchlist, hits: Iterable[Hit], tokens: Tokens) -> tuple[Ev
     evidence: its strongest term's weight times `passing`, however many
     terms overlap in it.
     """
-    weights = {term.text: term.weight for term in watchlist.terms}
     in_lead: dict[str, bool] = {}
     sentences = set()
     for hit in hits:
         sentence = tokens.sentence_at(hit.start)
         sentences.add(sentence)
         in_lead[hit.term] = in_lead.get(hit.term, False) or sentence < watchlist.lead
+    if not in_lead:  # no hit, no evidence
+        return ()
+    weights = {term.text: term.weight for term in watchlist.terms}
     parts = []
     for term, lead in in_lead.items():
         weight = weights.get(term, 1.0)
@@ -474,6 +617,25 @@ def weigh(watchlist: Watchlist, hits: Iterable[Hit], tokens: Tokens) -> tuple[Ev
             )
         )
     return tuple(parts)
+
+
+def _slot_masks(
+    term_slots: list[tuple[int, list[frozenset[str]]]],
+) -> tuple[dict[str, int], list[tuple[int, int, frozenset[str]]]]:
+    """One bit for each distinct slot: the bits of the slots each word is in, and for each term
+    its id, the bits of its slots and all its words."""
+    bits: dict[frozenset[str], int] = {}
+    terms = []
+    for term_id, slots in term_slots:
+        mask = 0
+        for slot in slots:
+            mask |= bits.setdefault(slot, 1 << len(bits))
+        terms.append((term_id, mask, frozenset().union(*slots)))
+    words: defaultdict[str, int] = defaultdict(int)
+    for slot, bit in bits.items():
+        for word in slot:
+            words[word] |= bit
+    return dict(words), terms
 
 
 class RegexGate:
@@ -532,6 +694,34 @@ def _loosened(source: str) -> str:
     return _BOUNDED_GAP.sub("*", source)
 
 
+class _Lexicon:
+    """The words a matcher has met: each one's stem, and those whose stems can matter."""
+
+    def __init__(self) -> None:
+        self.stems: dict[str, str] = {}
+        self.hot: set[str] = set()
+
+
+class _Positions:
+    """Where a text's words that matter are, by stem: gathered in one pass when first asked."""
+
+    def __init__(self, tokens: Tokens, hot: set[str], stems: dict[str, str]) -> None:
+        self._tokens, self._hot, self._stems = tokens, hot, stems
+
+    @cached_property
+    def _by_stem(self) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        words, stems = self._tokens.words, self._stems
+        for index in compress(count(), map(self._hot.__contains__, words)):
+            found.setdefault(stems[words[index]], []).append(index)
+        return found
+
+    def of(self, units: Iterable[str]) -> list[int]:
+        """The indexes of the tokens with one of these stems, in text order."""
+        by_stem = self._by_stem
+        return sorted(index for unit in units if unit in by_stem for index in by_stem[unit])
+
+
 class _Scan:
     """One text being matched: its tokens, word places, and each term's spans once."""
 
@@ -544,6 +734,7 @@ class _Scan:
         self.regex_absent: frozenset[int] = frozenset()
         """The regex terms (by id) known not to match the text."""
         self._spans: dict[int, list[_Span]] = {}
+        self._sorted_places: dict[tuple[str, ...], list[Place]] = {}
 
     def spans(self, term: Term) -> list[_Span]:
         """Where `term` matches, computed on first use."""
@@ -553,7 +744,7 @@ class _Scan:
         return found
 
     def _find(self, term: Term) -> list[_Span]:
-        if not self.tokens.stems:
+        if not self.tokens.words:
             return []
         if term.pattern is None and id(term) not in self.viable:
             return []  # a slot has no candidate word in the text
@@ -563,7 +754,7 @@ class _Scan:
             return [
                 _regex_span(m, self.tokens) for m in term.pattern.finditer(self.text) if m.group()
             ]
-        return fuzzy_spans(term, self.places, self.tokens)
+        return fuzzy_spans(term, self.places, self.tokens, self._sorted_places)
 
     def excluded(self, terms: tuple[Term, ...], span: _Span, near: int) -> bool:
         """An exclusion near `span`, unless it is the hit's own partner after 'and'."""
@@ -655,14 +846,21 @@ def _close_enough(unit: str, word: str, distance: int) -> bool:
     return distance <= (2 if min(len(unit), len(word)) >= 9 else 1)
 
 
-def fuzzy_spans(term: Term, places: Places, tokens: Tokens) -> list[_Span]:
+def fuzzy_spans(
+    term: Term, places: Places, tokens: Tokens, sorted_places: dict[tuple[str, ...], list[Place]]
+) -> list[_Span]:
     """Windows where all of a term's words occur close together, in any order.
 
     Each word needs a token of its own, and all of them must be in one sentence.
+    `sorted_places` keeps each slot's places, sorted, for the other terms with that slot.
     """
     occurrences = []
     for slot in term.words:
-        found = sorted(p for word in slot if word in places for p in places[word])
+        found = sorted_places.get(slot)
+        if found is None:
+            found = sorted_places[slot] = sorted(
+                p for word in slot if word in places for p in places[word]
+            )
         if not found:
             return []
         occurrences.append(found)
