@@ -92,6 +92,8 @@ def test_feeds_file_minimal_and_full(tmp_path: Path) -> None:
         ("feeds:\n  - name: x\n", ":2:5:", "a feed needs 'url:' with an http(s) URL"),
         ("feeds:\n\t- url: https://a.example/\n", ":2:1:", "a tab; YAML indents with spaces only"),
         ("feeds:\n  - url: a.example/rss\n", ":2:10:", "is not an http:// or https:// address"),
+        # a bare URL entry is placed by its list item, not at 1:1
+        ("feeds:\n  - https://a.example/\n  - ftp://x/rss\n", ":3:5:", "'ftp://x/rss' is not"),
         ("feeds:\n  - name: no url\n", ":2:5:", "needs 'url:'"),
         ("feeds:\n  - url: https://a.example/\n    interval: often\n", ":3:15:", "not a duration"),
         ("feeds:\n  - url: https://a.example/\n    tags: world\n", ":3:11:", "tags must be a list"),

@@ -425,7 +425,8 @@ def _feed_from(path: Path, entries: list[Any], index: int, settings: Settings) -
     if not isinstance(url, str) or not url.strip():
         raise ConfigError("a feed needs 'url:' with an http(s) URL", path, line, col)
     if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
-        url_line, url_col = position_of(entry, "url")
+        bare = isinstance(entries[index], str)  # "- https://..." is placed by the list
+        url_line, url_col = (line, col) if bare else position_of(entry, "url")
         raise ConfigError(
             f"url: {url!r} is not an http:// or https:// address", path, url_line, url_col
         )
