@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TextIO, TypeVar
 
 from desk.core.article.extract import headless_worker_count
-from desk.core.attention import Surge, blind_spots, duration_words, surges
+from desk.core.attention import Surge, blind_spots, duration_words, source_names, surges
 from desk.core.errors import DeskError, plural
 from desk.core.match.reload import LiveWatchlists, Settling
 from desk.core.match.rematch import find_hits, raise_alerts
@@ -495,7 +495,8 @@ class ContinuousPoll:
         since = poller.now() - timedelta(days=self.config.settings.retention_days)
         records = self.store.seen_since(since)
         found = await asyncio.to_thread(find_hits, self.store, records, chosen)
-        raised = raise_alerts(self.store, found, poller.watchlists, poller.now())
+        sources = source_names(self.config.feeds, self.store.feed_states())
+        raised = raise_alerts(self.store, found, poller.watchlists, poller.now(), sources)
         say(
             f"{', '.join(watchlist_ids)} reloaded and run over {plural(len(records), 'stored article')}; "
             f"{plural(len(raised), 'alert')} raised or grown"

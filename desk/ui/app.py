@@ -29,7 +29,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from desk.core.attention import Surge, blind_spots, surges
+from desk.core.attention import Surge, blind_spots, source_names, surges
 from desk.core.errors import DeskError, plural
 from desk.core.match.reload import LiveWatchlists, Settling
 from desk.core.match.rematch import find_hits, raise_alerts
@@ -475,8 +475,9 @@ class DeskApp(App[None]):
         since = self.now() - timedelta(days=self.settings.retention_days)
         records = self.store.seen_since(since)
         found = await asyncio.to_thread(find_hits, self.store, records, chosen)
+        sources = source_names(self.feeds, self.store.feed_states())
         raised = await asyncio.to_thread(
-            raise_alerts, self.store, found, self.poller.watchlists, self.now()
+            raise_alerts, self.store, found, self.poller.watchlists, self.now(), sources
         )  # its commit rewrites alerts.json: off the screen's loop, as a poll's is
         self.post_message(WatchlistsRematched(watchlist_ids, len(records), raised))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from desk.core.attention import source_names
 from desk.core.match.rematch import find_hits, raise_alerts
 from desk.core.match.watchlists import load_watchlist, load_watchlists
 from desk.core.models import Feed
@@ -20,7 +21,8 @@ def test_a_new_watchlist_alerts_on_stored_articles_once(
     store = TinyStore(tmp_path / "data")
     shipped = list(load_watchlists(shipped_watchlists_dir()).watchlists)
     poller = Poller(store, Settings(), shipped)
-    feeds = [Feed(url=url) for _, url in demo_server.feed_urls()]
+    # configured names, as an analyst gives them: a reload's alerts must use them too
+    feeds = [Feed(url=url, name=f"Desk {n}") for n, (_, url) in enumerate(demo_server.feed_urls())]
     asyncio.run(poller.run_once(feeds, force=True))
     asyncio.run(poller.aclose())
     before = {a.id: a for a in store.alerts()}
@@ -31,22 +33,30 @@ def test_a_new_watchlist_alerts_on_stored_articles_once(
     now = poller.now()
     found = find_hits(store, store.seen_since(now.replace(year=2000)), [weather])
     assert found, "the demo's storm story should match the new watchlist"
-    raised = raise_alerts(store, found, watchlists, now)
+    sources = source_names(feeds, store.feed_states())
+    raised = raise_alerts(store, found, watchlists, now, sources)
     assert raised and all("weather" in a.watchlists for a in raised)
     assert all(a.id not in before for a in raised)  # a story no watchlist had raised
+    named = {source for a in [*before.values(), *raised] for source in a.sources}
+    assert named <= {f"Desk {n}" for n in range(len(feeds))}, named  # as the cycle named them
 
     again = raise_alerts(
         store,
         find_hits(store, store.seen_since(now.replace(year=2000)), [weather]),
         watchlists,
         now,
+        sources,
     )
     assert again == []  # running it twice raises nothing new
     assert len(store.alerts()) == len(before) + len(raised)
 
     troop = watchlists["troop-deployment"]
     regrown = raise_alerts(
-        store, find_hits(store, store.seen_since(now.replace(year=2000)), [troop]), watchlists, now
+        store,
+        find_hits(store, store.seen_since(now.replace(year=2000)), [troop]),
+        watchlists,
+        now,
+        sources,
     )
     assert regrown == []  # every troop story already has its alert
     store.close()

@@ -9,7 +9,7 @@ into each story's existing alert, so nothing is ever raised twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -51,10 +51,17 @@ def find_hits(
 
 
 def raise_alerts(
-    store: Store, found: list[Found], watchlists: dict[str, Watchlist], now: datetime
+    store: Store,
+    found: list[Found],
+    watchlists: dict[str, Watchlist],
+    now: datetime,
+    sources: Mapping[str, str],
 ) -> list[Alert]:
-    """Turn what `find_hits` found into new or grown alerts, and store them."""
-    names = {url: state.title or url for url, state in store.feed_states().items()}
+    """Turn what `find_hits` found into new or grown alerts, and store them.
+
+    `sources` names each feed URL as a cycle's alerts name it (attention.source_names),
+    so an alert a reload raises or grows keeps the same sources and corroborates alike.
+    """
     stories = decide.StoryIndex(store.alerts(), now)
     changed: dict[str, Alert] = {}
     records = []
@@ -62,7 +69,7 @@ def raise_alerts(
         existing = decide.existing_alert(item.record.alert_id, item.article, stories)
         alert = decide.decide_alert(
             _rebuilt(item),
-            names.get(item.record.feed_url, item.record.feed_url),
+            sources.get(item.record.feed_url, item.record.feed_url),
             item.article,
             list(item.hits),
             watchlists,
