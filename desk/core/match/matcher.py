@@ -270,6 +270,17 @@ class Matcher:
             for word in slot
         }
         self._vocabulary = frozenset(vocabulary)
+        own = [
+            frozenset(
+                word
+                for term in (*wl.terms, *wl.context, *wl.exclude)
+                for slot in term.words
+                for word in slot
+            )
+            for wl in self.watchlists
+        ]
+        self._owners = {word: tuple(v for v in own if word in v) for word in vocabulary}
+        """Each vocabulary word -> the vocabularies of the watchlists that use it."""
         self._exact_stems = frozenset(stem(w[1:]) for w in vocabulary if w.startswith("="))
         prefixes = sorted({p for p in SPLIT_PREFIXES for w in vocabulary if w.startswith(p)})
         self._split_stems = frozenset(stem(p) for p in prefixes)
@@ -321,9 +332,7 @@ class Matcher:
             for cut in range(2, len(word))
             if word[:cut] not in STOP_WORDS
         )
-        self._stems_that_matter = (
-            self._exact_stems | self._split_stems | (self._fragments - self._vocabulary)
-        )
+        self._stems_that_matter = self._exact_stems | self._split_stems | self._fragments
         """Besides stems close to vocabulary words: those whose tokens the matcher looks at."""
 
     def match(self, text: str) -> list[Hit]:
@@ -466,19 +475,26 @@ class Matcher:
     ) -> list[tuple[int, int, str]]:
         """Vocabulary words broken in two by a space or a line break ('tro ops'), as scraped.
 
-        Two neighbours join when the first is the start of a vocabulary word,
-        neither is a vocabulary word itself, and together they stem to one.
+        Two neighbours join when the first is the start of a vocabulary word and
+        together they stem to one, unless either is a word of the watchlists that
+        use the joined one ("war heads" stays two words for a list that knows
+        "war"). Only those lists' words count: another list's vocabulary must not
+        change what this one reads ("keeping" in one list left "Peace Keeping"
+        unjoined for every list).
         """
-        starts = self._fragments.intersection(units) - self._vocabulary
+        starts = self._fragments.intersection(units)
         if not starts:
             return []
         found = []
         words, vocabulary = tokens.words, self._vocabulary
         for index in at.of(starts):
-            if index == len(words) - 1 or stems[words[index + 1]] in vocabulary:
+            if index == len(words) - 1:
                 continue
             joined = stem(words[index] + words[index + 1])
-            if joined in vocabulary and tokens.gap_after(index).isspace():
+            if joined not in vocabulary or not tokens.gap_after(index).isspace():
+                continue
+            halves = (stems[words[index]], stems[words[index + 1]])
+            if any(halves[0] not in own and halves[1] not in own for own in self._owners[joined]):
                 found.append((index, index + 1, joined))
         return found
 
