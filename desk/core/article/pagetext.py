@@ -14,7 +14,7 @@ from typing import Any
 from lxml import etree
 from lxml import html as lxml_html
 
-from desk.core.article import maincontent, quickprune
+from desk.core.article import maincontent, quickprune, xpathguard
 
 _BLOCKS = {"p", "head", "item", "quote", "code", "list", "table", "div", "row", "body"}
 _PARSER = lxml_html.HTMLParser(
@@ -43,6 +43,7 @@ def main_text(html: str, url: str = "", utf8: bytes | None = None) -> str:
     import trafilatura  # here, not at the top: it takes 80 ms that commands not extracting skip
 
     quickprune.install()
+    xpathguard.install()
     shortcut = maincontent.install()
     tree = parsed_as_trafilatura_would(html, utf8) if utf8 is not None else None
     if tree is not None and shortcut:  # bare_extraction's body, less what desk never reads
