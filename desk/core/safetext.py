@@ -58,6 +58,8 @@ _ESC_ENTITY = re.compile(r"&#(?:[xX]0*(?:1[bB]|7)|0*(?:27|7));?")
 _URL_TRIM = "".join(map(chr, range(0x21))) + "\x7f"
 _LINE_BREAKS = re.compile(r"[\t\n\r\u2028\u2029]")
 _SPACES = re.compile(r"\s+")
+_BLANK = re.compile(r"\s")
+"""What str.isspace() is true of (re's \\s for str patterns is the same Unicode test)."""
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -72,7 +74,7 @@ def safe_text(text: str) -> str:
         return text
     if "\r" in text or "\u2028" in text or "\u2029" in text:
         text = _SEPARATORS.sub("\n", text)
-    text = _SEQUENCE.sub("", text)
+    text = without_sequences(text)  # a quick scan first: _SEQUENCE is slow where nothing matches
     text = _REMOVED.sub("", text)
     if "\u200c" in text or "\u200d" in text:
         text = _STRAY_JOINER.sub("", text)
@@ -122,7 +124,7 @@ def safe_url(url: str) -> str:
     removing characters would change which page the link names, so they are
     encoded: the link keeps its identity and holds nothing a terminal acts on.
     """
-    if _UNSAFE.search(url) is None and not any(c.isspace() for c in url):
+    if _UNSAFE.search(url) is None and _BLANK.search(url) is None:
         return url
     url = url.strip(_URL_TRIM)  # as browsers read a link: blanks and controls at the ends go
     return "".join(_percent(c) if _needs_quoting(c) else c for c in url)

@@ -20,11 +20,11 @@ PLUG = "The Harbour Ledger has been the port's own paper since 1921"
 
 def test_a_line_becomes_junk_on_its_threshold_page() -> None:
     learned = SiteLines(threshold=3)
-    changes = [
-        learned.observe("news.example", f"p{i}", ["a shared line", f"story {i}"]) for i in range(4)
-    ]
-    assert changes == [False, False, True, False]
-    assert learned.junk_for("news.example") == {"a shared line"}
+    junk = []
+    for i in range(4):
+        assert learned.observe("news.example", f"p{i}", ["a shared line", f"story {i}"])
+        junk.append(learned.junk_for("news.example"))
+    assert junk == [frozenset(), frozenset(), {"a shared line"}, {"a shared line"}]
     assert learned.junk_for("other.example") == frozenset()
 
 

@@ -91,11 +91,13 @@ class SiteLines:
         self._junk: dict[str, frozenset[str]] = {}
 
     def observe(self, host: str, page: str, lines: Iterable[str]) -> bool:
-        """Count a page's lines once; True when the host's junk set changed."""
+        """Count a page's lines once; False when the page was counted before (or has no host).
+
+        The host's junk is worked out again when next asked for (`junk_for`).
+        """
         entry = self.hosts.setdefault(host, HostLines()) if host else None
         if entry is None or page in entry.pages:
             return False
-        before = self.junk_for(host)
         self.tick += 1
         entry.last_seen, entry.total = self.tick, entry.total + 1
         entry.pages = [*entry.pages, page][-self.max_pages :]
@@ -107,7 +109,7 @@ class SiteLines:
         self._trim_lines(entry)
         self._trim_hosts()
         self._junk.pop(host, None)
-        return self.junk_for(host) != before
+        return True
 
     def junk_for(self, host: str) -> frozenset[str]:
         """The line keys that are junk on `host`'s pages."""
@@ -117,12 +119,9 @@ class SiteLines:
         return self._junk[host]
 
     def _junk_of(self, entry: HostLines) -> frozenset[str]:
-        """`_is_junk` over the host's frequent lines, inlined: it runs after each page."""
-        share, total, counts = self.min_share, entry.total, entry.counts
+        """The host's frequent lines that are junk (the only lines that can be)."""
         return frozenset(
-            line
-            for line in entry.frequent
-            if counts[line][0] >= share * (total - counts[line][2] + 1)
+            line for line in entry.frequent if self._is_junk(entry, entry.counts[line])
         )
 
     def _is_junk(self, entry: HostLines, seen: list[int]) -> bool:
