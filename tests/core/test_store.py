@@ -325,6 +325,22 @@ def test_an_index_older_than_alerts_json_is_not_trusted(tmp_path: Path) -> None:
     assert TinyStore(tmp_path, read_only=True)._alert_file.indexed  # written again
 
 
+def test_an_index_naming_a_value_its_table_lacks_is_not_trusted(tmp_path: Path) -> None:
+    """Watchlists, severities and hit counts are codes into tables of their values: a code
+    out of its table (a damaged index) means reading alerts.json whole, not a wrong row."""
+    store = TinyStore(tmp_path)
+    fill(store)
+    store.close()
+    path = tmp_path / "alerts-index.json"
+    index = json.loads(path.read_bytes())
+    index["severities"][0] = -1
+    path.write_text(json.dumps(index))
+    again = TinyStore(tmp_path)
+    assert not again._alert_file.indexed
+    assert sorted(again.alert_rows()) == sorted(alert_row(a) for a in again.alerts())
+    again.close()
+
+
 def test_an_alert_damaged_in_place_is_repaired_from_the_backup(tmp_path: Path) -> None:
     """Bytes changed under an index that still looks right: the file is read whole and repaired."""
     store = TinyStore(tmp_path)
