@@ -137,6 +137,22 @@ def test_an_acknowledgement_rewrites_only_the_small_states_file(tmp_path: Path) 
     again.close()
 
 
+def test_a_state_undone_reads_back_as_it_was_before(tmp_path: Path) -> None:
+    """states.json keeps only the fields that say something: an acknowledgement with a note,
+    undone, leaves no note or time behind, on disk or after a reopen."""
+    store = TinyStore(tmp_path)
+    fill(store)
+    store.update_alert(decide.acknowledge(alert(1), NOW, note="checked with the desk"))
+    store.update_alert(alert(1))  # what `u` saves: the alert as it was before
+    store.close()
+    docs = json.loads((tmp_path / "states.json").read_text())["_default"].values()
+    assert sorted(sorted(doc) for doc in docs) == [["id", "state"], ["id", "state"]]
+    again = TinyStore(tmp_path)
+    assert again.get_alert("alert1") == alert(1)
+    assert {row.id: row for row in again.alert_rows()}["alert1"] == alert_row(alert(1))
+    again.close()
+
+
 def test_items_go_to_day_shards_and_old_ones_are_pruned(tmp_path: Path) -> None:
     from datetime import timedelta
 
