@@ -64,6 +64,8 @@ class DeskFooter(Footer):
         (every focus change): five times over as the desk starts, each time mounting and
         styling every key anew, for the same keys.
         """
+        if not self.is_attached:  # nothing to compose (Widget.recompose does nothing too)
+            return
         shown = self._shown_keys()
         if shown != self._composed_for:
             self._composed_for = shown
