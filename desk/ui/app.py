@@ -123,10 +123,6 @@ class DeskApp(App[None]):
         """The status the last cycle that polled something left (a cycle with nothing due shows it again)."""
         self._surges: list[Surge] = []
         """The watchlists surging as the last cycle left them (desk.core.attention)."""
-        # What the open store holds (100k rows and states) lives as long as the desk: out of the
-        # collector's sweeps from now. Read with the collector paused, it was all still young, and
-        # the collections Textual's start set off swept it again and again.
-        gc.freeze()
 
     def get_default_screen(self) -> MainScreen:
         """The main screen is the desk's first and lowest screen."""
