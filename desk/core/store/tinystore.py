@@ -362,9 +362,8 @@ class TinyStore:
         self._cache: dict[str, Alert] = {}
         """Full alerts built so far (a page's, the pane's; all of them once someone asked)."""
         self._everything_built = False
-        with (
-            built_to_last()
-        ):  # 100k rows and states: the collector would sweep them again and again
+        # 100k rows and states: the collector would sweep them again and again
+        with built_to_last():
             self._load_tables()
         if self._alert_file.tables.get(FORMAT_TABLE) != SAFE_FORMAT:
             self._made_safe()
