@@ -164,6 +164,11 @@ class Alert:
     reason: str = ""
     """Why an acknowledged alert came back as new ("grew since acknowledged: ...")."""
 
+    @property
+    def order(self) -> tuple[float, float]:
+        """The key the list orders by, as a list row (AlertRow.order) carries it."""
+        return listing_order(self.published, self.created)
+
 
 class AlertRow(NamedTuple):
     """What the alert list selects, orders and draws an alert by (the pane reads the full alert)."""

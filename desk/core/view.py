@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from operator import attrgetter
 from typing import TypeVar
 
 from desk.core.attention import BlindSpot
@@ -22,7 +23,6 @@ from desk.core.models import (
     Severity,
     Watchlist,
     feed_name,
-    listing_order,
 )
 
 PAGE_SIZE = 500
@@ -116,16 +116,14 @@ class AlertQuery:
         return " · ".join(parts)
 
 
+ORDER = attrgetter("order")
+"""The key the list sorts by (a row carries it; a full alert works it out): a Python function
+per alert here took a third of selecting 100k rows."""
+
+
 def listed_order(alerts: Iterable[Listed]) -> list[Listed]:
     """Newest published first (raised time where there is none), then newest raised."""
-    return sorted(alerts, key=order_of, reverse=True)
-
-
-def order_of(alert: Alert | AlertRow) -> tuple[float, float]:
-    """The key the list sorts by (a row carries it; a full alert works it out)."""
-    if isinstance(alert, AlertRow):
-        return alert.order
-    return listing_order(alert.published, alert.created)
+    return sorted(alerts, key=ORDER, reverse=True)
 
 
 def select(alerts: Iterable[Listed], query: AlertQuery) -> list[Listed]:

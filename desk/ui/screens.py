@@ -54,6 +54,40 @@ class DeskFooter(Footer):
     """The key footer; below FOOTER_ROOM["tab"] columns it leaves out SPARED_WHEN_CRAMPED."""
 
     spare_keys = False
+    _composed_for: tuple[object, ...] | None = None
+    """What the keys shown were last composed from (see recompose)."""
+
+    async def recompose(self) -> None:
+        """Compose the keys again, unless nothing they show has changed since the last time.
+
+        Textual recomposes the footer each time the screen's bindings may have changed
+        (every focus change): five times over as the desk starts, each time mounting and
+        styling every key anew, for the same keys.
+        """
+        if not self.is_attached:  # nothing to compose (Widget.recompose does nothing too)
+            return
+        shown = self._shown_keys()
+        if shown != self._composed_for:
+            self._composed_for = shown
+            await super().recompose()
+
+    def _shown_keys(self) -> tuple[object, ...]:
+        """Everything Footer.compose draws from: the screen's bindings as they stand, and how."""
+        bindings = tuple(
+            (
+                binding.key,
+                self.app.get_key_display(binding),
+                binding.action,
+                binding.description,
+                binding.show,
+                binding.group,
+                enabled,
+                tooltip,
+            )
+            for _, binding, enabled, tooltip in self.screen.active_bindings.values()
+        )
+        fitted = (self.compact, self.show_command_palette, self.spare_keys, self._bindings_ready)
+        return (bindings, fitted)
 
     def compose(self) -> ComposeResult:
         """Textual's footer keys, less the spared ones when that narrow."""

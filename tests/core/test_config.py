@@ -5,15 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from desk.core.errors import ConfigError
+from desk.core.settings import yamlio
 from desk.core.settings.config import (
     Settings,
     load_feeds,
     load_settings,
     parse_duration,
     resolve_locations,
+    shipped_watchlists_dir,
 )
+from desk.core.settings.yamlio import PosDict, PosList, parse_yaml
 
 
 def write(path: Path, text: str) -> Path:
@@ -91,6 +95,11 @@ def test_feeds_file_minimal_and_full(tmp_path: Path) -> None:
         ),
         ("feeds:\n  - name: x\n", ":2:5:", "a feed needs 'url:' with an http(s) URL"),
         ("feeds:\n\t- url: https://a.example/\n", ":2:1:", "a tab; YAML indents with spaces only"),
+        (  # libyaml (the fast parse) takes a tab here: the careful parse must say it
+            "feeds:\n  - url: https://a.example/\n    name: World\tDesk\n",
+            ":3:16:",
+            "a tab; YAML indents with spaces only",
+        ),
         ("feeds:\n  - url: a.example/rss\n", ":2:10:", "is not an http:// or https:// address"),
         # a bare URL entry is placed by its list item, not at 1:1
         ("feeds:\n  - https://a.example/\n  - ftp://x/rss\n", ":3:5:", "'ftp://x/rss' is not"),
@@ -228,3 +237,29 @@ def test_a_bad_notify_or_webhook_block_names_its_place(
     message = str(raised.value)
     assert message.startswith(f"{path}:{error}"), message
     assert "\n" not in message
+
+
+def _placed(data: object) -> object:
+    """`data` with the position of every mapping, key, value and list item beside it."""
+    if isinstance(data, PosDict):
+        pairs = [(k, data.key_pos[k], data.value_pos[k], _placed(v)) for k, v in data.items()]
+        return ("map", data.pos, pairs)
+    if isinstance(data, PosList):
+        return ("list", data.pos, data.item_pos, [_placed(v) for v in data])
+    return data
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        *(path.read_text(encoding="utf-8") for path in sorted(shipped_watchlists_dir().glob("*"))),
+        "feeds:\n  - url: https://a.example/\n    \ufeffname: World Desk\n    tags: [x, y]\n",
+        "feeds:\n  - {url: 'https://a.example/', name: \"Wörld 😀 Desk\"}\r\n  - url: b\n",
+        "a: &x [1, 2]\nb: 3\n",  # an anchor no alias uses
+    ],
+)
+def test_the_fast_parse_reads_what_the_careful_one_reads(text: str) -> None:
+    """parse_yaml reads with libyaml when it can: the same values at the same places as the
+    pure-Python loader that says where each error is (a BOM inside a line once moved them)."""
+    careful = yaml.load(text, Loader=yamlio._Loader)
+    assert _placed(parse_yaml(text, "f.yaml")) == _placed(careful)

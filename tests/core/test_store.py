@@ -137,6 +137,22 @@ def test_an_acknowledgement_rewrites_only_the_small_states_file(tmp_path: Path) 
     again.close()
 
 
+def test_a_state_undone_reads_back_as_it_was_before(tmp_path: Path) -> None:
+    """states.json keeps only the fields that say something: an acknowledgement with a note,
+    undone, leaves no note or time behind, on disk or after a reopen."""
+    store = TinyStore(tmp_path)
+    fill(store)
+    store.update_alert(decide.acknowledge(alert(1), NOW, note="checked with the desk"))
+    store.update_alert(alert(1))  # what `u` saves: the alert as it was before
+    store.close()
+    docs = json.loads((tmp_path / "states.json").read_text())["_default"].values()
+    assert sorted(sorted(doc) for doc in docs) == [["id", "state"], ["id", "state"]]
+    again = TinyStore(tmp_path)
+    assert again.get_alert("alert1") == alert(1)
+    assert {row.id: row for row in again.alert_rows()}["alert1"] == alert_row(alert(1))
+    again.close()
+
+
 def test_items_go_to_day_shards_and_old_ones_are_pruned(tmp_path: Path) -> None:
     from datetime import timedelta
 
@@ -323,6 +339,22 @@ def test_an_index_older_than_alerts_json_is_not_trusted(tmp_path: Path) -> None:
     assert len(again.alert_rows()) == 3
     again.close()
     assert TinyStore(tmp_path, read_only=True)._alert_file.indexed  # written again
+
+
+def test_an_index_naming_a_value_its_table_lacks_is_not_trusted(tmp_path: Path) -> None:
+    """Watchlists, severities and hit counts are codes into tables of their values: a code
+    out of its table (a damaged index) means reading alerts.json whole, not a wrong row."""
+    store = TinyStore(tmp_path)
+    fill(store)
+    store.close()
+    path = tmp_path / "alerts-index.json"
+    index = json.loads(path.read_bytes())
+    index["severities"][0] = -1
+    path.write_text(json.dumps(index))
+    again = TinyStore(tmp_path)
+    assert not again._alert_file.indexed
+    assert sorted(again.alert_rows()) == sorted(alert_row(a) for a in again.alerts())
+    again.close()
 
 
 def test_an_alert_damaged_in_place_is_repaired_from_the_backup(tmp_path: Path) -> None:

@@ -84,6 +84,8 @@ TEXT_SAFE = {"text": "safetext-1"}
 """The alerts were written (or rewritten) through desk.core.safetext."""
 SAFE_FORMAT = {"1": TEXT_SAFE}
 """The format table as TinyDB keeps it (document 1)."""
+NO_STATE_FIELDS = {"acknowledged_at": None, "note": "", "snoozed_until": None}
+"""What a state document leaves out (see _state_doc)."""
 
 
 TEMP_PREFIX = "."
@@ -302,14 +304,21 @@ def _write_docs(db: TinyDB, docs: dict[int, dict[str, Any]], table: str = "_defa
 
 
 @contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """No garbage collection inside: building many small objects that all live on
-    (an open store's rows) would otherwise set off sweep after sweep over them."""
+def built_to_last() -> Iterator[None]:
+    """No garbage collection inside, and what was made inside kept out of later collections.
+
+    Building many small objects that all live on (an open store's rows) would otherwise
+    set off sweep after sweep over them; and, all still young when the collector came
+    back, the first collection after would sweep them all, the next again (at 100k alerts
+    a few tens of milliseconds each). So they are frozen (gc.freeze) before it comes back;
+    closing the store thaws them.
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if was_enabled:
             gc.enable()
 
@@ -353,7 +362,8 @@ class TinyStore:
         self._cache: dict[str, Alert] = {}
         """Full alerts built so far (a page's, the pane's; all of them once someone asked)."""
         self._everything_built = False
-        with gc_paused():  # 100k rows and states: the collector would sweep them again and again
+        # 100k rows and states: the collector would sweep them again and again
+        with built_to_last():
             self._load_tables()
         if self._alert_file.tables.get(FORMAT_TABLE) != SAFE_FORMAT:
             self._made_safe()
@@ -514,7 +524,8 @@ class TinyStore:
             doc = self._alert_file.document(alert_id)
             if doc is None:
                 return None
-            built = alert_from_dict({**doc, **self._states.get(alert_id, {})})
+            state = self._states.get(alert_id)
+            built = alert_from_dict({**doc, **NO_STATE_FIELDS, **state} if state else doc)
             # setdefault: a version stored meanwhile (the UI's, while a worker warms the cache) wins
             alert = self._cache.setdefault(alert_id, built)
         return alert
@@ -890,6 +901,7 @@ class TinyStore:
         if self._lock is not None:
             os.close(self._lock)
             self._lock = None
+        gc.unfreeze()  # what the open froze (see built_to_last) is the collector's again
 
 
 def _docs(db: TinyDB, table: str = "_default") -> list[dict[str, Any]]:
@@ -899,8 +911,10 @@ def _docs(db: TinyDB, table: str = "_default") -> list[dict[str, Any]]:
 
 
 def _state_doc(alert: Alert) -> dict[str, Any]:
-    """An alert's workflow state, as states.json keeps it."""
-    return {"id": alert.id, **state_to_dict(alert)}
+    """An alert's workflow state, as states.json keeps it: its state, and of the other
+    STATE_FIELDS those that say something (half the file, and its parse, at 100k new alerts)."""
+    fields = state_to_dict(alert)
+    return {"id": alert.id, "state": fields.pop("state"), **{k: v for k, v in fields.items() if v}}
 
 
 def _same_content(known: Alert | None, new: Alert) -> bool:
