@@ -332,7 +332,9 @@ class Matcher:
             for cut in range(2, len(word))
             if word[:cut] not in STOP_WORDS
         )
-        self._stems_that_matter = self._exact_stems | self._split_stems | self._fragments
+        self._stems_that_matter = (
+            self._exact_stems | self._split_stems | (self._fragments - self._vocabulary)
+        )
         """Besides stems close to vocabulary words: those whose tokens the matcher looks at."""
 
     def match(self, text: str) -> list[Hit]:
@@ -475,14 +477,16 @@ class Matcher:
     ) -> list[tuple[int, int, str]]:
         """Vocabulary words broken in two by a space or a line break ('tro ops'), as scraped.
 
-        Two neighbours join when the first is the start of a vocabulary word and
-        together they stem to one, unless either is a word of the watchlists that
-        use the joined one ("war heads" stays two words for a list that knows
-        "war"). Only those lists' words count: another list's vocabulary must not
-        change what this one reads ("keeping" in one list left "Peace Keeping"
-        unjoined for every list).
+        Two neighbours join when the first is the start of a vocabulary word and no
+        word of any list, and together they stem to one, unless the second is a word
+        of the watchlists that use the joined one ("war heads" stays two words for a
+        list that knows "heads"). Only those lists' words count for the second half:
+        another list's vocabulary must not change what this one reads ("keeping" in
+        one list left "Peace Keeping" unjoined for every list). The first half is
+        held to every list's words: a first half that is a word of some list is
+        common enough that trying every such pair cost a fifth of a first pass.
         """
-        starts = self._fragments.intersection(units)
+        starts = self._fragments.intersection(units) - self._vocabulary
         if not starts:
             return []
         found = []
@@ -493,8 +497,8 @@ class Matcher:
             joined = stem(words[index] + words[index + 1])
             if joined not in vocabulary or not tokens.gap_after(index).isspace():
                 continue
-            halves = (stems[words[index]], stems[words[index + 1]])
-            if any(halves[0] not in own and halves[1] not in own for own in self._owners[joined]):
+            second = stems[words[index + 1]]
+            if any(second not in own for own in self._owners[joined]):
                 found.append((index, index + 1, joined))
         return found
 
