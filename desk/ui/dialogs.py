@@ -63,10 +63,23 @@ class HelpScreen(ModalScreen[None]):
             table: DataTable[Text] = DataTable(
                 id="help-keys", cursor_type="row", zebra_stripes=True
             )
-            table.add_columns("Key", "Action", "What it does")
-            for row in self.rows:
-                table.add_row(Text(row.keys), Text(row.description), Text(row.tooltip))
             yield table
+
+    def on_mount(self) -> None:
+        """Fill the table, its last column as wide as the dialog leaves (a narrow screen wraps it)."""
+        table: DataTable[Text] = self.query_one("#help-keys", DataTable)
+        key_width = max((len(row.keys) for row in self.rows), default=3)
+        action_width = max((len(row.description) for row in self.rows), default=6)
+        dialog = (
+            min(110, self.app.size.width * 9 // 10) - 4
+        )  # #help: 90%, at most 110; border, padding
+        room = dialog - key_width - action_width - 3 * 2 - 2  # each column's padding, the scrollbar
+        longest = max((len(row.tooltip) for row in self.rows), default=12)
+        table.add_column("Key", width=key_width)
+        table.add_column("Action", width=action_width)
+        table.add_column("What it does", width=max(20, min(longest, room)))
+        for row in self.rows:
+            table.add_row(Text(row.keys), Text(row.description), Text(row.tooltip), height=None)
 
 
 class NoteScreen(ModalScreen[str | None]):
