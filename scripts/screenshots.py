@@ -85,6 +85,7 @@ async def save_main(app: DeskApp, out_dir: Path) -> Path:
             await pilot.press(*keys)
             await settle(pilot)
             app.save_screenshot(f"desk-{name}.svg", path=str(out_dir))
+        await pilot.press("escape")  # the narrow shot is of the main screen
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         app.save_screenshot("desk-80x24.svg", path=str(out_dir))

@@ -66,7 +66,15 @@ class HelpScreen(ModalScreen[None]):
             yield table
 
     def on_mount(self) -> None:
-        """Fill the table, its last column as wide as the dialog leaves (a narrow screen wraps it)."""
+        """Fill the table to the screen's width."""
+        self._fill()
+
+    def on_resize(self) -> None:
+        """A resized screen lays the table out again: its last column wraps to fit."""
+        self._fill()
+
+    def _fill(self) -> None:
+        """The rows, the last column as wide as the dialog leaves (a narrow screen wraps it)."""
         table: DataTable[Text] = self.query_one("#help-keys", DataTable)
         key_width = max((len(row.keys) for row in self.rows), default=3)
         action_width = max((len(row.description) for row in self.rows), default=6)
@@ -75,6 +83,7 @@ class HelpScreen(ModalScreen[None]):
         )  # #help: 90%, at most 110; border, padding
         room = dialog - key_width - action_width - 3 * 2 - 2  # each column's padding, the scrollbar
         longest = max((len(row.tooltip) for row in self.rows), default=12)
+        table.clear(columns=True)
         table.add_column("Key", width=key_width)
         table.add_column("Action", width=action_width)
         table.add_column("What it does", width=max(20, min(longest, room)))
