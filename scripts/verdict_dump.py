@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
-import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,12 +28,15 @@ import yaml
 from desk.core.article.clean import clean_text
 from desk.core.article.headline import lead_with_title
 from desk.core.match.backtest import backtest, read_labelled, report_json
-from desk.core.match.matcher import Matcher, evidence_for, term_words
+from desk.core.match.matcher import Matcher, evidence_for
 from desk.core.match.watchlists import load_watchlists
-from desk.core.models import Term, Watchlist
+from desk.core.models import Watchlist
 from desk.core.settings.config import shipped_watchlists_dir
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from bench_matching import synthetic_watchlists  # noqa: E402  (the benchmark's own lists)
+
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 
 
@@ -72,22 +73,6 @@ def other_texts(corpus: Path) -> Iterator[tuple[str, str]]:
     yield from (("case", text) for text in cases["quiet"])
     for text in ["", " ", "a", "troops", "re entry", "tro ops sent", "U.S. troops. Mr. X", "1.5bn"]:
         yield "edge", text
-
-
-def synthetic_watchlists(texts: list[str], count: int, seed: int = 7) -> list[Watchlist]:
-    """`count` watchlists of 8 fuzzy terms built from the texts' own words (as the benchmark's)."""
-    rng = random.Random(seed)
-    words = sorted({w.lower() for t in texts for w in re.findall(r"[A-Za-z]{5,}", t)})
-    made = []
-    for n in range(count):
-        terms = []
-        for _ in range(8):
-            slots = [
-                "|".join(rng.sample(words, rng.randint(3, 6))) for _ in range(rng.randint(2, 3))
-            ]
-            terms.append(Term(text=" ".join(slots), words=term_words(" ".join(slots))))
-        made.append(Watchlist(id=f"synthetic-{n}", name=f"Synthetic {n}", terms=tuple(terms)))
-    return made
 
 
 def dump_matcher(

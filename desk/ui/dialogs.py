@@ -65,12 +65,9 @@ class HelpScreen(ModalScreen[None]):
             )
             yield table
 
-    def on_mount(self) -> None:
-        """Fill the table to the screen's width."""
-        self._fill()
-
     def on_resize(self) -> None:
-        """A resized screen lays the table out again: its last column wraps to fit."""
+        """Lay the table out to the screen's width: on opening (Textual sizes a screen as it
+        mounts) and again on each resize, its last column wrapping to fit."""
         self._fill()
 
     def _fill(self) -> None:

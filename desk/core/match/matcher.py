@@ -262,14 +262,6 @@ class Matcher:
 
     def __init__(self, watchlists: list[Watchlist]) -> None:
         self.watchlists = list(watchlists)
-        vocabulary = {
-            word
-            for wl in self.watchlists
-            for term in (*wl.terms, *wl.context, *wl.exclude)
-            for slot in term.words
-            for word in slot
-        }
-        self._vocabulary = frozenset(vocabulary)
         own = [
             frozenset(
                 word
@@ -279,6 +271,8 @@ class Matcher:
             )
             for wl in self.watchlists
         ]
+        vocabulary = frozenset[str]().union(*own)
+        self._vocabulary = vocabulary
         self._owners = {word: tuple(v for v in own if word in v) for word in vocabulary}
         """Each vocabulary word -> the vocabularies of the watchlists that use it."""
         self._exact_stems = frozenset(stem(w[1:]) for w in vocabulary if w.startswith("="))
