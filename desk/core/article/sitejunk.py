@@ -64,8 +64,12 @@ class HostLines:
     total: int = 0
     """Distinct pages of this host observed, ever."""
     pages: list[str] = field(default_factory=list)
-    counts: dict[str, list[int]] = field(default_factory=dict)
-    """line key -> [distinct pages it was on, tick it was last seen, `total` when it first was]."""
+    counts: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    """line key -> (distinct pages it was on, tick it was last seen, `total` when it first was).
+
+    Tuples of ints, not lists: the garbage collector stops tracking them (and then the dict),
+    where up to max_hosts * max_lines lists were walked by every full collection, which held
+    the desk's screen for tens of milliseconds during a poll."""
     frequent: set[str] = field(default_factory=set, compare=False, repr=False)
     """The counted lines seen on `threshold` pages or more: the only ones that can be junk."""
 
@@ -101,10 +105,11 @@ class SiteLines:
         self.tick += 1
         entry.last_seen, entry.total = self.tick, entry.total + 1
         entry.pages = [*entry.pages, page][-self.max_pages :]
+        counts, first = entry.counts, entry.total
         for line in set(lines):
-            seen = entry.counts.setdefault(line, [0, 0, entry.total])
-            seen[0], seen[1] = seen[0] + 1, self.tick
-            if seen[0] >= self.threshold:
+            pages, _, since = counts.get(line) or (0, 0, first)
+            counts[line] = (pages + 1, self.tick, since)
+            if pages + 1 >= self.threshold:
                 entry.frequent.add(line)
         self._trim_lines(entry)
         self._trim_hosts()
@@ -124,7 +129,7 @@ class SiteLines:
             line for line in entry.frequent if self._is_junk(entry, entry.counts[line])
         )
 
-    def _is_junk(self, entry: HostLines, seen: list[int]) -> bool:
+    def _is_junk(self, entry: HostLines, seen: tuple[int, int, int]) -> bool:
         """Seen on `threshold` pages and on `min_share` of the host's pages since it first was."""
         pages, _, first = seen
         return pages >= self.threshold and pages >= self.min_share * (entry.total - first + 1)
@@ -198,9 +203,9 @@ def _host_from_json(raw: object) -> HostLines | None:
     if not isinstance(pages, list) or not isinstance(lines, dict):
         return None
     counts = {
-        line: [_int(value) for value in seen]
+        line: (_int(seen[0]), _int(seen[1]), _int(seen[2]))
         for line, seen in lines.items()
-        if isinstance(line, str) and isinstance(seen, list) and len(seen) == 3
+        if isinstance(line, str) and isinstance(seen, (list, tuple)) and len(seen) == 3
     }
     return HostLines(
         last_seen=_int(raw.get("last_seen")),
