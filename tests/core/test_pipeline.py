@@ -399,3 +399,28 @@ def test_a_cycle_holds_a_bounded_number_of_fetched_pages(tmp_path: Path) -> None
     assert result.new_items == count
     assert extractor.finished == count  # every page went through the pool
     assert max(held) <= poller.pages_held_at_once() + 1  # the feed's own request counts too
+
+
+def test_matching_gives_way_to_a_whole_chain_of_ready_callbacks() -> None:
+    """A key on the screen is a chain of callbacks, each made ready by the last: matching lets
+    the whole chain run between two of its slices, not one link per slice."""
+    from desk.core.pipeline import _give_way
+
+    async def turns_until_the_chain_ends(links: int) -> int:
+        loop = asyncio.get_running_loop()
+        ended = loop.create_future()
+
+        def link(left: int) -> None:
+            if left:
+                loop.call_soon(link, left - 1)
+            else:
+                ended.set_result(None)
+
+        loop.call_soon(link, links)
+        turns = 0
+        while not ended.done():
+            turns += 1
+            await _give_way(loop)
+        return turns
+
+    assert asyncio.run(turns_until_the_chain_ends(12)) == 1
