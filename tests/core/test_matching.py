@@ -265,6 +265,24 @@ def test_a_broken_word_is_joined_for_a_list_whatever_other_lists_hold(tmp_path: 
     ]
 
 
+def test_a_hyphenated_compound_is_read_for_the_words_that_modify_it(tmp_path: Path) -> None:
+    """'nuclear-propulsion know-how' is nuclear know-how; a compound the list writes
+    ('re-entry') stays one word, and its head, an origin or an undoing prefix are not read."""
+    terms = "terms:\n  - nuclear|russian|sharing know-how|technology|costs\n  - re-entry\n"
+    matcher = Matcher([watchlist(terms, tmp_path)])
+
+    def read(text: str) -> list[str]:
+        return [h.text for h in matcher.match(text)]
+
+    assert read("Canberra will receive nuclear-propulsion know-how.") == [
+        "nuclear-propulsion know-how"
+    ]
+    assert read("The re-entry went well.") == ["re-entry"]
+    assert read("A Russian-made drone carried German technology.") == []
+    assert read("The non-nuclear states want technology.") == []
+    assert read("Defence cost-sharing costs were debated.") == []
+
+
 def test_an_air_force_base_is_a_place_not_a_force_sent(matcher: Matcher) -> None:
     launch = (
         "A test missile launched from Malmstrom Air Force Base sent a dummy warhead 4,000 miles."

@@ -95,6 +95,15 @@ def _term_word(word: str) -> str:
     return "=" + fold(word[1:]) if word.startswith("=") else stem(word)
 
 
+_UNDOING_PREFIXES = frozenset({"non", "post", "pre", "ex", "former"})
+"""First words of a hyphenated compound that undo or date the rest ('non-nuclear')."""
+_ORIGIN_HEADS = frozenset(
+    "made built designed developed supplied produced manufactured based backed led owned run "
+    "funded sponsored controlled held occupied allied born linked style".split()
+)
+"""Last words of a compound that say where its first comes from ('Russian-made'), not who."""
+
+
 @lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
     """Lower case, no diacritics, no hyphens or apostrophes: 'Re-Éntry' -> 'reentry'."""
@@ -317,6 +326,8 @@ class Matcher:
         self._close_to_vocabulary: set[str] = set()
         """The stems in `_similar` that have vocabulary words close to them."""
         self._candidates: dict[tuple[str, int], list[str]] = {}
+        self._compounds: dict[str, tuple[str, ...]] = {}
+        """Hyphenated words met that are read as vocabulary words besides themselves -> those."""
         self._lexicon = _Lexicon()
         """Every word met: its stem, and whether that stem can matter (a new one past 500,000)."""
         self._fragments = frozenset(
@@ -388,6 +399,7 @@ class Matcher:
         present = {word for found in similar.values() for word, _ in found} | set(exact_forms)
         split = self._split_words(tokens) if not self._split_stems.isdisjoint(units) else []
         split.extend(self._broken_words(tokens, units, at, stems))
+        split.extend(self._compound_parts(tokens, hot))
         present.update(word for _, _, word in split)
         needed, viable = self._viable_words(present)
         if not needed:
@@ -441,6 +453,11 @@ class Matcher:
         )  # the stems that can matter: set apart, or with close vocabulary words (new or known)
         lexicon.stems.update(zip(words, units, strict=True))
         lexicon.hot.update(compress(words, map(matter.__contains__, units)))
+        for word, unit in zip(words, units, strict=True):
+            if "-" in word and (parts := self._compound_words(word, unit)):
+                if len(self._compounds) < 500_000:
+                    self._compounds[word] = parts
+                lexicon.hot.add(word)  # looked at in every text it is in: _compound_parts
 
     def _exact_forms(self, tokens: Tokens, units: set[str], at: _Positions) -> dict[str, list[int]]:
         """Where `=form` words occur, by key; only tokens with a matching stem are folded."""
@@ -495,6 +512,38 @@ class Matcher:
             if any(second not in own for own in self._owners[joined]):
                 found.append((index, index + 1, joined))
         return found
+
+    def _compound_parts(self, tokens: Tokens, hot: set[str]) -> list[tuple[int, int, str]]:
+        """Vocabulary words that modify a hyphenated compound: 'nuclear-propulsion know-how'
+        holds 'nuclear', 'drone-engine blueprints' 'drone', each at the compound's place.
+
+        A compound is folded into one word ('re-entry' -> 'reentry'), which is what a
+        list writing it means; one that is no vocabulary word is read for the words
+        before its last, by stem only (not fuzzily). Its last word is its head and
+        often idiom ('cost-sharing' is no sharing of technology); one that says where
+        a thing comes from ('Russian-made') names no party, and a first word that
+        undoes or dates the rest ('non-nuclear', 'post-deployment') leaves it unread.
+        """
+        compounds = self._compounds
+        parts = {word: compounds[word] for word in hot if word in compounds}
+        if not parts:
+            return []
+        return [
+            (index, index, part)
+            for index, word in enumerate(tokens.words)
+            if word in parts
+            for part in parts[word]
+        ]
+
+    def _compound_words(self, word: str, unit: str) -> tuple[str, ...]:
+        """The vocabulary words a compound (its stem `unit`) is read as besides itself (see
+        _compound_parts)."""
+        if unit in self._vocabulary:
+            return ()
+        *modifiers, head = word.split("-")
+        if fold(modifiers[0]) in _UNDOING_PREFIXES or fold(head) in _ORIGIN_HEADS:
+            return ()
+        return tuple(p for p in dict.fromkeys(map(stem, modifiers)) if p in self._vocabulary)
 
     def _similar_words(self, unit: str) -> tuple[tuple[str, float], ...]:
         cached = self._similar.get(unit)
