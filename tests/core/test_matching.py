@@ -282,6 +282,13 @@ def test_a_hyphenated_compound_is_read_for_the_words_that_modify_it(tmp_path: Pa
     assert read("The non-nuclear states want technology.") == []
     assert read("Defence cost-sharing costs were debated.") == []
 
+    (tmp_path / "guarded").mkdir()
+    guarded = "terms:\n  - nanometre secrets\n  - troops flew\nexclude: [police]\n"
+    matcher = Matcher([watchlist(guarded, tmp_path / "guarded")])
+    assert read("He passed 7-nanometre secrets.") == ["7-nanometre secrets"]  # a number's unit
+    assert read("Troops flew out on a police-training mission.") == ["Troops flew"]
+    assert read("Troops flew out as police were sent.") == []  # the exclusion, unhyphenated
+
 
 def test_an_air_force_base_is_a_place_not_a_force_sent(matcher: Matcher) -> None:
     launch = (

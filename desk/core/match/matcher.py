@@ -282,6 +282,15 @@ class Matcher:
         ]
         vocabulary = frozenset[str]().union(*own)
         self._vocabulary = vocabulary
+        self._evidence_words = frozenset(
+            word
+            for wl in self.watchlists
+            for term in (*wl.terms, *wl.context)
+            for slot in term.words
+            for word in slot
+        )
+        """The words of terms and contexts: what a compound's first words may be read as (an
+        exclusion's word in one, 'police-training mission', must not drop a deployment)."""
         self._owners = {word: tuple(v for v in own if word in v) for word in vocabulary}
         """Each vocabulary word -> the vocabularies of the watchlists that use it."""
         self._exact_stems = frozenset(stem(w[1:]) for w in vocabulary if w.startswith("="))
@@ -515,7 +524,8 @@ class Matcher:
 
     def _compound_parts(self, tokens: Tokens, hot: set[str]) -> list[tuple[int, int, str]]:
         """Vocabulary words that modify a hyphenated compound: 'nuclear-propulsion know-how'
-        holds 'nuclear', 'drone-engine blueprints' 'drone', each at the compound's place.
+        holds 'nuclear', 'drone-engine blueprints' 'drone', each at the compound's place;
+        a number's unit too ('7-nanometre processes').
 
         A compound is folded into one word ('re-entry' -> 'reentry'), which is what a
         list writing it means; one that is no vocabulary word is read for the words
@@ -523,6 +533,8 @@ class Matcher:
         often idiom ('cost-sharing' is no sharing of technology); one that says where
         a thing comes from ('Russian-made') names no party, and a first word that
         undoes or dates the rest ('non-nuclear', 'post-deployment') leaves it unread.
+        Only the words of terms and contexts are read so: a compound is evidence, never
+        a reason to drop it ('police-training mission' is no police deployment).
         """
         compounds = self._compounds
         parts = {word: compounds[word] for word in hot if word in compounds}
@@ -543,7 +555,10 @@ class Matcher:
         *modifiers, head = word.split("-")
         if fold(modifiers[0]) in _UNDOING_PREFIXES or fold(head) in _ORIGIN_HEADS:
             return ()
-        return tuple(p for p in dict.fromkeys(map(stem, modifiers)) if p in self._vocabulary)
+        if all(m.isdigit() for m in modifiers):  # a number and its unit: '7-nanometre'
+            modifiers = [head]
+        evidence = self._evidence_words
+        return tuple(p for p in dict.fromkeys(map(stem, modifiers)) if p in evidence)
 
     def _similar_words(self, unit: str) -> tuple[tuple[str, float], ...]:
         cached = self._similar.get(unit)
