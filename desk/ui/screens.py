@@ -413,10 +413,15 @@ class MainScreen(Screen[None]):
         self.go_to(len(self.selected) - 1)
 
     def action_page(self, step: int) -> None:
-        """The next (1) or previous (-1) page of the view."""
+        """The next (1) or previous (-1) page of the view; past either end, says so."""
         number = self.page.number + step
         if 0 <= number < self.page.pages:
             self._show_page(number, row=0)
+        elif self.page.pages == 1:
+            self.notify(f"{self.page.describe()} in this view, all on one page", title="Page")
+        else:
+            end = "last" if step > 0 else "first"
+            self.notify(f"This is the {end} page ({self.page.describe()})", title="Page")
 
     def action_next_new(self) -> None:
         """The next new alert of the view, wrapping round."""

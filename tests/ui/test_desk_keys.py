@@ -814,3 +814,29 @@ def test_keys_and_acknowledgements_answer_while_a_poll_commits(tmp_path: Path) -
     finally:
         store.go_on.set()
         store.close()
+
+
+def test_a_page_turn_past_either_end_says_so(tmp_path: Path) -> None:
+    """`]` on the last page (or a view of one page) and `[` on the first used to do nothing."""
+    store = MemoryStore()
+    fill(store, 600)
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        app = pilot.app
+        await pilot.press("left_square_bracket")
+        assert [n.message for n in app._notifications] == [
+            "This is the first page (page 1/2 · 1-500 of 600)"
+        ]
+        app.clear_notifications()
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        assert screen.page.number == 1
+        assert [n.message for n in app._notifications] == [
+            "This is the last page (page 2/2 · 501-600 of 600)"
+        ]
+        app.clear_notifications()
+        screen.alert_query = replace(screen.alert_query, text="Story 00001")  # one alert
+        screen.refresh_alerts()
+        await pilot.press("right_square_bracket")
+        assert [n.message for n in app._notifications] == ["1 alert in this view, all on one page"]
+
+    drive(desk_on(store, tmp_path), body)
