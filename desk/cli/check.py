@@ -21,6 +21,7 @@ from desk.core.article.extract import Extracted, ExtractionFailed, Extractor, te
 from desk.core.errors import DeskError, plural
 from desk.core.feeds.charset import decode_text
 from desk.core.feeds.fetch import Fetcher, FetchError
+from desk.core.feeds.parse import feed_kind
 from desk.core.match.matcher import Matcher, describe_evidence
 from desk.core.match.watchlists import load_watchlists
 from desk.core.models import Hit, Verdict
@@ -91,6 +92,14 @@ def run_extract(args: argparse.Namespace) -> int:
         content, url = asyncio.run(_download(source)), source
     else:
         content, url = read_input(source), ""
+    kind = feed_kind(content)
+    if kind is not None:  # its XML would come out as the "article"
+        raise DeskError(
+            f"this is {'a' if kind == 'JSON' else 'an'} {kind} feed, not an article page; "
+            "add it to feeds.yaml and "
+            "`desk poll` fetches its articles",
+            source,
+        )
     try:
         extracted = asyncio.run(_extract_in_worker(content, url))
     except ExtractionFailed as exc:

@@ -295,3 +295,17 @@ def test_the_starter_settings_show_notify_and_webhook_and_each_line_is_valid(
     assert settings.notify is not None and settings.notify.timeout == 10.0
     assert settings.webhook is not None and settings.webhook.url.startswith("https://")
     assert settings.default_interval == Settings().default_interval
+
+
+def test_extract_on_a_feed_says_it_is_a_feed_not_its_xml_as_an_article() -> None:
+    """A new user pointed `desk extract` at a feed and got its XML back as the article text."""
+    from desk.demo.server import DEMO_DIR
+
+    for name, kind in (
+        ("wire.xml", "an RSS"),
+        ("world.atom", "an Atom"),
+        ("briefing.json", "a JSON"),
+    ):
+        run = desk("extract", str(DEMO_DIR / "feeds" / name))
+        assert run.returncode == 2 and run.stdout == ""
+        assert f"this is {kind} feed, not an article page" in one_line_error(run)

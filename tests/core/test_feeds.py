@@ -86,3 +86,14 @@ def test_the_tolerant_parsers_complaint_is_in_words() -> None:
     with pytest.raises(FeedParseError) as caught:
         parse_feed(b"<notes>\n<a></b></notes>", "https://news.example/feed")
     assert str(caught.value) == "not a feed (mismatched tag)"
+
+
+def test_feed_kind_knows_a_feed_by_its_root_not_by_quoted_xml() -> None:
+    from desk.core.feeds.parse import feed_kind
+
+    assert feed_kind('<?xml version="1.0"?>\n<!-- a comment -->\n<rss version="2.0">') == "RSS"
+    assert feed_kind('\ufeff<feed xmlns="http://www.w3.org/2005/Atom">') == "Atom"
+    assert feed_kind("<rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'>") == "RDF"
+    assert feed_kind('{"version": "https://jsonfeed.org/version/1.1", "items": []}') == "JSON"
+    assert feed_kind("<html><body><pre>&lt;rss&gt;</pre><p>feed</p></body></html>") is None
+    assert feed_kind('{"title": "not a feed"}') is None

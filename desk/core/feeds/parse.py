@@ -94,6 +94,29 @@ def parse_feed(
     return replace(parsed, items=distinct_ids(parsed.items))
 
 
+_FEED_ROOT = re.compile(
+    r"\A\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*|<\?[^>]*>\s*|<!DOCTYPE[^>]*>\s*)*"
+    r"<(rss|feed|(?:\w+:)?RDF)\b",
+    re.DOTALL,
+)
+
+
+def feed_kind(document: str) -> str | None:
+    """'RSS', 'Atom', 'RDF' or 'JSON' when a document is a feed (by its root element, or a
+    JSON Feed's version), else None.
+
+    Only the first 4 KB are looked at: a page that quotes a feed's XML is no feed.
+    """
+    head = document[:4096].lstrip("\ufeff")
+    if head.lstrip().startswith("{") and "jsonfeed.org/version" in head:
+        return "JSON"
+    found = _FEED_ROOT.match(head)
+    if found is None:
+        return None
+    root = found.group(1)
+    return {"rss": "RSS", "feed": "Atom"}.get(root, "RDF")
+
+
 def distinct_ids(items: tuple[Item, ...]) -> tuple[Item, ...]:
     """Items that share an id but differ in content, each given an id of its own.
 
