@@ -58,12 +58,13 @@ from desk.core.view import (
     next_poll,
     watchlist_summaries,
 )
-from desk.headless import FileStamp, file_stamp
+from desk.headless import FileStamp, failure_line, file_stamp
 from desk.ui.dialogs import HelpScreen
 from desk.ui.keys import KeyRow, key_rows
 from desk.ui.messages import (
     CycleFailed,
     CycleFinished,
+    DeliveryFailed,
     DeliveryFinished,
     LinkOpened,
     WatchlistEditRequested,
@@ -338,6 +339,9 @@ class DeskApp(App[None]):
         self._delivering = True
         try:
             reports = await asyncio.to_thread(self._deliver, found)
+        except Exception as exc:  # the poll stands: a round that fails is said, as headless says it
+            self.post_message(DeliveryFailed(failure_line("notifying", exc)))
+            return
         finally:
             self._delivering = False
         self.post_message(DeliveryFinished(reports))
@@ -383,6 +387,13 @@ class DeskApp(App[None]):
         self._show_poll_status()
         self._main().refresh_alerts()
         self._announce(result.alerts)
+
+    @on(DeliveryFailed)
+    def _delivery_failed(self, message: DeliveryFailed) -> None:
+        """The round failed as a whole (the store could not be written): said, the poll kept."""
+        self._channel_status = [message.error]
+        self._show_poll_status()
+        self.notify(message.error, title="Delivery failed", severity="error", timeout=20)
 
     @on(DeliveryFinished)
     def _delivery_finished(self, message: DeliveryFinished) -> None:

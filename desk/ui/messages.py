@@ -29,6 +29,13 @@ class DeliveryFinished(Message):
 
 
 @dataclass
+class DeliveryFailed(Message):
+    """The delivery round after a poll raised (a store it could not write): one line."""
+
+    error: str
+
+
+@dataclass
 class CycleFailed(Message):
     """A poll cycle could not run at all (feed failures do not count)."""
 

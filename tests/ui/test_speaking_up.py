@@ -183,3 +183,39 @@ def test_polled_is_said_before_the_delivery_round_whose_report_follows_as_text(
         finally:
             release.set()
     assert 1 <= len(posts) < DEMO_ALERTS
+
+
+class OutboxDiskFull(TinyStore):
+    """A store whose `fail_at`-th outbox write fails as a full disk would (OSError ENOSPC)."""
+
+    fail_at = 0
+    writes = 0
+
+    def save_outbox(self, channel: str, data: dict[str, object]) -> None:
+        self.writes += 1
+        if self.writes == self.fail_at:
+            raise OSError(28, "No space left on device")
+        super().save_outbox(channel, data)
+
+
+def test_a_delivery_round_that_fails_is_said_and_the_poll_stands(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    """The round after a poll raised: the status said "Poll failed" though the poll had
+    committed its alerts. Now the poll's line stays and the round's failure joins it."""
+    where = Locations(tmp_path / "config", tmp_path / "data", shipped_watchlists_dir())
+    store = OutboxDiskFull(where.data_dir)
+    store.fail_at = 2  # the first write opens the channel before the poll; the round's fails
+    notify = NotifySettings("cat > /dev/null", digest_over=100)
+    settings = Settings(default_interval=60.0, notify=notify)
+    app = DeskApp(store, settings, demo_feeds(demo_server), where, autopoll=False)
+
+    async def body(pilot: Pilot[None]) -> None:
+        await poll_and_deliver(pilot, app)
+        said = status_of(pilot)
+        assert "Poll failed" not in said and "Polled" in said
+        assert "notifying failed (OSError: [Errno 28] No space left on device)" in said
+        assert any("No space left" in n.message for n in app._notifications)
+        assert store.alert_rows()  # the poll's alerts were kept
+
+    run(app, body, notifications=True)
