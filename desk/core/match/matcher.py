@@ -18,7 +18,7 @@ import threading
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache, reduce
 from itertools import accumulate, compress, count, product, repeat
@@ -97,11 +97,13 @@ def _term_word(word: str) -> str:
 
 _UNDOING_PREFIXES = frozenset({"non", "post", "pre", "ex", "former"})
 """First words of a hyphenated compound that undo or date the rest ('non-nuclear')."""
-_ORIGIN_HEADS = frozenset(
+_UNREAD_HEADS = frozenset(
     "made built designed developed supplied produced manufactured based backed led owned run "
-    "funded sponsored controlled held occupied allied born linked style".split()
+    "funded sponsored controlled held occupied allied born linked style free proof".split()
 )
-"""Last words of a compound that say where its first comes from ('Russian-made'), not who."""
+"""Last words of a compound that say where its first comes from ('Russian-made'), not who,
+or that its first is absent ('nuclear-free', 'missile-proof')."""
+_NUMBER = re.compile(r"\d[\d.,]*")
 
 
 @lru_cache(maxsize=200_000)
@@ -289,8 +291,7 @@ class Matcher:
             for slot in term.words
             for word in slot
         )
-        """The words of terms and contexts: what a compound's first words may be read as (an
-        exclusion's word in one, 'police-training mission', must not drop a deployment)."""
+        """The words of terms and contexts: what a compound's first words may be read as."""
         self._owners = {word: tuple(v for v in own if word in v) for word in vocabulary}
         """Each vocabulary word -> the vocabularies of the watchlists that use it."""
         self._exact_stems = frozenset(stem(w[1:]) for w in vocabulary if w.startswith("="))
@@ -335,8 +336,6 @@ class Matcher:
         self._close_to_vocabulary: set[str] = set()
         """The stems in `_similar` that have vocabulary words close to them."""
         self._candidates: dict[tuple[str, int], list[str]] = {}
-        self._compounds: dict[str, tuple[str, ...]] = {}
-        """Hyphenated words met that are read as vocabulary words besides themselves -> those."""
         self._lexicon = _Lexicon()
         """Every word met: its stem, and whether that stem can matter (a new one past 500,000)."""
         self._fragments = frozenset(
@@ -382,8 +381,11 @@ class Matcher:
         terms = self.watchlists[index].terms
         return [terms[p] for p in sorted(map(position.__getitem__, ids))]
 
-    def _places(self, tokens: Tokens, lexicon: _Lexicon) -> tuple[Places, set[int], set[str]]:
-        """Where the words of the terms that can match occur, and which terms those are.
+    def _places(
+        self, tokens: Tokens, lexicon: _Lexicon
+    ) -> tuple[Places, set[int], set[str], Places | None]:
+        """Where the words of the terms that can match occur, and which terms those are; then
+        the places without those read out of compounds, for exclusions (None when the same).
 
         A place is (first token, last token, score); terms are named by id().
 
@@ -408,11 +410,11 @@ class Matcher:
         present = {word for found in similar.values() for word, _ in found} | set(exact_forms)
         split = self._split_words(tokens) if not self._split_stems.isdisjoint(units) else []
         split.extend(self._broken_words(tokens, units, at, stems))
-        split.extend(self._compound_parts(tokens, hot))
-        present.update(word for _, _, word in split)
+        compounds = self._compound_parts(tokens, hot, lexicon.compounds)
+        present.update(word for _, _, word in split + compounds)
         needed, viable = self._viable_words(present)
         if not needed:
-            return {}, viable, present
+            return {}, viable, present, None
         places: Places = {}
         wanted = {unit for unit, found in similar.items() if any(w in needed for w, _ in found)}
         words = tokens.words
@@ -423,7 +425,12 @@ class Matcher:
             places.setdefault(joined, []).append((first, last, 100.0))
         for key, indexes in exact_forms.items():
             places.setdefault(key, []).extend((i, i, 100.0) for i in indexes)
-        return places, viable, present
+        if not compounds:
+            return places, viable, present, None
+        plain = {word: list(found) for word, found in places.items()}
+        for first, last, part in compounds:
+            places.setdefault(part, []).append((first, last, 100.0))
+        return places, viable, present, plain
 
     def _viable_words(self, present: set[str]) -> tuple[set[str], set[int]]:
         """The terms with a candidate for each of their slots, and those candidates."""
@@ -460,13 +467,12 @@ class Matcher:
         matter = (distinct & self._stems_that_matter).union(
             distinct & self._close_to_vocabulary, close
         )  # the stems that can matter: set apart, or with close vocabulary words (new or known)
-        lexicon.stems.update(zip(words, units, strict=True))
-        lexicon.hot.update(compress(words, map(matter.__contains__, units)))
         for word, unit in zip(words, units, strict=True):
             if "-" in word and (parts := self._compound_words(word, unit)):
-                if len(self._compounds) < 500_000:
-                    self._compounds[word] = parts
+                lexicon.compounds[word] = parts
                 lexicon.hot.add(word)  # looked at in every text it is in: _compound_parts
+        lexicon.hot.update(compress(words, map(matter.__contains__, units)))
+        lexicon.stems.update(zip(words, units, strict=True))  # last: a known word is complete
 
     def _exact_forms(self, tokens: Tokens, units: set[str], at: _Positions) -> dict[str, list[int]]:
         """Where `=form` words occur, by key; only tokens with a matching stem are folded."""
@@ -522,7 +528,9 @@ class Matcher:
                 found.append((index, index + 1, joined))
         return found
 
-    def _compound_parts(self, tokens: Tokens, hot: set[str]) -> list[tuple[int, int, str]]:
+    def _compound_parts(
+        self, tokens: Tokens, hot: set[str], compounds: dict[str, tuple[str, ...]]
+    ) -> list[tuple[int, int, str]]:
         """Vocabulary words that modify a hyphenated compound: 'nuclear-propulsion know-how'
         holds 'nuclear', 'drone-engine blueprints' 'drone', each at the compound's place;
         a number's unit too ('7-nanometre processes').
@@ -531,12 +539,13 @@ class Matcher:
         list writing it means; one that is no vocabulary word is read for the words
         before its last, by stem only (not fuzzily). Its last word is its head and
         often idiom ('cost-sharing' is no sharing of technology); one that says where
-        a thing comes from ('Russian-made') names no party, and a first word that
-        undoes or dates the rest ('non-nuclear', 'post-deployment') leaves it unread.
-        Only the words of terms and contexts are read so: a compound is evidence, never
-        a reason to drop it ('police-training mission' is no police deployment).
+        a thing comes from ('Russian-made') or that it is absent ('nuclear-free') names
+        nothing, and a first word that undoes or dates the rest ('non-nuclear',
+        'post-deployment') leaves it unread. A compound is evidence, never a reason to
+        drop it: only the words of terms and contexts are read so, and exclusions are
+        found without these places (_Scan.exclusion_spans: a 'code-named operation' or a
+        'police-training mission' drops no deployment).
         """
-        compounds = self._compounds
         parts = {word: compounds[word] for word in hot if word in compounds}
         if not parts:
             return []
@@ -553,9 +562,9 @@ class Matcher:
         if unit in self._vocabulary:
             return ()
         *modifiers, head = word.split("-")
-        if fold(modifiers[0]) in _UNDOING_PREFIXES or fold(head) in _ORIGIN_HEADS:
+        if fold(modifiers[0]) in _UNDOING_PREFIXES or fold(head) in _UNREAD_HEADS:
             return ()
-        if all(m.isdigit() for m in modifiers):  # a number and its unit: '7-nanometre'
+        if all(_NUMBER.fullmatch(m) for m in modifiers):  # a number and its unit: '7-nanometre'
             modifiers = [head]
         evidence = self._evidence_words
         return tuple(p for p in dict.fromkeys(map(stem, modifiers)) if p in evidence)
@@ -786,6 +795,8 @@ class _Lexicon:
     def __init__(self) -> None:
         self.stems: dict[str, str] = {}
         self.hot: set[str] = set()
+        self.compounds: dict[str, tuple[str, ...]] = {}
+        """Hyphenated words met that are read as vocabulary words besides themselves -> those."""
 
 
 class _Positions:
@@ -812,21 +823,41 @@ class _Scan:
     """One text being matched: its tokens, word places, and each term's spans once."""
 
     def __init__(
-        self, text: str, tokens: Tokens, places: Places, viable: set[int], present: set[str]
+        self,
+        text: str,
+        tokens: Tokens,
+        places: Places,
+        viable: set[int],
+        present: set[str],
+        plain: Places | None = None,
     ) -> None:
         self.text, self.tokens, self.places, self.viable = text, tokens, places, viable
         self.present = present
         """The vocabulary words found in the text (or close to a word of it)."""
+        self.plain = plain
+        """The places without the words read out of compounds (None: the same as `places`)."""
         self.regex_absent: frozenset[int] = frozenset()
         """The regex terms (by id) known not to match the text."""
         self._spans: dict[int, list[_Span]] = {}
         self._sorted_places: dict[tuple[str, ...], list[Place]] = {}
+        self._plain_sorted: dict[tuple[str, ...], list[Place]] = {}
+        self._plain_spans: dict[int, list[_Span]] = {}
 
     def spans(self, term: Term) -> list[_Span]:
         """Where `term` matches, computed on first use."""
         found = self._spans.get(id(term))
         if found is None:
             found = self._spans[id(term)] = self._find(term)
+        return found
+
+    def exclusion_spans(self, term: Term) -> list[_Span]:
+        """Where an exclusion matches: a compound's words never make one ('code-named')."""
+        if self.plain is None or term.pattern is not None or id(term) not in self.viable:
+            return self.spans(term)
+        found = self._plain_spans.get(id(term))
+        if found is None:
+            found = fuzzy_spans(term, self.plain, self.tokens, self._plain_sorted)
+            self._plain_spans[id(term)] = found
         return found
 
     def _find(self, term: Term) -> list[_Span]:
@@ -844,7 +875,7 @@ class _Scan:
 
     def excluded(self, terms: tuple[Term, ...], span: _Span, near: int) -> bool:
         """An exclusion near `span`, unless it is the hit's own partner after 'and'."""
-        nearby = self._near(terms, span, near)
+        nearby = self._near(terms, span, near, self.exclusion_spans)
         partners = _and_partners(self.tokens, span, nearby)
         return any(other not in partners for other in nearby)
 
@@ -852,12 +883,20 @@ class _Scan:
         """True if one of `terms` matches within `near` words of `span`."""
         return bool(self._near(terms, span, near))
 
-    def _near(self, terms: tuple[Term, ...], span: _Span, near: int) -> list[_Span]:
-        """The places of `terms` within `near` words of `span`."""
+    def _near(
+        self,
+        terms: tuple[Term, ...],
+        span: _Span,
+        near: int,
+        spans: Callable[[Term], list[_Span]] | None = None,
+    ) -> list[_Span]:
+        """The places of `terms` (found by `spans`, else `self.spans`) within `near` words of
+        `span`."""
+        spans_of = spans or self.spans
         return [
             other
             for term in terms
-            for other in self.spans(term)
+            for other in spans_of(term)
             if other.last >= span.first - near and other.first <= span.last + near
         ]
 
