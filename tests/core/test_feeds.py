@@ -97,3 +97,18 @@ def test_feed_kind_knows_a_feed_by_its_root_not_by_quoted_xml() -> None:
     assert feed_kind('{"version": "https://jsonfeed.org/version/1.1", "items": []}') == "JSON"
     assert feed_kind("<html><body><pre>&lt;rss&gt;</pre><p>feed</p></body></html>") is None
     assert feed_kind('{"title": "not a feed"}') is None
+    assert feed_kind(' \ufeff<atom:feed xmlns:atom="http://www.w3.org/2005/Atom">') == "Atom"
+    assert feed_kind('<?xml version="1.0"?><!DOCTYPE rss [<!ELEMENT x ANY>]><rss>') == "RSS"
+    assert feed_kind('{"version": "https:\\/\\/jsonfeed.org\\/version\\/1.1"}') == "JSON"
+    # comments cannot run into one another: 300 of them once took minutes (each doubled it)
+    assert feed_kind("<!-- a -->" * 500 + "<rss>") is None  # past the first 4 KB
+    assert feed_kind("<!-- a -->" * 100 + "<rss>") == "RSS"
+    assert feed_kind("<!-- a --" * 300 + "<html>") is None
+
+
+def test_a_web_page_behind_many_comments_is_told_at_once() -> None:
+    """The comments before <html> could run into one another: 22 took 0.6 s, each more doubled it."""
+    from desk.core.feeds.parse import FeedParseError, parse_feed
+
+    with pytest.raises(FeedParseError, match="not a feed but a web page"):
+        parse_feed(b"<!-- x -->" * 500 + b"<html><body>hi</body></html>", "http://x.test/feed")

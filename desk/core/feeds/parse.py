@@ -42,6 +42,7 @@ __all__ = [
     "FeedParseError",
     "NeedsTolerantParser",
     "ParsedFeed",
+    "feed_kind",
     "parse_feed",
 ]
 
@@ -49,7 +50,11 @@ _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _MAY_HOLD_C1 = re.compile(rb"\xc2[\x90\x98\x9b\x9d-\x9f]|&#(?:[xX]0*[89]|0*1[2-5])")
 _C1_REFERENCE = re.compile(r"&#(?:[xX]0*[89][0-9a-fA-F]|0*(?:12[89]|1[3-5][0-9]));")
 _BETWEEN_TAGS = re.compile(r"[^<>]+")
-_HTML_START = re.compile(rb"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]", re.I | re.S)
+_COMMENT = r"<!--(?:[^-]|-(?!->))*-->"
+"""One XML comment, unable to run on into the next (`.*?` with repeats was exponential)."""
+_HTML_START = re.compile(
+    rf"\s*(?:{_COMMENT}\s*)*<(?:!doctype\s+html|html)[\s>]".encode(), re.I | re.S
+)
 
 
 class FeedParseError(ValueError):
@@ -95,10 +100,14 @@ def parse_feed(
 
 
 _FEED_ROOT = re.compile(
-    r"\A\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*|<\?[^>]*>\s*|<!DOCTYPE[^>]*>\s*)*"
-    r"<(rss|feed|(?:\w+:)?RDF)\b",
+    rf"\A\s*(?:<\?xml[^>]*>\s*)?(?:{_COMMENT}\s*|<\?[^>]*>\s*|<!DOCTYPE[^>\[]*(?:\[[^\]]*\])?\s*>\s*)*"
+    r"<(?:\w+:)?(rss|feed|RDF)\b",
     re.DOTALL,
 )
+
+
+_JSON_FEED_VERSION = re.compile(r"jsonfeed\.org\\?/version")
+"""A JSON Feed's version URL, its slashes escaped or not (PHP escapes them)."""
 
 
 def feed_kind(document: str) -> str | None:
@@ -107,8 +116,8 @@ def feed_kind(document: str) -> str | None:
 
     Only the first 4 KB are looked at: a page that quotes a feed's XML is no feed.
     """
-    head = document[:4096].lstrip("\ufeff")
-    if head.lstrip().startswith("{") and "jsonfeed.org/version" in head:
+    head = document[:4096].lstrip().lstrip("\ufeff")
+    if head.lstrip().startswith("{") and _JSON_FEED_VERSION.search(head):
         return "JSON"
     found = _FEED_ROOT.match(head)
     if found is None:
