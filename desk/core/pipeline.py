@@ -62,6 +62,9 @@ MATCH_SLICE = 0.005
 """Seconds of matching on the event loop before it is let go for other work."""
 MATCH_GIVES_WAY = 0.02
 """Seconds matching waits at most, after each slice, while the loop has other work ready."""
+MATCH_GIVES_WAY_TURNS = 32
+"""Turns of the loop matching waits at most: two matchers on one loop would each see the
+other's turn ready and wait the whole MATCH_GIVES_WAY after every slice."""
 BATCHES_AHEAD = 2
 """Batches whose pages are fetched and extracted at once (the one being stored and the next)."""
 PAGE_PROGRESS_EVERY = 0.1
@@ -547,12 +550,15 @@ async def _give_way(loop: asyncio.AbstractEventLoop) -> None:
     paint), each made ready by the one before, so with one slice of matching
     between every two links a key waited 60-80 ms behind a batch. asyncio's
     queue of ready callbacks (`_ready`; absent on other loops, which get the
-    single turn) says when the chain has run out.
+    single turn) says when the chain has run out. It is asyncio's private
+    deque, read only for its length.
     """
     await asyncio.sleep(0)
     ready = getattr(loop, "_ready", None)
     until = loop.time() + MATCH_GIVES_WAY
-    while ready and loop.time() < until:
+    for _ in range(MATCH_GIVES_WAY_TURNS):
+        if not ready or loop.time() >= until:
+            break
         await asyncio.sleep(0)
 
 

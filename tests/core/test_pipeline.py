@@ -424,3 +424,24 @@ def test_matching_gives_way_to_a_whole_chain_of_ready_callbacks() -> None:
         return turns
 
     assert asyncio.run(turns_until_the_chain_ends(12)) == 1
+
+
+def test_matching_gives_way_for_a_bounded_number_of_turns() -> None:
+    """A loop whose ready queue never empties (another matcher giving way, an endless
+    animation) gets at most MATCH_GIVES_WAY_TURNS turns, not the whole MATCH_GIVES_WAY."""
+    from desk.core.pipeline import MATCH_GIVES_WAY_TURNS, _give_way
+
+    async def ticks_while_giving_way() -> int:
+        loop = asyncio.get_running_loop()
+        ticks = [0]
+
+        def tick() -> None:
+            ticks[0] += 1
+            handle[0] = loop.call_soon(tick)
+
+        handle = [loop.call_soon(tick)]
+        await _give_way(loop)
+        handle[0].cancel()
+        return ticks[0]
+
+    assert 1 <= asyncio.run(ticks_while_giving_way()) <= MATCH_GIVES_WAY_TURNS + 1
