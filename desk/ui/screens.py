@@ -417,6 +417,8 @@ class MainScreen(Screen[None]):
         number = self.page.number + step
         if 0 <= number < self.page.pages:
             self._show_page(number, row=0)
+        elif not self.selected:
+            self.notify("No alert in this view", title="Page")
         elif self.page.pages == 1:
             self.notify(f"{self.page.describe()} in this view, all on one page", title="Page")
         else:

@@ -838,5 +838,10 @@ def test_a_page_turn_past_either_end_says_so(tmp_path: Path) -> None:
         screen.refresh_alerts()
         await pilot.press("right_square_bracket")
         assert [n.message for n in app._notifications] == ["1 alert in this view, all on one page"]
+        app.clear_notifications()
+        screen.alert_query = replace(screen.alert_query, text="no such story")
+        screen.refresh_alerts()
+        await pilot.press("right_square_bracket")
+        assert [n.message for n in app._notifications] == ["No alert in this view"]
 
     drive(desk_on(store, tmp_path), body)
