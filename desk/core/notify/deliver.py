@@ -33,7 +33,7 @@ import httpx
 
 from desk.core.attention import Surge
 from desk.core.errors import plural
-from desk.core.models import Alert, AlertRow, Severity, short_hash
+from desk.core.models import Alert, AlertRow, short_hash
 from desk.core.notify.command import RunFiles, finish_orphan, finish_run, start_run
 from desk.core.notify.outbox import Flight, Record, failed, owed, raised_at, runs_for, sent, trimmed
 from desk.core.notify.payload import body_of, command_values
@@ -150,15 +150,21 @@ class _Round:
     """What both channels share: their record, what they owe, and keeping outcomes."""
 
     channel = ""
-    min_severity = Severity.INFO
 
-    def __init__(self, store: Store, now: float, timeout: float, surging: dict[str, str]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        config: NotifySettings | WebhookSettings,
+        now: float,
+        surging: dict[str, str] | None,
+    ) -> None:
         self.store = store
         self.now = now
-        self.surging = surging
+        self.surging = surging or {}
         """Watchlist -> its surge in words, for the watchlists in a surge now."""
-        self.timeout = timeout
-        self.budget = round_budget(timeout)
+        self.timeout = config.timeout
+        self.min_severity = config.min_severity
+        self.budget = round_budget(self.timeout)
         self.ends = time.monotonic() + self.budget
         self.ran_out = False
         self.record = Record.from_dict(store.outbox(self.channel), now)
@@ -235,10 +241,9 @@ class NotifyRound(_Round):
         now: float,
         surging: dict[str, str] | None = None,
     ) -> None:
-        super().__init__(store, now, config.timeout, surging or {})
+        super().__init__(store, config, now, surging)
         self.config = config
         self.folder = folder
-        self.min_severity = config.min_severity
 
     def run(self) -> ChannelReport:
         """Settle a run an earlier desk left, then run the command for what is owed."""
@@ -300,10 +305,9 @@ class WebhookRound(_Round):
         user_agent: str,
         surging: dict[str, str] | None = None,
     ) -> None:
-        super().__init__(store, now, config.timeout, surging or {})
+        super().__init__(store, config, now, surging)
         self.config = config
         self.user_agent = user_agent
-        self.min_severity = config.min_severity
 
     def run(
         self, transport: httpx.BaseTransport | None, sleep: Callable[[float], None]
