@@ -8,7 +8,7 @@ from lxml import etree
 from trafilatura import core
 
 from desk.core.article import maincontent
-from desk.core.article.pagetext import parsed_as_trafilatura_would
+from desk.core.article.pagetext import EXTRACTION_OPTIONS, parsed_as_trafilatura_would
 from desk.demo.server import DEMO_DIR
 
 PAGES = sorted((DEMO_DIR / "articles").glob("*.html"))
@@ -17,15 +17,7 @@ SHORT = "<html><body><div><span>Too little.</span></div></body></html>"
 
 def bare_body(html: str, url: str) -> str | None:
     """The body bare_extraction finds (desk's options), serialised, or None."""
-    doc = trafilatura.bare_extraction(
-        parse(html),
-        url=url,
-        fast=True,
-        favor_recall=True,
-        include_comments=False,
-        include_tables=True,
-        with_metadata=False,
-    )
+    doc = trafilatura.bare_extraction(parse(html), url=url, **EXTRACTION_OPTIONS)
     return None if doc is None else etree.tostring(doc.body, encoding="unicode")
 
 

@@ -49,6 +49,16 @@ def story_text(html: str, url: str = "", utf8: bytes | None = None) -> str:
     return main_text(html, url, utf8) or _fallback_text(html)
 
 
+EXTRACTION_OPTIONS: dict[str, Any] = {
+    "fast": True,
+    "favor_recall": True,
+    "include_comments": False,
+    "include_tables": True,
+    "with_metadata": False,
+}
+"""trafilatura.bare_extraction's options for desk (maincontent.main_body follows the same)."""
+
+
 def main_text(html: str, url: str = "", utf8: bytes | None = None) -> str:
     """trafilatura's main content as paragraphs (the cleaner's input), or '' when it finds none."""
     import trafilatura  # here, not at the top: it takes 80 ms that commands not extracting skip
@@ -61,13 +71,7 @@ def main_text(html: str, url: str = "", utf8: bytes | None = None) -> str:
         body = maincontent.main_body(tree, url)
     else:
         doc = trafilatura.bare_extraction(
-            html if tree is None else tree,
-            url=url or None,
-            fast=True,
-            favor_recall=True,
-            include_comments=False,
-            include_tables=True,
-            with_metadata=False,
+            html if tree is None else tree, url=url or None, **EXTRACTION_OPTIONS
         )
         body = getattr(doc, "body", None)
     return tree_text(body).strip() if body is not None else ""
