@@ -117,7 +117,7 @@ def feed_kind(document: str) -> str | None:
     Only the first 4 KB are looked at: a page that quotes a feed's XML is no feed.
     """
     head = document[:4096].lstrip().lstrip("\ufeff")
-    if head.lstrip().startswith("{") and _JSON_FEED_VERSION.search(head):
+    if head.startswith("{") and _JSON_FEED_VERSION.search(head):
         return "JSON"
     found = _FEED_ROOT.match(head)
     if found is None:

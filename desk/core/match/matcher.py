@@ -284,14 +284,6 @@ class Matcher:
         ]
         vocabulary = frozenset[str]().union(*own)
         self._vocabulary = vocabulary
-        self._evidence_words = frozenset(
-            word
-            for wl in self.watchlists
-            for term in (*wl.terms, *wl.context)
-            for slot in term.words
-            for word in slot
-        )
-        """The words of terms and contexts: what a compound's first words may be read as."""
         self._owners = {word: tuple(v for v in own if word in v) for word in vocabulary}
         """Each vocabulary word -> the vocabularies of the watchlists that use it."""
         self._exact_stems = frozenset(stem(w[1:]) for w in vocabulary if w.startswith("="))
@@ -427,10 +419,11 @@ class Matcher:
             places.setdefault(key, []).extend((i, i, 100.0) for i in indexes)
         if not compounds:
             return places, viable, present, None
-        plain = {word: list(found) for word, found in places.items()}
+        read: Places = {}
         for first, last, part in compounds:
-            places.setdefault(part, []).append((first, last, 100.0))
-        return places, viable, present, plain
+            read.setdefault(part, []).append((first, last, 100.0))
+        with_compounds = {**places, **{w: [*places.get(w, ()), *p] for w, p in read.items()}}
+        return with_compounds, viable, present, places
 
     def _viable_words(self, present: set[str]) -> tuple[set[str], set[int]]:
         """The terms with a candidate for each of their slots, and those candidates."""
@@ -542,9 +535,8 @@ class Matcher:
         a thing comes from ('Russian-made') or that it is absent ('nuclear-free') names
         nothing, and a first word that undoes or dates the rest ('non-nuclear',
         'post-deployment') leaves it unread. A compound is evidence, never a reason to
-        drop it: only the words of terms and contexts are read so, and exclusions are
-        found without these places (_Scan.exclusion_spans: a 'code-named operation' or a
-        'police-training mission' drops no deployment).
+        drop it: exclusions are found without these places (_Scan.exclusion_spans: a
+        'code-named operation' or a 'police-training mission' drops no deployment).
         """
         parts = {word: compounds[word] for word in hot if word in compounds}
         if not parts:
@@ -566,8 +558,8 @@ class Matcher:
             return ()
         if all(_NUMBER.fullmatch(m) for m in modifiers):  # a number and its unit: '7-nanometre'
             modifiers = [head]
-        evidence = self._evidence_words
-        return tuple(p for p in dict.fromkeys(map(stem, modifiers)) if p in evidence)
+        vocabulary = self._vocabulary
+        return tuple(p for p in dict.fromkeys(map(stem, modifiers)) if p in vocabulary)
 
     def _similar_words(self, unit: str) -> tuple[tuple[str, float], ...]:
         cached = self._similar.get(unit)
