@@ -112,7 +112,7 @@ def main() -> int:
         dev = args.corpus / "watch" / "dev.jsonl"
         if dev.exists():
             articles = read_labelled(dev.read_bytes(), str(dev))
-            for report in backtest(articles, matched, shipped):
+            for report in backtest(articles, matched, Matcher(shipped)):
                 print(json.dumps(report_json(report), sort_keys=True), file=out)
     print(f"{len(texts):,} texts -> {args.out}", file=sys.stderr)
     return 0

@@ -21,6 +21,7 @@ import orjson
 
 import desk.core.article
 from desk.cli.common import load_watchlist_folder, locations_of, match_watchlists_dir, shorten
+from desk.cli.learnt_words import keep_words, recall_words
 from desk.cli.parser import EXIT_BAD_INPUT, EXIT_OK
 from desk.core.article.clean import clean_text
 from desk.core.article.headline import lead_with_title
@@ -37,7 +38,7 @@ from desk.core.match.backtest import (
     read_labelled,
     report_json,
 )
-from desk.core.match.matcher import describe_evidence
+from desk.core.match.matcher import Matcher, describe_evidence
 from desk.core.models import Hit, Verdict, Watchlist
 from desk.core.safetext import safe_line
 from desk.core.store.tinystore import atomic_write
@@ -53,20 +54,24 @@ def run_test(args: argparse.Namespace) -> int:
     path = Path(args.labelled)
     data = _read(path)
     articles = read_labelled(data, str(path))
-    texts, cached = cleaned_texts(articles, data, locations_of(args).data_dir / CACHE_FOLDER)
+    cache = locations_of(args).data_dir / CACHE_FOLDER
+    texts, cached = cleaned_texts(articles, data, cache)
     folder = Path(args.watchlists) if args.watchlists else match_watchlists_dir(args)
-    runs = []
+    runs, recalled = [], []
     for each in (folder, Path(args.compare)) if args.compare else (folder,):
-        reports = _run_folder(each, articles, texts, path)
-        if reports is None:  # _run_folder or the loader has said why
+        matcher = _matcher_for(each, articles, path)
+        if matcher is None:  # _matcher_for or the loader has said why
             return EXIT_BAD_INPUT
-        runs.append(reports)
+        recalled.append(recall_words(matcher, cache))
+        runs.append(backtest(articles, texts, matcher))
+        keep_words(matcher, cache, recalled[-1])
     elapsed = time.perf_counter() - started
     if args.compare:
         print_comparisons(compare(*runs), str(folder), args.compare, args.json)
     else:
         print_reports(runs[0], path, folder, len(articles), args.json)
-    print(rate_line(len(articles), elapsed, cached, len(runs)), file=sys.stderr)
+    words_kept = all(words is not None for words in recalled)
+    print(rate_line(len(articles), elapsed, cached, len(runs), words_kept), file=sys.stderr)
     return EXIT_OK
 
 
@@ -77,19 +82,15 @@ def _read(path: Path) -> bytes:
         raise DeskError(f"cannot read: {exc.strerror or exc}", path) from None
 
 
-def _run_folder(
-    folder: Path, articles: list[Labelled], texts: list[str], path: Path
-) -> list[Report] | None:
-    """The reports of the folder's watchlists that the file labels; None (said why) if none."""
+def _matcher_for(folder: Path, articles: list[Labelled], path: Path) -> Matcher | None:
+    """A matcher of the folder's watchlists that the file labels; None (said why) if none."""
     if not folder.is_dir():
         raise DeskError("no such watchlist folder", folder)
     watchlists = load_watchlist_folder(folder)
     if not watchlists:
         return None
     scored = _labelled_watchlists(watchlists, articles, path, folder)
-    if not scored:
-        return None
-    return backtest(articles, texts, scored)
+    return Matcher(scored) if scored else None
 
 
 def _labelled_watchlists(
@@ -169,12 +170,19 @@ def _write_cache(place: Path, texts: list[str]) -> None:
         return
 
 
-def rate_line(articles: int, seconds: float, cached: bool, runs: int = 1) -> str:
-    """'463 articles in 0.34 s (1,343 articles/s, texts cleaned by an earlier run)'."""
+def rate_line(
+    articles: int, seconds: float, cached: bool, runs: int = 1, recalled: bool = False
+) -> str:
+    """'463 articles in 0.34 s (1,343 articles/s, texts cleaned by an earlier run, words
+    learnt now)': what the time includes."""
     times = f" × {runs} watchlist folders" if runs > 1 else ""
-    cleaned = "texts cleaned by an earlier run" if cached else "texts cleaned now"
+    cleaned = "by an earlier run" if cached else "now"
+    learnt = "by an earlier run" if recalled else "now"
     rate = articles / seconds if seconds > 0 else float("inf")
-    return f"{articles:,} articles{times} in {seconds:.2f} s ({rate:,.0f} articles/s, {cleaned})"
+    return (
+        f"{articles:,} articles{times} in {seconds:.2f} s ({rate:,.0f} articles/s,"
+        f" texts cleaned {cleaned}, words learnt {learnt})"
+    )
 
 
 # Printing. Everything from the labelled file or a watchlist passes through safe_line.

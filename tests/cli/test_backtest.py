@@ -146,6 +146,50 @@ def test_cleaned_texts_are_cached_in_the_data_dir(tmp_path: Path, isolated_dirs:
     assert json.loads(changed.stdout)["tp"] == 2
 
 
+def learnt(document: dict[str, object]) -> dict[str, object]:
+    """A words file's content, whatever order the words were met in."""
+    pairs = zip(str(document["words"]).split("\n"), str(document["stems"]).split("\n"), strict=True)
+    return {**document, "words": None, "stems": dict(pairs)}
+
+
+def test_words_learnt_are_kept_for_the_next_run_and_a_bad_file_is_learnt_again(
+    tmp_path: Path, isolated_dirs: Path
+) -> None:
+    folder = write_folder(tmp_path, "w", {"drills.yaml": DRILLS})
+    labelled = write_set(tmp_path)
+
+    def run(watchlists: Path = folder) -> subprocess.CompletedProcess[str]:
+        done = desk("test", str(labelled), "--watchlists", str(watchlists), "--json")
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+        return done
+
+    first = run()
+    words = isolated_dirs / "data" / "backtest" / "words" / "learnt.json"
+    assert "words learnt now" in first.stderr and words.exists()
+    second = run()
+    assert "words learnt by an earlier run" in second.stderr and second.stdout == first.stdout
+    good = json.loads(words.read_bytes())
+    assert {"troop", "deploy"} <= set(good["stems"].split("\n"))
+    bad_files = [
+        b'{"code": ',
+        json.dumps({**good, "code": "other code"}).encode(),
+        json.dumps({**good, "stems": "troop"}).encode(),  # fewer stems than words
+        json.dumps({**good, "similar": {"troop": [["troop", "a hundred"]]}}).encode(),
+        json.dumps({**good, "vocabulary": [1, 2]}).encode(),
+        b"[]",
+    ]
+    for bad in bad_files:
+        words.write_bytes(bad)
+        again = run()
+        assert "words learnt now" in again.stderr and again.stdout == first.stdout, bad
+        assert learnt(json.loads(words.read_bytes())) == learnt(good)  # written anew
+    edited = write_folder(tmp_path, "e", {"drills.yaml": DRILLS + "  - convoy moved\n"})
+    recalled = run(edited)
+    assert "words learnt by an earlier run" in recalled.stderr
+    words.unlink()
+    assert run(edited).stdout == recalled.stdout != first.stdout
+
+
 def test_compare_shows_before_after_and_the_articles_gained_and_lost(tmp_path: Path) -> None:
     before = write_folder(tmp_path, "before", {"drills.yaml": DRILLS})
     edited = DRILLS.replace("    weight: 0.5\n", "").replace("  - tanks moved\n", "")

@@ -18,6 +18,7 @@ from desk.core.match.backtest import (
     read_labelled,
     report_json,
 )
+from desk.core.match.matcher import Matcher
 from desk.core.match.watchlists import load_watchlists
 from desk.core.models import Watchlist
 
@@ -69,7 +70,7 @@ def folder(tmp_path: Path, name: str, files: dict[str, str]) -> list[Watchlist]:
 
 def run(articles: list[Labelled], watchlists: list[Watchlist]) -> dict[str, Report]:
     texts = [prepared_text(a) for a in articles]
-    return {r.watchlist: r for r in backtest(articles, texts, watchlists)}
+    return {r.watchlist: r for r in backtest(articles, texts, Matcher(watchlists))}
 
 
 @pytest.fixture

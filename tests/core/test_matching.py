@@ -290,6 +290,37 @@ def test_a_hyphenated_compound_is_read_for_the_words_that_modify_it(tmp_path: Pa
     assert read("Troops flew out as police were sent.") == []  # the exclusion, unhyphenated
 
 
+def test_a_matcher_that_recalls_anothers_words_judges_as_a_new_one(tmp_path: Path) -> None:
+    """Matcher.recall: words learnt under one vocabulary and recalled under another keep
+    their stems; the stems the change could make close to a word are learnt again."""
+    texts = [
+        "The garrison moved north.",
+        "A garison moved north.",  # a slip of the word the edit added
+        "Troops were deployed and the garrisons moved.",
+        "Tanks moved across the re-entry zone.",
+    ]
+    before = Matcher([watchlist("terms:\n  - troops deployed\n", tmp_path)])
+    for text in texts:
+        before.assess(text)
+    (tmp_path / "edited").mkdir()
+    edited = watchlist("terms:\n  - troops deployed\n  - garrison moved\n", tmp_path / "edited")
+    recalled = Matcher([edited])
+    recalled.recall(before.learnt())
+    assert recalled.learnt().stems == before.learnt().stems  # known before meeting a text
+    assert [recalled.assess(t, explain=True) for t in texts] == [
+        Matcher([edited]).assess(t, explain=True) for t in texts
+    ]
+    assert [[h.text for h in recalled.match(t)] for t in texts] == [
+        ["garrison moved"],
+        ["garison moved"],
+        ["Troops were deployed", "garrisons moved"],
+        [],
+    ]
+    unchanged = Matcher([edited])
+    unchanged.recall(recalled.learnt())  # the same vocabulary: everything kept
+    assert [unchanged.assess(t) for t in texts] == [recalled.assess(t) for t in texts]
+
+
 def test_an_air_force_base_is_a_place_not_a_force_sent(matcher: Matcher) -> None:
     launch = (
         "A test missile launched from Malmstrom Air Force Base sent a dummy warhead 4,000 miles."

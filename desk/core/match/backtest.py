@@ -199,11 +199,10 @@ def f1_of(precision: float, recall: float) -> float:
     return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
-def backtest(
-    articles: Sequence[Labelled], texts: Sequence[str], watchlists: Sequence[Watchlist]
-) -> list[Report]:
-    """Each watchlist's report over the articles; `texts` are their prepared texts (title, cleaned body)."""
-    matcher = Matcher(list(watchlists))
+def backtest(articles: Sequence[Labelled], texts: Sequence[str], matcher: Matcher) -> list[Report]:
+    """Each of the matcher's watchlists' report over the articles; `texts` are their prepared
+    texts (title, cleaned body)."""
+    watchlists = matcher.watchlists
     verdicts = [matcher.assess(text) for text in texts]
     for index, article in enumerate(articles):  # explained only where the watchlists are wrong
         if any(_wrong(article, verdict) for verdict in verdicts[index]):

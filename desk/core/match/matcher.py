@@ -450,10 +450,39 @@ class Matcher:
             self._learn_words(list(new), lexicon)
         return lexicon.hot.intersection(distinct)
 
-    def _learn_words(self, words: list[str], lexicon: _Lexicon) -> None:
-        """Stem new words in one call, learn their new stems' close vocabulary words, and note
-        the words whose stems can matter."""
-        units = stems_of(words)
+    def learnt(self) -> LearntWords:
+        """What this matcher has learnt of the words it met, for another to start from."""
+        return LearntWords(self._vocabulary, dict(self._lexicon.stems), dict(self._similar))
+
+    def recall(self, learnt: LearntWords) -> None:
+        """Start from the words another matcher learnt (`learnt`), as if it had met them.
+
+        Stems are kept as they are. A stem's close vocabulary words are kept unless
+        the vocabularies differ where they are looked for (a changed word with the
+        same first letter and a length within two, or the stem itself): those stems
+        are learnt again, so a matcher that recalls gives the verdicts of one that
+        did not.
+        """
+        kept = learnt.similar
+        if changed := learnt.vocabulary ^ self._vocabulary:
+            stale = {(w[:1], len(w) + d) for w in changed for d in range(-2, 3)}
+            kept = {
+                unit: close
+                for unit, close in kept.items()
+                if unit not in changed and (unit[:1], len(unit)) not in stale
+            }
+        if len(self._similar) + len(kept) < 500_000:
+            self._similar.update(kept)
+            self._close_to_vocabulary.update(unit for unit, close in kept.items() if close)
+        if learnt.stems:
+            self._learn_words(list(learnt.stems), self._lexicon, list(learnt.stems.values()))
+
+    def _learn_words(
+        self, words: list[str], lexicon: _Lexicon, units: list[str] | None = None
+    ) -> None:
+        """Stem new words in one call (unless their stems `units` are known), learn their new
+        stems' close vocabulary words, and note the words whose stems can matter."""
+        units = stems_of(words) if units is None else units
         distinct = set(units)
         fresh = distinct.difference(self._similar)
         close = self._learn_similar(fresh) if fresh else {}
@@ -779,6 +808,18 @@ def _loosened(source: str) -> str:
     only has to rule texts out, and each term's own regex then runs exact.
     """
     return _BOUNDED_GAP.sub("*", source)
+
+
+@dataclass(frozen=True)
+class LearntWords:
+    """What a matcher learnt of the words it met (Matcher.learnt), for another to recall:
+    each word's stem, and each stem's close vocabulary words under `vocabulary`."""
+
+    vocabulary: frozenset[str]
+    stems: dict[str, str]
+    """Word as met -> its folded stem."""
+    similar: dict[str, tuple[tuple[str, float], ...]]
+    """Stem -> the vocabulary words close to it, with their scores (none for most)."""
 
 
 class _Lexicon:
