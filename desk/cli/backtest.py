@@ -21,7 +21,7 @@ import orjson
 
 import desk.core.article
 from desk.cli.common import load_watchlist_folder, locations_of, match_watchlists_dir, shorten
-from desk.cli.learnt_words import keep_words, recall_words
+from desk.cli.learnt_words import keep_words, read_words
 from desk.cli.parser import EXIT_BAD_INPUT, EXIT_OK
 from desk.core.article.clean import clean_text
 from desk.core.article.headline import lead_with_title
@@ -57,21 +57,26 @@ def run_test(args: argparse.Namespace) -> int:
     cache = locations_of(args).data_dir / CACHE_FOLDER
     texts, cached = cleaned_texts(articles, data, cache)
     folder = Path(args.watchlists) if args.watchlists else match_watchlists_dir(args)
-    runs, recalled = [], []
+    recalled = read_words(cache)
+    runs, matchers = [], list[Matcher]()
     for each in (folder, Path(args.compare)) if args.compare else (folder,):
         matcher = _matcher_for(each, articles, path)
         if matcher is None:  # _matcher_for or the loader has said why
             return EXIT_BAD_INPUT
-        recalled.append(recall_words(matcher, cache))
+        known = matchers[-1].learnt() if matchers else recalled
+        if known is not None:
+            matcher.recall(known)
         runs.append(backtest(articles, texts, matcher))
-        keep_words(matcher, cache, recalled[-1])
+        matchers.append(matcher)
     elapsed = time.perf_counter() - started
     if args.compare:
         print_comparisons(compare(*runs), str(folder), args.compare, args.json)
     else:
         print_reports(runs[0], path, folder, len(articles), args.json)
-    words_kept = all(words is not None for words in recalled)
-    print(rate_line(len(articles), elapsed, cached, len(runs), words_kept), file=sys.stderr)
+    print(
+        rate_line(len(articles), elapsed, cached, len(runs), recalled is not None), file=sys.stderr
+    )
+    keep_words(matchers[-1], cache, recalled)  # after the report: the analyst does not wait
     return EXIT_OK
 
 

@@ -30,12 +30,9 @@ MAX_WORDS = 300_000
 """A file with more words is not read, nor written: the next run learns afresh."""
 
 
-def recall_words(matcher: Matcher, cache: Path) -> LearntWords | None:
-    """Teach `matcher` the words kept in `cache`; what it recalled (None when nothing fit)."""
-    learnt = _read(cache / WORDS_FILE)
-    if learnt is not None:
-        matcher.recall(learnt)
-    return learnt
+def read_words(cache: Path) -> LearntWords | None:
+    """The words an earlier run kept in `cache`, for `Matcher.recall`; None when none fit."""
+    return _read(cache / WORDS_FILE)
 
 
 def keep_words(matcher: Matcher, cache: Path, recalled: LearntWords | None) -> None:
