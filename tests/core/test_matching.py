@@ -11,7 +11,9 @@ import yaml
 from desk.core.article.clean import clean_text
 from desk.core.match.matcher import (
     _WORD,
+    REGEX_SET_SIZE,
     Matcher,
+    RegexGate,
     Tokens,
     _Lexicon,
     stem,
@@ -288,6 +290,21 @@ def test_a_hyphenated_compound_is_read_for_the_words_that_modify_it(tmp_path: Pa
     assert read("He passed 7-nanometre secrets.") == ["7-nanometre secrets"]  # a number's unit
     assert read("Troops flew out on a police-training mission.") == ["Troops flew"]
     assert read("Troops flew out as police were sent.") == []  # the exclusion, unhyphenated
+
+
+def test_regex_terms_past_one_sets_size_are_gated_by_the_next_set(tmp_path: Path) -> None:
+    """RegexGate splits the regexes into sets of REGEX_SET_SIZE: a regex in any set is found
+    where it matches and absent where it does not."""
+    count = REGEX_SET_SIZE * 2 + 3
+    terms = "".join(f"  - regex: '\\bword{n}\\s+(\\w+\\s+){{0,2}}found\\b'\n" for n in range(count))
+    listed = watchlist(f"terms:\n{terms}", tmp_path)
+    gate = RegexGate(listed.terms)
+    present = {0, REGEX_SET_SIZE - 1, REGEX_SET_SIZE, count - 1}
+    text = " ".join(f"word{n} was found." for n in sorted(present))
+    absent = gate.absent(text)
+    assert {n for n, term in enumerate(listed.terms) if id(term) not in absent} == present
+    hits = Matcher([listed]).match(text)
+    assert sorted(h.text for h in hits) == sorted(f"word{n} was found" for n in present)
 
 
 def test_a_matcher_that_recalls_anothers_words_judges_as_a_new_one(tmp_path: Path) -> None:

@@ -747,55 +747,70 @@ def _slot_masks(
 
 
 REGEX_SET_MEMORY = 32 << 20
-"""Bytes RE2 may use for the regex set's automaton. Past its budget the automaton is thrown
+"""Bytes RE2 may use for each regex set's automaton. Past its budget the automaton is thrown
 away and rebuilt again and again: with the 35 regexes of 8 Dec's lists and RE2's default 8 MB,
 one pass of the set over a dev.jsonl article took 140-166 us instead of 15 (a quarter of all
 matching); at 32 MB it takes 15 us, for 2 MB more of resident memory."""
+REGEX_SET_SIZE = 20
+"""Regexes a set takes before the next set starts. A set's automaton is built as texts meet
+it, and one over many gap-laden regexes has many states: with the 50 regexes of the lists
+of 9 Dec in one set, a first pass over dev.jsonl spent 82-91 ms in RE2 (warm 5-7); in sets of
+17 it spent 46-49 (warm 9-10), which is what a `desk test` run pays."""
 
 
 class RegexGate:
-    """All RE2 regex terms in one RE2 set: one pass over a text says which cannot match.
+    """The RE2 regex terms in a few RE2 sets: one pass of each over a text says which cannot
+    match.
 
-    Each regex term's own finditer then runs only where the set found it;
-    a pattern the set cannot take (none known) is simply always run. An
+    Each regex term's own finditer then runs only where a set found it;
+    a pattern a set cannot take (none known) is simply always run. An
     exact term ("MIRV") is absent when its word is not in the text at all.
     """
 
     def __init__(self, terms: Iterable[Term]) -> None:
-        options = re2.Options()
-        options.case_sensitive = False
-        options.log_errors = False
-        options.max_mem = REGEX_SET_MEMORY
-        self._set = re2.Set.SearchSet(options)
-        self._ids: list[int] = []
+        self._sets: list[tuple[re2.Set, list[int]]] = []
         self._words: list[tuple[int, str, bool]] = []
+        sources: list[tuple[int, str]] = []  # (term id, loosened pattern)
         for term in terms:
             if term.exact:
                 folded = term.text == term.text.lower()  # how an exact term is compiled
                 self._words.append((id(term), term.text.lower() if folded else term.text, folded))
                 continue
             source = getattr(term.pattern, "pattern", None)
-            if not isinstance(term.pattern, _RE2_TYPE) or not isinstance(source, str):
-                continue
+            if isinstance(term.pattern, _RE2_TYPE) and isinstance(source, str):
+                sources.append((id(term), _loosened(source)))
+        for term_id, source in sources:
+            if not self._sets or len(self._sets[-1][1]) == REGEX_SET_SIZE:
+                self._sets.append((re2.Set.SearchSet(_set_options()), []))
+            regex_set, ids = self._sets[-1]
             try:
-                self._set.Add(_loosened(source))
+                regex_set.Add(source)
             except re2.error:
                 continue
-            self._ids.append(id(term))
-        if self._ids:
-            self._set.Compile()
+            ids.append(term_id)
+        for regex_set, _ in self._sets:
+            regex_set.Compile()
 
     def absent(self, text: str) -> frozenset[int]:
         """The ids of the gated regex and exact terms that do not match `text`."""
         absent: set[int] = set()
-        if self._ids:
-            found = set(self._set.Match(text) or ())  # None when nothing matched
-            absent.update(term for index, term in enumerate(self._ids) if index not in found)
+        data = text.encode() if self._sets else b""
+        for regex_set, ids in self._sets:
+            found = set(regex_set.Match(data) or ())  # None when nothing matched
+            absent.update(term for index, term in enumerate(ids) if index not in found)
         lowered = text.lower() if any(folded for _, _, folded in self._words) else text
         for term, word, folded in self._words:
             if word not in (lowered if folded else text):
                 absent.add(term)
         return frozenset(absent)
+
+
+def _set_options() -> re2.Options:
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False
+    options.max_mem = REGEX_SET_MEMORY
+    return options
 
 
 _BOUNDED_GAP = re.compile(r"\{0,\d+\}")
