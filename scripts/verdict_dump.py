@@ -5,7 +5,9 @@ bodies (raw and as the poller cleans them where that differs) and the
 project's written cases: each watchlist's verdict (fired, total, hits,
 evidence, dropped hits, closest term), plain and explained, `match()`'s hits
 and the evidence `evidence_for` shows; then `desk test`'s JSON for dev.jsonl.
-Once with the shipped watchlists, once with 27 synthetic ones beside them;
+Once with the shipped watchlists, once with 27 synthetic ones beside them (and
+once more by a matcher that recalls the words one over the shipped lists
+learnt: its lines must equal the line before but for the name);
 each text twice (the second time from warm caches). Run it before and after a
 change and compare the two files: a speed change must leave them identical.
 
@@ -76,10 +78,21 @@ def other_texts(corpus: Path) -> Iterator[tuple[str, str]]:
 
 
 def dump_matcher(
-    name: str, watchlists: list[Watchlist], texts: list[tuple[str, str]], out: TextIO
+    name: str,
+    watchlists: list[Watchlist],
+    texts: list[tuple[str, str]],
+    out: TextIO,
+    recall_from: list[Watchlist] | None = None,
 ) -> None:
-    """Every verdict (plain and explained) and match() of one matcher, each text twice."""
+    """Every verdict (plain and explained) and match() of one matcher, each text twice; with
+    `recall_from`, a matcher that first recalls the words one over those watchlists learnt
+    from the texts (its lines must equal a new matcher's but for the name)."""
     matcher = Matcher(watchlists)
+    if recall_from is not None:
+        teacher = Matcher(recall_from)
+        for _, text in texts:
+            teacher.assess(text)
+        matcher.recall(teacher.learnt())
     for round_ in (1, 2):
         for number, (kind, text) in enumerate(texts):
             for explain in (False, True):
@@ -108,7 +121,9 @@ def main() -> int:
     matched = [text for kind, text in texts if kind == "dev.jsonl"]
     with args.out.open("w", encoding="utf-8") as out:
         dump_matcher("shipped", shipped, texts, out)
-        dump_matcher("with-synthetic", shipped + synthetic_watchlists(matched, 27), texts, out)
+        synthetic = synthetic_watchlists(matched, 27)
+        dump_matcher("with-synthetic", shipped + synthetic, texts, out)
+        dump_matcher("recalled-synthetic", shipped + synthetic, texts, out, recall_from=shipped)
         dev = args.corpus / "watch" / "dev.jsonl"
         if dev.exists():
             articles = read_labelled(dev.read_bytes(), str(dev))

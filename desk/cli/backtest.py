@@ -38,7 +38,7 @@ from desk.core.match.backtest import (
     read_labelled,
     report_json,
 )
-from desk.core.match.matcher import Matcher, describe_evidence
+from desk.core.match.matcher import LearntWords, Matcher, describe_evidence
 from desk.core.models import Hit, Verdict, Watchlist
 from desk.core.safetext import safe_line
 from desk.core.store.tinystore import atomic_write
@@ -55,28 +55,23 @@ def run_test(args: argparse.Namespace) -> int:
     data = _read(path)
     articles = read_labelled(data, str(path))
     cache = locations_of(args).data_dir / CACHE_FOLDER
-    texts, cached = cleaned_texts(articles, data, cache)
+    key = texts_key(data)
+    texts, cached = cleaned_texts(articles, key, cache)
     folder = Path(args.watchlists) if args.watchlists else match_watchlists_dir(args)
-    recalled = read_words(cache)
-    runs, matchers = [], list[Matcher]()
-    for each in (folder, Path(args.compare)) if args.compare else (folder,):
-        matcher = _matcher_for(each, articles, path)
-        if matcher is None:  # _matcher_for or the loader has said why
-            return EXIT_BAD_INPUT
-        known = matchers[-1].learnt() if matchers else recalled
-        if known is not None:
-            matcher.recall(known)
-        runs.append(backtest(articles, texts, matcher))
-        matchers.append(matcher)
+    recalled = read_words(cache, key)
+    folders = (folder, Path(args.compare)) if args.compare else (folder,)
+    done = _run_folders(folders, articles, texts, path, recalled)
+    if done is None:  # _matcher_for or the loader has said why
+        return EXIT_BAD_INPUT
+    runs, matcher, relearnt = done
     elapsed = time.perf_counter() - started
     if args.compare:
         print_comparisons(compare(*runs), str(folder), args.compare, args.json)
     else:
         print_reports(runs[0], path, folder, len(articles), args.json)
-    print(
-        rate_line(len(articles), elapsed, cached, len(runs), recalled is not None), file=sys.stderr
-    )
-    keep_words(matchers[-1], cache, recalled)  # after the report: the analyst does not wait
+    words = None if recalled is None else relearnt
+    print(rate_line(len(articles), elapsed, cached, len(runs), words), file=sys.stderr)
+    keep_words(matcher, cache, key, recalled)
     return EXIT_OK
 
 
@@ -85,6 +80,30 @@ def _read(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise DeskError(f"cannot read: {exc.strerror or exc}", path) from None
+
+
+def _run_folders(
+    folders: tuple[Path, ...],
+    articles: list[Labelled],
+    texts: list[str],
+    path: Path,
+    recalled: LearntWords | None,
+) -> tuple[list[list[Report]], Matcher, int] | None:
+    """Each folder's reports; the first folder's matcher (the words it keeps are those of the
+    folder run most often), and how many recalled stems it learnt again. None if a folder
+    has no watchlist the file labels (said why)."""
+    runs, matchers, relearnt = [], list[Matcher](), 0
+    for folder in folders:
+        matcher = _matcher_for(folder, articles, path)
+        if matcher is None:
+            return None
+        if matchers:  # --compare: the second matcher meets the first one's words
+            matcher.recall(matchers[0].learnt())
+        elif recalled is not None:
+            relearnt = matcher.recall(recalled)
+        runs.append(backtest(articles, texts, matcher))
+        matchers.append(matcher)
+    return runs, matchers[0], relearnt
 
 
 def _matcher_for(folder: Path, articles: list[Labelled], path: Path) -> Matcher | None:
@@ -123,9 +142,15 @@ TEXT_RECIPE = b"lead_with_title(title, clean_text(body))"
 """Part of the cache key: a change in how texts are prepared leaves older caches unread."""
 
 
-def cleaned_texts(articles: list[Labelled], data: bytes, cache: Path) -> tuple[list[str], bool]:
-    """Each article's cleaned text, and whether it came from an earlier run's cache."""
-    key = hashlib.sha256(data + cleaning_fingerprint() + TEXT_RECIPE).hexdigest()[:32]
+def texts_key(data: bytes) -> str:
+    """The key of a labelled file's cleaned texts (and of the words learnt from them): its
+    content, the cleaning code and the recipe."""
+    return hashlib.sha256(data + cleaning_fingerprint() + TEXT_RECIPE).hexdigest()[:32]
+
+
+def cleaned_texts(articles: list[Labelled], key: str, cache: Path) -> tuple[list[str], bool]:
+    """Each article's cleaned text, and whether it came from an earlier run's cache (under
+    `key`, texts_key of the file)."""
     place = cache / f"{key}.json"
     texts = _read_cache(place, len(articles))
     if texts is not None:
@@ -176,13 +201,17 @@ def _write_cache(place: Path, texts: list[str]) -> None:
 
 
 def rate_line(
-    articles: int, seconds: float, cached: bool, runs: int = 1, recalled: bool = False
+    articles: int, seconds: float, cached: bool, runs: int = 1, relearnt: int | None = None
 ) -> str:
     """'463 articles in 0.34 s (1,343 articles/s, texts cleaned by an earlier run, words
-    learnt now)': what the time includes."""
+    learnt by an earlier run, 212 stems again)': what the time includes. `relearnt` is None
+    when no words were kept, else how many kept stems a changed vocabulary learnt again.
+    Writing the words learnt comes after the report and is not timed."""
     times = f" × {runs} watchlist folders" if runs > 1 else ""
     cleaned = "by an earlier run" if cached else "now"
-    learnt = "by an earlier run" if recalled else "now"
+    learnt = "now" if relearnt is None else "by an earlier run"
+    if relearnt:
+        learnt += f", {plural(relearnt, 'stem')} again"
     rate = articles / seconds if seconds > 0 else float("inf")
     return (
         f"{articles:,} articles{times} in {seconds:.2f} s ({rate:,.0f} articles/s,"

@@ -8,9 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
+from desk.cli.learnt_words import _digest
 from tests.cli.test_hostile_output import strings_in
 from tests.hostile_text import ALL_IN_ONE, PAYLOADS, unsafe_bytes_in, unsafe_in
 
@@ -149,7 +151,13 @@ def test_cleaned_texts_are_cached_in_the_data_dir(tmp_path: Path, isolated_dirs:
 def learnt(document: dict[str, object]) -> dict[str, object]:
     """A words file's content, whatever order the words were met in."""
     pairs = zip(str(document["words"]).split("\n"), str(document["stems"]).split("\n"), strict=True)
-    return {**document, "words": None, "stems": dict(pairs)}
+    return {**document, "words": None, "stems": dict(pairs), "digest": None}
+
+
+def sealed(document: dict[str, Any]) -> bytes:
+    """A words file as desk writes it, its digest made anew after a change."""
+    digest = _digest(document["words"], document["stems"], document["similar"])
+    return json.dumps({**document, "digest": digest}).encode()
 
 
 def test_words_learnt_are_kept_for_the_next_run_and_a_bad_file_is_learnt_again(
@@ -164,19 +172,26 @@ def test_words_learnt_are_kept_for_the_next_run_and_a_bad_file_is_learnt_again(
         return done
 
     first = run()
-    words = isolated_dirs / "data" / "backtest" / "words" / "learnt.json"
-    assert "words learnt now" in first.stderr and words.exists()
+    kept = list((isolated_dirs / "data" / "backtest" / "words").glob("*.json"))
+    assert "words learnt now" in first.stderr and len(kept) == 1
+    words = kept[0]
     second = run()
     assert "words learnt by an earlier run" in second.stderr and second.stdout == first.stdout
     good = json.loads(words.read_bytes())
     assert {"troop", "deploy"} <= set(good["stems"].split("\n"))
+    assert "deploy" in good["vocabulary"] and good["similar"]["deploy"] == [["deploy", 100.0]]
+    words.write_bytes(sealed(good))  # sealed as desk seals it: still trusted
+    assert "words learnt by an earlier run" in run().stderr
+    remapped = good["stems"].replace("deploy", "troop")
     bad_files = [
         b'{"code": ',
-        json.dumps({**good, "code": "other code"}).encode(),
-        json.dumps({**good, "stems": "troop"}).encode(),  # fewer stems than words
-        json.dumps({**good, "similar": {"troop": [["troop", "a hundred"]]}}).encode(),
-        json.dumps({**good, "vocabulary": [1, 2]}).encode(),
         b"[]",
+        json.dumps({**good, "code": "other code"}).encode(),
+        json.dumps({**good, "stems": remapped}).encode(),  # changed: the digest says so
+        sealed({**good, "stems": "troop"}),  # fewer stems than words
+        sealed({**good, "similar": {"deploy": [["deploy", 1e29]]}}),  # a score out of range
+        sealed({**good, "similar": {"deploy": [["parade", 100.0]]}}),  # not a vocabulary word
+        sealed({**good, "vocabulary": "deploy"}),
     ]
     for bad in bad_files:
         words.write_bytes(bad)

@@ -6,6 +6,7 @@ import random
 from pathlib import Path
 
 import pytest
+import re2
 import yaml
 
 from desk.core.article.clean import clean_text
@@ -307,6 +308,27 @@ def test_regex_terms_past_one_sets_size_are_gated_by_the_next_set(tmp_path: Path
     assert sorted(h.text for h in hits) == sorted(f"word{n} was found" for n in present)
 
 
+def test_a_regex_no_set_takes_is_never_ruled_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pattern an RE2 set refuses is in no set, so the gate never calls it absent and the
+    term's own search runs on every text."""
+    add = re2.Set.Add
+
+    def refusing(self: re2.Set, pattern: str) -> int:
+        if "refused" in pattern:
+            raise re2.error("refused")
+        return int(add(self, pattern))
+
+    monkeypatch.setattr(re2.Set, "Add", refusing)
+    listed = watchlist("terms:\n  - regex: '\\brefused\\s+entry'\n  - regex: 'taken'\n", tmp_path)
+    gate = RegexGate(listed.terms)
+    refused, taken = (id(term) for term in listed.terms)
+    absent = gate.absent("nothing here")
+    assert taken in absent and refused not in absent
+    assert [h.text for h in Matcher([listed]).match("They refused entry.")] == ["refused entry"]
+
+
 def test_a_matcher_that_recalls_anothers_words_judges_as_a_new_one(tmp_path: Path) -> None:
     """Matcher.recall: words learnt under one vocabulary and recalled under another keep
     their stems; the stems the change could make close to a word are learnt again."""
@@ -336,6 +358,53 @@ def test_a_matcher_that_recalls_anothers_words_judges_as_a_new_one(tmp_path: Pat
     unchanged = Matcher([edited])
     unchanged.recall(recalled.learnt())  # the same vocabulary: everything kept
     assert [unchanged.assess(t) for t in texts] == [recalled.assess(t) for t in texts]
+
+
+def test_recalled_close_words_are_those_a_new_matcher_finds_whatever_the_edit(
+    tmp_path: Path,
+) -> None:
+    """Every stem a recalling matcher keeps or learns again has the close vocabulary words a
+    new matcher computes, over random edits: words added, dropped, lengthened by two letters
+    (long stems match two slips away), short and exact (=) words."""
+    rng = random.Random(14)
+    base = ["reinforcement", "deployment", "garrison", "battalion", "troops", "convoy", "=units"]
+    base += ["peacekeeping", "counterinsurgency"]  # stems of 9 and 13 letters: two slips away
+    texts = " ".join(
+        f"{w[:3]}{rng.choice('aeio')}{w[3:]} {w}ed {w}s {w[:-1]}" for w in base if w[0] != "="
+    )
+    listed = watchlist("terms:\n" + "".join(f"  - {w}\n" for w in base), tmp_path)
+    before = Matcher([listed])
+    before.assess(texts)
+    for edit in range(12):
+        words = [w for w in base if rng.random() > 0.3]
+        words += [rng.choice(base).lstrip("=") + rng.choice(["al", "er", "ing", "s"])]
+        words += [rng.choice(["tank", "=troop", "reinforcements", "battalions"])]
+        long_stem = stem(rng.choice(["battalion", "peacekeeping", "counterinsurgency"]))
+        words += [long_stem[:4] + rng.choice(["xy", "ea", "tt"]) + long_stem[4:]]  # two longer
+        (tmp_path / str(edit)).mkdir()
+        edited = watchlist("terms:\n" + "".join(f"  - {w}\n" for w in words), tmp_path / str(edit))
+        recalling, fresh = Matcher([edited]), Matcher([edited])
+        recalling.recall(before.learnt())
+        for unit, close in recalling.learnt().similar.items():
+            assert close == fresh._similar_words(unit), (words, unit)
+        assert recalling.assess(texts, explain=True) == fresh.assess(texts, explain=True)
+
+
+def test_recalling_under_the_same_vocabulary_learns_nothing_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listed = watchlist("terms:\n  - troops deployed\n", tmp_path)
+    before = Matcher([listed])
+    text = "Troops were deployed and the garrisons moved north across the frontier."
+    verdicts = before.assess(text)
+    recalling = Matcher([listed])
+
+    def computed(self: Matcher, unit: str) -> None:
+        raise AssertionError(f"learnt {unit} again")
+
+    monkeypatch.setattr(Matcher, "_compute_similar", computed)
+    assert recalling.recall(before.learnt()) == 0
+    assert recalling.assess(text) == verdicts
 
 
 def test_an_air_force_base_is_a_place_not_a_force_sent(matcher: Matcher) -> None:

@@ -46,6 +46,9 @@ SPLIT_PREFIXES = ("re", "co", "non", "pre", "anti", "sub", "post", "multi", "int
 """Prefixes a writer may set apart ('re entry'); matched as one word with what follows."""
 MIN_FUZZY_LENGTH = 6
 """Stems shorter than this match only exactly: short words differ by one letter."""
+LEARNT_LIMIT = 500_000
+"""A matcher remembers the stems of this many words, and this many stems' close vocabulary
+words; past it a long-running matcher starts its word memory afresh."""
 MAX_WINDOW_CHOICES = 256
 """Past this many combinations of places around one anchor, only the nearest are tried."""
 STOP_WORDS = frozenset("a an the of to in on for and or by with from at as is are was were".split())
@@ -356,7 +359,9 @@ class Matcher:
         """
         if not self.watchlists:
             return []
-        if len(self._lexicon.stems) > 500_000:  # a text another thread is reading keeps its own
+        if (
+            len(self._lexicon.stems) > LEARNT_LIMIT
+        ):  # a text another thread is reading keeps its own
             self._lexicon = _Lexicon()
         tokens = Tokens(text)
         scan = _Scan(text, tokens, *self._places(tokens, self._lexicon))
@@ -451,31 +456,32 @@ class Matcher:
         return lexicon.hot.intersection(distinct)
 
     def learnt(self) -> LearntWords:
-        """What this matcher has learnt of the words it met, for another to start from."""
+        """What this matcher has learnt of the words it met, for another to start from.
+
+        Not while another thread assesses with this matcher: its lexicon changes.
+        """
         return LearntWords(self._vocabulary, dict(self._lexicon.stems), dict(self._similar))
 
-    def recall(self, learnt: LearntWords) -> None:
-        """Start from the words another matcher learnt (`learnt`), as if it had met them.
+    def recall(self, learnt: LearntWords) -> int:
+        """Start from the words another matcher learnt (`learnt`), as if it had met them;
+        how many of their stems it had to learn again.
 
         Stems are kept as they are. A stem's close vocabulary words are kept unless
         the vocabularies differ where they are looked for (a changed word with the
-        same first letter and a length within two, or the stem itself): those stems
-        are learnt again, so a matcher that recalls gives the verdicts of one that
-        did not.
+        same first letter and a length within two, the stem itself included): those
+        stems are learnt again, so a matcher that recalls gives the verdicts of one
+        that did not. Call it before the matcher assesses anything.
         """
         kept = learnt.similar
         if changed := learnt.vocabulary ^ self._vocabulary:
             stale = {(w[:1], len(w) + d) for w in changed for d in range(-2, 3)}
-            kept = {
-                unit: close
-                for unit, close in kept.items()
-                if unit not in changed and (unit[:1], len(unit)) not in stale
-            }
-        if len(self._similar) + len(kept) < 500_000:
+            kept = {u: close for u, close in kept.items() if (u[:1], len(u)) not in stale}
+        if len(self._similar) + len(kept) < LEARNT_LIMIT:
             self._similar.update(kept)
             self._close_to_vocabulary.update(unit for unit, close in kept.items() if close)
         if learnt.stems:
             self._learn_words(list(learnt.stems), self._lexicon, list(learnt.stems.values()))
+        return len(learnt.similar) - len(kept)
 
     def _learn_words(
         self, words: list[str], lexicon: _Lexicon, units: list[str] | None = None
@@ -609,7 +615,7 @@ class Matcher:
                 close = ((unit, 100.0),) if unit in vocabulary else ()
             else:
                 close = self._compute_similar(unit)
-            if len(similar) < 500_000:
+            if len(similar) < LEARNT_LIMIT:
                 similar[unit] = close
                 if close:
                     self._close_to_vocabulary.add(unit)
@@ -753,9 +759,11 @@ one pass of the set over a dev.jsonl article took 140-166 us instead of 15 (a qu
 matching); at 32 MB it takes 15 us, for 2 MB more of resident memory."""
 REGEX_SET_SIZE = 20
 """Regexes a set takes before the next set starts. A set's automaton is built as texts meet
-it, and one over many gap-laden regexes has many states: with the 50 regexes of the lists
-of 9 Dec in one set, a first pass over dev.jsonl spent 82-91 ms in RE2 (warm 5-7); in sets of
-17 it spent 46-49 (warm 9-10), which is what a `desk test` run pays."""
+it, and one over many gap-laden regexes has many states: with the 50 regexes of this
+session's lists in one set, a first pass over dev.jsonl spent 82-91 ms in RE2; in three
+sets (20, 20, 10) 46-49 ms, which is what a `desk test` run saves. Warm, the three passes
+cost 9-10 ms a pass over dev.jsonl against 5-7 for one set: about 8 us an article, 2% of
+matching, paid by the long-running desk."""
 
 
 class RegexGate:
