@@ -34,7 +34,8 @@ RATE = re.compile(r"\(([\d,]+) articles/s, texts cleaned (.*?), words learnt (.*
 
 
 def desk_test(folder: Path, data: Path) -> tuple[float, str]:
-    """One run's articles/s and how its words were had ('now' or 'by an earlier run')."""
+    """One run's articles/s and how its words were had ('now', 'by an earlier run', and after
+    an edit 'by an earlier run, 85 stems again')."""
     command = ["test", str(DEV), "--watchlists", str(folder)]
     run = subprocess.run(
         [sys.executable, "-m", "desk", "--data", str(data), *command],
@@ -92,7 +93,7 @@ def main() -> int:
 
 def _expect(result: tuple[float, str], words: str) -> float:
     rate, learnt = result
-    if learnt != words:
+    if not learnt.startswith(words):  # "by an earlier run, 85 stems again" after an edit
         raise SystemExit(f"expected words learnt {words}, the run said {learnt}")
     return rate
 
