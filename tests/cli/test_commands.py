@@ -87,6 +87,13 @@ def test_match_shows_the_evidence_and_its_lead_boost() -> None:
     assert "+0.5 in the lead" in line
 
 
+def test_match_keeps_a_sentence_with_markup_garbage_around_it() -> None:
+    text = '<div class="share">&nbsp;</div> Moscow sent 2,000 troops to the border.</p>\n<p>'
+    run = desk("match", "-", stdin=text)
+    assert run.returncode == 0, run.stdout
+    assert '"sent 2,000 troops"' in run.stdout
+
+
 def test_match_reads_stdin_and_exits_1_when_nothing_fires() -> None:
     quiet = desk("match", "-", stdin="The cloud platform was deployed to production.")
     assert quiet.returncode == 1 and "no watchlist fired" in quiet.stdout

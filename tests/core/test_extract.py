@@ -56,6 +56,24 @@ def test_plain_text_is_cleaned_not_extracted() -> None:
     assert doc.title == "Title line"
 
 
+def test_a_fragment_the_page_extractor_would_empty_keeps_its_words() -> None:
+    garbage = '<div class="x">&nbsp;</div> Russia is sharing missile know-how.</p>\n<p>&amp;nbsp;'
+    assert extract_page(garbage).text == ""  # a page extractor finds no story in it
+    assert text_of_document(garbage).text == "Russia is sharing missile know-how."
+
+
+def test_a_fragment_drops_script_and_style_and_keeps_its_paragraphs() -> None:
+    fragment = (
+        "<p>Troops left Mali.</p><script>var troops = 'sent to Chad';</script>"
+        "<style>p { color: red }</style><p>Talks on trade &amp; aid went on.</p>"
+    )
+    assert text_of_document(fragment).text == "Troops left Mali.\n\nTalks on trade & aid went on."
+
+
+def test_a_page_is_extracted_as_a_page_not_read_as_a_fragment() -> None:
+    assert "Home" not in text_of_document(PAGE).text
+
+
 def test_every_demo_page_yields_its_story() -> None:
     pages = sorted((DEMO_DIR / "articles").glob("*.html"))
     assert len(pages) >= 30

@@ -27,7 +27,7 @@ from desk.core.article.pagetext import story_text
 from desk.core.article.residue import split_front_matter
 from desk.core.article.sitejunk import learnable_lines
 from desk.core.errors import DeskError
-from desk.core.safetext import UNSAFE_CHARS, plain_text
+from desk.core.safetext import UNSAFE_CHARS, plain_text, without_tags
 from desk.core.settings.yamlio import parse_yaml
 
 MAX_HTML_CHARS = 5_000_000
@@ -36,6 +36,15 @@ MAX_TAGS = 100_000
 """Tags beyond this many are cut off: real articles have a few thousand."""
 _TAG_START = re.compile(r"<[A-Za-z!/]")
 _FRONT_LINE = re.compile(r"([\w-]+):[ \t]*(.*)")
+MAX_FRAGMENT_CHARS = 50_000
+"""Markup longer than this is read as a page even without <html> or <body>."""
+_PAGE_ROOT = re.compile(r"(?i)<(html|body)\b")
+_HIDDEN_ELEMENTS = re2.compile(
+    r"(?is)<script\b.*?</script\s*>|<style\b.*?</style\s*>|<template\b.*?</template\s*>"
+    r"|<noscript\b.*?</noscript\s*>|<!--.*?-->"
+)
+"""Elements whose contents are no text, and comments; RE2: an unclosed one costs linear time."""
+_PARAGRAPH_END = re.compile(r"(?i)</(?:p|div|li|h[1-6]|blockquote)\s*>|<br\s*/?>\s*<br\s*/?>")
 _UNSAFE_UTF8 = re2.compile(f"[{UNSAFE_CHARS.replace(chr(0xD800) + '-' + chr(0xDFFF), '')}]")
 """UNSAFE_CHARS but surrogates (never in valid UTF-8), as RE2 finds them in UTF-8 bytes."""
 
@@ -57,6 +66,14 @@ def looks_like_html(text: str) -> bool:
     """True when `text` is an HTML document or fragment rather than plain text."""
     head = text[:2000].lower()
     return "<html" in head or "<body" in head or "<p>" in head or "<div" in head
+
+
+def fragment_text(markup: str) -> str:
+    """A piece of HTML that is no page (a pasted paragraph, a snippet in a file) as cleaned
+    text: script, style and template contents dropped, tags out, paragraph breaks kept."""
+    visible = _HIDDEN_ELEMENTS.sub(" ", markup)
+    spaced = _PARAGRAPH_END.sub("\n\n", visible)
+    return clean_text("\n\n".join(without_tags(part) for part in spaced.split("\n\n")))
 
 
 def cap_markup(html: str) -> str:
@@ -164,12 +181,24 @@ def text_of_document(content: str, url: str = "") -> Extracted:
     title = trim_site_suffix(_field(fields, "title", "post_title"))
     if looks_like_html(body):
         page = extract_page(body, url, title=title)
+        if _lost_a_fragment(body, page.text):
+            page = replace(page, text=lead_with_title(title, fragment_text(body)))
     elif title:
         page = Extracted(title=title, text=lead_with_title(title, clean_text(body)))
     else:
         text = clean_text(body)
         page = Extracted(title=text.split("\n\n", 1)[0][:200] if text else "", text=text)
     return _with_front_matter(page, fields)
+
+
+def _lost_a_fragment(markup: str, extracted: str) -> bool:
+    """Whether page extraction kept almost nothing of a fragment's words: a page extractor
+    looks for a story among a page's blocks, and one short paragraph with markup garbage
+    around it is no page (it kept nothing of 'Israel cancelled the sale ...</p><p>').
+    A scraped page without <html> that lost half its words to extraction lost junk."""
+    if _PAGE_ROOT.search(markup[:2000]) or len(markup) > MAX_FRAGMENT_CHARS:
+        return False
+    return len(extracted.split()) < len(fragment_text(markup).split()) / 4
 
 
 def _front_matter(front: str) -> dict[str, Any]:
