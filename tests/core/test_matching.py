@@ -248,6 +248,20 @@ def test_a_word_broken_by_a_space_or_line_break_is_joined(tmp_path: Path) -> Non
     assert matcher.match("The trio ops were sent.") == []
 
 
+def test_a_broken_word_is_one_word_of_the_window(tmp_path: Path) -> None:
+    """'de ployed' takes two tokens but is one word: it must not push a term out of reach."""
+    term = watchlist("terms:\n  - {term: troops deployed, within: 3}\n", tmp_path)
+    matcher = Matcher([term])
+    assert [h.text for h in matcher.match("Troops of units were de ployed.")] == [
+        "Troops of units were de ployed"
+    ]
+    assert [h.text for h in matcher.match("Troops of units were deployed.")] == [
+        "Troops of units were deployed"
+    ]
+    assert matcher.match("Troops of new units were de ployed.") == []  # one word too far
+    assert matcher.match("Troops of new units were deployed.") == []
+
+
 def test_a_broken_word_is_joined_for_a_list_whatever_other_lists_hold(tmp_path: Path) -> None:
     """Another watchlist's words must not change what this one reads ("Peace Keeping").
 

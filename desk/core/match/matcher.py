@@ -1072,9 +1072,13 @@ def _window_around(
 def _nearest_window(
     anchor: Place, others: list[list[Place]], reach: int, tokens: Tokens
 ) -> _Span | None:
-    """The window of each slot's place nearest to `anchor`: right nearly always, and cheap."""
+    """The window of each slot's place nearest to `anchor`: right nearly always, and cheap.
+
+    A word written in two ('de ployed', 're entry') is one word of the window.
+    """
     first, last, score = anchor
     used = {anchor[0], anchor[1]}
+    joined = anchor[1] - anchor[0]
     sentence = tokens.sentence_of(anchor[0])
     for places in others:
         nearest = _nearest(places, anchor[0], reach, used, sentence, tokens)
@@ -1083,7 +1087,8 @@ def _nearest_window(
         used.update((nearest[0], nearest[1]))
         first, last = min(first, nearest[0]), max(last, nearest[1])
         score = min(score, nearest[2])
-    if last - first + 1 > reach:
+        joined += nearest[1] - nearest[0]
+    if last - first + 1 - joined > reach:
         return None
     return _Span(first, last, score)
 
@@ -1115,7 +1120,8 @@ def _tightest_window(
     for picked in product([anchor], *choices):
         ends = [end for place in picked for end in {place[0], place[1]}]
         first, last = min(ends), max(ends)
-        if len(set(ends)) < len(ends) or last - first + 1 > reach:
+        joined = sum(place[1] - place[0] for place in picked)
+        if len(set(ends)) < len(ends) or last - first + 1 - joined > reach:
             continue
         score = min(place[2] for place in picked)
         if best is None or (last - first, -score) < (best.last - best.first, -best.score):
