@@ -93,6 +93,18 @@ def test_characters() -> None:
     assert normalise_characters("a \u00a0 b\tc") == "a b c"
 
 
+def test_leftover_paragraph_tags_end_a_paragraph() -> None:
+    """A headline is not run into its lead; inline tags still join their words."""
+    text = "Navy sends frigates to the strait&nbsp;</p><p>The navy sent two frigates on Monday."
+    assert clean_text(text) == (
+        "Navy sends frigates to the strait\n\nThe navy sent two frigates on Monday."
+    )
+    assert clean_text("One line here<br><br>Another line here") == (
+        "One line here\n\nAnother line here"
+    )
+    assert clean_text("The <b>navy</b> sent frigates.</p>") == "The navy sent frigates."
+
+
 def test_paragraphs_kept_and_title_leads() -> None:
     assert clean_text("One.\n\n\n\nTwo.") == "One.\n\nTwo."
     assert lead_with_title("Headline", "Body.") == "Headline\n\nBody."

@@ -26,6 +26,12 @@ _LEFTOVER_TAG = re.compile(
     r"</?(?:p|br|div|span|b|i|u|em|strong|a|font|small|sup|sub|hr|img)(?:\s[^<>]*)?/?>",
     re.IGNORECASE,
 )
+_LEFTOVER_BREAK = re.compile(
+    r"(?:[ \t]|&nbsp;)*(?:</?p(?:\s[^<>]*)?>|<br\s*/?>(?:\s|&nbsp;)*<br\s*/?>)\s*",
+    re.IGNORECASE,
+)
+"""A leftover paragraph tag, or two line breaks: where one paragraph ends and the next starts
+('the Gulf&nbsp;</p><p>In a decision': a headline is not run into its lead)."""
 _ODD_SPACES = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 _DOUBLE_SPACES = re.compile("  +")
 # Characters that send a text through the markup and escape steps (one fast scan).
@@ -70,11 +76,12 @@ def normalise_characters(text: str) -> str:
 
 
 def _decode_markup(text: str) -> str:
-    """Template comments and leftover tags out, then entities decoded (tags they spell stay)."""
+    """Template comments and leftover tags out (paragraph tags as paragraph breaks), then
+    entities decoded (tags they spell stay)."""
     if "<!--" in text or "{{" in text or "{%" in text:
         text = _TEMPLATE_COMMENT.sub("", text)
     if "<" in text:
-        text = _LEFTOVER_TAG.sub(" ", text)
+        text = _LEFTOVER_TAG.sub(" ", _LEFTOVER_BREAK.sub("\n\n", text))
     return _decode_entities(text)
 
 
