@@ -12,6 +12,7 @@ from desk.core.article.extract import (
     MAX_TAGS,
     cap_markup,
     extract_page,
+    fragment_text,
     looks_like_html,
     page_metadata,
     text_of_document,
@@ -60,6 +61,24 @@ def test_a_fragment_the_page_extractor_would_empty_keeps_its_words() -> None:
     garbage = '<div class="x">&nbsp;</div> Russia is sharing missile know-how.</p>\n<p>&amp;nbsp;'
     assert extract_page(garbage).text == ""  # a page extractor finds no story in it
     assert text_of_document(garbage).text == "Russia is sharing missile know-how."
+
+
+def test_a_snippet_keeps_the_headline_page_extraction_drops() -> None:
+    snippet = (
+        "Navy sends frigates to the strait&nbsp;</p><p>In a decision confirmed on Tuesday, "
+        "the navy has sent two frigates and a supply ship to the strait, officials said, "
+        "after a week of incidents at sea.</p>"
+    )
+    assert not extract_page(snippet).text.startswith("Navy sends")  # the extractor's reading
+    assert text_of_document(snippet).text.startswith(
+        "Navy sends frigates to the strait\n\nIn a decision confirmed on Tuesday,"
+    )
+
+
+def test_inline_tags_leave_no_space_before_punctuation() -> None:
+    assert fragment_text("<p>The case, <em>Zubik v. Burwell</em>, went back.</p>") == (
+        "The case, Zubik v. Burwell, went back."
+    )
 
 
 def test_a_fragment_drops_script_and_style_and_keeps_its_paragraphs() -> None:

@@ -36,6 +36,12 @@ MAX_TAGS = 100_000
 """Tags beyond this many are cut off: real articles have a few thousand."""
 _TAG_START = re.compile(r"<[A-Za-z!/]")
 _FRONT_LINE = re.compile(r"([\w-]+):[ \t]*(.*)")
+SNIPPET_PARAGRAPHS = 5
+"""A fragment of fewer paragraphs than this is a snippet: all of it is the story."""
+_INLINE_TAG = re.compile(
+    r"</?(?:a|b|i|u|em|strong|span|font|small|sup|sub|abbr|cite|mark)(?:\s[^<>]*)?/?>", re.I
+)
+"""Tags inside a line of text: out without a space ('<em>Burwell</em>, and')."""
 MAX_FRAGMENT_CHARS = 50_000
 """Markup longer than this is read as a page even without <html> or <body>."""
 _PAGE_ROOT = re.compile(r"(?i)<(html|body)\b")
@@ -71,7 +77,7 @@ def looks_like_html(text: str) -> bool:
 def fragment_text(markup: str) -> str:
     """A piece of HTML that is no page (a pasted paragraph, a snippet in a file) as cleaned
     text: script, style and template contents dropped, tags out, paragraph breaks kept."""
-    visible = _HIDDEN_ELEMENTS.sub(" ", markup)
+    visible = _INLINE_TAG.sub("", _HIDDEN_ELEMENTS.sub(" ", markup))
     spaced = _PARAGRAPH_END.sub("\n\n", visible)
     return clean_text("\n\n".join(without_tags(part) for part in spaced.split("\n\n")))
 
@@ -181,7 +187,7 @@ def text_of_document(content: str, url: str = "") -> Extracted:
     title = trim_site_suffix(_field(fields, "title", "post_title"))
     if looks_like_html(body):
         page = extract_page(body, url, title=title)
-        if _lost_a_fragment(body, page.text):
+        if _read_as_fragment(body, page.text):
             page = replace(page, text=lead_with_title(title, fragment_text(body)))
     elif title:
         page = Extracted(title=title, text=lead_with_title(title, clean_text(body)))
@@ -191,14 +197,23 @@ def text_of_document(content: str, url: str = "") -> Extracted:
     return _with_front_matter(page, fields)
 
 
-def _lost_a_fragment(markup: str, extracted: str) -> bool:
-    """Whether page extraction kept almost nothing of a fragment's words: a page extractor
-    looks for a story among a page's blocks, and one short paragraph with markup garbage
-    around it is no page (it kept nothing of 'Israel cancelled the sale ...</p><p>').
-    A scraped page without <html> that lost half its words to extraction lost junk."""
+def _read_as_fragment(markup: str, extracted: str) -> bool:
+    """Whether markup that is no page (no <html> or <body>) is better read as a fragment
+    than by page extraction, which looks for a story among a page's blocks: extraction
+    kept almost nothing of it, or dropped a paragraph of a snippet of a few (the headline
+    of 'Pentagon orders more troops to the Gulf&nbsp;</p><p>In a decision ...'). A
+    scraped page without <html> that lost half its words to extraction lost junk."""
     if _PAGE_ROOT.search(markup[:2000]) or len(markup) > MAX_FRAGMENT_CHARS:
         return False
-    return len(extracted.split()) < len(fragment_text(markup).split()) / 4
+    plain = fragment_text(markup)
+    if len(extracted.split()) < len(plain.split()) / 4:
+        return True
+    paragraphs = plain.split("\n\n")
+    kept = " ".join(extracted.split())
+    return len(paragraphs) < SNIPPET_PARAGRAPHS and any(
+        len(words := paragraph.split()) >= 4 and " ".join(words[:4]) not in kept
+        for paragraph in paragraphs
+    )
 
 
 def _front_matter(front: str) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from desk.core.article.document import (
     Extracted,
     cap_markup,
     extract_page,
+    fragment_text,
     looks_like_html,
     text_of_document,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "cap_markup",
     "default_worker_count",
     "extract_page",
+    "fragment_text",
     "headless_worker_count",
     "looks_like_html",
     "main_text",
