@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -93,16 +94,31 @@ def test_characters() -> None:
     assert normalise_characters("a \u00a0 b\tc") == "a b c"
 
 
-def test_leftover_paragraph_tags_end_a_paragraph() -> None:
-    """A headline is not run into its lead; inline tags still join their words."""
+def test_a_leftover_paragraph_end_and_start_break_the_paragraph() -> None:
+    """A headline is not run into its lead; a lone tag or line break, which may sit inside
+    a sentence, still joins its words."""
     text = "Navy sends frigates to the strait&nbsp;</p><p>The navy sent two frigates on Monday."
     assert clean_text(text) == (
         "Navy sends frigates to the strait\n\nThe navy sent two frigates on Monday."
     )
-    assert clean_text("One line here<br><br>Another line here") == (
-        "One line here\n\nAnother line here"
+    assert clean_text("Troops were <br>\n<br> sent to the border.") == (
+        "Troops were sent to the border."
     )
-    assert clean_text("The <b>navy</b> sent frigates.</p>") == "The navy sent frigates."
+    assert clean_text("The <b>navy</b> sent<p>frigates.</p>") == "The navy sent frigates."
+
+
+def test_unclosed_comments_and_long_runs_cost_linear_time() -> None:
+    """Hostile text from a feed, sized so that a pattern that backtracks (quadratic: 5 s at
+    a quarter of this) takes minutes, and a linear one a few hundredths of a second; the
+    limit tells the two apart on any machine, however loaded."""
+    for text in (
+        "<!--" * 50_000 + "x",
+        "a <" + " " * 200_000 + "x",
+        "&nbsp;" * 40_000 + "</p>" + " " * 100_000 + "x",
+    ):
+        started = time.process_time()
+        clean_text(text)
+        assert time.process_time() - started < 5
 
 
 def test_paragraphs_kept_and_title_leads() -> None:
