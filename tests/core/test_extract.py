@@ -81,12 +81,37 @@ def test_inline_tags_leave_no_space_before_punctuation() -> None:
     )
 
 
-def test_a_fragment_drops_script_and_style_and_keeps_its_paragraphs() -> None:
-    fragment = (
-        "<p>Troops left Mali.</p><script>var troops = 'sent to Chad';</script>"
-        "<style>p { color: red }</style><p>Talks on trade &amp; aid went on.</p>"
+def test_a_fragment_read_as_one_drops_scripts_styles_and_comments() -> None:
+    garbage = (
+        '<div class="share">&nbsp;</div><script>var troops = "sent to Chad";</script>'
+        "<style>p { color: red }</style><!-- troops deployed --> Troops left Mali.</p><p>"
     )
-    assert text_of_document(fragment).text == "Troops left Mali.\n\nTalks on trade & aid went on."
+    assert extract_page(garbage).text == ""  # so the fragment reading is the one used
+    assert text_of_document(garbage).text == "Troops left Mali."
+    assert fragment_text("<p>Headline here now<p>Lead sentence, with more words.") == (
+        "Headline here now\n\nLead sentence, with more words."
+    )
+
+
+def test_a_small_page_without_html_keeps_its_story_without_its_menus() -> None:
+    """HTML5 may leave out <html> and <body>: page extraction keeps the story, and the
+    fragment reading (menus, a 'Most read' list) is not used."""
+    story = (
+        "The navy sent two frigates and a supply ship to the strait on Monday, officials "
+        "said, after a week of incidents at sea that raised fears of a clash. "
+    )
+    page = (
+        "<title>Navy sends frigates | Example News</title>"
+        + "".join(f'<nav><a href="/s{i}">Section {i}</a></nav>' for i in range(40))
+        + f"<p>{story * 2}</p><ul>"
+        + "".join(
+            f"<li><a href='/r{i}'>Most read story {i} on another thing</a></li>" for i in range(30)
+        )
+        + "</ul><footer>Copyright Example News</footer>"
+    )
+    text = text_of_document(page).text
+    assert text.startswith("Navy sends frigates\n\nThe navy sent two frigates")
+    assert "Most read" not in text and "Section" not in text
 
 
 def test_a_page_is_extracted_as_a_page_not_read_as_a_fragment() -> None:

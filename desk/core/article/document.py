@@ -45,12 +45,18 @@ _INLINE_TAG = re.compile(
 MAX_FRAGMENT_CHARS = 50_000
 """Markup longer than this is read as a page even without <html> or <body>."""
 _PAGE_ROOT = re.compile(r"(?i)<(html|body)\b")
+"""What makes markup a page, read by page extraction whatever it yields."""
 _HIDDEN_ELEMENTS = re2.compile(
     r"(?is)<script\b.*?</script\s*>|<style\b.*?</style\s*>|<template\b.*?</template\s*>"
-    r"|<noscript\b.*?</noscript\s*>|<!--.*?-->"
+    r"|<noscript\b.*?</noscript\s*>|<title\b.*?</title\s*>|<nav\b.*?</nav\s*>"
+    r"|<aside\b.*?</aside\s*>|<footer\b.*?</footer\s*>|<!--.*?-->"
 )
-"""Elements whose contents are no text, and comments; RE2: an unclosed one costs linear time."""
-_PARAGRAPH_END = re.compile(r"(?i)</(?:p|div|li|h[1-6]|blockquote)\s*>|<br\s*/?>\s*<br\s*/?>")
+"""Elements that are no story text in a fragment, and comments; RE2: an unclosed one costs
+linear time."""
+_PARAGRAPH_BREAK = re.compile(
+    r"(?i)</?(?:p|div|li|h[1-6]|blockquote|section|article)\b[^<>]*>|<br\s*/?>\s*<br\s*/?>"
+)
+"""Where a fragment's paragraphs start or end ('<p>Headline<p>Lead' is two)."""
 _UNSAFE_UTF8 = re2.compile(f"[{UNSAFE_CHARS.replace(chr(0xD800) + '-' + chr(0xDFFF), '')}]")
 """UNSAFE_CHARS but surrogates (never in valid UTF-8), as RE2 finds them in UTF-8 bytes."""
 
@@ -76,9 +82,10 @@ def looks_like_html(text: str) -> bool:
 
 def fragment_text(markup: str) -> str:
     """A piece of HTML that is no page (a pasted paragraph, a snippet in a file) as cleaned
-    text: script, style and template contents dropped, tags out, paragraph breaks kept."""
+    text: scripts, styles, navigation, asides, footers and comments dropped, tags out,
+    paragraph breaks kept."""
     visible = _INLINE_TAG.sub("", _HIDDEN_ELEMENTS.sub(" ", markup))
-    spaced = _PARAGRAPH_END.sub("\n\n", visible)
+    spaced = _PARAGRAPH_BREAK.sub("\n\n", visible)
     return clean_text("\n\n".join(without_tags(part) for part in spaced.split("\n\n")))
 
 
@@ -187,8 +194,8 @@ def text_of_document(content: str, url: str = "") -> Extracted:
     title = trim_site_suffix(_field(fields, "title", "post_title"))
     if looks_like_html(body):
         page = extract_page(body, url, title=title)
-        if _read_as_fragment(body, page.text):
-            page = replace(page, text=lead_with_title(title, fragment_text(body)))
+        if (fragment := _fragment_reading(body, page.text)) is not None:
+            page = replace(page, text=lead_with_title(page.title, fragment))
     elif title:
         page = Extracted(title=title, text=lead_with_title(title, clean_text(body)))
     else:
@@ -197,23 +204,27 @@ def text_of_document(content: str, url: str = "") -> Extracted:
     return _with_front_matter(page, fields)
 
 
-def _read_as_fragment(markup: str, extracted: str) -> bool:
-    """Whether markup that is no page (no <html> or <body>) is better read as a fragment
-    than by page extraction, which looks for a story among a page's blocks: extraction
-    kept almost nothing of it, or dropped a paragraph of a snippet of a few (the headline
-    of 'Pentagon orders more troops to the Gulf&nbsp;</p><p>In a decision ...'). A
-    scraped page without <html> that lost half its words to extraction lost junk."""
+def _fragment_reading(markup: str, extracted: str) -> str | None:
+    """The text of markup that is no page (no <html> or <body>) read as a fragment, when
+    that is better than page extraction (`extracted`), which looks for a story among a
+    page's blocks: when extraction kept nothing (a sentence in markup garbage), or dropped
+    a paragraph of a snippet of a few (the headline of 'Pentagon orders more troops to
+    the Gulf&nbsp;</p><p>In a decision ...'). Otherwise None: a small page without
+    <html> keeps its story without its menus."""
     if _PAGE_ROOT.search(markup[:2000]) or len(markup) > MAX_FRAGMENT_CHARS:
-        return False
+        return None
     plain = fragment_text(markup)
-    if len(extracted.split()) < len(plain.split()) / 4:
-        return True
+    if not extracted.split():
+        return plain
     paragraphs = plain.split("\n\n")
+    if len(paragraphs) >= SNIPPET_PARAGRAPHS:
+        return None
     kept = " ".join(extracted.split())
-    return len(paragraphs) < SNIPPET_PARAGRAPHS and any(
+    lost = any(
         len(words := paragraph.split()) >= 4 and " ".join(words[:4]) not in kept
         for paragraph in paragraphs
     )
+    return plain if lost else None
 
 
 def _front_matter(front: str) -> dict[str, Any]:
