@@ -104,6 +104,15 @@ def test_a_term_takes_the_word_that_fits_not_the_nearest(tmp_path: Path) -> None
     assert [h.text for h in Matcher([term]).match(text)] == ["moved two brigades to the border"]
 
 
+def test_the_word_that_fits_may_be_one_broken_in_two(tmp_path: Path) -> None:
+    """The same choice past the nearest window, with 'brig ades' one word of the window."""
+    term = watchlist("terms:\n  - {term: reservists|brigades moved border, within: 3}\n", tmp_path)
+    matcher = Matcher([term])
+    for brigades in ("brigades", "brig ades"):
+        text = f"Israel called up reservists and moved two {brigades} to the border."
+        assert [h.text for h in matcher.match(text)] == [f"moved two {brigades} to the border"]
+
+
 def test_exact_terms_keep_their_case_rule_behind_the_gate(tmp_path: Path) -> None:
     """An exact term is skipped when its word is absent; the skip must respect its case rule."""
     exact = watchlist(
