@@ -1120,7 +1120,7 @@ def _tightest_window(
     for picked in product([anchor], *choices):
         ends = [end for place in picked for end in {place[0], place[1]}]
         first, last = min(ends), max(ends)
-        joined = sum(place[1] - place[0] for place in picked)
+        joined = len(ends) - len(picked)  # the second tokens of words broken in two
         if len(set(ends)) < len(ends) or last - first + 1 - joined > reach:
             continue
         score = min(place[2] for place in picked)
