@@ -31,6 +31,8 @@ from __future__ import annotations
 import re
 from html import unescape
 
+import re2
+
 # One escape sequence with its payload (ECMA-48): CSI, then the string controls, then pairs.
 # A string's payload stops at any other introducer, so that a line of many costs one pass.
 _STRING_STOP = "\x07\x1b\x9c\x90\x98\x9d\x9e\x9f\n"
@@ -60,7 +62,8 @@ _LINE_BREAKS = re.compile(r"[\t\n\r\u2028\u2029]")
 _SPACES = re.compile(r"\s+")
 _BLANK = re.compile(r"\s")
 """What str.isspace() is true of (re's \\s for str patterns is the same Unicode test)."""
-_TAG = re.compile(r"<[^>]+>")
+_TAG = re2.compile(r"<[^>]+>")
+"""RE2: a title of 50,000 '<' took 1.4 s with Python's re (each '<' scanned to the end)."""
 
 
 def is_safe(text: str) -> bool:

@@ -163,9 +163,12 @@ RELATED_HEADING = re.compile(
     re.IGNORECASE,
 )
 
-# A line of dates, times and "Updated"/"Published" words only.
+# A line of dates, times and "Updated"/"Published" words only. Each word is taken whole,
+# as the first alternative that reads it (an atomic group, so "N hours ago" comes before a
+# bare number): "1-2-3" read as one date or as numbers and dashes made the ways to split
+# a line of "1-1-1-...x" grow exponentially (30 of them took minutes).
 _TIMESTAMP = re.compile(
-    r"""(?:(?:
+    r"""(?:(?>
         (?:first\s+|last\s+)?(?:updated|published|posted|modified|created|crawled|retrieved|accessed|dated?|issued)\b\s*(?:on|at)?
       | (?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\b\.?
       | (?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\b\.?
@@ -176,9 +179,9 @@ _TIMESTAMP = re.compile(
       | enero|febrero|marzo|mayo|junio|julio|septiembre|octubre|noviembre|diciembre|janvier|février
       | mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|januar|februar|märz
       | juni|juli|oktober|dezember
+      | \d+\s*(?:hours?|hrs?|minutes?|mins?|days?|weeks?|months?|years?)\s+ago\b
       | \d{1,4}(?!\d)(?:[:/.\-]\d{1,4}(?!\d)){0,2}(?:st|nd|rd|th|h|[ap]m)?\b
       | [ap]\.?m\b\.? | (?:gmt|utc|[ecmp][sd]t|bst|cest?|kst|jst|ist|et|pt)\b
-      | \d+\s*(?:hours?|hrs?|minutes?|mins?|days?|weeks?|months?|years?)\s+ago\b
       | by\s+(?-i:[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3})
       | (?:at|on|by|the|of|de|às|a\s+las|à|um|am|le|el|la)\b | [/·•,\-–—:()\[\]]
     )\s*)+""",

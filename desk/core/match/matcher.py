@@ -125,7 +125,7 @@ def term_words(text: str) -> tuple[tuple[str, ...], ...]:
     """
     slots = [
         tuple(dict.fromkeys(_term_word(w) for w in _EXACT_OR_WORD.findall(chunk)))
-        for chunk in re.sub(r"\s*\|\s*", "|", text).split()
+        for chunk in "|".join(part.strip() for part in text.split("|")).split()
     ]
     slots = [slot for slot in slots if slot]
     content = [s for s in slots if not all(w in STOP_WORDS for w in s)]
