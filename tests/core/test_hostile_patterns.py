@@ -3,7 +3,8 @@ that the backtracking pattern took from ten seconds to minutes (measured before 
 while the linear one takes milliseconds; the limit tells the two apart on any machine.
 
 Each reaches its pattern through the public function the untrusted text goes through:
-a feed's fields, a page's markup, an article's lines, a watchlist being edited.
+a feed's fields, a page's markup, an article's lines, a watchlist or settings file being
+edited.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from desk.core.article.pagemeta import page_metadata
 from desk.core.feeds.parse import parse_feed
 from desk.core.match.matcher import term_words
 from desk.core.safetext import plain_text
+from desk.core.settings.config import parse_duration
 
 N = 100_000
 LIMIT = 2.0
@@ -56,7 +58,14 @@ HOSTILE: dict[str, Callable[[], object]] = {
         "https://a.example/feed",
     ),
     "a watchlist term of spaces": lambda: term_words("a" + " " * N + "b"),
+    "a settings duration of spaces": lambda: _refused(parse_duration, "1" + " " * N + "x"),
 }
+
+
+def _refused(parse: Callable[[str], object], value: str) -> None:
+    """`parse(value)`, which must refuse it."""
+    with pytest.raises(ValueError):
+        parse(value)
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
