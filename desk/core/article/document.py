@@ -89,6 +89,17 @@ def fragment_text(markup: str) -> str:
     return clean_text("\n\n".join(without_tags(part) for part in spaced.split("\n\n")))
 
 
+def plain_text_paragraphs(markup: str) -> str:
+    """Feed HTML without its tags, keeping paragraph and line breaks.
+
+    Entities stay for the cleaner to decode after it has dropped leftover
+    tags, so that an escaped `&lt;b&gt;` is shown as the text `<b>`.
+    """
+    spaced = re.sub(r"(?i)</p\s*>|<br\s*/?>\s*<br\s*/?>", "\n\n", markup)
+    spaced = re.sub(r"(?i)<br\s*/?>", "\n", spaced)
+    return "\n\n".join(without_tags(part) for part in spaced.split("\n\n"))
+
+
 def cap_markup(html: str) -> str:
     """The markup cut to MAX_HTML_CHARS characters and MAX_TAGS tags."""
     html = html[:MAX_HTML_CHARS]

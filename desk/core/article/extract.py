@@ -13,7 +13,6 @@ with its paragraph and line breaks kept (`plain_text_paragraphs`).
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from desk.core.article.clean import clean_text
@@ -25,6 +24,7 @@ from desk.core.article.document import (
     extract_page,
     fragment_text,
     looks_like_html,
+    plain_text_paragraphs,
     text_of_document,
 )
 from desk.core.article.extractpool import (
@@ -37,7 +37,6 @@ from desk.core.article.headline import lead_with_title
 from desk.core.article.pagemeta import PageMetadata, page_metadata
 from desk.core.article.pagetext import main_text, tree_text
 from desk.core.models import Article, Item
-from desk.core.safetext import without_tags
 
 __all__ = [
     "MAX_HTML_CHARS",
@@ -82,14 +81,3 @@ def readable(article: Article) -> Article:
         return article
     body = clean_text(plain_text_paragraphs(article.text))
     return replace(article, text=lead_with_title(article.title, body), cleaned=True)
-
-
-def plain_text_paragraphs(markup: str) -> str:
-    """Feed HTML without its tags, keeping paragraph and line breaks.
-
-    Entities stay for the cleaner to decode after it has dropped leftover
-    tags, so that an escaped `&lt;b&gt;` is shown as the text `<b>`.
-    """
-    spaced = re.sub(r"(?i)</p\s*>|<br\s*/?>\s*<br\s*/?>", "\n\n", markup)
-    spaced = re.sub(r"(?i)<br\s*/?>", "\n", spaced)
-    return "\n\n".join(without_tags(part) for part in spaced.split("\n\n"))
