@@ -114,10 +114,6 @@ def test_a_small_page_without_html_keeps_its_story_without_its_menus() -> None:
     assert "Most read" not in text and "Section" not in text
 
 
-def test_a_page_is_extracted_as_a_page_not_read_as_a_fragment() -> None:
-    assert "Home" not in text_of_document(PAGE).text
-
-
 def test_every_demo_page_yields_its_story() -> None:
     pages = sorted((DEMO_DIR / "articles").glob("*.html"))
     assert len(pages) >= 30

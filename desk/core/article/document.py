@@ -53,10 +53,9 @@ _HIDDEN_ELEMENTS = re2.compile(
 )
 """Elements that are no story text in a fragment, and comments; RE2: an unclosed one costs
 linear time."""
-_PARAGRAPH_BREAK = re.compile(
-    r"(?i)</?(?:p|div|li|h[1-6]|blockquote|section|article)\b[^<>]*>|<br\s*/?>\s*<br\s*/?>"
-)
-"""Where a fragment's paragraphs start or end ('<p>Headline<p>Lead' is two)."""
+_BLOCK_EDGE = re.compile(r"(?i)</?(?:p|div|li|h[1-6]|blockquote|section|article)\b[^<>]*>")
+"""Where a fragment's paragraphs start or end ('<p>Headline<p>Lead' is two): each is read
+as the '</p>' that `plain_text_paragraphs` breaks at."""
 _UNSAFE_UTF8 = re2.compile(f"[{UNSAFE_CHARS.replace(chr(0xD800) + '-' + chr(0xDFFF), '')}]")
 """UNSAFE_CHARS but surrogates (never in valid UTF-8), as RE2 finds them in UTF-8 bytes."""
 
@@ -85,8 +84,7 @@ def fragment_text(markup: str) -> str:
     text: scripts, styles, navigation, asides, footers and comments dropped, tags out,
     paragraph breaks kept."""
     visible = _INLINE_TAG.sub("", _HIDDEN_ELEMENTS.sub(" ", markup))
-    spaced = _PARAGRAPH_BREAK.sub("\n\n", visible)
-    return clean_text("\n\n".join(without_tags(part) for part in spaced.split("\n\n")))
+    return clean_text(plain_text_paragraphs(_BLOCK_EDGE.sub("</p>", visible)))
 
 
 def plain_text_paragraphs(markup: str) -> str:
