@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
@@ -253,6 +253,29 @@ class Term:
 
 
 @dataclass(frozen=True)
+class Examples:
+    """A watchlist's labelled example texts: one per line of their file, graded per watchlist."""
+
+    path: str
+    digest: str
+    """The file's SHA-256: two Examples are the same when their files are (texts not compared)."""
+    texts: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    grades: tuple[tuple[tuple[str, int], ...], ...] = field(default=(), compare=False, repr=False)
+    """Per example: (watchlist id, grade) pairs, 2 about it, 1 borderline, 0 not about it."""
+
+
+@dataclass(frozen=True)
+class Semantic:
+    """A watchlist's `semantic:` block: its examples and how their vote is read."""
+
+    examples: Examples
+    neighbours: int = 5
+    agree: int = 5
+    floor: float = 0.6
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
 class Watchlist:
     """A compiled watchlist; its id is the YAML file name without extension."""
 
@@ -275,6 +298,8 @@ class Watchlist:
     """What a term's weight is multiplied by when it is found in the lead (1: no boost)."""
     passing: float = 1.0
     """What the evidence is multiplied by when every hit is in one sentence past the lead."""
+    semantic: Semantic | None = None
+    """Its labelled examples, when a lead close to them counts as evidence (match/semantic.py)."""
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from typing import Any
 
 from desk.core.errors import DeskError
 from desk.core.match.matcher import Matcher
+from desk.core.match.semantic import EXAMPLES_TERM, example_number
 from desk.core.models import Verdict, Watchlist
 from desk.core.safetext import safe_line
 
@@ -203,7 +204,7 @@ def backtest(articles: Sequence[Labelled], texts: Sequence[str], matcher: Matche
     """Each of the matcher's watchlists' report over the articles; `texts` are their prepared
     texts (title, cleaned body)."""
     watchlists = matcher.watchlists
-    verdicts = [matcher.assess(text) for text in texts]
+    verdicts = matcher.assess_many(texts)
     for index, article in enumerate(articles):  # explained only where the watchlists are wrong
         if any(_wrong(article, verdict) for verdict in verdicts[index]):
             verdicts[index] = matcher.assess(texts[index], explain=True)
@@ -222,12 +223,14 @@ def _wrong(article: Labelled, verdict: Verdict) -> bool:
 def _report(watchlist: Watchlist, articles: Sequence[Labelled], verdicts: list[Verdict]) -> Report:
     outcomes, borderline, unlabelled = [], 0, 0
     counts = {term.text: [0, 0, 0] for term in watchlist.terms}
+    if watchlist.semantic is not None:
+        counts[EXAMPLES_TERM] = [0, 0, 0]
     for article, verdict in zip(articles, verdicts, strict=True):
         grade = article.labels.get(watchlist.id)
         if grade is None:
             unlabelled += 1
             continue
-        for term in {hit.term for hit in verdict.hits}:
+        for term in {_counted_as(watchlist, hit.term) for hit in verdict.hits}:
             counts.setdefault(term, [0, 0, 0])[grade] += 1
         if grade == BORDERLINE:
             borderline += 1
@@ -235,6 +238,11 @@ def _report(watchlist: Watchlist, articles: Sequence[Labelled], verdicts: list[V
             outcomes.append(Outcome(article, grade, verdict))
     terms = tuple(TermCount(term, pos, neg, mid) for term, (neg, mid, pos) in counts.items())
     return Report(watchlist.id, tuple(outcomes), borderline, unlabelled, terms)
+
+
+def _counted_as(watchlist: Watchlist, term: str) -> str:
+    """A hit's term as the backtest counts it: every example's vote as one, the examples."""
+    return EXAMPLES_TERM if watchlist.semantic and example_number(term) else term
 
 
 def labelled_ids(articles: Iterable[Labelled]) -> set[str]:

@@ -9,6 +9,9 @@ passes for "reentry". Context terms must appear near a hit; exclusion terms
 near a hit drop it. A watchlist fires when its matched terms add up to its
 `fire_at` evidence: each term that matched adds its weight once, however
 often it matched, so a weak term (weight 0.5) needs another term beside it.
+A watchlist with examples (`semantic:`) that has not fired on its terms also
+asks whether the text's lead is close to its positive examples
+(match/semantic.py): when it is, that adds the block's weight as evidence.
 """
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ import threading
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache, reduce
 from itertools import accumulate, compress, count, product, repeat
 from math import prod
@@ -30,7 +33,18 @@ import Stemmer
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Levenshtein
 
-from desk.core.models import Evidence, Hit, Term, TextMatch, Verdict, Watchlist
+from desk.core.match.semantic import (
+    Encoder,
+    ExampleIndex,
+    Neighbours,
+    default_encoder,
+    example_number,
+    positives_of,
+    shared_index,
+    text_key,
+    vote,
+)
+from desk.core.models import Evidence, Examples, Hit, Term, TextMatch, Verdict, Watchlist
 
 _WORD = re.compile(r"\w+(?:[-'’]\w+|(?<=\d)[.,]\d+)*")  # re-entry, it's, 12,000: one word each
 _WORD_OR_GAP = re.compile(rf"({_WORD.pattern})")  # split keeps the words between the gaps
@@ -250,9 +264,27 @@ class Tokens:
         """The sentence a character offset is in, counted from 0."""
         return bisect_right(self._sentence_ends, offset)
 
+    def lead_end(self, sentences: int) -> int:
+        """Where the text's first `sentences` sentences end (see `lead_end`)."""
+        return lead_end(self.text, sentences)
+
     def index_at(self, offset: int) -> int:
         """The index of the token at or after a character offset."""
         return min(bisect_left(self.ends, offset + 1), max(len(self.starts) - 1, 0))
+
+
+def lead_end(text: str, sentences: int) -> int:
+    """Where a text's first `sentences` sentences end, their closing mark kept and the
+    space after it not; the whole text when it has fewer. Reads no further than that."""
+    if sentences <= 0:
+        return 0
+    found = 0
+    for gap in _SENTENCE_GAP.finditer(text):
+        if _ends_sentence(text, gap):
+            found += 1
+            if found == sentences:
+                return len(text[: gap.end()].rstrip())
+    return len(text.rstrip())
 
 
 def _ends_sentence(text: str, gap: re.Match[str]) -> bool:
@@ -274,8 +306,26 @@ class _Span:
 class Matcher:
     """Runs a set of watchlists over cleaned texts."""
 
-    def __init__(self, watchlists: list[Watchlist]) -> None:
+    def __init__(
+        self,
+        watchlists: list[Watchlist],
+        encoder: Encoder | None = None,
+        kept_neighbours: dict[tuple[bytes, str, int], Neighbours] | None = None,
+    ) -> None:
         self.watchlists = list(watchlists)
+        self._encoder = encoder
+        self.kept_neighbours = kept_neighbours
+        """Leads' nearest examples by (lead digest, examples digest, count), kept across runs
+        by `desk test` (None: found afresh, cheaply, each time)."""
+        self._example_indexes: dict[str, ExampleIndex] = {}
+        """Each examples file's vectors, by its digest (built when first needed)."""
+        self._example_positives: dict[str, dict[str, tuple[bool, ...]]] = {}
+        rules = [wl.semantic for wl in self.watchlists if wl.semantic is not None]
+        self._semantic_reach = (
+            max((rule.neighbours for rule in rules), default=0),
+            min((rule.floor for rule in rules), default=1.0),
+        )
+        """How many nearest examples any watchlist asks for, and the lowest floor."""
         own = [
             frozenset(
                 word
@@ -347,8 +397,17 @@ class Matcher:
 
     def match(self, text: str) -> list[Hit]:
         """Every hit of every watchlist that fired on `text`, in text order."""
-        hits = [hit for verdict in self.assess(text) if verdict.fired for hit in verdict.hits]
-        return sorted(hits, key=lambda h: (h.start, h.watchlist))
+        return self.match_many([text])[0]
+
+    def match_many(self, texts: Sequence[str]) -> list[list[Hit]]:
+        """`match` of each text: the examples' vote is asked for all of them at once."""
+        return [
+            sorted(
+                (hit for verdict in verdicts if verdict.fired for hit in verdict.hits),
+                key=lambda h: (h.start, h.watchlist),
+            )
+            for verdicts in self.assess_many(texts)
+        ]
 
     def assess(self, text: str, explain: bool = False) -> list[Verdict]:
         """Each watchlist's verdict on `text`: its hits, their evidence, fired or not.
@@ -357,19 +416,133 @@ class Matcher:
         dropped and, when nothing matched, the term that came closest: what a
         backtest shows for a missed article.
         """
+        return self.assess_many([text], explain)[0]
+
+    def assess_many(self, texts: Sequence[str], explain: bool = False) -> list[list[Verdict]]:
+        """`assess` of each text. The terms judge one text at a time; the texts they leave
+        to the examples are compared with them together (one product of matrices, not one
+        a text: the poller matches a handful of articles at a time)."""
         if not self.watchlists:
-            return []
-        if (
-            len(self._lexicon.stems) > LEARNT_LIMIT
-        ):  # a text another thread is reading keeps its own
+            return [[] for _ in texts]
+        judged = [self._by_terms(text, explain) for text in texts]
+        asked = [(scan, verdicts) for scan, verdicts in judged if self._asks_examples(verdicts)]
+        if asked:
+            nearby = self._nearby(
+                [scan.tokens for scan, _ in asked], explain
+            )  # per text: (lead, examples file) -> its nearest examples
+            reviewed = {
+                id(scan): self._semantic_review(scan, verdicts, explain, near)
+                for (scan, verdicts), near in zip(asked, nearby, strict=True)
+            }
+            judged = [(scan, reviewed.get(id(scan), verdicts)) for scan, verdicts in judged]
+        return [verdicts for _, verdicts in judged]
+
+    def _by_terms(self, text: str, explain: bool) -> tuple[_Scan, list[Verdict]]:
+        """The text's scan and each watchlist's verdict on its terms alone."""
+        if len(self._lexicon.stems) > LEARNT_LIMIT:  # a text another thread reads keeps its own
             self._lexicon = _Lexicon()
         tokens = Tokens(text)
         scan = _Scan(text, tokens, *self._places(tokens, self._lexicon))
         scan.regex_absent = self._regexes.absent(text)
-        return [
+        verdicts = [
             self._judge(watchlist, self._terms_to_try(index, scan), scan, explain)
             for index, watchlist in enumerate(self.watchlists)
         ]
+        return scan, verdicts
+
+    def _asks_examples(self, verdicts: list[Verdict]) -> bool:
+        """Whether a watchlist with examples has not fired on its terms."""
+        pairs = zip(self.watchlists, verdicts, strict=True)
+        return any(watchlist.semantic and not verdict.fired for watchlist, verdict in pairs)
+
+    def _nearby(
+        self, texts: list[Tokens], explain: bool
+    ) -> list[dict[tuple[int, str], Neighbours]]:
+        """Per text, the examples nearest to its lead, per lead length and examples file."""
+        nearby: list[dict[tuple[int, str], Neighbours]] = [{} for _ in texts]
+        wanted = {
+            (wl.lead, wl.semantic.examples.digest): wl.semantic.examples
+            for wl in self.watchlists
+            if wl.semantic is not None
+        }
+        for (lead, digest), examples in wanted.items():
+            leads = [tokens.text[: tokens.lead_end(lead)] for tokens in texts]
+            for found, near in zip(nearby, self._neighbours(leads, examples, explain), strict=True):
+                found[lead, digest] = near
+        return nearby
+
+    def _semantic_review(
+        self,
+        scan: _Scan,
+        verdicts: list[Verdict],
+        explain: bool,
+        nearby: dict[tuple[int, str], Neighbours],
+    ) -> list[Verdict]:
+        """Each unfired verdict of a watchlist with examples, with the examples' vote added."""
+        tokens = scan.tokens
+        reviewed = []
+        for watchlist, verdict in zip(self.watchlists, verdicts, strict=True):
+            rule = watchlist.semantic
+            if rule is None or verdict.fired:
+                reviewed.append(verdict)
+                continue
+            positives = self._positives(rule.examples).get(watchlist.id)
+            said = vote(nearby[watchlist.lead, rule.examples.digest], positives, rule)
+            if said.passes(rule):
+                end = tokens.lead_end(watchlist.lead)
+                hit = Hit(
+                    watchlist.id, said.term(), tokens.text[:end], 0, end, said.similarity * 100
+                )
+                verdict = self._with_semantic_hit(watchlist, verdict, hit, tokens)
+            elif explain and said.agreeing:
+                verdict = replace(verdict, closest=_join(verdict.closest, said.describe(rule)))
+            reviewed.append(verdict)
+        return reviewed
+
+    def _neighbours(self, leads: list[str], examples: Examples, explain: bool) -> list[Neighbours]:
+        """The examples nearest to each lead: kept from an earlier run when the matcher was
+        given `kept_neighbours`, else none below every floor (unless explaining)."""
+        count, lowest = self._semantic_reach
+        index = self._example_index(examples)
+        if self.kept_neighbours is None:
+            floor = -1.0 if explain else lowest
+            return index.neighbours(self._encoder_in_use().embed(leads), count, floor)
+        keys = [(text_key(lead), examples.digest, count) for lead in leads]
+        missing = sorted(
+            {key: i for i, key in enumerate(keys) if key not in self.kept_neighbours}.values()
+        )
+        if missing:  # all `count` of them, whatever the floors: a later run may lower one
+            vectors = self._encoder_in_use().embed([leads[i] for i in missing])
+            for i, near in zip(missing, index.neighbours(vectors, count), strict=True):
+                self.kept_neighbours[keys[i]] = near
+        return [self.kept_neighbours[key] for key in keys]
+
+    def _with_semantic_hit(
+        self, watchlist: Watchlist, verdict: Verdict, hit: Hit, tokens: Tokens
+    ) -> Verdict:
+        hits = (*verdict.hits, hit)
+        parts = weigh(watchlist, hits, tokens)
+        total = sum(part.amount for part in parts)
+        fired = total >= watchlist.fire_at - 1e-9
+        return replace(verdict, fired=fired, total=total, hits=hits, parts=parts)
+
+    def _encoder_in_use(self) -> Encoder:
+        if self._encoder is None:
+            self._encoder = default_encoder()
+        return self._encoder
+
+    def _example_index(self, examples: Examples) -> ExampleIndex:
+        """The vectors of an examples file, embedded once per matcher and file."""
+        if examples.digest not in self._example_indexes:
+            index = shared_index(examples, self._encoder_in_use())
+            self._example_indexes[examples.digest] = index
+        return self._example_indexes[examples.digest]
+
+    def _positives(self, examples: Examples) -> dict[str, tuple[bool, ...]]:
+        """Per watchlist, which of a file's examples are about it (read once per file)."""
+        if examples.digest not in self._example_positives:
+            self._example_positives[examples.digest] = positives_of(examples)
+        return self._example_positives[examples.digest]
 
     def _terms_to_try(self, index: int, scan: _Scan) -> list[Term]:
         """The watchlist's terms that may match the text, in their order: the rest cannot."""
@@ -705,8 +878,29 @@ def weigh(watchlist: Watchlist, hits: Iterable[Hit], tokens: Tokens) -> tuple[Ev
     when every hit sits in one sentence past the lead, a passing mention in
     an article about something else, that sentence counts as one piece of
     evidence: its strongest term's weight times `passing`, however many
-    terms overlap in it.
+    terms overlap in it. The examples' vote (a semantic hit) adds the
+    `semantic:` block's weight.
     """
+    hits = list(hits)
+    semantic = [hit for hit in hits if _is_semantic(watchlist, hit)]
+    parts = _term_parts(watchlist, [hit for hit in hits if hit not in semantic], tokens)
+    weight = watchlist.semantic.weight if watchlist.semantic else 1.0
+    parts += tuple(
+        Evidence("semantic", f"{hit.term} ({hit.score / 100:.2f})", weight) for hit in semantic[:1]
+    )
+    return parts
+
+
+def _join(first: str, second: str) -> str:
+    return f"{first}; {second}" if first else second
+
+
+def _is_semantic(watchlist: Watchlist, hit: Hit) -> bool:
+    """Whether a hit is the examples' vote (its term names an example), not a term's."""
+    return watchlist.semantic is not None and example_number(hit.term) > 0
+
+
+def _term_parts(watchlist: Watchlist, hits: list[Hit], tokens: Tokens) -> tuple[Evidence, ...]:
     in_lead: dict[str, bool] = {}
     sentences = set()
     for hit in hits:
@@ -1007,6 +1201,8 @@ def describe_evidence(parts: Iterable[Evidence], fire_at: float) -> str:
             )
         elif part.kind == "passing":
             words.append(f"{part.label} {part.amount:+.2g}")
+        elif part.kind == "semantic":
+            words.append(f"{part.label} {part.amount:g}")
     total = sum(part.amount for part in parts)
     return f"evidence {total:.2g} (fires at {fire_at:g}): " + ", ".join(words)
 

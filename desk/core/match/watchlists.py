@@ -9,17 +9,20 @@ version.
 
 from __future__ import annotations
 
+import hashlib
 import re
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import orjson
 import re2
 
 from desk.core.errors import WatchlistError, did_you_mean
 from desk.core.match.matcher import STOP_WORDS, term_words
-from desk.core.models import Severity, Term, Watchlist
-from desk.core.safetext import safe_line
+from desk.core.models import Examples, Semantic, Severity, Term, Watchlist
+from desk.core.safetext import safe_line, safe_text
 from desk.core.settings.yamlio import PosDict, PosList, key_position_of, position_of, read_yaml
 
 WATCHLIST_KEYS = (
@@ -33,8 +36,12 @@ WATCHLIST_KEYS = (
     "context",
     "exclude",
     "evidence",
+    "semantic",
 )
 EVIDENCE_KEYS = ("lead", "lead_boost", "passing")
+SEMANTIC_KEYS = ("examples", "neighbours", "agree", "floor", "weight")
+MAX_EXAMPLES_BYTES = 16 << 20
+"""An examples file larger than this is refused (the shipped one is about 2 MB)."""
 TERM_KEYS = ("term", "label", "regex", "exact", "threshold", "within", "weight")
 NEAR_KEYS = ("near", "any")
 
@@ -140,6 +147,7 @@ def compile_watchlist(data: Any, path: Path) -> Watchlist:
         exclude_near=exclude_near,
         fire_at=_number(data, "fire_at", 1.0, path, 0.01, 100),
         path=str(path),
+        semantic=_semantic_block(data, path),
     )
 
 
@@ -372,3 +380,107 @@ def _near_block(
     if "any" not in block:
         raise WatchlistError(f"'{key}' needs 'any:' with a list of terms", path, *block.pos)
     return near, _terms(block, "any", threshold, path)
+
+
+def _semantic_block(data: PosDict, path: Path) -> Semantic | None:
+    """The optional `semantic:` mapping: the examples file and how their vote is read."""
+    block = data.get("semantic")
+    if block is None:
+        return None
+    if not isinstance(block, PosDict):
+        message = "'semantic' must be a mapping (examples:, neighbours:, agree:, floor:, weight:)"
+        raise WatchlistError(message, path, *position_of(data, "semantic"))
+    _check_keys(block, SEMANTIC_KEYS, path, "semantic")
+    name = block.get("examples")
+    if not isinstance(name, str) or not name.strip():
+        where = position_of(block, "examples") if "examples" in block else block.pos
+        raise WatchlistError("'semantic' needs 'examples:', a file of labelled texts", path, *where)
+    neighbours = int(_number(block, "neighbours", 5, path, 1, 50))
+    agree = int(_number(block, "agree", neighbours, path, 1, neighbours))
+    try:
+        examples = load_examples(path.parent / name)
+    except WatchlistError as exc:
+        raise WatchlistError(exc.message, exc.path, exc.line, exc.col) from None
+    return Semantic(
+        examples=examples,
+        neighbours=neighbours,
+        agree=agree,
+        floor=_number(block, "floor", 0.6, path, 0, 1),
+        weight=_number(block, "weight", 1.0, path, 0.01, 100),
+    )
+
+
+_EXAMPLES_READ: dict[tuple[str, str], Examples] = {}
+"""Examples files read, by path and digest: three watchlists share one file."""
+
+
+def load_examples(path: Path) -> Examples:
+    """Read an examples file: JSON lines with `text` and `labels` (a 0/1/2 grade per watchlist).
+
+    It is the corpus's format, so a file `desk test` reads can serve; `title`,
+    when present, is put before the text. Each mistake is an error naming the line.
+    """
+    try:
+        size = path.stat().st_size
+        if size > MAX_EXAMPLES_BYTES:
+            raise WatchlistError(
+                f"file is {size:,} bytes; the limit is {MAX_EXAMPLES_BYTES:,}", path
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise WatchlistError(f"cannot read the examples: {exc.strerror or exc}", path) from None
+    digest = hashlib.sha256(raw).hexdigest()
+    known = _EXAMPLES_READ.get((str(path), digest))
+    if known is not None:
+        return known
+    texts, grades, ids = [], [], dict[str, str]()
+    numbered = [(n, line) for n, line in enumerate(raw.split(b"\n"), start=1) if line.strip()]
+    for (number, _), item in zip(numbered, _parsed_lines(numbered, path), strict=True):
+        text, graded = _example(item, path, number, ids)
+        texts.append(text)
+        grades.append(graded)
+    if not texts:
+        raise WatchlistError("the examples file has no examples", path, 1, 1)
+    examples = Examples(str(path), digest, tuple(texts), tuple(grades))
+    _EXAMPLES_READ.clear()  # one file is shared; a changed file replaces it
+    _EXAMPLES_READ[(str(path), digest)] = examples
+    return examples
+
+
+def _parsed_lines(numbered: list[tuple[int, bytes]], path: Path) -> list[Any]:
+    """Every line's JSON, parsed at once (one array: a fifth of the time of line by line);
+    when that fails, line by line, to name the first line that is not JSON."""
+    with suppress(orjson.JSONDecodeError):
+        parsed = orjson.loads(b"[" + b",".join(line for _, line in numbered) + b"]")
+        if len(parsed) == len(numbered):  # a line holding two values joined by a comma is not
+            return list(parsed)
+    for number, line in numbered:
+        try:
+            orjson.loads(line)
+        except orjson.JSONDecodeError:
+            raise WatchlistError("not a JSON object", path, number, 1) from None
+    raise WatchlistError("a line holds more than one JSON value", path, 1, 1)
+
+
+def _example(
+    item: Any, path: Path, number: int, ids: dict[str, str]
+) -> tuple[str, tuple[tuple[str, int], ...]]:
+    """One example line's JSON -> its text (safe, title first) and its grades (`ids`: the
+    watchlist ids met so far, made safe once)."""
+    text, labels = (
+        (item.get("text"), item.get("labels")) if isinstance(item, dict) else (None, None)
+    )
+    if not isinstance(text, str) or not text.strip():
+        raise WatchlistError("an example needs 'text' (the example itself)", path, number, 1)
+    if not isinstance(labels, dict) or not all(
+        type(grade) is int and grade in (0, 1, 2) for grade in labels.values()
+    ):
+        message = "an example needs 'labels': a grade 0, 1 or 2 per watchlist id"
+        raise WatchlistError(message, path, number, 1)
+    title = item.get("title")
+    if isinstance(title, str) and title.strip():
+        text = f"{title.strip()}\n{text}"
+    grades = tuple(
+        (ids.get(key) or ids.setdefault(key, safe_line(key)), g) for key, g in labels.items()
+    )
+    return safe_text(text), grades

@@ -1,0 +1,401 @@
+"""The semantic signal: a text's lead compared with a watchlist's labelled examples.
+
+Rules find words; this finds meaning the words missed ("brigades moved to the
+frontier" where no term covers *moved*). A text's lead (its title and first
+sentences) becomes a vector, the mean of its word pieces' static vectors; so
+does every example sentence in the watchlist's examples file. The lead's
+nearest examples vote: when the `neighbours` nearest are at least `agree`
+positives for the watchlist and the nearest is at least `floor` alike
+(cosine), the signal adds `weight` to the watchlist's evidence, explained like
+a term: "close to example 412 (0.71)", the example being line 412 of the file.
+
+The vectors are WordLlama's (`l2_supercat_256`, 32,000 word pieces x 256,
+shipped inside the `wordllama` package from PyPI: nothing is downloaded at
+run time). desk reads the package's two files itself, with `tokenizers` and
+`safetensors`, so the package's own loader (which reaches for the network
+when a file is not where it looks) never runs.
+
+An encoder is anything with `embed(texts) -> unit vectors`; the matcher takes
+one, so a test or a benchmark can pass its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import re
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from desk.core.errors import DeskError
+from desk.core.models import Examples, Semantic
+
+if TYPE_CHECKING:
+    import numpy as np
+
+MODEL_NAME = "WordLlama l2_supercat_256"
+DIMENSIONS = 64
+"""Vectors are compared on the examples' main directions: the mean that every news text
+shares is taken off (it would make a long lead look close to everything), and 64 of 256
+dimensions keep the comparison in the processor's cache."""
+WEIGHTS = ("weights", "l2_supercat_256.safetensors")
+TOKENIZER = ("tokenizers", "l2_supercat_tokenizer_config.json")
+SEMANTIC_TERM = "close to example "
+"""How a semantic hit's term begins: 'close to example 412'."""
+EXAMPLES_TERM = "the examples (semantic)"
+"""What a backtest counts every semantic hit under, whichever example was nearest."""
+WORDS_KEPT = 30_000
+"""How many words' pieces an encoder keeps (about 7 MB); when full it starts again, so that a
+stream of ever new words (names, numbers, garbage) cannot grow it."""
+_WORD_OR_MARK = re.compile(r"\w+|[^\w\s]")
+INDEX_SUFFIX = ".index.npz"
+NEAR_BAND = 0.2
+"""The nearest examples are sought among those this close to the nearest (all, if too few)."""
+MAX_PIECES = 512
+"""A lead longer than this many word pieces is cut: the mean settles long before."""
+
+
+class Encoder(Protocol):
+    """Texts -> one unit-length vector each (rows of a float32 matrix)."""
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class SemanticUnavailable(DeskError):
+    """The embedding model's files cannot be found or read."""
+
+
+@dataclass(frozen=True)
+class Nearest:
+    """What a lead's nearest examples said for one watchlist."""
+
+    agreeing: int
+    """How many of the nearest examples are positives for the watchlist."""
+    example: int
+    """The line (from 1) of the nearest positive example, 0 if none was near."""
+    similarity: float
+    """Its cosine similarity with the lead."""
+    nearest: float
+    """The nearest example's similarity, positive or not."""
+
+    def passes(self, rule: Semantic) -> bool:
+        """Whether the vote fires the signal under `rule`."""
+        return self.agreeing >= rule.agree and self.nearest >= rule.floor - 1e-9
+
+    def term(self) -> str:
+        """'close to example 412': the hit's term (its similarity is the hit's score)."""
+        return f"{SEMANTIC_TERM}{self.example}"
+
+    def describe(self, rule: Semantic) -> str:
+        """A near miss, said: 'examples: 3 of the 5 nearest agree (5 needed), the nearest 0.58'."""
+        return (
+            f"examples: {self.agreeing} of the {rule.neighbours} nearest agree "
+            f"({rule.agree} needed), nearest {self.nearest:.2f} (floor {rule.floor:g})"
+        )
+
+
+def example_number(term: str) -> int:
+    """The example line a semantic hit's term names ('close to example 412' -> 412), else 0."""
+    number = term.removeprefix(SEMANTIC_TERM)
+    return int(number) if term.startswith(SEMANTIC_TERM) and number.isdigit() else 0
+
+
+class StaticEncoder:
+    """WordLlama's static vectors: a text is the mean of its word pieces' vectors, unit length."""
+
+    model = MODEL_NAME
+
+    def __init__(self, folder: Path | None = None) -> None:
+        import numpy as np
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        folder = folder or _package_folder()
+        try:
+            table = next(iter(load_file(str(folder.joinpath(*WEIGHTS))).values()))
+            self._tokenizer = Tokenizer.from_file(str(folder.joinpath(*TOKENIZER)))
+        except Exception as exc:  # a missing, cut or foreign file: say which, go on without
+            raise SemanticUnavailable(f"cannot read {MODEL_NAME}: {exc}", folder) from None
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(MAX_PIECES)
+        self._table = np.asarray(table, dtype=np.float32)
+        self._word_pieces: dict[str, tuple[int, ...]] = {}
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Each text's vector: its word pieces' mean, scaled to length 1 (zero for no pieces)."""
+        import numpy as np
+
+        if len(texts) == 1:  # the matcher's case, a lead at a time: no more than needed
+            pieces = self.pieces(texts[0])
+            if pieces:
+                summed = np.take(self._table, pieces, axis=0).sum(axis=0)
+                one: np.ndarray = (summed / max(float(np.sqrt(summed @ summed)), 1e-12))[None, :]
+                return one
+        out = np.zeros((len(texts), self._table.shape[1]), dtype=np.float32)
+        for row, text in enumerate(texts):
+            pieces = self.pieces(text)
+            if pieces:  # the sum points where the mean does; its length goes next
+                out[row] = np.take(self._table, pieces, axis=0).sum(axis=0)
+        out /= np.maximum(np.sqrt(np.einsum("ij,ij->i", out, out)), 1e-12)[:, None]
+        return out
+
+    def pieces(self, text: str) -> list[int]:
+        """The text's word pieces, word by word (each word's pieces tokenized once, then kept).
+
+        Word by word, a word's pieces never depend on its neighbours, so they can
+        be kept: the tokenizer costs about 95 us for a lead, the kept pieces 10.
+        """
+        kept = self._word_pieces
+        found: list[int] = []
+        for word in _WORD_OR_MARK.findall(text):
+            pieces = kept.get(word)
+            if pieces is None:
+                pieces = tuple(self._tokenizer.encode(word, add_special_tokens=False).ids)
+                if len(kept) >= WORDS_KEPT:
+                    kept.clear()
+                kept[word] = pieces
+            found.extend(pieces)
+            if len(found) >= MAX_PIECES:
+                return found[:MAX_PIECES]
+        return found
+
+
+def _package_folder() -> Path:
+    """Where the `wordllama` package is installed, found without importing it."""
+    spec = importlib.util.find_spec("wordllama")
+    if spec is None or not spec.submodule_search_locations:
+        raise SemanticUnavailable("the 'wordllama' package is not installed (pip install desk)")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+class KeptVectors:
+    """An encoder that keeps every vector it has made, by the text's digest.
+
+    `desk test` runs on every save: the examples and the labelled file's leads
+    are the same texts each time, so it hands in the vectors an earlier run
+    kept (`read`, called when a vector is first asked for; see
+    desk/cli/kept_vectors.py) and the model is not even loaded unless a text
+    is new. `known` maps a text's digest (`text_key`) to its vector; `added`
+    counts the vectors made here.
+    """
+
+    def __init__(
+        self,
+        read: Callable[[], dict[bytes, Any]] | None = None,
+        make: Callable[[], Encoder] | None = None,
+    ) -> None:
+        self.known: dict[bytes, Any] = {}
+        self.added = 0
+        self.model = MODEL_NAME if make is None else ""
+        """The model whose vectors these are (when not told, the shipped one's)."""
+        self._read = read
+        self._make = make or default_encoder
+        self._encoder: Encoder | None = None
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """The texts' vectors: kept ones as they were, the rest made by the model now."""
+        import numpy as np
+
+        if self._read is not None:
+            self.known, self._read = {**self._read(), **self.known}, None
+        keys = [text_key(text) for text in texts]
+        missing = [i for i, key in enumerate(keys) if key not in self.known]
+        if missing:
+            self._encoder = self._encoder or self._make()
+            made = self._encoder.embed([texts[i] for i in missing])
+            for row, i in enumerate(missing):
+                self.known[keys[i]] = made[row]
+            self.added += len(missing)
+        if not keys:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([self.known[key] for key in keys])
+
+
+def text_key(text: str) -> bytes:
+    """A text's digest, the key of its kept vector (16 bytes of SHA-256)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()[:16]
+
+
+@lru_cache(maxsize=1)
+def default_encoder() -> Encoder:
+    """The shipped model, loaded once per process (about 0.2 s and 33 MB)."""
+    return StaticEncoder()
+
+
+_SHARED: weakref.WeakKeyDictionary[Any, dict[str, ExampleIndex]] = weakref.WeakKeyDictionary()
+"""Example indexes built in this process, per encoder and examples file: every matcher of a
+process (a reload, a test) shares them instead of embedding 6,000 examples again."""
+
+
+def shared_index(examples: Examples, encoder: Encoder) -> ExampleIndex:
+    """The examples' index under `encoder`, built once per process, or read from the index
+    file beside the examples when it was made from this very file by this very code."""
+    built = _SHARED.setdefault(encoder, {})
+    if examples.digest not in built:
+        built.clear()  # one examples file at a time: an edited file replaces the old one
+        made = read_index(examples) if getattr(encoder, "model", None) == MODEL_NAME else None
+        built[examples.digest] = made or ExampleIndex.build(examples, encoder)
+    return built[examples.digest]
+
+
+def index_path(examples: Examples) -> Path:
+    """Where an examples file's index is kept: `examples.jsonl` -> `examples.index.npz`."""
+    path = Path(examples.path)
+    return path.with_name(f"{path.stem}{INDEX_SUFFIX}")
+
+
+def read_index(examples: Examples) -> ExampleIndex | None:
+    """The index kept beside the examples, if it was made from them by this code and model;
+    None otherwise (then the index is built: about 0.5 s for the shipped 6,320 examples)."""
+    import numpy as np
+
+    try:
+        with np.load(index_path(examples), allow_pickle=False) as kept:
+            made_from = kept["made_from"].tobytes().decode()
+            vectors, centre, basis = kept["vectors"], kept["centre"], kept["basis"]
+    except (OSError, ValueError, KeyError, EOFError, UnicodeDecodeError):
+        return None
+    if made_from != f"{examples.digest} {model_fingerprint()}":
+        return None
+    shapes = (vectors.shape, centre.shape, basis.shape)
+    if shapes != (
+        (len(examples.texts), DIMENSIONS),
+        (basis.shape[0],),
+        (centre.shape[0], DIMENSIONS),
+    ):
+        return None
+    return ExampleIndex(vectors, centre, basis)
+
+
+def index_bytes(examples: Examples, index: ExampleIndex) -> bytes:
+    """The index file's content (scripts/build_examples.py writes it beside the examples)."""
+    import io
+
+    import numpy as np
+
+    made_from = np.frombuffer(f"{examples.digest} {model_fingerprint()}".encode(), np.uint8)
+    buffer = io.BytesIO()
+    np.savez(
+        buffer,
+        made_from=made_from,
+        vectors=np.asarray(index.vectors, np.float32),
+        centre=np.asarray(index.centre, np.float32),
+        basis=np.asarray(index.basis, np.float32),
+    )
+    return buffer.getvalue()
+
+
+@lru_cache(maxsize=1)
+def model_fingerprint() -> str:
+    """Changes with the model's package version and this module's code (which embeds)."""
+    from importlib import metadata
+
+    digest = hashlib.sha256(MODEL_NAME.encode())
+    for package in ("wordllama", "tokenizers"):
+        try:
+            digest.update(f"{package} {metadata.version(package)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(package.encode())
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """The examples nearest to one text: their indexes and similarities, nearest first."""
+
+    order: tuple[int, ...] = ()
+    similarity: tuple[float, ...] = ()
+
+
+def positives_of(examples: Examples) -> dict[str, tuple[bool, ...]]:
+    """Per watchlist id, whether each example is about it (graded 2)."""
+    ids = {watchlist for grades in examples.grades for watchlist, _ in grades}
+    graded = [dict(grades) for grades in examples.grades]
+    return {w: tuple(grades.get(w) == 2 for grades in graded) for w in sorted(ids)}
+
+
+def vote(near: Neighbours, positives: Sequence[bool] | None, rule: Semantic) -> Nearest:
+    """What the rule's `neighbours` nearest examples say for a watchlist (`positives`: which
+    examples are about it; None when the file grades none for it)."""
+    order = near.order[: rule.neighbours]
+    nearest = near.similarity[0] if order else 0.0
+    agreeing = [place for place, example in enumerate(order) if positives and positives[example]]
+    if not agreeing:
+        return Nearest(0, 0, 0.0, nearest)
+    first = agreeing[0]
+    return Nearest(len(agreeing), order[first] + 1, near.similarity[first], nearest)
+
+
+@dataclass
+class ExampleIndex:
+    """One examples file's vectors, centred and on their main directions."""
+
+    vectors: Any
+    centre: Any
+    """The examples' mean vector, taken off every vector before comparing (see `DIMENSIONS`)."""
+    basis: Any
+    """The examples' main directions (`DIMENSIONS` of them): vectors are compared in their span."""
+    shift: Any = None
+    """The centre on those directions: what a text's projected vector is moved by."""
+
+    def __post_init__(self) -> None:
+        self.shift = self.centre @ self.basis
+
+    @classmethod
+    def build(cls, examples: Examples, encoder: Encoder) -> ExampleIndex:
+        """Embed every example once."""
+        raw = encoder.embed(list(examples.texts))
+        centre = raw.mean(axis=0)
+        moved = raw - centre
+        basis = _main_directions(moved, DIMENSIONS)
+        return cls(_unit(moved @ basis), centre, basis)
+
+    def neighbours(self, vectors: Any, count: int, floor: float = -1.0) -> list[Neighbours]:
+        """Per text's vector (a row), the `count` examples nearest to it, nearest first; none
+        when even the nearest is less alike than `floor` (no vote can pass: the common case)."""
+        import numpy as np
+
+        queries = vectors @ self.basis - self.shift
+        queries /= np.maximum(np.sqrt(np.einsum("ij,ij->i", queries, queries)), 1e-9)[:, None]
+        similarities = queries @ self.vectors.T
+        count = min(count, similarities.shape[1])
+        best = similarities.max(axis=1) if count else np.full(len(vectors), -1.0)
+        return [
+            self._nearest(row, count, float(top)) if count and top >= floor - 1e-9 else Neighbours()
+            for row, top in zip(similarities, best, strict=True)
+        ]
+
+    @staticmethod
+    def _nearest(similarities: Any, count: int, best: float) -> Neighbours:
+        """The `count` highest similarities of one row, highest first."""
+        import numpy as np
+
+        near = np.flatnonzero(similarities >= best - NEAR_BAND)
+        if len(near) < count:  # the band holds fewer than asked for: look at every example
+            near = np.arange(len(similarities))
+        top = near[np.argpartition(similarities[near], len(near) - count)[-count:]]
+        top = top[np.argsort(-similarities[top], kind="stable")]
+        return Neighbours(tuple(top.tolist()), tuple(similarities[top].tolist()))
+
+
+def _main_directions(moved: Any, count: int) -> Any:
+    """The `count` directions along which centred vectors vary most (a principal component
+    analysis, from their 256 x 256 scatter: 5 ms where a full SVD takes 150)."""
+    import numpy as np
+
+    values, directions = np.linalg.eigh(moved.T @ moved)
+    order = np.argsort(values)[::-1][:count]
+    return np.ascontiguousarray(directions[:, order], dtype=np.float32)
+
+
+def _unit(vectors: Any) -> Any:
+    """Rows scaled to length 1 (a zero row stays zero)."""
+    import numpy as np
+
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-9)

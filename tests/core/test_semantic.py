@@ -1,0 +1,182 @@
+"""The semantic signal: a lead close to a watchlist's labelled examples counts as evidence.
+
+Real parts: the shipped model (WordLlama's vectors, read from the installed
+package), real example files on disk, the real matcher and loader.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from desk.core.errors import WatchlistError
+from desk.core.match.backtest import backtest, read_labelled
+from desk.core.match.matcher import Matcher, describe_evidence, evidence_for, lead_end
+from desk.core.match.semantic import EXAMPLES_TERM, default_encoder, example_number
+from desk.core.match.watchlists import load_watchlist
+
+DEPLOYED = [
+    "Two army brigades were sent to reinforce the garrison on the northern frontier.",
+    "The ministry ordered a battalion of paratroopers to the border region on Monday.",
+    "Hundreds of soldiers were flown to the island to bolster its defences.",
+    "Marines deployed to the neighbouring country at its government's request.",
+    "An infantry regiment moved to positions along the disputed boundary overnight.",
+    "Troops were dispatched abroad to join the peacekeeping mission.",
+]
+UNRELATED = [
+    "The football club signed a striker for a record fee on Friday.",
+    "Heavy rain flooded the market town and closed the railway line.",
+    "The central bank left interest rates unchanged for a third month.",
+    "A new bakery opened on the high street, selling sourdough and pastries.",
+    "The orchestra's winter season opens with two symphonies by Brahms.",
+    "Shares in the retailer fell after it warned on Christmas sales.",
+]
+WATCHLIST = """\
+name: Test deployments
+terms:
+  - zqxv wrbl
+semantic:
+  examples: examples.jsonl
+  neighbours: 3
+  agree: 3
+  floor: 0.3
+  weight: 1
+"""
+
+
+def write_examples(folder: Path, lines: list[str] | None = None) -> Path:
+    """The examples file beside a watchlist: six positives, then six unrelated texts."""
+    if lines is None:
+        rows = [{"text": t, "labels": {"deploy": 2}} for t in DEPLOYED]
+        rows += [{"text": t, "labels": {"deploy": 0}} for t in UNRELATED]
+        lines = [json.dumps(row) for row in rows]
+    path = folder / "examples.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def watchlist_file(tmp_path: Path) -> Path:
+    write_examples(tmp_path)
+    path = tmp_path / "deploy.yaml"
+    path.write_text(WATCHLIST, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def matcher(watchlist_file: Path) -> Matcher:
+    return Matcher([load_watchlist(watchlist_file)])
+
+
+def test_a_lead_close_to_positives_fires_and_names_the_example(matcher: Matcher) -> None:
+    text = "Soldiers sent to the frontier\n\nThe army sent an armoured brigade to the border."
+    (verdict,) = matcher.assess(text)
+    assert verdict.fired
+    (part,) = verdict.parts
+    assert part.kind == "semantic" and part.amount == 1.0
+    (hit,) = verdict.hits
+    number = example_number(hit.term)
+    assert 1 <= number <= len(DEPLOYED)  # a positive example, by its line
+    assert part.label == f"close to example {number} ({hit.score / 100:.2f})"
+    assert (hit.start, hit.end) == (0, lead_end(text, 3)) and hit.text == text[: hit.end]
+    assert f"close to example {number}" in describe_evidence(verdict.parts, verdict.fire_at)
+
+
+def test_a_lead_close_to_negatives_stays_quiet(matcher: Matcher) -> None:
+    (verdict,) = matcher.assess("The club's striker scored twice as shares in the bank fell.")
+    assert not verdict.fired and verdict.hits == () and verdict.parts == ()
+
+
+def test_a_near_miss_is_explained(tmp_path: Path, watchlist_file: Path) -> None:
+    watchlist_file.write_text(WATCHLIST.replace("floor: 0.3", "floor: 0.99"), encoding="utf-8")
+    matcher = Matcher([load_watchlist(watchlist_file)])
+    text = "The army sent an armoured brigade to the border."
+    (quiet,) = matcher.assess(text)
+    (explained,) = matcher.assess(text, explain=True)
+    assert not quiet.fired and not explained.fired
+    assert "examples: 3 of the 3 nearest agree (3 needed)" in explained.closest
+    assert "(floor 0.99)" in explained.closest
+
+
+def test_terms_that_fire_are_not_second_guessed(matcher: Matcher) -> None:
+    (verdict,) = matcher.assess("Reports of zqxv wrbl near the frontier where soldiers were sent.")
+    assert verdict.fired
+    assert [part.kind for part in verdict.parts] == ["term"]
+
+
+def test_an_alerts_stored_hits_give_back_the_same_evidence(matcher: Matcher) -> None:
+    """The article pane recomputes the evidence from the alert's hits: the vote must survive."""
+    text = (
+        "Soldiers flown to the island\n\nHundreds of troops were flown in to bolster its defences."
+    )
+    (verdict,) = matcher.assess(text)
+    assert verdict.fired
+    assert evidence_for(matcher.watchlists[0], verdict.hits, text) == verdict.parts
+
+
+def test_the_backtest_counts_every_vote_as_the_examples(matcher: Matcher) -> None:
+    rows = [
+        {"id": "a", "title": "Brigade sent north", "text": DEPLOYED[0], "labels": {"deploy": 2}},
+        {"id": "b", "title": "Rates held", "text": UNRELATED[2], "labels": {"deploy": 0}},
+    ]
+    data = "\n".join(json.dumps(row) for row in rows).encode()
+    articles = read_labelled(data, "labelled.jsonl")
+    texts = [f"{a.title}\n\n{a.text}" for a in articles]
+    (report,) = backtest(articles, texts, matcher)
+    counts = {count.term: (count.positives, count.negatives) for count in report.terms}
+    assert counts[EXAMPLES_TERM] == (1, 0)
+    assert not any(term.startswith("close to example") for term in counts)
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "lines", "message"),
+    [
+        (WATCHLIST.replace("agree: 3", "agreed: 3"), None, "deploy.yaml:7:3: unknown semantic key"),
+        (WATCHLIST.replace("agree: 3", "agree: 4"), None, "deploy.yaml:7:10: 'agree' must be"),
+        (WATCHLIST.replace("examples.jsonl", "gone.jsonl"), None, "gone.jsonl: cannot read"),
+        (WATCHLIST, ['{"text": "x", "labels": {"deploy": 2}}', "{oops"], "examples.jsonl:2:1"),
+        (WATCHLIST, ['{"text": "x", "labels": {"deploy": 5}}'], "a grade 0, 1 or 2"),
+        (WATCHLIST, ['{"labels": {"deploy": 2}}'], "an example needs 'text'"),
+        (WATCHLIST, [""], "the examples file has no examples"),
+    ],
+)
+def test_a_bad_semantic_block_or_examples_file_is_named(
+    tmp_path: Path, yaml_text: str, lines: list[str] | None, message: str
+) -> None:
+    write_examples(tmp_path, lines)
+    path = tmp_path / "deploy.yaml"
+    path.write_text(yaml_text, encoding="utf-8")
+    with pytest.raises(WatchlistError) as raised:
+        load_watchlist(path)
+    assert message in str(raised.value)
+
+
+def test_example_texts_are_made_safe_where_they_enter(tmp_path: Path, watchlist_file: Path) -> None:
+    hostile = {"text": "Troops sent\x1b]52;c;cGF5\x07 to the border", "labels": {"deploy": 2}}
+    write_examples(tmp_path, [json.dumps(hostile)])
+    watchlist = load_watchlist(watchlist_file)
+    assert watchlist.semantic is not None
+    (text,) = watchlist.semantic.examples.texts
+    assert "\x1b" not in text and "\x07" not in text
+
+
+def test_the_encoder_reads_word_by_word_and_keeps_unit_length() -> None:
+    encoder = default_encoder()
+    text = "Two brigades moved to the frontier, officials said."
+    words = ["Two", "brigades", "moved", "to", "the", "frontier", ",", "officials", "said", "."]
+    expected = [piece for word in words for piece in encoder.pieces(word)]
+    assert encoder.pieces(text) == expected == encoder.pieces(text)  # the second from its cache
+    vectors = encoder.embed([text, "", "brigades"])
+    assert vectors.shape == (3, 256)
+    assert np.allclose(np.linalg.norm(vectors[[0, 2]], axis=1), 1.0, atol=1e-5)
+    assert not vectors[1].any()  # no pieces, no direction
+
+
+def test_lead_end_keeps_the_first_sentences_and_their_marks() -> None:
+    text = "Headline here\n\nFirst one. Mr. Smith said so! Third? Fourth."
+    assert text[: lead_end(text, 1)] == "Headline here"
+    assert text[: lead_end(text, 3)] == "Headline here\n\nFirst one. Mr. Smith said so!"
+    assert lead_end(text, 9) == len(text)
