@@ -21,6 +21,13 @@ import orjson
 
 import desk.core.article
 from desk.cli.common import load_watchlist_folder, locations_of, match_watchlists_dir, shorten
+from desk.cli.kept_vectors import (
+    Kept,
+    keep_neighbours,
+    keep_vectors,
+    read_neighbours,
+    read_vectors,
+)
 from desk.cli.learnt_words import keep_words, read_words
 from desk.cli.parser import EXIT_BAD_INPUT, EXIT_OK
 from desk.core.article.clean import clean_text
@@ -39,6 +46,7 @@ from desk.core.match.backtest import (
     report_json,
 )
 from desk.core.match.matcher import LearntWords, Matcher, describe_evidence
+from desk.core.match.semantic import KeptVectors
 from desk.core.models import Hit, Verdict, Watchlist
 from desk.core.safetext import safe_line
 from desk.core.store.tinystore import atomic_write
@@ -59,8 +67,11 @@ def run_test(args: argparse.Namespace) -> int:
     texts, cached = cleaned_texts(articles, key, cache)
     folder = Path(args.watchlists) if args.watchlists else match_watchlists_dir(args)
     recalled = read_words(cache, key)
+    vectors = KeptVectors(read=lambda: read_vectors(cache))
+    neighbours = read_neighbours(cache, key)
+    found_before = len(neighbours)
     folders = (folder, Path(args.compare)) if args.compare else (folder,)
-    done = _run_folders(folders, articles, texts, path, recalled)
+    done = _run_folders(folders, articles, texts, path, recalled, (vectors, neighbours))
     if done is None:  # _matcher_for or the loader has said why
         return EXIT_BAD_INPUT
     runs, matcher, relearnt = done
@@ -72,6 +83,8 @@ def run_test(args: argparse.Namespace) -> int:
     words = None if recalled is None else relearnt
     print(rate_line(len(articles), elapsed, cached, len(runs), words), file=sys.stderr)
     keep_words(matcher, cache, key, recalled)
+    keep_neighbours(cache, key, neighbours, found_before)
+    keep_vectors(cache, vectors)
     return EXIT_OK
 
 
@@ -88,13 +101,14 @@ def _run_folders(
     texts: list[str],
     path: Path,
     recalled: LearntWords | None,
+    semantic: tuple[KeptVectors, Kept],
 ) -> tuple[list[list[Report]], Matcher, int] | None:
     """Each folder's reports; the first folder's matcher (the words it keeps are those of the
     folder run most often), and how many recalled stems it learnt again. None if a folder
     has no watchlist the file labels (said why)."""
     runs, matchers, relearnt = [], list[Matcher](), 0
     for folder in folders:
-        matcher = _matcher_for(folder, articles, path)
+        matcher = _matcher_for(folder, articles, path, semantic)
         if matcher is None:
             return None
         if matchers:  # --compare: the second matcher meets the first one's words
@@ -106,7 +120,9 @@ def _run_folders(
     return runs, matchers[0], relearnt
 
 
-def _matcher_for(folder: Path, articles: list[Labelled], path: Path) -> Matcher | None:
+def _matcher_for(
+    folder: Path, articles: list[Labelled], path: Path, semantic: tuple[KeptVectors, Kept]
+) -> Matcher | None:
     """A matcher of the folder's watchlists that the file labels; None (said why) if none."""
     if not folder.is_dir():
         raise DeskError("no such watchlist folder", folder)
@@ -114,7 +130,8 @@ def _matcher_for(folder: Path, articles: list[Labelled], path: Path) -> Matcher 
     if not watchlists:
         return None
     scored = _labelled_watchlists(watchlists, articles, path, folder)
-    return Matcher(scored) if scored else None
+    vectors, neighbours = semantic
+    return Matcher(scored, encoder=vectors, kept_neighbours=neighbours) if scored else None
 
 
 def _labelled_watchlists(

@@ -162,7 +162,12 @@ def run_init(args: argparse.Namespace) -> int:
     files = {where.feeds_file: STARTER_FEEDS, where.settings_file: STARTER_SETTINGS}
     for path, text in files.items():
         _write_new(path, args.force, lambda p, t=text: p.write_text(t, encoding="utf-8"))
-    for shipped in sorted(shipped_watchlists_dir().glob("*.yaml")):
+    shipped_files = [
+        *shipped_watchlists_dir().glob("*.yaml"),
+        *shipped_watchlists_dir().glob("*.jsonl"),  # their examples
+        *shipped_watchlists_dir().glob("*.index.npz"),  # and the examples' vectors
+    ]
+    for shipped in sorted(shipped_files):
         _write_new(
             where.watchlists_dir / shipped.name,
             args.force,

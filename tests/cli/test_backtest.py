@@ -205,6 +205,70 @@ def test_words_learnt_are_kept_for_the_next_run_and_a_bad_file_is_learnt_again(
     assert run(edited).stdout == recalled.stdout != first.stdout
 
 
+EXAMPLES = "".join(
+    json.dumps({"text": text, "labels": {"drills": grade}}) + "\n"
+    for text, grade in [
+        ("Two brigades were sent to reinforce the border garrison.", 2),
+        ("Paratroopers were flown to the island to bolster its defences.", 2),
+        ("An infantry regiment moved up to the disputed frontier.", 2),
+        ("The football club signed a striker for a record fee.", 0),
+        ("Heavy rain flooded the market town overnight.", 0),
+        ("The central bank left its interest rate unchanged.", 0),
+    ]
+)
+SEMANTIC = "semantic:\n  examples: examples.jsonl\n  neighbours: 2\n  agree: 2\n  floor: 0.2\n"
+
+
+def test_the_examples_vote_is_kept_for_the_next_run_and_a_bad_file_is_found_again(
+    tmp_path: Path, isolated_dirs: Path
+) -> None:
+    files = {"drills.yaml": DRILLS + SEMANTIC, "examples.jsonl": EXAMPLES}
+    folder = write_folder(tmp_path, "w", files)
+    rows = [
+        *ROWS,
+        {
+            "id": "a4",
+            "title": "Regiment sent north",
+            "text": "Infantry went to the frontier to reinforce the garrison.",
+            "labels": {"drills": 2},
+        },
+    ]
+    labelled = write_set(tmp_path, rows)
+
+    def run() -> subprocess.CompletedProcess[str]:
+        done = desk("test", str(labelled), "--watchlists", str(folder), "--json")
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+        return done
+
+    first = run()
+    report = json.loads(first.stdout)
+    assert report["tp"] == 3  # a2's weak term (0.5) and a4's lack of one: the examples helped
+    counts = {term["term"]: term["positives"] for term in report["terms"]}
+    assert counts["the examples (semantic)"] == 2
+    cache = isolated_dirs / "data" / "backtest"
+    (near,) = (cache / "neighbours").glob("*.json")
+    (vectors,) = (cache / "vectors").glob("*.npy")
+    kept, written = near.read_bytes(), vectors.stat().st_mtime_ns
+    assert run().stdout == first.stdout
+    assert near.read_bytes() == kept and vectors.stat().st_mtime_ns == written  # nothing new
+    good = json.loads(kept)
+    entry = good["entries"][0]
+    for bad in [
+        b"{",
+        json.dumps({**good, "code": "other code"}).encode(),
+        json.dumps({**good, "entries": [[*entry[:3], [-1], [0.5]]]}).encode(),
+        json.dumps({**good, "entries": [[*entry[:3], [0], ["x"]]]}).encode(),
+        json.dumps({**good, "entries": [entry[:4]]}).encode(),
+    ]:
+        near.write_bytes(bad)
+        assert run().stdout == first.stdout, bad
+        assert json.loads(near.read_bytes()) == good  # found again, written anew
+    vectors.write_bytes(b"not numpy")
+    near.unlink()
+    assert run().stdout == first.stdout
+    assert vectors.read_bytes() != b"not numpy"
+
+
 def test_compare_shows_before_after_and_the_articles_gained_and_lost(tmp_path: Path) -> None:
     before = write_folder(tmp_path, "before", {"drills.yaml": DRILLS})
     edited = DRILLS.replace("    weight: 0.5\n", "").replace("  - tanks moved\n", "")

@@ -14,12 +14,14 @@ from textual.widgets import Static
 
 from desk.core.decide import grew_since_handled
 from desk.core.match.matcher import describe_evidence, evidence_for
+from desk.core.match.semantic import example_number
 from desk.core.models import Alert, AlertState, Article, Hit, Watchlist
 
 HIT_STYLE = "bold black on yellow"
 CURRENT_HIT_STYLE = "bold black on bright_cyan"
 """The hit `n`/`N` went to, painted over HIT_STYLE."""
 TERM_WIDTH = 50
+EXAMPLE_WIDTH = 160
 
 
 def wake_time(until: datetime) -> str:
@@ -69,6 +71,18 @@ def grouped_hits(hits: tuple[Hit, ...]) -> dict[tuple[str, str], list[Hit]]:
     return groups
 
 
+def example_text(watchlist: Watchlist | None, term: str) -> str:
+    """For a semantic hit's term, the example it names, on one line and shortened; else ''."""
+    number = example_number(term)
+    if watchlist is None or watchlist.semantic is None or number < 1:
+        return ""
+    texts = watchlist.semantic.examples.texts
+    if number > len(texts):  # the examples file changed since the alert
+        return ""
+    line = " ".join(texts[number - 1].split())
+    return line if len(line) <= EXAMPLE_WIDTH else line[: EXAMPLE_WIDTH - 1] + "…"
+
+
 def explanation(
     alert: Alert, article: Article, watchlists: Mapping[str, Watchlist] | None = None
 ) -> Text:
@@ -93,6 +107,10 @@ def explanation(
         short = term if len(term) <= TERM_WIDTH else term[: TERM_WIDTH - 1] + "…"
         lines.append(watchlist, style="bold")
         lines.append(f"  term: {short}\n", style="dim")
+        example = example_text((watchlists or {}).get(watchlist), term)
+        if example:  # the lead is the whole opening: show what it was found close to
+            lines.append(f"  the lead is close to “{example}” {hits[0].score / 100:.2f}\n")
+            continue
         for hit in hits:
             lines.append("  ")
             lines.append(f"“{hit.text}”", style="italic" if hit.article_key else HIT_STYLE)
