@@ -107,6 +107,7 @@ def test_init_then_check(isolated_dirs: Path) -> None:
     config = isolated_dirs / "config"
     assert (config / "feeds.yaml").exists() and (config / "settings.yaml").exists()
     assert {p.stem for p in (config / "watchlists").glob("*.yaml")} == WATCHLISTS
+    assert (config / "watchlists" / "examples.jsonl").exists()  # their semantic: blocks read it
     check = desk("check")
     assert check.returncode == 0, check.stderr
     assert "ok  watchlist icbm-reentry" in check.stdout

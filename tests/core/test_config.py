@@ -252,7 +252,10 @@ def _placed(data: object) -> object:
 @pytest.mark.parametrize(
     "text",
     [
-        *(path.read_text(encoding="utf-8") for path in sorted(shipped_watchlists_dir().glob("*"))),
+        *(
+            path.read_text(encoding="utf-8")
+            for path in sorted(shipped_watchlists_dir().glob("*.yaml"))
+        ),
         "feeds:\n  - url: https://a.example/\n    \ufeffname: World Desk\n    tags: [x, y]\n",
         "feeds:\n  - {url: 'https://a.example/', name: \"Wörld 😀 Desk\"}\r\n  - url: b\n",
         "a: &x [1, 2]\nb: 3\n",  # an anchor no alias uses
