@@ -7,6 +7,7 @@ package), real example files on disk, the real matcher and loader.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +16,9 @@ import pytest
 from desk.core.errors import WatchlistError
 from desk.core.match.backtest import backtest, read_labelled
 from desk.core.match.matcher import Matcher, describe_evidence, evidence_for, lead_end
-from desk.core.match.semantic import EXAMPLES_TERM, default_encoder, example_number
+from desk.core.match.semantic import EXAMPLES_TERM, default_encoder, example_number, read_index
 from desk.core.match.watchlists import load_watchlist
+from desk.core.settings.config import shipped_watchlists_dir
 
 DEPLOYED = [
     "Two army brigades were sent to reinforce the garrison on the northern frontier.",
@@ -180,3 +182,23 @@ def test_lead_end_keeps_the_first_sentences_and_their_marks() -> None:
     assert text[: lead_end(text, 1)] == "Headline here"
     assert text[: lead_end(text, 3)] == "Headline here\n\nFirst one. Mr. Smith said so!"
     assert lead_end(text, 9) == len(text)
+
+
+def test_the_shipped_index_is_made_from_the_shipped_examples_by_this_code() -> None:
+    """scripts/build_examples.py must run again after the examples or semantic.py change."""
+    watchlist = load_watchlist(shipped_watchlists_dir() / "troop-deployment.yaml")
+    assert watchlist.semantic is not None
+    assert read_index(watchlist.semantic.examples) is not None
+
+
+def test_an_index_of_other_examples_is_not_used(tmp_path: Path) -> None:
+    shipped = shipped_watchlists_dir()
+    for name in ("troop-deployment.yaml", "examples.jsonl", "examples.index.npz"):
+        shutil.copyfile(shipped / name, tmp_path / name)
+    with (tmp_path / "examples.jsonl").open("a", encoding="utf-8") as examples:
+        examples.write(json.dumps({"text": DEPLOYED[0], "labels": {"troop-deployment": 2}}) + "\n")
+    watchlist = load_watchlist(tmp_path / "troop-deployment.yaml")
+    assert watchlist.semantic is not None
+    assert read_index(watchlist.semantic.examples) is None  # made from the file before the edit
+    (tmp_path / "examples.index.npz").write_bytes(b"not an index")
+    assert read_index(watchlist.semantic.examples) is None
