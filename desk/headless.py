@@ -38,6 +38,7 @@ from desk.core.attention import Surge, blind_spots, duration_words, source_names
 from desk.core.errors import DeskError, plural
 from desk.core.match.reload import LiveWatchlists, Settling
 from desk.core.match.rematch import find_hits, raise_alerts
+from desk.core.match.semantic import said_of
 from desk.core.models import HANDLED_STATES, Alert, Feed, FeedState, Watchlist, short_hash
 from desk.core.notify.deliver import deliver_alerts, open_channels
 from desk.core.pipeline import CycleResult, Poller, utc_now
@@ -241,7 +242,8 @@ def alert_line(alert: Alert) -> str:
     """An alert as one readable line: severity, title, watchlists and the matched words."""
     matched: dict[str, str] = {}  # each matched text once, whatever its case, in order
     for hit in alert.hits:
-        matched.setdefault(hit.text.casefold(), hit.text)
+        said = said_of(hit.term, hit.text)
+        matched.setdefault(said.casefold(), said)
     terms = ", ".join(matched.values())
     line = (
         f"{alert.severity.value.upper():8} {alert.title}  [{', '.join(alert.watchlists)}]  {terms}"

@@ -60,8 +60,9 @@ def _print_verdicts(name: str, verdicts: list[Verdict], as_json: bool) -> None:
         return
     print(f"{name}:")
     for hit in hits:
+        text = shorten(" ".join(hit.text.split()), 60)  # a vote's hit is the whole lead
         print(
-            f'  {hit.watchlist:22} {hit.score:5.1f}  {hit.start:>6}-{hit.end:<6} "{hit.text}"  (term: {shorten(hit.term)})'
+            f'  {hit.watchlist:22} {hit.score:5.1f}  {hit.start:>6}-{hit.end:<6} "{text}"  (term: {shorten(hit.term)})'
         )
     for verdict in verdicts:
         print(f"  {verdict.watchlist:22} {describe_evidence(verdict.parts, verdict.fire_at)}")

@@ -18,6 +18,7 @@ from desk.cli.common import (
 )
 from desk.cli.parser import EXIT_OK
 from desk.core.errors import DeskError
+from desk.core.match.semantic import said_of
 from desk.core.models import Alert
 from desk.core.settings.config import (
     parse_duration,
@@ -74,7 +75,9 @@ def _write_csv(alerts: list[Alert]) -> None:
         ]
     )
     for a in alerts:
-        hits = "; ".join(f"{h.watchlist}: {h.text} ({h.score:.0f})" for h in a.hits)
+        hits = "; ".join(
+            f"{h.watchlist}: {said_of(h.term, h.text)} ({h.score:.0f})" for h in a.hits
+        )
         row = [
             a.id,
             a.state.value,

@@ -104,6 +104,12 @@ def example_number(term: str) -> int:
     return int(number) if term.startswith(SEMANTIC_TERM) and number.isdigit() else 0
 
 
+def said_of(term: str, text: str) -> str:
+    """What a hit matched, as a line shows it: a term's words, or for the examples' vote
+    (whose hit is the whole lead) the example it was close to, 'close to example 412'."""
+    return term if example_number(term) else text
+
+
 class StaticEncoder:
     """WordLlama's static vectors: a text is the mean of its word pieces' vectors, unit length."""
 
