@@ -150,7 +150,9 @@ def run_check(args: argparse.Namespace) -> int:
     for error in result.errors:
         print(f"desk: {error}", file=sys.stderr)
     for watchlist in result.watchlists:
-        print(f"ok  watchlist {watchlist.id}: {plural(len(watchlist.terms), 'term')}")
+        examples = watchlist.semantic.examples.texts if watchlist.semantic else ()
+        voted = f", {plural(len(examples), 'example')}" if examples else ""
+        print(f"ok  watchlist {watchlist.id}: {plural(len(watchlist.terms), 'term')}{voted}")
     if not result.watchlists and not result.errors:
         print(f"desk: no watchlists in {where.watchlists_dir}", file=sys.stderr)
         problems += 1

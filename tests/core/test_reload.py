@@ -74,3 +74,28 @@ def test_a_removed_broken_file_is_forgotten_and_a_new_broken_file_has_no_last_ve
     (tmp_path / "new.yaml").unlink()
     gone = settle(live, 20.0)
     assert gone.errors == () and gone.failed == ()
+
+
+def test_an_edited_examples_file_reloads_the_watchlists_that_read_it(tmp_path: Path) -> None:
+    voting = "terms: [missile]\nsemantic:\n  examples: examples.jsonl\n"
+    line = '{"text": "Two brigades were sent to the frontier.", "labels": {"a": 2}}\n'
+    write(tmp_path, "examples.jsonl", line, 1)
+    write(tmp_path, "a.yaml", voting, 1)
+    write(tmp_path, "b.yaml", "terms: [troops]\n", 1)
+    live = LiveWatchlists(tmp_path)
+    live.load()
+    first = live.current["a"]
+
+    write(tmp_path, "examples.jsonl", line * 2, 2)
+    edited = settle(live, 10.0)
+    assert edited.changed == ("a",) and edited.errors == ()  # b reads no examples
+    assert live.current["a"] != first
+    assert live.current["a"].semantic is not None
+    assert len(live.current["a"].semantic.examples.texts) == 2
+
+    write(tmp_path, "examples.jsonl", line + "{oops\n", 3)
+    broken = settle(live, 20.0)
+    assert broken.changed == () and len(broken.errors) == 1
+    assert "examples.jsonl:2:1: not a JSON object (the examples of a.yaml)" in str(broken.errors[0])
+    assert live.current["a"].semantic is not None
+    assert len(live.current["a"].semantic.examples.texts) == 2  # the last good version stays

@@ -5,7 +5,9 @@ every fraction of a second. When the folder changes and then stays still for
 the debounce delay, the changed files are reloaded: a file that no longer
 loads keeps its last good version and reports its error; a removed file's
 watchlist goes; the result says which watchlists are new or changed, so they
-can be run over the articles already stored.
+can be run over the articles already stored. An examples file beside them
+(`*.jsonl`, see match/semantic.py) is watched too: its edit reloads every
+watchlist, and those that read it (and only they) come out changed.
 """
 
 from __future__ import annotations
@@ -59,9 +61,11 @@ class Settling(Generic[Stamp]):
 
 
 def folder_signature(folder: Path) -> Signature:
-    """Name, mtime and size of every watchlist file: changes whenever a file does."""
+    """Name, mtime and size of every watchlist file and examples file (*.jsonl): changes
+    whenever a file does."""
     found = []
-    for path in watchlist_files(folder):
+    examples = sorted(folder.glob(f"*{EXAMPLES_SUFFIX}")) if folder.is_dir() else []
+    for path in [*watchlist_files(folder), *examples]:
         try:
             info = path.stat()
         except OSError:
@@ -115,15 +119,20 @@ class LiveWatchlists:
             del self.current[watchlist_id]
         self.errors = {w: e for w, e in self.errors.items() if _has_file(files, w)}
         changed, failed = [], []
+        examples = [name for name in files if name.endswith(EXAMPLES_SUFFIX)]
+        edited = any(self._signatures.get(name) != files[name] for name in examples)
+        for name in examples:  # an examples file is read by the watchlists that name it
+            self._signatures[name] = files.pop(name)
         for name, stamp in files.items():
-            if self._signatures.get(name) == stamp:
+            if self._signatures.get(name) == stamp and not edited:
                 continue
             self._signatures[name] = stamp
             if self._reload(self.folder / name):
                 changed.append(Path(name).stem)
             elif Path(name).stem in self.errors:
                 failed.append(Path(name).stem)
-        self._signatures = {n: s for n, s in self._signatures.items() if n in files}
+        kept = set(files) | set(examples)
+        self._signatures = {n: s for n, s in self._signatures.items() if n in kept}
         return Reloaded(
             watchlists=tuple(self.current[w] for w in sorted(self.current)),
             changed=tuple(changed),
@@ -143,6 +152,10 @@ class LiveWatchlists:
         before = self.current.get(fresh.id)
         self.current[fresh.id] = fresh
         return before != fresh
+
+
+EXAMPLES_SUFFIX = ".jsonl"
+"""Examples files beside the watchlists: an edit of one reloads every watchlist."""
 
 
 def _has_file(files: dict[str, tuple[int, int]], watchlist_id: str) -> bool:

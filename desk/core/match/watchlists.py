@@ -400,7 +400,8 @@ def _semantic_block(data: PosDict, path: Path) -> Semantic | None:
     try:
         examples = load_examples(path.parent / name)
     except WatchlistError as exc:
-        raise WatchlistError(exc.message, exc.path, exc.line, exc.col) from None
+        message = f"{exc.message} (the examples of {path.name})"
+        raise WatchlistError(message, exc.path, exc.line, exc.col) from None
     return Semantic(
         examples=examples,
         neighbours=neighbours,
