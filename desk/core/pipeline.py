@@ -59,9 +59,6 @@ finished batches. Without page fetches a cycle is quick, and commits once (each 
 rewrites today's item shard, which grows with the day)."""
 """Feeds up to this size are read on the event loop when the quick parser can read them."""
 MATCH_SLICE = 0.005
-MATCH_CHUNK = 8
-"""Articles matched together: the examples' vote compares their leads in one product of
-matrices (about 0.5 ms an article, so a chunk keeps the loop waiting about 4 ms)."""
 """Seconds of matching on the event loop before it is let go for other work."""
 MATCH_GIVES_WAY = 0.02
 """Seconds matching waits at most, after each slice, while the loop has other work ready."""
@@ -404,11 +401,9 @@ class Poller:
         if not self.watchlists:
             return [[] for _ in articles]
         matcher, loop = self.matcher, asyncio.get_running_loop()
-        hits: list[list[Hit]] = []
-        until = loop.time() + MATCH_SLICE
-        for start in range(0, len(articles), MATCH_CHUNK):
-            chunk = articles[start : start + MATCH_CHUNK]
-            hits.extend(matcher.match_many([article.text for article in chunk]))
+        hits, until = [], loop.time() + MATCH_SLICE
+        for article in articles:
+            hits.append(matcher.match(article.text))
             if loop.time() >= until:
                 await _give_way(loop)
                 until = loop.time() + MATCH_SLICE
