@@ -28,6 +28,7 @@ from desk.core.models import (
     SeenItem,
     Severity,
     Watchlist,
+    evidence_key,
     short_hash,
 )
 
@@ -299,8 +300,8 @@ def _merge(alert: Alert, match: _Match) -> Alert:
     """
     watchlists = tuple(dict.fromkeys((*alert.watchlists, *match.fired)))
     sources = tuple(dict.fromkeys((*alert.sources, match.source)))
-    known = {(hit.watchlist, hit.text.casefold()) for hit in alert.hits}
-    fresh = [h for h in match.hits if (h.watchlist, h.text.casefold()) not in known]
+    known = {evidence_key(hit) for hit in alert.hits}
+    fresh = [h for h in match.hits if evidence_key(h) not in known]
     merged = replace(
         alert,
         sources=sources,

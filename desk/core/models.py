@@ -252,6 +252,22 @@ class Term:
     """What one hit of this term adds to its watchlist's evidence."""
 
 
+SEMANTIC_TERM = "close to example "
+"""How the term of a hit of the examples' vote begins: 'close to example 412' (its line)."""
+
+
+def example_number(term: str) -> int:
+    """The examples file line a vote's hit names ('close to example 412' -> 412), else 0."""
+    number = term.removeprefix(SEMANTIC_TERM)
+    return int(number) if term.startswith(SEMANTIC_TERM) and number.isdecimal() else 0
+
+
+def evidence_key(hit: Hit) -> tuple[str, str]:
+    """What makes a hit the same evidence as another: its watchlist and its words, or for the
+    examples' vote (a hit spanning a whole lead, different in every copy) the vote itself."""
+    return hit.watchlist, SEMANTIC_TERM if example_number(hit.term) else hit.text.casefold()
+
+
 @dataclass(frozen=True)
 class Examples:
     """A watchlist's labelled example texts: one per line of their file, graded per watchlist."""
@@ -262,6 +278,15 @@ class Examples:
     texts: tuple[str, ...] = field(default=(), compare=False, repr=False)
     grades: tuple[tuple[tuple[str, int], ...], ...] = field(default=(), compare=False, repr=False)
     """Per example: (watchlist id, grade) pairs, 2 about it, 1 borderline, 0 not about it."""
+    lines: tuple[int, ...] = field(default=(), compare=False, repr=False)
+    """Per example: its line in the file (blank lines are skipped, so not always its place)."""
+
+    def text_at(self, line: int) -> str:
+        """The example on a line of the file ('' when no example is there)."""
+        try:
+            return self.texts[self.lines.index(line)]
+        except ValueError:
+            return ""
 
 
 @dataclass(frozen=True)

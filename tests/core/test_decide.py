@@ -146,3 +146,21 @@ def test_the_alert_lifecycle() -> None:
     assert back.state is AlertState.NEW and back.snoozed_until is None
     batch = decide.acknowledge_all([new, acked, snoozed, decide.archive(new)], later)
     assert [a.state for a in batch] == [AlertState.ACKNOWLEDGED, AlertState.ACKNOWLEDGED]
+
+
+def test_another_copys_lead_close_to_the_examples_is_no_new_evidence() -> None:
+    """The examples' vote spans a whole lead, which differs in every copy of a story: another
+    copy voting again must not bring an acknowledged alert back (a new term's words must)."""
+    article = Article(url="https://a.example/1", title="Brigades moved to the frontier", text="x")
+    voted = [Hit("a", "close to example 12", "Brigades moved to the frontier", 0, 30, 71.0)]
+    first = decide.decide_alert(item(1), "Wire", article, voted, WATCHLISTS, None, NOW)
+    assert first is not None
+    handled = decide.acknowledge(first, NOW)
+    again = [
+        Hit("a", "close to example 40", "Two brigades were moved up to the border", 0, 41, 66.0)
+    ]
+    copy = decide.decide_alert(item(2), "World", article, again, WATCHLISTS, handled, NOW)
+    assert copy is not None and copy.state == handled.state and len(copy.hits) == 1
+    worded = [*again, Hit("a", "t", "troops deployed", 50, 65, 100.0)]
+    grown = decide.decide_alert(item(3), "Post", article, worded, WATCHLISTS, handled, NOW)
+    assert grown is not None and grown.state != handled.state and len(grown.hits) == 2
