@@ -72,7 +72,7 @@ def say(message: str) -> None:
 
 def print_cycle(result: CycleResult) -> None:
     """A cycle's per-feed summary on stderr (its alerts are reported by `report_alerts`)."""
-    for note in result.notes:
+    for note in result.notes + result.warnings:
         say(note)
     for outcome in result.outcomes:
         mark = "x" if outcome.state.error else "ok"

@@ -23,6 +23,7 @@ from desk.core.feeds.charset import decode_text
 from desk.core.feeds.fetch import Fetcher, FetchError
 from desk.core.feeds.parse import feed_kind
 from desk.core.match.matcher import Matcher, describe_evidence
+from desk.core.match.semantic import MODEL_NAME, default_encoder
 from desk.core.match.watchlists import load_watchlists
 from desk.core.models import Hit, Verdict
 from desk.core.settings.config import (
@@ -137,6 +138,11 @@ async def _download(url: str) -> str:
     return decode_text(page.body, page.charset)
 
 
+def _vote_model() -> None:
+    """The examples' vote's model, loaded as a match would load it (SemanticUnavailable if not)."""
+    default_encoder()
+
+
 def run_check(args: argparse.Namespace) -> int:
     """`desk check`: validate everything; exit 1 on any error."""
     where = locations_of(args)
@@ -156,6 +162,8 @@ def run_check(args: argparse.Namespace) -> int:
     if not result.watchlists and not result.errors:
         print(f"desk: no watchlists in {where.watchlists_dir}", file=sys.stderr)
         problems += 1
+    if any(watchlist.semantic for watchlist in result.watchlists):
+        problems += _report_check(f"examples' vote ({MODEL_NAME})", _vote_model)
     problems += len(result.errors)
     return EXIT_FOUND_PROBLEMS if problems else EXIT_OK
 

@@ -99,6 +99,8 @@ class CycleResult:
     alerts: list[Alert] = field(default_factory=list)
     new_items: int = 0
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """What went wrong in matching this cycle, said once (the examples' vote off)."""
     """What the store had to repair or found lost during the cycle, in words."""
 
     def __repr__(self) -> str:
@@ -143,6 +145,8 @@ class Poller:
         self._unsaved_pages = 0
         self._notes_said = len(store.recovered)
         """The store's repair notes already said: those of its opening are said by the front."""
+        self._trouble_said = ""
+        """The matcher's trouble last said (the examples' vote off), said once."""
         self._progress: Progress | None = None
         self._source_hosts: dict[str, str] = {}
         self._feeds: list[Feed] = []
@@ -215,6 +219,10 @@ class Poller:
         # with what the store noted between cycles too (a body found lost in the article pane)
         result.notes = self.store.recovered[self._notes_said :]
         self._notes_said = len(self.store.recovered)
+        trouble = self.matcher.semantic_trouble
+        if trouble and trouble != self._trouble_said:  # said once a matcher
+            result.warnings.append(trouble)
+            self._trouble_said = trouble
         return result
 
     async def _counted(self, work: list[Coroutine[Any, Any, Done]], tally: _Tally) -> list[Done]:

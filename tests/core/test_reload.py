@@ -99,3 +99,16 @@ def test_an_edited_examples_file_reloads_the_watchlists_that_read_it(tmp_path: P
     assert "examples.jsonl:2:1: not a JSON object (the examples of a.yaml)" in str(broken.errors[0])
     assert live.current["a"].semantic is not None
     assert len(live.current["a"].semantic.examples.texts) == 2  # the last good version stays
+
+
+def test_a_removed_examples_file_is_said_and_the_last_good_version_stays(tmp_path: Path) -> None:
+    line = '{"text": "Two brigades were sent to the frontier.", "labels": {"a": 2}}\n'
+    write(tmp_path, "examples.jsonl", line, 1)
+    write(tmp_path, "a.yaml", "terms: [missile]\nsemantic:\n  examples: examples.jsonl\n", 1)
+    live = LiveWatchlists(tmp_path)
+    live.load()
+    (tmp_path / "examples.jsonl").unlink()
+    gone = settle(live, 10.0)
+    assert gone.changed == () and len(gone.errors) == 1
+    assert "cannot read the examples" in str(gone.errors[0])
+    assert live.current["a"].semantic is not None  # the last good version stays in force

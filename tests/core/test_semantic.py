@@ -16,8 +16,15 @@ import pytest
 from desk.core.errors import WatchlistError
 from desk.core.match.backtest import backtest, read_labelled
 from desk.core.match.matcher import Matcher, describe_evidence, evidence_for, lead_end
-from desk.core.match.semantic import EXAMPLES_TERM, default_encoder, example_number, read_index
+from desk.core.match.semantic import (
+    EXAMPLES_TERM,
+    KeptVectors,
+    StaticEncoder,
+    default_encoder,
+    read_index,
+)
 from desk.core.match.watchlists import load_watchlist
+from desk.core.models import example_number
 from desk.core.settings.config import shipped_watchlists_dir
 
 DEPLOYED = [
@@ -202,3 +209,60 @@ def test_an_index_of_other_examples_is_not_used(tmp_path: Path) -> None:
     assert read_index(watchlist.semantic.examples) is None  # made from the file before the edit
     (tmp_path / "examples.index.npz").write_bytes(b"not an index")
     assert read_index(watchlist.semantic.examples) is None
+
+
+def test_without_its_model_the_vote_is_off_said_once_and_the_terms_still_fire(
+    tmp_path: Path, watchlist_file: Path
+) -> None:
+    made = []
+
+    def missing_model() -> StaticEncoder:
+        made.append(1)
+        return StaticEncoder(tmp_path / "no-model-here")  # SemanticUnavailable: no files
+
+    matcher = Matcher([load_watchlist(watchlist_file)], encoder=KeptVectors(make=missing_model))
+    (voted,) = matcher.assess("The army sent an armoured brigade to the border.")
+    assert not voted.fired and "the examples' vote is off" in matcher.semantic_trouble
+    assert "cannot read" in matcher.semantic_trouble
+    (worded,) = matcher.assess("Reports of zqxv wrbl near the frontier.")
+    assert worded.fired and made == [1]  # the model is not sought again for every text
+
+
+def test_a_lead_without_a_word_piece_has_no_neighbours(matcher: Matcher) -> None:
+    (empty,) = matcher.assess("", explain=True)
+    (marks,) = matcher.assess("…", explain=True)
+    assert not empty.fired and not marks.fired
+    assert empty.closest == marks.closest == ""  # no vote, not even a near miss
+
+
+def test_an_example_is_named_by_its_line_blank_lines_counted(tmp_path: Path) -> None:
+    rows = [json.dumps({"text": t, "labels": {"deploy": 2}}) for t in DEPLOYED]
+    write_examples(tmp_path, ["", rows[0], "", *rows[1:]])
+    (tmp_path / "deploy.yaml").write_text(WATCHLIST, encoding="utf-8")
+    watchlist = load_watchlist(tmp_path / "deploy.yaml")
+    assert watchlist.semantic is not None
+    examples = watchlist.semantic.examples
+    assert examples.lines[:2] == (2, 4) and examples.text_at(4) == DEPLOYED[1]
+    (verdict,) = Matcher([watchlist]).assess(DEPLOYED[1])
+    assert verdict.fired
+    number = example_number(verdict.hits[0].term)
+    assert examples.text_at(number) in DEPLOYED and number in examples.lines
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "message"),
+    [
+        (WATCHLIST.replace("neighbours: 3", "neighbours: 2.5"), "'neighbours' must be a whole"),
+        (WATCHLIST.replace("name: Test", "name: Other"), None),
+    ],
+)
+def test_counts_are_whole_and_the_examples_must_grade_the_watchlist(
+    tmp_path: Path, yaml_text: str, message: str | None
+) -> None:
+    write_examples(tmp_path)
+    path = tmp_path / ("deploy.yaml" if message else "other.yaml")
+    path.write_text(yaml_text, encoding="utf-8")
+    with pytest.raises(WatchlistError) as raised:
+        load_watchlist(path)
+    expected = message or "grades no example 2 for 'other': its vote could never fire"
+    assert expected in str(raised.value)

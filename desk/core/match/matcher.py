@@ -37,14 +37,23 @@ from desk.core.match.semantic import (
     Encoder,
     ExampleIndex,
     Neighbours,
+    SemanticUnavailable,
     default_encoder,
-    example_number,
     positives_of,
     shared_index,
     text_key,
     vote,
 )
-from desk.core.models import Evidence, Examples, Hit, Term, TextMatch, Verdict, Watchlist
+from desk.core.models import (
+    Evidence,
+    Examples,
+    Hit,
+    Term,
+    TextMatch,
+    Verdict,
+    Watchlist,
+    example_number,
+)
 
 _WORD = re.compile(r"\w+(?:[-'’]\w+|(?<=\d)[.,]\d+)*")  # re-entry, it's, 12,000: one word each
 _WORD_OR_GAP = re.compile(rf"({_WORD.pattern})")  # split keeps the words between the gaps
@@ -315,6 +324,8 @@ class Matcher:
         self.watchlists = list(watchlists)
         self._encoder = encoder
         self.kept_neighbours = kept_neighbours
+        self.semantic_trouble = ""
+        """Why the examples' vote is off ('' while it works): its model could not be read."""
         """Leads' nearest examples by (lead digest, examples digest, count), kept across runs
         by `desk test` (None: found afresh, cheaply, each time)."""
         self._example_indexes: dict[str, ExampleIndex] = {}
@@ -426,10 +437,12 @@ class Matcher:
             return [[] for _ in texts]
         judged = [self._by_terms(text, explain) for text in texts]
         asked = [(scan, verdicts) for scan, verdicts in judged if self._asks_examples(verdicts)]
-        if asked:
-            nearby = self._nearby(
-                [scan.tokens for scan, _ in asked], explain
-            )  # per text: (lead, examples file) -> its nearest examples
+        if asked and not self.semantic_trouble:
+            try:  # per text: (lead, examples file) -> its nearest examples
+                nearby = self._nearby([scan.tokens for scan, _ in asked], explain)
+            except SemanticUnavailable as exc:  # no model: the terms alone, and it is said
+                self.semantic_trouble = f"the examples' vote is off, terms alone match: {exc}"
+                return [verdicts for _, verdicts in judged]
             reviewed = {
                 id(scan): self._semantic_review(scan, verdicts, explain, near)
                 for (scan, verdicts), near in zip(asked, nearby, strict=True)
@@ -487,7 +500,8 @@ class Matcher:
                 reviewed.append(verdict)
                 continue
             positives = self._positives(rule.examples).get(watchlist.id)
-            said = vote(nearby[watchlist.lead, rule.examples.digest], positives, rule)
+            near = nearby[watchlist.lead, rule.examples.digest]
+            said = vote(near, positives, rule, rule.examples.lines)
             if said.passes(rule):
                 end = tokens.lead_end(watchlist.lead)
                 hit = Hit(
@@ -508,6 +522,10 @@ class Matcher:
             floor = -1.0 if explain else lowest
             return index.neighbours(self._encoder_in_use().embed(leads), count, floor)
         keys = [(text_key(lead), examples.digest, count) for lead in leads]
+        for key in keys:  # kept by another run: an index past the examples is no neighbour
+            kept = self.kept_neighbours.get(key)
+            if kept is not None and any(i >= len(examples.texts) for i in kept.order):
+                del self.kept_neighbours[key]
         missing = sorted(
             {key: i for i, key in enumerate(keys) if key not in self.kept_neighbours}.values()
         )

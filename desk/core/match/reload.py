@@ -120,7 +120,8 @@ class LiveWatchlists:
         self.errors = {w: e for w, e in self.errors.items() if _has_file(files, w)}
         changed, failed = [], []
         examples = [name for name in files if name.endswith(EXAMPLES_SUFFIX)]
-        edited = any(self._signatures.get(name) != files[name] for name in examples)
+        gone = [n for n in self._signatures if n.endswith(EXAMPLES_SUFFIX) and n not in files]
+        edited = bool(gone) or any(self._signatures.get(n) != files[n] for n in examples)
         for name in examples:  # an examples file is read by the watchlists that name it
             self._signatures[name] = files.pop(name)
         for name, stamp in files.items():

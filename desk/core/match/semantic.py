@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from desk.core.errors import DeskError
-from desk.core.models import Examples, Semantic
+from desk.core.models import SEMANTIC_TERM, Examples, Semantic, example_number
 
 if TYPE_CHECKING:
     import numpy as np
@@ -44,8 +44,6 @@ shares is taken off (it would make a long lead look close to everything), and 64
 dimensions keep the comparison in the processor's cache."""
 WEIGHTS = ("weights", "l2_supercat_256.safetensors")
 TOKENIZER = ("tokenizers", "l2_supercat_tokenizer_config.json")
-SEMANTIC_TERM = "close to example "
-"""How a semantic hit's term begins: 'close to example 412'."""
 EXAMPLES_TERM = "the examples (semantic)"
 """What a backtest counts every semantic hit under, whichever example was nearest."""
 WORDS_KEPT = 30_000
@@ -53,6 +51,8 @@ WORDS_KEPT = 30_000
 stream of ever new words (names, numbers, garbage) cannot grow it."""
 _WORD_OR_MARK = re.compile(r"\w+|[^\w\s]")
 INDEX_SUFFIX = ".index.npz"
+SHARED_FILES = 4
+"""Example indexes kept per encoder in a process (one per examples file in use)."""
 NEAR_BAND = 0.2
 """The nearest examples are sought among those this close to the nearest (all, if too few)."""
 MAX_PIECES = 512
@@ -62,7 +62,9 @@ MAX_PIECES = 512
 class Encoder(Protocol):
     """Texts -> one unit-length vector each (rows of a float32 matrix)."""
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """One vector a text, a row each (a text with no word piece: a row of zeros)."""
+        ...
 
 
 class SemanticUnavailable(DeskError):
@@ -96,12 +98,6 @@ class Nearest:
             f"examples: {self.agreeing} of the {rule.neighbours} nearest agree "
             f"({rule.agree} needed), nearest {self.nearest:.2f} (floor {rule.floor:g})"
         )
-
-
-def example_number(term: str) -> int:
-    """The example line a semantic hit's term names ('close to example 412' -> 412), else 0."""
-    number = term.removeprefix(SEMANTIC_TERM)
-    return int(number) if term.startswith(SEMANTIC_TERM) and number.isdigit() else 0
 
 
 def said_of(term: str, text: str) -> str:
@@ -217,7 +213,7 @@ class KeptVectors:
                 self.known[keys[i]] = made[row]
             self.added += len(missing)
         if not keys:
-            return np.zeros((0, 0), dtype=np.float32)
+            return np.zeros((0, 256), dtype=np.float32)
         return np.stack([self.known[key] for key in keys])
 
 
@@ -325,16 +321,19 @@ def positives_of(examples: Examples) -> dict[str, tuple[bool, ...]]:
     return {w: tuple(grades.get(w) == 2 for grades in graded) for w in sorted(ids)}
 
 
-def vote(near: Neighbours, positives: Sequence[bool] | None, rule: Semantic) -> Nearest:
+def vote(
+    near: Neighbours, positives: Sequence[bool] | None, rule: Semantic, lines: Sequence[int]
+) -> Nearest:
     """What the rule's `neighbours` nearest examples say for a watchlist (`positives`: which
-    examples are about it; None when the file grades none for it)."""
+    examples are about it, None when the file grades none for it; `lines`: each example's
+    line in its file, which names it)."""
     order = near.order[: rule.neighbours]
     nearest = near.similarity[0] if order else 0.0
     agreeing = [place for place, example in enumerate(order) if positives and positives[example]]
     if not agreeing:
         return Nearest(0, 0, 0.0, nearest)
     first = agreeing[0]
-    return Nearest(len(agreeing), order[first] + 1, near.similarity[first], nearest)
+    return Nearest(len(agreeing), lines[order[first]], near.similarity[first], nearest)
 
 
 @dataclass
@@ -371,9 +370,12 @@ class ExampleIndex:
         similarities = queries @ self.vectors.T
         count = min(count, similarities.shape[1])
         best = similarities.max(axis=1) if count else np.full(len(vectors), -1.0)
+        said = np.einsum("ij,ij->i", vectors, vectors) > 0  # no word piece: no direction, no vote
         return [
-            self._nearest(row, count, float(top)) if count and top >= floor - 1e-9 else Neighbours()
-            for row, top in zip(similarities, best, strict=True)
+            self._nearest(row, count, float(top))
+            if ok and count and top >= floor - 1e-9
+            else Neighbours()
+            for row, top, ok in zip(similarities, best, said, strict=True)
         ]
 
     @staticmethod

@@ -40,6 +40,9 @@ WATCHLIST_KEYS = (
 )
 EVIDENCE_KEYS = ("lead", "lead_boost", "passing")
 SEMANTIC_KEYS = ("examples", "neighbours", "agree", "floor", "weight")
+MAX_EXAMPLES = 50_000
+"""More examples than this are refused (the shipped file has 6,320; 50,000 take ~0.4 GB to
+embed and ~3 s)."""
 MAX_EXAMPLES_BYTES = 16 << 20
 """An examples file larger than this is refused (the shipped one is about 2 MB)."""
 TERM_KEYS = ("term", "label", "regex", "exact", "threshold", "within", "weight")
@@ -395,13 +398,16 @@ def _semantic_block(data: PosDict, path: Path) -> Semantic | None:
     if not isinstance(name, str) or not name.strip():
         where = position_of(block, "examples") if "examples" in block else block.pos
         raise WatchlistError("'semantic' needs 'examples:', a file of labelled texts", path, *where)
-    neighbours = int(_number(block, "neighbours", 5, path, 1, 50))
-    agree = int(_number(block, "agree", neighbours, path, 1, neighbours))
+    neighbours = _whole(block, "neighbours", 5, path, 50)
+    agree = _whole(block, "agree", neighbours, path, neighbours)
     try:
         examples = load_examples(path.parent / name)
     except WatchlistError as exc:
         message = f"{exc.message} (the examples of {path.name})"
         raise WatchlistError(message, exc.path, exc.line, exc.col) from None
+    if not any((path.stem, 2) in grades for grades in examples.grades):
+        message = f"{name} grades no example 2 for '{path.stem}': its vote could never fire"
+        raise WatchlistError(message, path, *position_of(block, "examples"))
     return Semantic(
         examples=examples,
         neighbours=neighbours,
@@ -409,6 +415,15 @@ def _semantic_block(data: PosDict, path: Path) -> Semantic | None:
         floor=_number(block, "floor", 0.6, path, 0, 1),
         weight=_number(block, "weight", 1.0, path, 0.01, 100),
     )
+
+
+def _whole(block: PosDict, key: str, default: int, path: Path, high: int) -> int:
+    """A count from 1 to `high`: a number with a fraction is an error, not rounded."""
+    value = _number(block, key, default, path, 1, high)
+    if not value.is_integer():
+        message = f"'{key}' must be a whole number from 1 to {high}, not {value:g}"
+        raise WatchlistError(message, path, *position_of(block, key))
+    return int(value)
 
 
 _EXAMPLES_READ: dict[tuple[str, str], Examples] = {}
@@ -434,15 +449,19 @@ def load_examples(path: Path) -> Examples:
     known = _EXAMPLES_READ.get((str(path), digest))
     if known is not None:
         return known
-    texts, grades, ids = [], [], dict[str, str]()
+    texts, grades, lines, ids = [], [], [], dict[str, str]()
     numbered = [(n, line) for n, line in enumerate(raw.split(b"\n"), start=1) if line.strip()]
+    if len(numbered) > MAX_EXAMPLES:  # each is embedded and compared: memory and time grow
+        message = f"{len(numbered):,} examples; the limit is {MAX_EXAMPLES:,}"
+        raise WatchlistError(message, path, numbered[MAX_EXAMPLES][0], 1)
     for (number, _), item in zip(numbered, _parsed_lines(numbered, path), strict=True):
         text, graded = _example(item, path, number, ids)
         texts.append(text)
         grades.append(graded)
+        lines.append(number)
     if not texts:
         raise WatchlistError("the examples file has no examples", path, 1, 1)
-    examples = Examples(str(path), digest, tuple(texts), tuple(grades))
+    examples = Examples(str(path), digest, tuple(texts), tuple(grades), tuple(lines))
     _EXAMPLES_READ.clear()  # one file is shared; a changed file replaces it
     _EXAMPLES_READ[(str(path), digest)] = examples
     return examples

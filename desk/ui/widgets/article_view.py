@@ -14,8 +14,7 @@ from textual.widgets import Static
 
 from desk.core.decide import grew_since_handled
 from desk.core.match.matcher import describe_evidence, evidence_for
-from desk.core.match.semantic import example_number
-from desk.core.models import Alert, AlertState, Article, Hit, Watchlist
+from desk.core.models import Alert, AlertState, Article, Hit, Watchlist, example_number
 
 HIT_STYLE = "bold black on yellow"
 CURRENT_HIT_STYLE = "bold black on bright_cyan"
@@ -76,10 +75,7 @@ def example_text(watchlist: Watchlist | None, term: str) -> str:
     number = example_number(term)
     if watchlist is None or watchlist.semantic is None or number < 1:
         return ""
-    texts = watchlist.semantic.examples.texts
-    if number > len(texts):  # the examples file changed since the alert
-        return ""
-    line = " ".join(texts[number - 1].split())
+    line = " ".join(watchlist.semantic.examples.text_at(number).split())  # '' if none there
     return line if len(line) <= EXAMPLE_WIDTH else line[: EXAMPLE_WIDTH - 1] + "…"
 
 
