@@ -83,7 +83,8 @@ def run_test(args: argparse.Namespace) -> int:
     words = None if recalled is None else relearnt
     print(rate_line(len(articles), elapsed, cached, len(runs), words), file=sys.stderr)
     keep_words(matcher, cache, key, recalled)
-    keep_neighbours(cache, key, neighbours, found_before)
+    current = {w.semantic.examples.digest for w in matcher.watchlists if w.semantic}
+    keep_neighbours(cache, key, neighbours, found_before, current)
     keep_vectors(cache, vectors)
     return EXIT_OK
 

@@ -124,9 +124,10 @@ def _entry(entry: Any) -> tuple[tuple[bytes, str, int], Neighbours]:
     return (bytes.fromhex(lead), examples, count), Neighbours(tuple(order), tuple(similarity))
 
 
-def keep_neighbours(cache_dir: Path, key: str, kept: Kept, read: int) -> None:
+def keep_neighbours(cache_dir: Path, key: str, kept: Kept, read: int, current: set[str]) -> None:
     """Write the nearest examples `kept` holds for the labelled file `key` when the run found
-    any (`read`: how many it was given). A folder that cannot be written is no error."""
+    any (`read`: how many it was given), those of the examples files in `current` only (an
+    edited file's old versions go). A folder that cannot be written is no error."""
     fingerprint = code_fingerprint()
     if len(kept) == read or not fingerprint:
         return
@@ -134,6 +135,7 @@ def keep_neighbours(cache_dir: Path, key: str, kept: Kept, read: int) -> None:
     entries = [
         [lead.hex(), examples, count, list(near.order), list(near.similarity)]
         for (lead, examples, count), near in kept.items()
+        if examples in current
     ]
     with suppress(OSError, StoreError):
         place.parent.mkdir(parents=True, exist_ok=True)

@@ -267,6 +267,12 @@ def test_the_examples_vote_is_kept_for_the_next_run_and_a_bad_file_is_found_agai
     near.unlink()
     assert run().stdout == first.stdout
     assert vectors.read_bytes() != b"not numpy"
+    old_digests = {entry[1] for entry in good["entries"]}
+    extra = json.dumps({"text": "A parade marched through the capital.", "labels": {"drills": 0}})
+    (folder / "examples.jsonl").write_text(EXAMPLES + extra + "\n", encoding="utf-8")
+    run()
+    kept_now = {entry[1] for entry in json.loads(near.read_bytes())["entries"]}
+    assert len(kept_now) == 1 and kept_now.isdisjoint(old_digests)  # the old version's went
 
 
 def test_compare_shows_before_after_and_the_articles_gained_and_lost(tmp_path: Path) -> None:
