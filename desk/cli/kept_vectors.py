@@ -73,11 +73,11 @@ def read_vectors(cache_dir: Path) -> dict[bytes, Any]:
 def keep_vectors(cache_dir: Path, kept: KeptVectors) -> None:
     """Write the vectors `kept` knows when it made any. A folder that cannot be written, or
     too many vectors, is no error: the next run makes them again."""
-    import numpy as np
-
     place = _place(cache_dir)
     if not kept.added or place is None:
         return
+    import numpy as np
+
     with suppress(OSError, StoreError, ValueError):
         if len(kept.known) > MAX_KEPT:
             place.unlink(missing_ok=True)

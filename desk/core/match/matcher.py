@@ -517,9 +517,9 @@ class Matcher:
         """The examples nearest to each lead: kept from an earlier run when the matcher was
         given `kept_neighbours`, else none below every floor (unless explaining)."""
         count, lowest = self._semantic_reach
-        index = self._example_index(examples)
         if self.kept_neighbours is None:
             floor = -1.0 if explain else lowest
+            index = self._example_index(examples)
             return index.neighbours(self._encoder_in_use().embed(leads), count, floor)
         keys = [(text_key(lead), examples.digest, count) for lead in leads]
         for key in keys:  # kept by another run: an index past the examples is no neighbour
@@ -530,6 +530,7 @@ class Matcher:
             {key: i for i, key in enumerate(keys) if key not in self.kept_neighbours}.values()
         )
         if missing:  # all `count` of them, whatever the floors: a later run may lower one
+            index = self._example_index(examples)  # not read when every lead's were kept
             vectors = self._encoder_in_use().embed([leads[i] for i in missing])
             for i, near in zip(missing, index.neighbours(vectors, count), strict=True):
                 self.kept_neighbours[keys[i]] = near
