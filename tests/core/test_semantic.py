@@ -266,3 +266,15 @@ def test_counts_are_whole_and_the_examples_must_grade_the_watchlist(
         load_watchlist(path)
     expected = message or "grades no example 2 for 'other': its vote could never fire"
     assert expected in str(raised.value)
+
+
+def test_an_examples_file_saved_with_a_bom_reads_and_bad_bytes_are_named(tmp_path: Path) -> None:
+    path = write_examples(tmp_path)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())  # as some editors save UTF-8
+    (tmp_path / "deploy.yaml").write_text(WATCHLIST, encoding="utf-8")
+    watchlist = load_watchlist(tmp_path / "deploy.yaml")
+    assert watchlist.semantic is not None and len(watchlist.semantic.examples.texts) == 12
+    path.write_bytes(path.read_bytes() + b'{"text": "caf\xe9", "labels": {"deploy": 0}}\n')
+    with pytest.raises(WatchlistError) as raised:
+        load_watchlist(tmp_path / "deploy.yaml")
+    assert "examples.jsonl:13:14: not UTF-8 text" in str(raised.value)

@@ -450,7 +450,8 @@ def load_examples(path: Path) -> Examples:
     if known is not None:
         return known
     texts, grades, lines, ids = [], [], [], dict[str, str]()
-    numbered = [(n, line) for n, line in enumerate(raw.split(b"\n"), start=1) if line.strip()]
+    file_lines = raw.removeprefix(b"\xef\xbb\xbf").split(b"\n")  # a BOM says UTF-8, no more
+    numbered = [(n, line) for n, line in enumerate(file_lines, start=1) if line.strip()]
     if len(numbered) > MAX_EXAMPLES:  # each is embedded and compared: memory and time grow
         message = f"{len(numbered):,} examples; the limit is {MAX_EXAMPLES:,}"
         raise WatchlistError(message, path, numbered[MAX_EXAMPLES][0], 1)
@@ -475,6 +476,10 @@ def _parsed_lines(numbered: list[tuple[int, bytes]], path: Path) -> list[Any]:
         if len(parsed) == len(numbered):  # a line holding two values joined by a comma is not
             return list(parsed)
     for number, line in numbered:
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise WatchlistError("not UTF-8 text", path, number, exc.start + 1) from None
         try:
             orjson.loads(line)
         except orjson.JSONDecodeError:
