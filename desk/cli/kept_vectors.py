@@ -19,15 +19,13 @@ import io
 import math
 from contextlib import suppress
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-import desk.core.match.semantic
 from desk.core.errors import StoreError
-from desk.core.match.semantic import MODEL_NAME, KeptVectors, Neighbours
+from desk.core.match.semantic import KeptVectors, Neighbours, model_fingerprint
 from desk.core.store.tinystore import atomic_write
 
 VECTORS_FOLDER = "vectors"
@@ -152,16 +150,11 @@ def _place(cache_dir: Path) -> Path | None:
 
 @cache
 def code_fingerprint() -> str:
-    """Changes with the model's package version and the embedding code; empty (nothing is
-    kept) when the code cannot be read."""
-    digest = hashlib.sha256(MODEL_NAME.encode())
-    for package in ("wordllama", "tokenizers"):
-        try:
-            digest.update(f"{package} {metadata.version(package)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(package.encode())
+    """The model's fingerprint (its package and the embedding code) and this module's code,
+    which writes the files; empty (nothing is kept) when either cannot be read."""
+    model = model_fingerprint()
     try:
-        digest.update(Path(desk.core.match.semantic.__file__).read_bytes())
+        own = Path(__file__).read_bytes()
     except OSError:
         return ""
-    return digest.hexdigest()
+    return hashlib.sha256(model.encode() + own).hexdigest() if model else ""

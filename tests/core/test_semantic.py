@@ -22,8 +22,9 @@ from desk.core.match.semantic import (
     StaticEncoder,
     default_encoder,
     read_index,
+    shared_index,
 )
-from desk.core.match.watchlists import load_watchlist
+from desk.core.match.watchlists import load_examples, load_watchlist
 from desk.core.models import example_number
 from desk.core.settings.config import shipped_watchlists_dir
 
@@ -278,3 +279,15 @@ def test_an_examples_file_saved_with_a_bom_reads_and_bad_bytes_are_named(tmp_pat
     with pytest.raises(WatchlistError) as raised:
         load_watchlist(tmp_path / "deploy.yaml")
     assert "examples.jsonl:13:14: not UTF-8 text" in str(raised.value)
+
+
+def test_a_process_keeps_the_indexes_of_several_examples_files(tmp_path: Path) -> None:
+    """Two watchlist folders with their own examples: neither's index is built again."""
+    encoder = default_encoder()
+    first, second = tmp_path / "a", tmp_path / "b"
+    indexes = []
+    for folder, lines in ((first, None), (second, [json.dumps({"text": "x", "labels": {}})])):
+        folder.mkdir()
+        indexes.append(load_examples(write_examples(folder, lines)))
+    a, b = (shared_index(examples, encoder) for examples in indexes)
+    assert shared_index(indexes[0], encoder) is a and shared_index(indexes[1], encoder) is b

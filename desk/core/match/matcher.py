@@ -324,12 +324,10 @@ class Matcher:
         self.watchlists = list(watchlists)
         self._encoder = encoder
         self.kept_neighbours = kept_neighbours
-        self.semantic_trouble = ""
-        """Why the examples' vote is off ('' while it works): its model could not be read."""
         """Leads' nearest examples by (lead digest, examples digest, count), kept across runs
         by `desk test` (None: found afresh, cheaply, each time)."""
-        self._example_indexes: dict[str, ExampleIndex] = {}
-        """Each examples file's vectors, by its digest (built when first needed)."""
+        self.semantic_trouble = ""
+        """Why the examples' vote is off ('' while it works): its model could not be read."""
         self._example_positives: dict[str, dict[str, tuple[bool, ...]]] = {}
         rules = [wl.semantic for wl in self.watchlists if wl.semantic is not None]
         self._semantic_reach = (
@@ -431,8 +429,8 @@ class Matcher:
 
     def assess_many(self, texts: Sequence[str], explain: bool = False) -> list[list[Verdict]]:
         """`assess` of each text. The terms judge one text at a time; the texts they leave
-        to the examples are compared with them together (one product of matrices, not one
-        a text: the poller matches a handful of articles at a time)."""
+        to the examples are compared with them together, one product of matrices (the
+        backtest assesses hundreds at a time)."""
         if not self.watchlists:
             return [[] for _ in texts]
         judged = [self._by_terms(text, explain) for text in texts]
@@ -551,11 +549,8 @@ class Matcher:
         return self._encoder
 
     def _example_index(self, examples: Examples) -> ExampleIndex:
-        """The vectors of an examples file, embedded once per matcher and file."""
-        if examples.digest not in self._example_indexes:
-            index = shared_index(examples, self._encoder_in_use())
-            self._example_indexes[examples.digest] = index
-        return self._example_indexes[examples.digest]
+        """The vectors of an examples file (embedded once per process, see `shared_index`)."""
+        return shared_index(examples, self._encoder_in_use())
 
     def _positives(self, examples: Examples) -> dict[str, tuple[bool, ...]]:
         """Per watchlist, which of a file's examples are about it (read once per file)."""

@@ -122,8 +122,6 @@ class StaticEncoder:
             self._tokenizer = Tokenizer.from_file(str(folder.joinpath(*TOKENIZER)))
         except Exception as exc:  # a missing, cut or foreign file: say which, go on without
             raise SemanticUnavailable(f"cannot read {MODEL_NAME}: {exc}", folder) from None
-        self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(MAX_PIECES)
         self._table = np.asarray(table, dtype=np.float32)
         self._word_pieces: dict[str, tuple[int, ...]] = {}
 
@@ -237,11 +235,14 @@ def shared_index(examples: Examples, encoder: Encoder) -> ExampleIndex:
     """The examples' index under `encoder`, built once per process, or read from the index
     file beside the examples when it was made from this very file by this very code."""
     built = _SHARED.setdefault(encoder, {})
-    if examples.digest not in built:
-        built.clear()  # one examples file at a time: an edited file replaces the old one
+    index = built.get(examples.digest)
+    if index is None:
         made = read_index(examples) if getattr(encoder, "model", None) == MODEL_NAME else None
-        built[examples.digest] = made or ExampleIndex.build(examples, encoder)
-    return built[examples.digest]
+        index = made or ExampleIndex.build(examples, encoder)
+        if len(built) >= SHARED_FILES:  # the oldest goes: an edited file's versions pass by
+            built.pop(next(iter(built)))
+        built[examples.digest] = index
+    return index
 
 
 def index_path(examples: Examples) -> Path:
@@ -261,7 +262,7 @@ def read_index(examples: Examples) -> ExampleIndex | None:
             vectors, centre, basis = kept["vectors"], kept["centre"], kept["basis"]
     except (OSError, ValueError, KeyError, EOFError, UnicodeDecodeError):
         return None
-    if made_from != f"{examples.digest} {model_fingerprint()}":
+    if not model_fingerprint() or made_from != f"{examples.digest} {model_fingerprint()}":
         return None
     shapes = (vectors.shape, centre.shape, basis.shape)
     if shapes != (
@@ -293,7 +294,8 @@ def index_bytes(examples: Examples, index: ExampleIndex) -> bytes:
 
 @lru_cache(maxsize=1)
 def model_fingerprint() -> str:
-    """Changes with the model's package version and this module's code (which embeds)."""
+    """Changes with the model's package version and this module's code (which embeds); ''
+    when the code cannot be read (then no kept vector or index is trusted)."""
     from importlib import metadata
 
     digest = hashlib.sha256(MODEL_NAME.encode())
@@ -302,7 +304,10 @@ def model_fingerprint() -> str:
             digest.update(f"{package} {metadata.version(package)}".encode())
         except metadata.PackageNotFoundError:
             digest.update(package.encode())
-    digest.update(Path(__file__).read_bytes())
+    try:
+        digest.update(Path(__file__).read_bytes())
+    except OSError:
+        return ""
     return digest.hexdigest()
 
 

@@ -428,6 +428,8 @@ def _whole(block: PosDict, key: str, default: int, path: Path, high: int) -> int
 
 _EXAMPLES_READ: dict[tuple[str, str], Examples] = {}
 """Examples files read, by path and digest: three watchlists share one file."""
+EXAMPLES_KEPT = 4
+"""Examples files kept read at once (the same as the example indexes a process keeps)."""
 
 
 def load_examples(path: Path) -> Examples:
@@ -463,7 +465,8 @@ def load_examples(path: Path) -> Examples:
     if not texts:
         raise WatchlistError("the examples file has no examples", path, 1, 1)
     examples = Examples(str(path), digest, tuple(texts), tuple(grades), tuple(lines))
-    _EXAMPLES_READ.clear()  # one file is shared; a changed file replaces it
+    if len(_EXAMPLES_READ) >= EXAMPLES_KEPT:  # the oldest goes: an edited file's versions pass
+        _EXAMPLES_READ.pop(next(iter(_EXAMPLES_READ)))
     _EXAMPLES_READ[(str(path), digest)] = examples
     return examples
 
