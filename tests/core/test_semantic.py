@@ -185,6 +185,43 @@ def test_the_encoder_reads_word_by_word_and_keeps_unit_length() -> None:
     assert not vectors[1].any()  # no pieces, no direction
 
 
+def test_a_texts_vector_is_the_same_alone_or_among_others() -> None:
+    encoder = default_encoder()
+    texts = [*DEPLOYED, "", "…", *UNRELATED]
+    together = encoder.embed(texts)
+    alone = np.vstack([encoder.embed([text]) for text in texts])
+    assert np.array_equal(together, alone)  # a poll matches 8 at a time, `desk match` one
+
+
+def test_a_batchs_nearest_examples_are_each_texts_own(watchlist_file: Path) -> None:
+    """Picked together, band by band, they are what sorting each row's similarities gives."""
+    watchlist = load_watchlist(watchlist_file)
+    assert watchlist.semantic is not None
+    encoder = default_encoder()
+    index = shared_index(watchlist.semantic.examples, encoder)
+    texts = [*DEPLOYED, "", "A quiet day at the seaside.", *UNRELATED]
+    vectors = encoder.embed(texts)
+    for count in (1, 3, 12):  # 12: every example, past every band
+        together = index.neighbours(vectors, count)
+        alone = [index.neighbours(vectors[row : row + 1], count)[0] for row in range(len(texts))]
+        for near, own in zip(together, alone, strict=True):  # a product's kernel sums rows of
+            assert near.order == own.order  # a batch in its own order: the 7th decimal may move
+            assert np.allclose(near.similarity, own.similarity, rtol=0, atol=1e-6)
+        for row, near in enumerate(together):
+            if not vectors[row].any():
+                assert near.order == ()
+                continue
+            query = vectors[row] @ index.basis - index.shift
+            similarities = index.vectors @ (query / np.linalg.norm(query))
+            expected = sorted(range(len(similarities)), key=lambda i: (-similarities[i], i))
+            assert list(near.order) == expected[:count]
+            assert np.allclose(near.similarity, similarities[expected[:count]], atol=1e-6)
+    floored = index.neighbours(vectors, 3, floor=0.99)  # only an example is this alike to one
+    assert [bool(near.order) for near in floored] == [
+        text in DEPLOYED + UNRELATED for text in texts
+    ]
+
+
 def test_lead_end_keeps_the_first_sentences_and_their_marks() -> None:
     text = "Headline here\n\nFirst one. Mr. Smith said so! Third? Fourth."
     assert text[: lead_end(text, 1)] == "Headline here"

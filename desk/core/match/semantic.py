@@ -28,6 +28,7 @@ import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -53,8 +54,9 @@ _WORD_OR_MARK = re.compile(r"\w+|[^\w\s]")
 INDEX_SUFFIX = ".index.npz"
 SHARED_FILES = 4
 """Example indexes kept per encoder in a process (one per examples file in use)."""
-NEAR_BAND = 0.2
-"""The nearest examples are sought among those this close to the nearest (all, if too few)."""
+NEAR_BANDS = (0.1, 0.25)
+"""The nearest examples are sought among those this close to a text's nearest, the narrow band
+first (it holds them for three texts in four), then the wide, then all examples."""
 MAX_PIECES = 512
 """A lead longer than this many word pieces is cut: the mean settles long before."""
 
@@ -126,20 +128,19 @@ class StaticEncoder:
         self._word_pieces: dict[str, tuple[int, ...]] = {}
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Each text's vector: its word pieces' mean, scaled to length 1 (zero for no pieces)."""
+        """Each text's vector: its word pieces' mean, scaled to length 1 (zero for no pieces);
+        a text's vector is the same alone or among others."""
         import numpy as np
 
-        if len(texts) == 1:  # the matcher's case, a lead at a time: no more than needed
-            pieces = self.pieces(texts[0])
-            if pieces:
-                summed = np.take(self._table, pieces, axis=0).sum(axis=0)
-                one: np.ndarray = (summed / max(float(np.sqrt(summed @ summed)), 1e-12))[None, :]
-                return one
+        pieces = [self.pieces(text) for text in texts]
         out = np.zeros((len(texts), self._table.shape[1]), dtype=np.float32)
-        for row, text in enumerate(texts):
-            pieces = self.pieces(text)
-            if pieces:  # the sum points where the mean does; its length goes next
-                out[row] = np.take(self._table, pieces, axis=0).sum(axis=0)
+        every = np.fromiter(chain.from_iterable(pieces), dtype=np.intp)
+        rows = np.take(self._table, every, axis=0)  # one take for all (a take a text: 3x slower)
+        start = 0
+        for row, found in enumerate(pieces):
+            if found:  # the sum points where the mean does; its length goes next
+                out[row] = rows[start : start + len(found)].sum(axis=0)
+                start += len(found)
         out /= np.maximum(np.sqrt(np.einsum("ij,ij->i", out, out)), 1e-12)[:, None]
         return out
 
@@ -352,9 +353,14 @@ class ExampleIndex:
     """The examples' main directions (`DIMENSIONS` of them): vectors are compared in their span."""
     shift: Any = None
     """The centre on those directions: what a text's projected vector is moved by."""
+    by_dimension: Any = None
+    """The vectors transposed, a row a dimension: what a product with texts reads fastest."""
 
     def __post_init__(self) -> None:
+        import numpy as np
+
         self.shift = self.centre @ self.basis
+        self.by_dimension = np.ascontiguousarray(self.vectors.T)
 
     @classmethod
     def build(cls, examples: Examples, encoder: Encoder) -> ExampleIndex:
@@ -366,33 +372,62 @@ class ExampleIndex:
         return cls(_unit(moved @ basis), centre, basis)
 
     def neighbours(self, vectors: Any, count: int, floor: float = -1.0) -> list[Neighbours]:
-        """Per text's vector (a row), the `count` examples nearest to it, nearest first; none
-        when even the nearest is less alike than `floor` (no vote can pass: the common case)."""
+        """Per text's vector (a row), the `count` examples nearest to it, nearest first (ties by
+        line); none when even the nearest is less alike than `floor` (no vote can pass: the
+        common case).
+
+        All rows at once: one product of matrices, then the few examples near each row's
+        nearest picked out and ordered together (see `NEAR_BANDS`), so that a batch of texts
+        costs little more than its product.
+        """
         import numpy as np
 
         queries = vectors @ self.basis - self.shift
         queries /= np.maximum(np.sqrt(np.einsum("ij,ij->i", queries, queries)), 1e-9)[:, None]
-        similarities = queries @ self.vectors.T
+        similarities = queries @ self.by_dimension
         count = min(count, similarities.shape[1])
-        best = similarities.max(axis=1) if count else np.full(len(vectors), -1.0)
+        found = [Neighbours()] * len(vectors)
+        if not count:
+            return found
+        best = similarities.max(axis=1)
         said = np.einsum("ij,ij->i", vectors, vectors) > 0  # no word piece: no direction, no vote
-        return [
-            self._nearest(row, count, float(top))
-            if ok and count and top >= floor - 1e-9
-            else Neighbours()
-            for row, top, ok in zip(similarities, best, said, strict=True)
-        ]
+        rows = np.flatnonzero(said & (best >= floor - 1e-9))
+        for band in NEAR_BANDS:
+            if len(rows) > 1:  # (for one row, picking costs more than looking at every example)
+                rows = self._pick(similarities, best, rows, band, count, found)
+        for row in rows.tolist():  # even the widest band held too few: look at every example
+            found[row] = self._nearest(similarities[row], count)
+        return found
 
     @staticmethod
-    def _nearest(similarities: Any, count: int, best: float) -> Neighbours:
-        """The `count` highest similarities of one row, highest first."""
+    def _pick(
+        similarities: Any, best: Any, rows: Any, band: float, count: int, found: list[Neighbours]
+    ) -> Any:
+        """Into `found`, each row's `count` nearest among the examples within `band` of its
+        nearest (all of its nearest are there when the band holds `count`); the rows whose band
+        held fewer, left to a wider one."""
         import numpy as np
 
-        near = np.flatnonzero(similarities >= best - NEAR_BAND)
-        if len(near) < count:  # the band holds fewer than asked for: look at every example
-            near = np.arange(len(similarities))
-        top = near[np.argpartition(similarities[near], len(near) - count)[-count:]]
-        top = top[np.argsort(-similarities[top], kind="stable")]
+        width = similarities.shape[1]
+        near = np.flatnonzero(similarities[rows] >= (best[rows] - band)[:, None])
+        within, example = np.divmod(near, width)  # row by row, examples in their order
+        alike = similarities[rows[within], example]
+        order = np.lexsort((example, -alike, within))  # per row: most alike first, then by line
+        starts = np.searchsorted(within[order], np.arange(len(rows) + 1))
+        enough = np.diff(starts) >= count
+        picked, values = example[order].tolist(), alike[order].tolist()
+        for row, start in zip(rows[enough].tolist(), starts[:-1][enough].tolist(), strict=True):
+            top = slice(start, start + count)
+            found[row] = Neighbours(tuple(picked[top]), tuple(values[top]))
+        return rows[~enough]
+
+    @staticmethod
+    def _nearest(similarities: Any, count: int) -> Neighbours:
+        """The `count` highest similarities of one row, highest first (then by line)."""
+        import numpy as np
+
+        top = np.argpartition(similarities, len(similarities) - count)[-count:]
+        top = top[np.lexsort((top, -similarities[top]))]
         return Neighbours(tuple(top.tolist()), tuple(similarities[top].tolist()))
 
 
