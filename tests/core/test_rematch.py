@@ -5,7 +5,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
+from desk.core.article.extract import readable
 from desk.core.attention import source_names
+from desk.core.match import rematch
+from desk.core.match.matcher import Matcher
 from desk.core.match.rematch import find_hits, raise_alerts
 from desk.core.match.watchlists import load_watchlist, load_watchlists
 from desk.core.models import Feed
@@ -60,3 +65,26 @@ def test_a_new_watchlist_alerts_on_stored_articles_once(
     )
     assert regrown == []  # every troop story already has its alert
     store.close()
+
+
+def test_stored_articles_matched_in_batches_are_each_matched_as_alone(
+    tmp_path: Path, demo_server: DemoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches of 4 over the demo's 31 stored articles: the last one short, none dropped."""
+    store = TinyStore(tmp_path / "data")
+    shipped = list(load_watchlists(shipped_watchlists_dir()).watchlists)
+    poller = Poller(store, Settings(), shipped)
+    feeds = [Feed(url=url) for _, url in demo_server.feed_urls()]
+    asyncio.run(poller.run_once(feeds, force=True))
+    asyncio.run(poller.aclose())
+    records = store.seen_since(poller.now().replace(year=2000))
+    matcher = Matcher(shipped)
+    alone = {}
+    for record in records:
+        stored = store.get_article(record.key)
+        if record.item_id and stored and (hits := matcher.match(readable(stored).text)):
+            alone[record.key] = tuple(hits)
+    assert len(records) % 4 and len(alone) > 4  # batches to fill and one left short
+    monkeypatch.setattr(rematch, "REMATCH_BATCH", 4)
+    found = find_hits(store, records, shipped)
+    assert {f.record.key: f.hits for f in found} == alone

@@ -19,6 +19,9 @@ from desk.core.match.matcher import Matcher
 from desk.core.models import Alert, Article, Hit, Item, SeenItem, Watchlist
 from desk.core.store.contract import Store
 
+REMATCH_BATCH = 64
+"""Stored articles matched together (the examples' vote compares their leads in one product)."""
+
 
 @dataclass(frozen=True)
 class Found:
@@ -36,18 +39,29 @@ def find_hits(
     if not watchlists:
         return []
     matcher = Matcher(watchlists)
-    found = []
+    found: list[Found] = []
+    batch: list[tuple[SeenItem, Article]] = []
     for record in records:
         if not record.item_id:  # recorded before items kept their id: cannot be rebuilt
             continue
         stored = store.get_article(record.key)
         if stored is None:
             continue
-        article = readable(stored)
-        hits = matcher.match(article.text)
-        if hits:
-            found.append(Found(record, article, tuple(hits)))
-    return found
+        batch.append((record, readable(stored)))
+        if len(batch) == REMATCH_BATCH:
+            found.extend(_found_in(matcher, batch))
+            batch = []
+    return found + _found_in(matcher, batch)
+
+
+def _found_in(matcher: Matcher, batch: list[tuple[SeenItem, Article]]) -> list[Found]:
+    """The stored articles of `batch` that the matcher hits, matched together."""
+    texts = [article.text for _, article in batch]
+    return [
+        Found(record, article, tuple(hits))
+        for (record, article), hits in zip(batch, matcher.match_many(texts), strict=True)
+        if hits
+    ]
 
 
 def raise_alerts(
