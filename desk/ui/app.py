@@ -77,6 +77,8 @@ DUE_CHECK_SECONDS = 15.0
 """How often the desk asks which feeds are due (cheap; each feed keeps its own interval)."""
 WATCHLIST_CHECK_SECONDS = 0.25
 """How often the watchlist folder is looked at (a stat per file); reloads are debounced."""
+TERMINAL_CHECK_SECONDS = 1.0
+"""How often the desk asks whether its terminal is still there (see `terminal_gone`)."""
 
 SWITCH_INTERVAL = 0.001
 """Seconds a thread may keep the GIL while another waits for it (Python's default: 5 ms).
@@ -86,6 +88,16 @@ pressed: median 22 ms, P90 44 ms a key with 1 ms; 41 and 103 ms with 5 ms."""
 
 PALETTE_SKIPS = {"down", "up", "pane", "read"}
 """Keys that only move the cursor or the focus: no use from the command palette."""
+
+
+def terminal_gone(stream: Any) -> bool:
+    """Whether `stream` is no terminal, or one that was hung up (asking it who is in front
+    then fails: EIO)."""
+    try:
+        os.tcgetpgrp(stream.fileno())
+    except (OSError, AttributeError, ValueError):
+        return True
+    return False
 
 
 class DeskApp(App[None]):
@@ -174,10 +186,19 @@ class DeskApp(App[None]):
         self._say_watchlist_problems()
         self.set_interval(WATCHLIST_CHECK_SECONDS, self._check_watchlists)
         self.set_interval(WATCHLIST_CHECK_SECONDS, self._check_config)
+        if not self.is_headless and not terminal_gone(sys.__stdin__):
+            self.set_interval(TERMINAL_CHECK_SECONDS, self._check_terminal)
         if self.autopoll:
             self.call_after_refresh(self.warm_store)
             self.call_after_refresh(self.action_poll_now)
             self.set_interval(DUE_CHECK_SECONDS, self._poll_due)
+
+    def _check_terminal(self) -> None:
+        """Quit, keeping what the poller learnt, once the terminal is gone: a closed window or
+        a killed tmux session hangs it up, and when no hang-up signal reaches the desk (`make
+        run`: make holds the session and waits) its input, at end of file, would spin a core."""
+        if terminal_gone(sys.__stdin__):
+            self.exit()
 
     @work(thread=True, group="warm", exit_on_error=False)
     def warm_store(self) -> None:
