@@ -410,9 +410,10 @@ class Poller:
         the loop all but stopped while a batch was matched (the TUI's keys
         waited, the workers ran out of pages).
         """
-        if not self.watchlists:
+        if not self.watchlists or not articles:
             return [[] for _ in articles]
         matcher, loop = self.matcher, asyncio.get_running_loop()
+        await asyncio.to_thread(matcher.prepare)  # the vote's model and indexes: not on the loop
         hits: list[list[Hit]] = []
         until = loop.time() + MATCH_SLICE
         for start in range(0, len(articles), MATCH_BATCH):

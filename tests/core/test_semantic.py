@@ -18,6 +18,7 @@ from desk.core.match.backtest import backtest, read_labelled
 from desk.core.match.matcher import Matcher, describe_evidence, evidence_for, lead_end
 from desk.core.match.semantic import (
     EXAMPLES_TERM,
+    ExampleIndex,
     KeptVectors,
     StaticEncoder,
     default_encoder,
@@ -328,3 +329,29 @@ def test_a_process_keeps_the_indexes_of_several_examples_files(tmp_path: Path) -
         indexes.append(load_examples(write_examples(folder, lines)))
     a, b = (shared_index(examples, encoder) for examples in indexes)
     assert shared_index(indexes[0], encoder) is a and shared_index(indexes[1], encoder) is b
+
+
+def test_prepare_loads_the_vote_before_the_first_lead(
+    tmp_path: Path, watchlist_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A poll prepares its matcher in a thread: the index is not built on the event loop."""
+    rows = [{"text": t, "labels": {"deploy": 2}} for t in DEPLOYED]
+    rows += [{"text": f"{t} ({tmp_path.name})", "labels": {"deploy": 0}} for t in UNRELATED]
+    write_examples(tmp_path, [json.dumps(row) for row in rows])  # a file no test embedded
+    matcher = Matcher([load_watchlist(watchlist_file)])
+    matcher.prepare()
+
+    def built_again(*_: object) -> None:
+        raise AssertionError("the index was built at the first lead, not when prepared")
+
+    monkeypatch.setattr(ExampleIndex, "build", built_again)
+    (verdict,) = matcher.assess("The army sent an armoured brigade to the frontier.")
+    assert verdict.fired  # the vote ran, on the index prepared
+    monkeypatch.undo()
+
+    def missing_model() -> StaticEncoder:
+        return StaticEncoder(tmp_path / "no-model-here")
+
+    unready = Matcher([load_watchlist(watchlist_file)], encoder=KeptVectors(make=missing_model))
+    unready.prepare()  # said, not raised: the poll goes on with the terms
+    assert "the examples' vote is off" in unready.semantic_trouble

@@ -439,7 +439,7 @@ class Matcher:
             try:  # per text: (lead, examples file) -> its nearest examples
                 nearby = self._nearby([scan.tokens for scan, _ in asked], explain)
             except SemanticUnavailable as exc:  # no model: the terms alone, and it is said
-                self.semantic_trouble = f"the examples' vote is off, terms alone match: {exc}"
+                self._vote_off(exc)
                 return [verdicts for _, verdicts in judged]
             reviewed = {
                 id(scan): self._semantic_review(scan, verdicts, explain, near)
@@ -447,6 +447,25 @@ class Matcher:
             }
             judged = [(scan, reviewed.get(id(scan), verdicts)) for scan, verdicts in judged]
         return [verdicts for _, verdicts in judged]
+
+    def prepare(self) -> None:
+        """Load what the examples' vote needs now (the model, each examples file's index), not
+        at the first lead it compares: a caller can do it off its event loop. Quick when
+        loaded (the process keeps both); a model that cannot be read is said as in
+        `assess_many`."""
+        if self.semantic_trouble or self.kept_neighbours is not None:
+            return
+        files = {
+            w.semantic.examples.digest: w.semantic.examples for w in self.watchlists if w.semantic
+        }
+        try:
+            for examples in files.values():
+                self._example_index(examples)
+        except SemanticUnavailable as exc:
+            self._vote_off(exc)
+
+    def _vote_off(self, why: SemanticUnavailable) -> None:
+        self.semantic_trouble = f"the examples' vote is off, terms alone match: {why}"
 
     def _by_terms(self, text: str, explain: bool) -> tuple[_Scan, list[Verdict]]:
         """The text's scan and each watchlist's verdict on its terms alone."""
