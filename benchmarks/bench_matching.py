@@ -28,7 +28,7 @@ from desk.core.article.headline import lead_with_title
 from desk.core.match.matcher import Matcher, term_words
 from desk.core.match.watchlists import load_watchlists
 from desk.core.models import Term, Watchlist
-from desk.core.pipeline import MATCH_BATCH
+from desk.core.pipeline import MATCH_BATCH, match_batches
 from desk.core.settings.config import shipped_watchlists_dir
 
 TUNED_ON = ("reuters_feed_blog_2016", "baram_naver_en")
@@ -90,9 +90,9 @@ def timed(run: Callable[[str], set[str]], texts: list[str]) -> tuple[list[set[st
 
 
 def timed_batches(matcher: Matcher, texts: list[str]) -> tuple[list[set[str]], float, float]:
-    """`timed` for desk as a poll runs it: MATCH_BATCH texts at a time (desk/core/pipeline.py),
-    whose leads the examples' vote compares together."""
-    batches = [texts[start : start + MATCH_BATCH] for start in range(0, len(texts), MATCH_BATCH)]
+    """`timed` for desk as a poll runs it: in the poll's batches (desk/core/pipeline.py, up to
+    MATCH_BATCH texts), whose leads the examples' vote compares together."""
+    batches = list(match_batches(texts))
     found: list[set[str]] = []
     rates = []
     for _ in range(6):
@@ -217,7 +217,7 @@ def main() -> int:
     print_halves(articles, desk_fired, regex_fired)
     print(
         f"speed (one core, first pass / warm): desk {desk_cold:,.0f} / {desk_warm:,.0f}"
-        f" articles/s ({MATCH_BATCH} at a time, as a poll matches; one at a time"
+        f" articles/s (up to {MATCH_BATCH} at a time, as a poll matches; one at a time"
         f" {single_warm:,.0f}),"
         f" its terms alone {terms_cold:,.0f} / {terms_warm:,.0f},"
         f" regex {regex_cold:,.0f} / {regex_warm:,.0f} articles/s"

@@ -16,7 +16,7 @@ import contextlib
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -61,8 +61,11 @@ rewrites today's item shard, which grows with the day)."""
 MATCH_SLICE = 0.005
 """Seconds of matching on the event loop before it is let go for other work."""
 MATCH_BATCH = 8
-"""Articles matched together: about MATCH_SLICE of work, and the examples' vote about half
-its cost a lead at a time (one product of matrices for the batch's leads)."""
+"""Articles matched together at most: the examples' vote compares a batch's leads in one
+product of matrices, at about half its cost a lead at a time."""
+MATCH_BATCH_CHARS = 24_000
+"""Characters matched together at most (an article longer than that alone): a batch stays near
+MATCH_SLICE of work, long articles or short (matching time grows with the text)."""
 MATCH_GIVES_WAY = 0.02
 """Seconds matching waits at most, after each slice, while the loop has other work ready."""
 MATCH_GIVES_WAY_TURNS = 32
@@ -416,9 +419,8 @@ class Poller:
         await asyncio.to_thread(matcher.prepare)  # the vote's model and indexes: not on the loop
         hits: list[list[Hit]] = []
         until = loop.time() + MATCH_SLICE
-        for start in range(0, len(articles), MATCH_BATCH):
-            batch = articles[start : start + MATCH_BATCH]
-            hits.extend(matcher.match_many([article.text for article in batch]))
+        for texts in match_batches([article.text for article in articles]):
+            hits.extend(matcher.match_many(texts))
             if loop.time() >= until:
                 await _give_way(loop)
                 until = loop.time() + MATCH_SLICE
@@ -555,6 +557,21 @@ class Poller:
             canonical_url=extracted.canonical_url,
             source="page",
         )
+
+
+def match_batches(texts: list[str]) -> Iterator[list[str]]:
+    """`texts` in order, in batches of at most MATCH_BATCH texts and MATCH_BATCH_CHARS
+    characters (a longer text in a batch of its own)."""
+    batch: list[str] = []
+    size = 0
+    for text in texts:
+        if batch and (len(batch) == MATCH_BATCH or size + len(text) > MATCH_BATCH_CHARS):
+            yield batch
+            batch, size = [], 0
+        batch.append(text)
+        size += len(text)
+    if batch:
+        yield batch
 
 
 async def _give_way(loop: asyncio.AbstractEventLoop) -> None:
