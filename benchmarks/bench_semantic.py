@@ -25,7 +25,7 @@ from importlib import metadata
 from pathlib import Path
 
 import yaml
-from bench_matching import DEFAULT_DEV, REGEX_FILTERS, TUNED_ON, score
+from bench_matching import DEFAULT_DEV, REGEX_FILTERS, TUNED_ON, poll_batches, score
 from bench_written import scored
 
 from desk.cli.common import load_watchlist_folder
@@ -34,7 +34,6 @@ from desk.core.article.headline import lead_with_title
 from desk.core.match.matcher import Matcher
 from desk.core.match.semantic import MODEL_NAME, StaticEncoder
 from desk.core.models import Watchlist
-from desk.core.pipeline import match_batches
 from desk.core.settings.config import shipped_watchlists_dir
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -169,7 +168,7 @@ def cost(both: Matcher, terms: Matcher, rounds: int) -> None:
         encoder.embed([text[:2000]])
     each = (time.perf_counter() - started) / len(texts)
     print(f"  a text's vector (dev.jsonl's first 2,000 characters, warm): {each * 1e6:.0f} us")
-    batches = list(match_batches(texts))
+    batches = poll_batches(texts)
     runs: dict[str, Callable[[], object]] = {
         "with the vote, in a poll's batches": lambda: [both.match_many(b) for b in batches],
         "with the vote, one at a time": lambda: [both.match(text) for text in texts],

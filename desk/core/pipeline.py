@@ -16,7 +16,7 @@ import contextlib
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -60,12 +60,6 @@ rewrites today's item shard, which grows with the day)."""
 """Feeds up to this size are read on the event loop when the quick parser can read them."""
 MATCH_SLICE = 0.005
 """Seconds of matching on the event loop before it is let go for other work."""
-MATCH_BATCH = 8
-"""Articles matched together at most: the examples' vote compares a batch's leads in one
-product of matrices, at about half its cost a lead at a time."""
-MATCH_BATCH_CHARS = 24_000
-"""Characters matched together at most (an article longer than that alone): a batch stays near
-MATCH_SLICE of work, long articles or short (matching time grows with the text)."""
 MATCH_GIVES_WAY = 0.02
 """Seconds matching waits at most, after each slice, while the loop has other work ready."""
 MATCH_GIVES_WAY_TURNS = 32
@@ -404,8 +398,9 @@ class Poller:
         return [article_from_feed(item, clean=clean_now) for _, item in batch]
 
     async def _hits(self, articles: list[Article]) -> list[list[Hit]]:
-        """Each article matched on the event loop, MATCH_BATCH at a time (the examples' vote
-        compares a batch's leads in one product), let go every MATCH_SLICE seconds.
+        """The articles matched on the event loop a step at a time (an article's terms, then
+        the examples' vote for 64 leads at once: Matcher.matching), let go every MATCH_SLICE
+        seconds.
 
         Not in a thread: a thread matching a batch took the GIL each time the
         loop released it for a system call (every send, read and pipe write)
@@ -417,14 +412,17 @@ class Poller:
             return [[] for _ in articles]
         matcher, loop = self.matcher, asyncio.get_running_loop()
         await asyncio.to_thread(matcher.prepare)  # the vote's model and indexes: not on the loop
-        hits: list[list[Hit]] = []
+        steps = matcher.matching([article.text for article in articles])
         until = loop.time() + MATCH_SLICE
-        for texts in match_batches([article.text for article in articles]):
-            hits.extend(matcher.match_many(texts))
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                hits: list[list[Hit]] = done.value
+                return hits
             if loop.time() >= until:
                 await _give_way(loop)
                 until = loop.time() + MATCH_SLICE
-        return hits
 
     async def _commit(
         self,
@@ -557,21 +555,6 @@ class Poller:
             canonical_url=extracted.canonical_url,
             source="page",
         )
-
-
-def match_batches(texts: list[str]) -> Iterator[list[str]]:
-    """`texts` in order, in batches of at most MATCH_BATCH texts and MATCH_BATCH_CHARS
-    characters (a longer text in a batch of its own)."""
-    batch: list[str] = []
-    size = 0
-    for text in texts:
-        if batch and (len(batch) == MATCH_BATCH or size + len(text) > MATCH_BATCH_CHARS):
-            yield batch
-            batch, size = [], 0
-        batch.append(text)
-        size += len(text)
-    if batch:
-        yield batch
 
 
 async def _give_way(loop: asyncio.AbstractEventLoop) -> None:

@@ -13,7 +13,7 @@ import pytest
 from desk.core.article.extract import Extracted, Extractor
 from desk.core.match.watchlists import load_watchlists
 from desk.core.models import Alert, Feed
-from desk.core.pipeline import MATCH_BATCH_CHARS, CycleResult, Poller, match_batches
+from desk.core.pipeline import CycleResult, Poller
 from desk.core.settings.config import Settings, shipped_watchlists_dir
 from desk.core.store.tinystore import TinyStore
 from desk.demo.server import DemoServer, demo_manifest
@@ -445,14 +445,3 @@ def test_matching_gives_way_for_a_bounded_number_of_turns() -> None:
         return ticks[0]
 
     assert 1 <= asyncio.run(ticks_while_giving_way()) <= MATCH_GIVES_WAY_TURNS + 1
-
-
-def test_articles_are_matched_in_batches_bounded_by_count_and_length() -> None:
-    """A batch keeps near a slice of the event loop's time: 8 articles, or fewer long ones,
-    a very long one alone; every text once, in order."""
-    texts = ["a" * 100] * 19 + ["b" * 15_000] * 3 + ["c" * 50_000] + ["d" * 10]
-    batches = list(match_batches(texts))
-    assert [t for batch in batches for t in batch] == texts
-    assert [len(batch) for batch in batches] == [8, 8, 4, 1, 1, 1, 1]
-    assert all(len(batch) == 1 or sum(map(len, batch)) <= MATCH_BATCH_CHARS for batch in batches)
-    assert list(match_batches([])) == []

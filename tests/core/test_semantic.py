@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from desk.core.errors import WatchlistError
+from desk.core.match import matcher as matcher_module
 from desk.core.match.backtest import backtest, read_labelled
 from desk.core.match.matcher import Matcher, describe_evidence, evidence_for, lead_end
 from desk.core.match.semantic import (
@@ -355,3 +356,37 @@ def test_prepare_loads_the_vote_before_the_first_lead(
     unready = Matcher([load_watchlist(watchlist_file)], encoder=KeptVectors(make=missing_model))
     unready.prepare()  # said, not raised: the poll goes on with the terms
     assert "the examples' vote is off" in unready.semantic_trouble
+
+
+def test_matching_step_by_step_finds_what_matching_each_alone_does(
+    matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A poll matches a step at a time (a text's terms, then the vote for a chunk of leads),
+    letting the event loop run between steps; the hits are those of each text alone."""
+    monkeypatch.setattr(matcher_module, "VOTE_CHUNK", 2)
+    texts = [
+        "The army sent an armoured brigade to the frontier.",
+        "Reports of zqxv wrbl near the frontier.",  # fires on its term: no vote asked
+        "The football club signed a striker on Friday.",
+        DEPLOYED[1],
+        "",
+    ]
+    steps = matcher.matching(texts)
+    taken = 0
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            hits = done.value
+            break
+        taken += 1
+    assert taken == len(texts) + 2  # 4 leads asked the examples: 2 chunks of 2
+    for together in (hits, matcher.match_many(texts)):  # scores: to the 7th decimal (products)
+        alone = [matcher.match(text) for text in texts]
+        assert [[(h.watchlist, h.term, h.start, h.end) for h in each] for each in together] == [
+            [(h.watchlist, h.term, h.start, h.end) for h in each] for each in alone
+        ]
+        assert np.allclose(
+            [h.score for each in together for h in each], [h.score for each in alone for h in each]
+        )
+    assert [bool(h) for h in hits] == [True, True, False, True, False]

@@ -21,12 +21,13 @@ import threading
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache, reduce
 from itertools import accumulate, compress, count, product, repeat
 from math import prod
 from operator import add, or_
+from typing import TypeVar
 
 import re2
 import Stemmer
@@ -213,6 +214,26 @@ def _gapped_pieces(text: str) -> list[str] | None:
                 raw = raw.replace(char.encode("utf-8", "surrogatepass"), b" ")
     gapped = raw.translate(_SPACE_BYTES).decode("utf-8", "surrogatepass")
     return gapped.replace("\x03", "’").split(" ")
+
+
+VOTE_CHUNK = 64
+"""Leads the examples' vote compares at once (a step of `Matcher.assessing`): a product of 64
+leads costs a lead a fifth of one alone, and a step stays a few milliseconds."""
+
+Done = TypeVar("Done")
+Steps = Generator[None, None, Done]
+"""Work done a step at a time: each `yield` is a point to let other work run; the
+generator's return value is the result (`run_steps` runs it through)."""
+
+
+def run_steps(steps: Steps[Done]) -> Done:
+    """The result of work done a step at a time, with no pause between steps."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            result: Done = done.value
+            return result
 
 
 Place = tuple[int, int, float]
@@ -410,12 +431,18 @@ class Matcher:
 
     def match_many(self, texts: Sequence[str]) -> list[list[Hit]]:
         """`match` of each text: the examples' vote is asked for all of them at once."""
+        return run_steps(self.matching(texts))
+
+    def matching(self, texts: Sequence[str]) -> Steps[list[list[Hit]]]:
+        """`match_many` a step at a time, for a caller that must let other work run between
+        steps (the poll, on the event loop); see `assessing`."""
+        verdicts = yield from self.assessing(texts)
         return [
             sorted(
-                (hit for verdict in verdicts if verdict.fired for hit in verdict.hits),
+                (hit for verdict in each if verdict.fired for hit in verdict.hits),
                 key=lambda h: (h.start, h.watchlist),
             )
-            for verdicts in self.assess_many(texts)
+            for each in verdicts
         ]
 
     def assess(self, text: str, explain: bool = False) -> list[Verdict]:
@@ -429,24 +456,32 @@ class Matcher:
 
     def assess_many(self, texts: Sequence[str], explain: bool = False) -> list[list[Verdict]]:
         """`assess` of each text. The terms judge one text at a time; the texts they leave
-        to the examples are compared with them together, one product of matrices (the
-        backtest assesses hundreds at a time)."""
-        if not self.watchlists:
-            return [[] for _ in texts]
-        judged = [self._by_terms(text, explain) for text in texts]
-        asked = [(scan, verdicts) for scan, verdicts in judged if self._asks_examples(verdicts)]
-        if asked and not self.semantic_trouble:
+        to the examples are compared with them together, VOTE_CHUNK at a time, one product
+        of matrices each (the backtest assesses hundreds at a time)."""
+        return run_steps(self.assessing(texts, explain))
+
+    def assessing(self, texts: Sequence[str], explain: bool = False) -> Steps[list[list[Verdict]]]:
+        """`assess_many` a step at a time: it yields after each text's terms and after each
+        VOTE_CHUNK leads' vote, and returns the verdicts. Only the texts and their verdicts
+        are held between steps, not their tokens (a poll matches 200 pages at a time)."""
+        judged: list[list[Verdict]] = []
+        for text in texts:
+            judged.append(self._by_terms(text, explain))
+            yield
+        asked = [i for i, verdicts in enumerate(judged) if self._asks_examples(verdicts)]
+        for start in range(0, len(asked), VOTE_CHUNK):
+            if self.semantic_trouble:
+                break
+            chunk = asked[start : start + VOTE_CHUNK]
             try:  # per text: (lead, examples file) -> its nearest examples
-                nearby = self._nearby([scan.tokens for scan, _ in asked], explain)
+                nearby = self._nearby([texts[i] for i in chunk], explain)
             except SemanticUnavailable as exc:  # no model: the terms alone, and it is said
                 self._vote_off(exc)
-                return [verdicts for _, verdicts in judged]
-            reviewed = {
-                id(scan): self._semantic_review(scan, verdicts, explain, near)
-                for (scan, verdicts), near in zip(asked, nearby, strict=True)
-            }
-            judged = [(scan, reviewed.get(id(scan), verdicts)) for scan, verdicts in judged]
-        return [verdicts for _, verdicts in judged]
+                break
+            for i, near in zip(chunk, nearby, strict=True):
+                judged[i] = self._semantic_review(texts[i], judged[i], explain, near)
+            yield
+        return judged
 
     def prepare(self) -> None:
         """Load what the examples' vote needs now (the model, each examples file's index), not
@@ -467,27 +502,24 @@ class Matcher:
     def _vote_off(self, why: SemanticUnavailable) -> None:
         self.semantic_trouble = f"the examples' vote is off, terms alone match: {why}"
 
-    def _by_terms(self, text: str, explain: bool) -> tuple[_Scan, list[Verdict]]:
-        """The text's scan and each watchlist's verdict on its terms alone."""
+    def _by_terms(self, text: str, explain: bool) -> list[Verdict]:
+        """Each watchlist's verdict on the text's terms alone."""
         if len(self._lexicon.stems) > LEARNT_LIMIT:  # a text another thread reads keeps its own
             self._lexicon = _Lexicon()
         tokens = Tokens(text)
         scan = _Scan(text, tokens, *self._places(tokens, self._lexicon))
         scan.regex_absent = self._regexes.absent(text)
-        verdicts = [
+        return [
             self._judge(watchlist, self._terms_to_try(index, scan), scan, explain)
             for index, watchlist in enumerate(self.watchlists)
         ]
-        return scan, verdicts
 
     def _asks_examples(self, verdicts: list[Verdict]) -> bool:
         """Whether a watchlist with examples has not fired on its terms."""
         pairs = zip(self.watchlists, verdicts, strict=True)
         return any(watchlist.semantic and not verdict.fired for watchlist, verdict in pairs)
 
-    def _nearby(
-        self, texts: list[Tokens], explain: bool
-    ) -> list[dict[tuple[int, str], Neighbours]]:
+    def _nearby(self, texts: list[str], explain: bool) -> list[dict[tuple[int, str], Neighbours]]:
         """Per text, the examples nearest to its lead, per lead length and examples file."""
         nearby: list[dict[tuple[int, str], Neighbours]] = [{} for _ in texts]
         wanted = {
@@ -496,20 +528,20 @@ class Matcher:
             if wl.semantic is not None
         }
         for (lead, digest), examples in wanted.items():
-            leads = [tokens.text[: tokens.lead_end(lead)] for tokens in texts]
+            leads = [text[: lead_end(text, lead)] for text in texts]
             for found, near in zip(nearby, self._neighbours(leads, examples, explain), strict=True):
                 found[lead, digest] = near
         return nearby
 
     def _semantic_review(
         self,
-        scan: _Scan,
+        text: str,
         verdicts: list[Verdict],
         explain: bool,
         nearby: dict[tuple[int, str], Neighbours],
     ) -> list[Verdict]:
         """Each unfired verdict of a watchlist with examples, with the examples' vote added."""
-        tokens = scan.tokens
+        tokens: Tokens | None = None  # read again only for a vote that passes (few do)
         reviewed = []
         for watchlist, verdict in zip(self.watchlists, verdicts, strict=True):
             rule = watchlist.semantic
@@ -520,10 +552,9 @@ class Matcher:
             near = nearby[watchlist.lead, rule.examples.digest]
             said = vote(near, positives, rule, rule.examples.lines)
             if said.passes(rule):
-                end = tokens.lead_end(watchlist.lead)
-                hit = Hit(
-                    watchlist.id, said.term(), tokens.text[:end], 0, end, said.similarity * 100
-                )
+                end = lead_end(text, watchlist.lead)
+                hit = Hit(watchlist.id, said.term(), text[:end], 0, end, said.similarity * 100)
+                tokens = tokens or Tokens(text)
                 verdict = self._with_semantic_hit(watchlist, verdict, hit, tokens)
             elif explain and said.agreeing:
                 verdict = replace(verdict, closest=_join(verdict.closest, said.describe(rule)))
