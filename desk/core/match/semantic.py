@@ -117,7 +117,6 @@ class StaticEncoder:
     model = MODEL_NAME
 
     def __init__(self, folder: Path | None = None) -> None:
-        import numpy as np
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
@@ -127,7 +126,8 @@ class StaticEncoder:
             self._tokenizer = Tokenizer.from_file(str(folder.joinpath(*TOKENIZER)))
         except Exception as exc:  # a missing, cut or foreign file: say which, go on without
             raise SemanticUnavailable(f"cannot read {MODEL_NAME}: {exc}", folder) from None
-        self._table = np.asarray(table, dtype=np.float32)
+        self._table = table
+        """The vectors as stored (float16: 16 MB); those gathered become float32, exactly."""
         self._word_pieces: dict[str, tuple[int, ...]] = {}
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -158,7 +158,7 @@ class StaticEncoder:
         if not chunk:
             return
         every = np.fromiter(chain.from_iterable(found for _, found in chunk), dtype=np.intp)
-        vectors = np.take(self._table, every, axis=0)
+        vectors = np.take(self._table, every, axis=0).astype(np.float32)
         start = 0
         for row, found in chunk:  # the sum points where the mean does; its length goes next
             out[row] = vectors[start : start + len(found)].sum(axis=0)
@@ -243,7 +243,7 @@ def text_key(text: str) -> bytes:
 
 @lru_cache(maxsize=1)
 def default_encoder() -> Encoder:
-    """The shipped model, loaded once per process (about 0.2 s and 33 MB)."""
+    """The shipped model, loaded once per process (about 0.1 s and 40 MB)."""
     return StaticEncoder()
 
 
