@@ -23,10 +23,12 @@ import desk.core.article
 from desk.cli.common import load_watchlist_folder, locations_of, match_watchlists_dir, shorten
 from desk.cli.kept_vectors import (
     Kept,
+    keep_examples,
     keep_neighbours,
     keep_vectors,
     read_neighbours,
     read_vectors,
+    remember_kept_examples,
 )
 from desk.cli.learnt_words import keep_words, read_words
 from desk.cli.parser import EXIT_BAD_INPUT, EXIT_OK
@@ -67,6 +69,7 @@ def run_test(args: argparse.Namespace) -> int:
     texts, cached = cleaned_texts(articles, key, cache)
     folder = Path(args.watchlists) if args.watchlists else match_watchlists_dir(args)
     recalled = read_words(cache, key)
+    handed = remember_kept_examples(cache)
     vectors = KeptVectors(read=lambda: read_vectors(cache))
     neighbours = read_neighbours(cache, key)
     found_before = len(neighbours)
@@ -86,6 +89,8 @@ def run_test(args: argparse.Namespace) -> int:
     current = {w.semantic.examples.digest for w in matcher.watchlists if w.semantic}
     keep_neighbours(cache, key, neighbours, found_before, current)
     keep_vectors(cache, vectors)
+    in_use = {w.semantic.examples for w in matcher.watchlists if w.semantic}
+    keep_examples(cache, in_use, handed)
     return EXIT_OK
 
 

@@ -275,6 +275,41 @@ def test_the_examples_vote_is_kept_for_the_next_run_and_a_bad_file_is_found_agai
     assert len(kept_now) == 1 and kept_now.isdisjoint(old_digests)  # the old version's went
 
 
+def test_the_examples_as_read_are_kept_and_used_while_their_file_is_unchanged(
+    tmp_path: Path, isolated_dirs: Path
+) -> None:
+    files = {"drills.yaml": DRILLS + SEMANTIC, "examples.jsonl": EXAMPLES}
+    folder = write_folder(tmp_path, "w", files)
+    labelled = write_set(tmp_path)
+
+    def run() -> dict[str, Any]:
+        done = desk("test", str(labelled), "--watchlists", str(folder), "--json")
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+        report: dict[str, Any] = json.loads(done.stdout)
+        return report
+
+    first = run()
+    (kept,) = (isolated_dirs / "data" / "backtest" / "examples").glob("*.json")
+    reading = json.loads(kept.read_bytes())
+    lines = [json.loads(line) for line in EXAMPLES.splitlines() if line.strip()]
+    assert reading["texts"] == [line["text"] for line in lines]  # as read: safe, title first
+    assert run() == first and json.loads(kept.read_bytes()) == reading  # used, not rewritten
+    # the kept reading is what the next run uses: swap its grades (deployments 0, the rest 2)
+    # and the votes go the other way (the file on disk is unchanged: the reading stands for it)
+    swapped = [[[w, 2 - g] for w, g in kind] for kind in reading["kinds"]]
+    kept.write_bytes(json.dumps({**reading, "kinds": swapped}).encode())
+    assert run()["tp"] < first["tp"]
+    for bad in [b"{", json.dumps({**reading, "code": "other code"}).encode()]:
+        kept.write_bytes(bad)
+        assert run() == first, bad
+        assert json.loads(kept.read_bytes()) == reading  # read from the file, kept anew
+    extra = json.dumps({"text": "A parade marched through the capital.", "labels": {"drills": 0}})
+    (folder / "examples.jsonl").write_text(EXAMPLES + extra + "\n", encoding="utf-8")
+    run()
+    readings = [json.loads(p.read_bytes()) for p in kept.parent.glob("*.json")]
+    assert sorted(len(r["texts"]) for r in readings) == [len(lines), len(lines) + 1]
+
+
 def test_compare_shows_before_after_and_the_articles_gained_and_lost(tmp_path: Path) -> None:
     before = write_folder(tmp_path, "before", {"drills.yaml": DRILLS})
     edited = DRILLS.replace("    weight: 0.5\n", "").replace("  - tanks moved\n", "")

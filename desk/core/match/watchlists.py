@@ -13,6 +13,7 @@ import hashlib
 import re
 from contextlib import suppress
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -465,10 +466,33 @@ def load_examples(path: Path) -> Examples:
     if not texts:
         raise WatchlistError("the examples file has no examples", path, 1, 1)
     examples = Examples(str(path), digest, tuple(texts), tuple(grades), tuple(lines))
+    remember_examples(examples)
+    return examples
+
+
+def remember_examples(examples: Examples) -> None:
+    """Take `examples` as read: `load_examples` of its file, while the file is unchanged,
+    gives them without parsing it. For a caller that kept an earlier run's reading of the
+    file (`desk test`: see `examples_fingerprint`)."""
     if len(_EXAMPLES_READ) >= EXAMPLES_KEPT:  # the oldest goes: an edited file's versions pass
         _EXAMPLES_READ.pop(next(iter(_EXAMPLES_READ)))
-    _EXAMPLES_READ[(str(path), digest)] = examples
-    return examples
+    _EXAMPLES_READ[(examples.path, examples.digest)] = examples
+
+
+@lru_cache(maxsize=1)
+def examples_fingerprint() -> str:
+    """Changes with the code that reads an examples file (this module, what makes text safe,
+    the Examples model): a reading kept by an earlier run is good only under the same code;
+    '' when that code cannot be read (then nothing kept is trusted)."""
+    from desk.core import models, safetext
+
+    digest = hashlib.sha256()
+    try:
+        for module in (__file__, safetext.__file__, models.__file__):
+            digest.update(Path(module).read_bytes())
+    except OSError:
+        return ""
+    return digest.hexdigest()
 
 
 def _parsed_lines(numbered: list[tuple[int, bytes]], path: Path) -> list[Any]:
