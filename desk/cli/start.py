@@ -48,6 +48,7 @@ def _open_tui(where: Locations, settings: Settings, feeds: list[Feed], title: st
 
     store = open_store(where.data_dir)
     app = DeskApp(store, settings, feeds, where, title=title)
+    app.watch_terminal()
     try:
         app.run()
     finally:

@@ -8,11 +8,13 @@ and every notification is plain text (`DeskApp.notify`).
 from __future__ import annotations
 
 import asyncio
+import errno
 import gc
 import os
 import shlex
 import subprocess
 import sys
+import threading
 import time
 import webbrowser
 from collections.abc import Callable, Iterable, Iterator
@@ -79,6 +81,8 @@ WATCHLIST_CHECK_SECONDS = 0.25
 """How often the watchlist folder is looked at (a stat per file); reloads are debounced."""
 TERMINAL_CHECK_SECONDS = 1.0
 """How often the desk asks whether its terminal is still there (see `terminal_gone`)."""
+TERMINAL_GONE_GRACE = 3.0
+"""Seconds the poller has to stop its workers and keep what it learnt, the terminal gone."""
 
 SWITCH_INTERVAL = 0.001
 """Seconds a thread may keep the GIL while another waits for it (Python's default: 5 ms).
@@ -91,12 +95,14 @@ PALETTE_SKIPS = {"down", "up", "pane", "read"}
 
 
 def terminal_gone(stream: Any) -> bool:
-    """Whether `stream` is no terminal, or one that was hung up (asking it who is in front
-    then fails: EIO)."""
+    """Whether `stream` is a controlling terminal that was hung up (asking it who is in front
+    then fails with EIO). Not for a stream that is no terminal, or not the controlling one."""
     try:
         os.tcgetpgrp(stream.fileno())
-    except (OSError, AttributeError, ValueError):
-        return True
+    except OSError as exc:
+        return exc.errno in (errno.EIO, errno.ENXIO)
+    except (AttributeError, ValueError):  # no stream, or a closed one
+        return False
     return False
 
 
@@ -152,6 +158,8 @@ class DeskApp(App[None]):
         """What the last delivery round said, or each channel's kept failure (one line each)."""
         self._delivering = False
         """A poll worker is running the delivery round that follows its cycle."""
+        self._mounted_on: asyncio.AbstractEventLoop | None = None
+        """The event loop the app runs on, once mounted (see `watch_terminal`)."""
 
     def get_default_screen(self) -> MainScreen:
         """The main screen is the desk's first and lowest screen."""
@@ -176,6 +184,7 @@ class DeskApp(App[None]):
 
     def on_mount(self) -> None:
         """Apply key remaps, report bad watchlists and start polling."""
+        self._mounted_on = asyncio.get_running_loop()  # for watch_terminal's last words
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
         if self.settings.keys:
             self.set_keymap(self.settings.keys)
@@ -186,19 +195,45 @@ class DeskApp(App[None]):
         self._say_watchlist_problems()
         self.set_interval(WATCHLIST_CHECK_SECONDS, self._check_watchlists)
         self.set_interval(WATCHLIST_CHECK_SECONDS, self._check_config)
-        if not self.is_headless and not terminal_gone(sys.__stdin__):
-            self.set_interval(TERMINAL_CHECK_SECONDS, self._check_terminal)
         if self.autopoll:
             self.call_after_refresh(self.warm_store)
             self.call_after_refresh(self.action_poll_now)
             self.set_interval(DUE_CHECK_SECONDS, self._poll_due)
 
-    def _check_terminal(self) -> None:
-        """Quit, keeping what the poller learnt, once the terminal is gone: a closed window or
-        a killed tmux session hangs it up, and when no hang-up signal reaches the desk (`make
-        run`: make holds the session and waits) its input, at end of file, would spin a core."""
-        if terminal_gone(sys.__stdin__):
-            self.exit()
+    def watch_terminal(self) -> None:
+        """When stdin is a terminal, watch it from a thread of its own (started before the app
+        runs: a terminal hung up while the app starts leaves it stuck before it mounts).
+
+        Once the terminal is gone the process ends, keeping what the poller learnt if the
+        event loop can still run it. A closed window or a killed tmux session hangs the
+        terminal up, and when no hang-up signal reaches the desk (`make run`: make holds the
+        session and waits), its input at end of file would spin a core. Not through Textual's
+        exit, nor from the event loop: Textual's writer thread has died on the terminal's EIO,
+        and the next screen write waits for its queue to drain, for ever.
+        """
+        stdin = sys.__stdin__
+        if stdin is not None and (stdin.isatty() or terminal_gone(stdin)):  # gone: hung up
+            threading.Thread(
+                target=self._end_when_terminal_gone, name="desk-terminal", daemon=True
+            ).start()
+
+    def _end_when_terminal_gone(self) -> None:
+        while not terminal_gone(sys.__stdin__):
+            time.sleep(TERMINAL_CHECK_SECONDS)
+        closed = threading.Event()
+
+        async def close_poller() -> None:
+            try:
+                await self.poller.aclose()
+            finally:
+                closed.set()
+
+        loop = self._mounted_on
+        if loop is not None and loop.is_running():
+            with suppress(RuntimeError):  # stopped meanwhile: nothing left to keep
+                asyncio.run_coroutine_threadsafe(close_poller(), loop)
+                closed.wait(TERMINAL_GONE_GRACE)
+        os._exit(0)  # the store is crash-safe: what is on disk is whole
 
     @work(thread=True, group="warm", exit_on_error=False)
     def warm_store(self) -> None:
