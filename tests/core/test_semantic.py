@@ -215,15 +215,19 @@ def test_embedding_many_long_texts_gathers_their_vectors_a_chunk_at_a_time() -> 
     assert peak < 40_000_000, f"{peak:,} bytes"
 
 
-def test_a_batchs_nearest_examples_are_each_texts_own(watchlist_file: Path) -> None:
-    """Picked together, band by band, they are what sorting each row's similarities gives."""
+def test_a_batchs_nearest_examples_are_each_texts_own(tmp_path: Path, watchlist_file: Path) -> None:
+    """Picked together, band by band, they are what sorting each row's similarities gives,
+    ties (an example written twice) by line, in a batch and alone."""
+    rows = [{"text": t, "labels": {"deploy": 2}} for t in [*DEPLOYED, *DEPLOYED[:3]]]
+    rows += [{"text": t, "labels": {"deploy": 0}} for t in [*UNRELATED, *UNRELATED[:2]]]
+    write_examples(tmp_path, [json.dumps(row) for row in rows])
     watchlist = load_watchlist(watchlist_file)
     assert watchlist.semantic is not None
     encoder = default_encoder()
     index = shared_index(watchlist.semantic.examples, encoder)
     texts = [*DEPLOYED, "", "A quiet day at the seaside.", *UNRELATED]
     vectors = encoder.embed(texts)
-    for count in (1, 3, 12):  # 12: every example, past every band
+    for count in (1, 2, 3, 17):  # 17: every example, past every band
         together = index.neighbours(vectors, count)
         alone = [index.neighbours(vectors[row : row + 1], count)[0] for row in range(len(texts))]
         for near, own in zip(together, alone, strict=True):  # a product's kernel sums rows of
@@ -235,6 +239,7 @@ def test_a_batchs_nearest_examples_are_each_texts_own(watchlist_file: Path) -> N
                 continue
             query = vectors[row] @ index.basis - index.shift
             similarities = index.vectors @ (query / np.linalg.norm(query))
+            similarities[index.copies] = similarities[index.originals]  # a copy: its original's
             expected = sorted(range(len(similarities)), key=lambda i: (-similarities[i], i))
             assert list(near.order) == expected[:count]
             assert np.allclose(near.similarity, similarities[expected[:count]], atol=1e-6)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import re
+import threading
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -172,7 +173,8 @@ class StaticEncoder:
         """
         kept = self._word_pieces
         found: list[int] = []
-        for word in _WORD_OR_MARK.findall(text):
+        for match in _WORD_OR_MARK.finditer(text):  # word by word: a lead may be a whole book
+            word = match.group()
             pieces = kept.get(word)
             if pieces is None:
                 pieces = tuple(self._tokenizer.encode(word, add_special_tokens=False).ids)
@@ -241,9 +243,19 @@ def text_key(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()[:16]
 
 
-@lru_cache(maxsize=1)
+_LOADING = threading.RLock()
+"""Held while the model or an index is loaded or built: a poll prepares its matcher in a
+thread while a rematch may build its own in another, and both must get the same ones."""
+
+
 def default_encoder() -> Encoder:
     """The shipped model, loaded once per process (about 0.1 s and 40 MB)."""
+    with _LOADING:
+        return _shipped_encoder()
+
+
+@lru_cache(maxsize=1)
+def _shipped_encoder() -> Encoder:
     return StaticEncoder()
 
 
@@ -255,15 +267,16 @@ process (a reload, a test) shares them instead of embedding 6,000 examples again
 def shared_index(examples: Examples, encoder: Encoder) -> ExampleIndex:
     """The examples' index under `encoder`, built once per process, or read from the index
     file beside the examples when it was made from this very file by this very code."""
-    built = _SHARED.setdefault(encoder, {})
-    index = built.get(examples.digest)
-    if index is None:
-        made = read_index(examples) if getattr(encoder, "model", None) == MODEL_NAME else None
-        index = made or ExampleIndex.build(examples, encoder)
-        if len(built) >= SHARED_FILES:  # the oldest goes: an edited file's versions pass by
-            built.pop(next(iter(built)))
-        built[examples.digest] = index
-    return index
+    with _LOADING:
+        built = _SHARED.setdefault(encoder, {})
+        index = built.get(examples.digest)
+        if index is None:
+            made = read_index(examples) if getattr(encoder, "model", None) == MODEL_NAME else None
+            index = made or ExampleIndex.build(examples, encoder)
+            if len(built) >= SHARED_FILES:  # the oldest goes: an edited file's versions pass by
+                built.pop(next(iter(built)))
+            built[examples.digest] = index
+        return index
 
 
 def index_path(examples: Examples) -> Path:
@@ -375,21 +388,36 @@ class ExampleIndex:
     """The centre on those directions: what a text's projected vector is moved by."""
     by_dimension: Any = None
     """The vectors transposed, a row a dimension: what a product with texts reads fastest."""
+    copies: Any = None
+    """The examples whose vector an earlier example has too (a text written twice)..."""
+    originals: Any = None
+    """...and that earlier example of each: a product of matrices does not always find the two
+    exactly as alike (it sums columns in more than one order), so the copy is given the
+    original's similarity, and the tie goes to the earlier line, in a batch and alone."""
 
     def __post_init__(self) -> None:
         import numpy as np
 
         self.shift = self.centre @ self.basis
         self.by_dimension = np.ascontiguousarray(self.vectors.T)
+        _, first, seen_as = np.unique(self.vectors, axis=0, return_index=True, return_inverse=True)
+        original = first[seen_as.reshape(-1)]
+        self.copies = np.flatnonzero(original != np.arange(len(original)))
+        self.originals = original[self.copies]
 
     @classmethod
     def build(cls, examples: Examples, encoder: Encoder) -> ExampleIndex:
-        """Embed every example once."""
+        """Embed every example once (a text written twice gets its first vector, bit for bit)."""
         raw = encoder.embed(list(examples.texts))
         centre = raw.mean(axis=0)
         moved = raw - centre
         basis = _main_directions(moved, DIMENSIONS)
-        return cls(_unit(moved @ basis), centre, basis)
+        vectors = _unit(moved @ basis)
+        first: dict[str, int] = {}
+        for row, text in enumerate(examples.texts):
+            if (earlier := first.setdefault(text, row)) != row:
+                vectors[row] = vectors[earlier]
+        return cls(vectors, centre, basis)
 
     def neighbours(self, vectors: Any, count: int, floor: float = -1.0) -> list[Neighbours]:
         """Per text's vector (a row), the `count` examples nearest to it, nearest first (ties by
@@ -405,6 +433,7 @@ class ExampleIndex:
         queries = vectors @ self.basis - self.shift
         queries /= np.maximum(np.sqrt(np.einsum("ij,ij->i", queries, queries)), 1e-9)[:, None]
         similarities = queries @ self.by_dimension
+        similarities[:, self.copies] = similarities[:, self.originals]
         count = min(count, similarities.shape[1])
         found = [Neighbours()] * len(vectors)
         if not count:
@@ -443,11 +472,13 @@ class ExampleIndex:
 
     @staticmethod
     def _nearest(similarities: Any, count: int) -> Neighbours:
-        """The `count` highest similarities of one row, highest first (then by line)."""
+        """The `count` highest similarities of one row, highest first, ties by line (as
+        `_pick`: every example as alike as the `count`th is a candidate, not just some)."""
         import numpy as np
 
-        top = np.argpartition(similarities, len(similarities) - count)[-count:]
-        top = top[np.lexsort((top, -similarities[top]))]
+        kth = similarities[np.argpartition(similarities, len(similarities) - count)[-count:]].min()
+        near = np.flatnonzero(similarities >= kth)
+        top = near[np.lexsort((near, -similarities[near]))][:count]
         return Neighbours(tuple(top.tolist()), tuple(similarities[top].tolist()))
 
 
