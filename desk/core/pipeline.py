@@ -53,11 +53,11 @@ from desk.core.store.contract import Store
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5"
 HTML_TYPES = ("text/html", "application/xhtml+xml", "")
 INLINE_PARSE_BYTES = 512 * 1024
+"""Feeds up to this size are read on the event loop when the quick parser can read them."""
 COMMIT_BATCH = 200
 """New items whose pages are fetched, matched and committed together: a killed cycle keeps
 finished batches. Without page fetches a cycle is quick, and commits once (each commit
 rewrites today's item shard, which grows with the day)."""
-"""Feeds up to this size are read on the event loop when the quick parser can read them."""
 MATCH_SLICE = 0.005
 """Seconds of matching on the event loop before it is let go for other work."""
 MATCH_GIVES_WAY = 0.02
@@ -399,8 +399,8 @@ class Poller:
 
     async def _hits(self, articles: list[Article]) -> list[list[Hit]]:
         """The articles matched on the event loop a step at a time (an article's terms, then
-        the examples' vote for 64 leads at once: Matcher.matching), let go every MATCH_SLICE
-        seconds.
+        the examples' vote for a chunk of leads at once: Matcher.matching), let go every
+        MATCH_SLICE seconds.
 
         Not in a thread: a thread matching a batch took the GIL each time the
         loop released it for a system call (every send, read and pipe write)

@@ -70,7 +70,8 @@ def test_a_new_watchlist_alerts_on_stored_articles_once(
 def test_stored_articles_matched_in_batches_are_each_matched_as_alone(
     tmp_path: Path, demo_server: DemoServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Batches of 4 over the demo's 31 stored articles: the last one short, none dropped."""
+    """The batch bookkeeping: batches of 4 over the demo's 31 stored articles, the last one
+    short, none dropped or mismatched (the demo raises no vote; test_semantic batches votes)."""
     store = TinyStore(tmp_path / "data")
     shipped = list(load_watchlists(shipped_watchlists_dir()).watchlists)
     poller = Poller(store, Settings(), shipped)

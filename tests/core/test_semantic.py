@@ -415,3 +415,19 @@ def test_matching_step_by_step_finds_what_matching_each_alone_does(
             [h.score for each in together for h in each], [h.score for each in alone for h in each]
         )
     assert [bool(h) for h in hits] == [True, True, False, True, False]
+
+
+def test_a_large_examples_file_compares_fewer_leads_a_step(tmp_path: Path) -> None:
+    """A step of the vote stays short: with 50,000 examples, 8 leads a step (64 with 6,000)."""
+    rows = [{"text": t, "labels": {"deploy": 2}} for t in DEPLOYED]
+    rows += [
+        {"text": f"Item {n} of the market report, {UNRELATED[n % 6]}", "labels": {"deploy": 0}}
+        for n in range(50_000 - len(DEPLOYED))
+    ]
+    write_examples(tmp_path, [json.dumps(row) for row in rows])
+    (tmp_path / "deploy.yaml").write_text(WATCHLIST, encoding="utf-8")
+    matcher = Matcher([load_watchlist(tmp_path / "deploy.yaml")])
+    texts = [f"The harbour reopened on day {n}." for n in range(20)]  # all ask the examples
+    steps = matcher.matching(texts)
+    taken = sum(1 for _ in steps)
+    assert taken == len(texts) + 3  # 20 leads, 8 a step

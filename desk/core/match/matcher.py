@@ -217,8 +217,11 @@ def _gapped_pieces(text: str) -> list[str] | None:
 
 
 VOTE_CHUNK = 64
-"""Leads the examples' vote compares at once (a step of `Matcher.assessing`): a product of 64
-leads costs a lead a fifth of one alone, and a step stays a few milliseconds."""
+"""Leads the examples' vote compares at once at most (a step of `Matcher.assessing`): a product
+of 64 leads costs a lead a fifth of one alone."""
+VOTE_STEP = 400_000
+"""Leads x examples a step of the vote compares at most: a few milliseconds, so that a step
+stays short with a large examples file (50,000 examples: 8 leads a step)."""
 
 Done = TypeVar("Done")
 Steps = Generator[None, None, Done]
@@ -430,7 +433,7 @@ class Matcher:
         return self.match_many([text])[0]
 
     def match_many(self, texts: Sequence[str]) -> list[list[Hit]]:
-        """`match` of each text: the examples' vote is asked for all of them at once."""
+        """`match` of each text: the examples' vote is asked for many leads at once."""
         return run_steps(self.matching(texts))
 
     def matching(self, texts: Sequence[str]) -> Steps[list[list[Hit]]]:
@@ -456,23 +459,25 @@ class Matcher:
 
     def assess_many(self, texts: Sequence[str], explain: bool = False) -> list[list[Verdict]]:
         """`assess` of each text. The terms judge one text at a time; the texts they leave
-        to the examples are compared with them together, VOTE_CHUNK at a time, one product
+        to the examples are compared with them together, a chunk at a time, one product
         of matrices each (the backtest assesses hundreds at a time)."""
         return run_steps(self.assessing(texts, explain))
 
     def assessing(self, texts: Sequence[str], explain: bool = False) -> Steps[list[list[Verdict]]]:
         """`assess_many` a step at a time: it yields after each text's terms and after each
-        VOTE_CHUNK leads' vote, and returns the verdicts. Only the texts and their verdicts
-        are held between steps, not their tokens (a poll matches 200 pages at a time)."""
+        chunk of leads' vote (VOTE_CHUNK leads, fewer for a large examples file: VOTE_STEP),
+        and returns the verdicts. Only the texts and their verdicts are held between steps,
+        not their tokens (a poll matches 200 pages at a time)."""
         judged: list[list[Verdict]] = []
         for text in texts:
             judged.append(self._by_terms(text, explain))
             yield
         asked = [i for i, verdicts in enumerate(judged) if self._asks_examples(verdicts)]
-        for start in range(0, len(asked), VOTE_CHUNK):
+        size = self._vote_chunk()
+        for start in range(0, len(asked), size):
             if self.semantic_trouble:
                 break
-            chunk = asked[start : start + VOTE_CHUNK]
+            chunk = asked[start : start + size]
             try:  # per text: (lead, examples file) -> its nearest examples
                 nearby = self._nearby([texts[i] for i in chunk], explain)
             except SemanticUnavailable as exc:  # no model: the terms alone, and it is said
@@ -482,6 +487,11 @@ class Matcher:
                 judged[i] = self._semantic_review(texts[i], judged[i], explain, near)
             yield
         return judged
+
+    def _vote_chunk(self) -> int:
+        """Leads a step of the vote compares: VOTE_CHUNK, fewer for a large examples file."""
+        sizes = [len(w.semantic.examples.texts) for w in self.watchlists if w.semantic]
+        return max(1, min(VOTE_CHUNK, VOTE_STEP // max(sizes, default=1)))
 
     def prepare(self) -> None:
         """Load what the examples' vote needs now (the model, each examples file's index), not
