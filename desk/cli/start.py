@@ -43,12 +43,20 @@ def run_tui(args: argparse.Namespace) -> int:
     return _open_tui(where, settings, feeds)
 
 
-def _open_tui(where: Locations, settings: Settings, feeds: list[Feed], title: str = "desk") -> int:
+def _open_tui(
+    where: Locations,
+    settings: Settings,
+    feeds: list[Feed],
+    title: str = "desk",
+    temporary: Path | None = None,
+) -> int:
+    """Run the TUI; `temporary` (the demo's folder) is removed even when the terminal goes away
+    and the process ends at once (DeskApp.watch_terminal)."""
     from desk.ui.app import DeskApp  # the TUI loads only when it is used
 
     store = open_store(where.data_dir)
     app = DeskApp(store, settings, feeds, where, title=title)
-    app.watch_terminal()
+    app.watch_terminal(temporary)
     try:
         app.run()
     finally:
@@ -103,7 +111,8 @@ def run_demo(args: argparse.Namespace) -> int:
     with demo_workspace(Path(chosen) if chosen else None, chaos) as (where, feeds):
         settings = demo_settings(chaos)
         if not args.once:
-            return _open_tui(where, settings, feeds, title="desk demo")
+            temporary = where.config_dir.parent  # the demo's own folder
+            return _open_tui(where, settings, feeds, "desk demo", temporary=temporary)
         store = open_store(where.data_dir)
         try:
             reported = poll_once(store, settings, feeds, where.watchlists_dir, True, args.json)

@@ -12,6 +12,7 @@ import errno
 import gc
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import threading
@@ -200,7 +201,7 @@ class DeskApp(App[None]):
             self.call_after_refresh(self.action_poll_now)
             self.set_interval(DUE_CHECK_SECONDS, self._poll_due)
 
-    def watch_terminal(self) -> None:
+    def watch_terminal(self, temporary: Path | None = None) -> None:
         """When stdin is a terminal, watch it from a thread of its own (started before the app
         runs: a terminal hung up while the app starts leaves it stuck before it mounts).
 
@@ -209,15 +210,19 @@ class DeskApp(App[None]):
         terminal up, and when no hang-up signal reaches the desk (`make run`: make holds the
         session and waits), its input at end of file would spin a core. Not through Textual's
         exit, nor from the event loop: Textual's writer thread has died on the terminal's EIO,
-        and the next screen write waits for its queue to drain, for ever.
+        and the next screen write waits for its queue to drain, for ever. `temporary` (the
+        demo's folder) is removed first: the process ends before its own cleanup would run.
         """
         stdin = sys.__stdin__
         if stdin is not None and (stdin.isatty() or terminal_gone(stdin)):  # gone: hung up
             threading.Thread(
-                target=self._end_when_terminal_gone, name="desk-terminal", daemon=True
+                target=self._end_when_terminal_gone,
+                args=(temporary,),
+                name="desk-terminal",
+                daemon=True,
             ).start()
 
-    def _end_when_terminal_gone(self) -> None:
+    def _end_when_terminal_gone(self, temporary: Path | None) -> None:
         while not terminal_gone(sys.__stdin__):
             time.sleep(TERMINAL_CHECK_SECONDS)
         closed = threading.Event()
@@ -233,6 +238,8 @@ class DeskApp(App[None]):
             with suppress(RuntimeError):  # stopped meanwhile: nothing left to keep
                 asyncio.run_coroutine_threadsafe(close_poller(), loop)
                 closed.wait(TERMINAL_GONE_GRACE)
+        if temporary is not None:  # the demo's folder: no one else will remove it now
+            shutil.rmtree(temporary, ignore_errors=True)
         os._exit(0)  # the store is crash-safe: what is on disk is whole
 
     @work(thread=True, group="warm", exit_on_error=False)

@@ -71,8 +71,10 @@ def test_the_desk_quits_when_its_window_closes_and_no_hang_up_comes(tmp_path: Pa
     try:
         drawn = _read_until(master, b"Severity", seconds=60)
         assert b"Severity" in drawn, drawn[-300:]  # the alert list is up: the TUI runs
-        os.close(master)
+        assert list(tmp_path.glob("desk-demo-*"))  # the demo's folder, while it runs
+        os.close(master)  # the window closes
         child.wait(timeout=15)  # before the fix it spun a core, never ending
+        assert not list(tmp_path.glob("desk-demo-*"))  # and its folder went with it
     finally:
         child.kill()
         child.wait()
