@@ -23,7 +23,8 @@ def notifying_app(server: DemoServer, root: Path, command: str) -> DeskApp:
 
 
 async def poll_and_deliver(pilot: Pilot[None], app: DeskApp) -> None:
-    """Press r; wait for the poll and the delivery round after it (its reports in the status)."""
+    """Press r; wait for the poll and for its worker to end (the delivery round's report may
+    still be on its way to the status line: wait for it too)."""
     await pilot.press("r")
     await wait_until(
         pilot, lambda: "Polled" in status_of(pilot) and not app._polling, "poll and delivery"
@@ -36,7 +37,7 @@ def test_each_demo_alert_reaches_the_command_once(demo_server: DemoServer, tmp_p
 
     async def body(pilot: Pilot[None]) -> None:
         await poll_and_deliver(pilot, app)
-        assert "[ok] notify: " in status_of(pilot)
+        await wait_until(pilot, lambda: "[ok] notify: " in status_of(pilot), "delivery report")
         await poll_and_deliver(pilot, app)  # nothing new: nothing notified twice
         assert "failing" not in status_of(pilot)
 
@@ -55,7 +56,7 @@ def test_a_failing_command_stays_in_the_status_line(
     async def body(pilot: Pilot[None]) -> None:
         await poll_and_deliver(pilot, app)
         failed = "[x] notify: the command exited with status 3: no display; "
-        assert failed in status_of(pilot)
+        await wait_until(pilot, lambda: failed in status_of(pilot), "delivery report")
         await pilot.press("r")  # the next poll, until its own round: the failure kept in the store
         await wait_until(pilot, lambda: "Polled" in status_of(pilot), "second poll")
         said = status_of(pilot)
