@@ -213,9 +213,10 @@ def test_a_delivery_round_that_fails_is_said_and_the_poll_stands(
 
     async def body(pilot: Pilot[None]) -> None:
         await poll_and_deliver(pilot, app)
+        full = "notifying failed (OSError: [Errno 28] No space left on device)"
+        await wait_until(pilot, lambda: full in status_of(pilot), "the round's failure")
         said = status_of(pilot)
         assert "Poll failed" not in said and "Polled" in said
-        assert "notifying failed (OSError: [Errno 28] No space left on device)" in said
         assert any("No space left" in n.message for n in app._notifications)
         assert store.alert_rows()  # the poll's alerts were kept
 
