@@ -19,7 +19,7 @@ from pathlib import Path
 
 from desk.core.article.clean import clean_text
 from desk.core.article.headline import lead_with_title
-from desk.core.match.matcher import Tokens
+from desk.core.match.matcher import lead_end
 from desk.core.match.semantic import ExampleIndex, StaticEncoder, index_bytes, index_path
 from desk.core.match.watchlists import load_examples
 
@@ -64,7 +64,7 @@ def _lines(path: Path) -> list[str]:
 
 def lead(text: str) -> str:
     """A prepared text's first sentences, as the matcher cuts them."""
-    return text[: Tokens(text).lead_end(LEAD)]
+    return text[: lead_end(text, LEAD)]
 
 
 def written_example(case: dict[str, object], round_name: str) -> dict[str, object]:

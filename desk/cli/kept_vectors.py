@@ -28,6 +28,7 @@ from typing import Any
 import orjson
 
 from desk.core.errors import StoreError
+from desk.core.fingerprint import code_fingerprint as fingerprint
 from desk.core.match.semantic import KeptVectors, Neighbours, model_fingerprint
 from desk.core.match.watchlists import examples_fingerprint, remember_examples
 from desk.core.models import Examples
@@ -232,8 +233,4 @@ def code_fingerprint() -> str:
     """The model's fingerprint (its package and the embedding code) and this module's code,
     which writes the files; empty (nothing is kept) when either cannot be read."""
     model = model_fingerprint()
-    try:
-        own = Path(__file__).read_bytes()
-    except OSError:
-        return ""
-    return hashlib.sha256(model.encode() + own).hexdigest() if model else ""
+    return fingerprint(model, files=(__file__,)) if model else ""

@@ -20,7 +20,6 @@ import hashlib
 import sys
 from contextlib import suppress
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ import orjson
 
 import desk.core.match.matcher
 from desk.core.errors import StoreError
+from desk.core.fingerprint import code_fingerprint as fingerprint
 from desk.core.match.matcher import LearntWords, Matcher
 from desk.core.store.tinystore import atomic_write
 
@@ -113,18 +113,8 @@ def _document_of(learnt: LearntWords) -> dict[str, Any]:
 def code_fingerprint() -> str:
     """Changes with the matcher's code, this module's, the Python version, or the stemmer's
     and fuzzy scorer's versions; empty (nothing is kept) when the code cannot be read."""
-    digest = hashlib.sha256(f"{sys.version_info[:2]}".encode())
-    for package in ("PyStemmer", "rapidfuzz"):
-        try:
-            digest.update(f"{package} {metadata.version(package)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(package.encode())
-    try:
-        for module in (desk.core.match.matcher.__file__, __file__):
-            digest.update(Path(module).read_bytes())
-    except OSError:
-        return ""
-    return digest.hexdigest()
+    files = (desk.core.match.matcher.__file__, __file__)
+    return fingerprint(f"{sys.version_info[:2]}", ("PyStemmer", "rapidfuzz"), files)
 
 
 def _digest(words: str, stems: str, similar: dict[str, Any]) -> str:

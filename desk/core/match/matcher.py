@@ -297,10 +297,6 @@ class Tokens:
         """The sentence a character offset is in, counted from 0."""
         return bisect_right(self._sentence_ends, offset)
 
-    def lead_end(self, sentences: int) -> int:
-        """Where the text's first `sentences` sentences end (see `lead_end`)."""
-        return lead_end(self.text, sentences)
-
     def index_at(self, offset: int) -> int:
         """The index of the token at or after a character offset."""
         return min(bisect_left(self.ends, offset + 1), max(len(self.starts) - 1, 0))

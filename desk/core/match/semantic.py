@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from desk.core.errors import DeskError
+from desk.core.fingerprint import code_fingerprint
 from desk.core.models import SEMANTIC_TERM, Examples, Semantic, example_number
 
 if TYPE_CHECKING:
@@ -330,19 +331,7 @@ def index_bytes(examples: Examples, index: ExampleIndex) -> bytes:
 def model_fingerprint() -> str:
     """Changes with the model's package version and this module's code (which embeds); ''
     when the code cannot be read (then no kept vector or index is trusted)."""
-    from importlib import metadata
-
-    digest = hashlib.sha256(MODEL_NAME.encode())
-    for package in ("wordllama", "tokenizers"):
-        try:
-            digest.update(f"{package} {metadata.version(package)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(package.encode())
-    try:
-        digest.update(Path(__file__).read_bytes())
-    except OSError:
-        return ""
-    return digest.hexdigest()
+    return code_fingerprint(MODEL_NAME, ("wordllama", "tokenizers"), (__file__,))
 
 
 @dataclass(frozen=True)

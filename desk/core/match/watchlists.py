@@ -21,6 +21,7 @@ import orjson
 import re2
 
 from desk.core.errors import WatchlistError, did_you_mean
+from desk.core.fingerprint import code_fingerprint
 from desk.core.match.matcher import STOP_WORDS, term_words
 from desk.core.models import Examples, Semantic, Severity, Term, Watchlist
 from desk.core.safetext import safe_line, safe_text
@@ -486,13 +487,7 @@ def examples_fingerprint() -> str:
     '' when that code cannot be read (then nothing kept is trusted)."""
     from desk.core import models, safetext
 
-    digest = hashlib.sha256()
-    try:
-        for module in (__file__, safetext.__file__, models.__file__):
-            digest.update(Path(module).read_bytes())
-    except OSError:
-        return ""
-    return digest.hexdigest()
+    return code_fingerprint("examples", files=(__file__, safetext.__file__, models.__file__))
 
 
 def _parsed_lines(numbered: list[tuple[int, bytes]], path: Path) -> list[Any]:
