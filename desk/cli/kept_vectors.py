@@ -38,7 +38,7 @@ VECTORS_FOLDER = "vectors"
 NEIGHBOURS_FOLDER = "neighbours"
 EXAMPLES_FOLDER = "examples"
 KEEP_EXAMPLES = 4
-"""The readings of this many examples files (or versions of one) are kept."""
+"""The readings of this many examples files are kept (each file's latest version)."""
 KEEP_NEIGHBOURS = 8
 """The nearest examples of this many labelled files (or versions of one) are kept."""
 MAX_KEPT = 200_000
@@ -201,10 +201,11 @@ def keep_examples(cache_dir: Path, files: set[Examples], handed: set[Examples]) 
     folder = cache_dir / EXAMPLES_FOLDER
     with suppress(OSError, StoreError):
         for examples in files:
-            name = hashlib.sha256(f"{examples.path}\0{examples.digest}\0{fingerprint}".encode())
-            place = folder / f"{name.hexdigest()[:32]}.json"
             if examples in handed:
                 continue
+            # one reading a file, its latest version: a run reads no reading it cannot use
+            name = hashlib.sha256(f"{examples.path}\0{fingerprint}".encode())
+            place = folder / f"{name.hexdigest()[:32]}.json"
             kinds = list(dict.fromkeys(examples.grades))  # a few dozen ways to be graded
             where = {kind: number for number, kind in enumerate(kinds)}
             reading = {
