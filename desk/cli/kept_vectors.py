@@ -28,7 +28,7 @@ from typing import Any
 import orjson
 
 from desk.core.errors import StoreError
-from desk.core.fingerprint import code_fingerprint as fingerprint
+from desk.core.match.fingerprint import code_fingerprint as fingerprint
 from desk.core.match.semantic import KeptVectors, Neighbours, model_fingerprint
 from desk.core.match.watchlists import examples_fingerprint, remember_examples
 from desk.core.models import Examples

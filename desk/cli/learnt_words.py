@@ -27,7 +27,7 @@ import orjson
 
 import desk.core.match.matcher
 from desk.core.errors import StoreError
-from desk.core.fingerprint import code_fingerprint as fingerprint
+from desk.core.match.fingerprint import code_fingerprint as fingerprint
 from desk.core.match.matcher import LearntWords, Matcher
 from desk.core.store.tinystore import atomic_write
 

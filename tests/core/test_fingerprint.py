@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desk.core.fingerprint import code_fingerprint
+from desk.core.match.fingerprint import code_fingerprint
 
 
 def test_a_fingerprint_changes_with_its_seed_packages_and_files(tmp_path: Path) -> None:

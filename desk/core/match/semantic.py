@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from desk.core.errors import DeskError
-from desk.core.fingerprint import code_fingerprint
+from desk.core.match.fingerprint import code_fingerprint
 from desk.core.models import SEMANTIC_TERM, Examples, Semantic, example_number
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ import orjson
 import re2
 
 from desk.core.errors import WatchlistError, did_you_mean
-from desk.core.fingerprint import code_fingerprint
+from desk.core.match.fingerprint import code_fingerprint
 from desk.core.match.matcher import STOP_WORDS, term_words
 from desk.core.models import Examples, Semantic, Severity, Term, Watchlist
 from desk.core.safetext import safe_line, safe_text
