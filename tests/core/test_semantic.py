@@ -190,6 +190,20 @@ def test_the_encoder_reads_word_by_word_and_keeps_unit_length() -> None:
     assert not vectors[1].any()  # no pieces, no direction
 
 
+def test_a_long_lead_read_word_by_word_gives_the_pieces_of_one_read_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A lead up to READ_AT_ONCE characters is split in one pass, a longer one word by word
+    until MAX_PIECES: the two ways give the same pieces, cut at the same place."""
+    encoder = default_encoder()
+    texts = [" ".join(DEPLOYED * 12), DEPLOYED[0], "", "… — ,,, !"]
+    at_once = [encoder.pieces(text) for text in texts]
+    assert len(at_once[0]) == MAX_PIECES  # cut
+    monkeypatch.setattr(semantic_module, "READ_AT_ONCE", 0)  # every text word by word
+    fresh = StaticEncoder()  # and no word's pieces kept yet
+    assert [fresh.pieces(text) for text in texts] == at_once
+
+
 def test_a_texts_vector_is_the_same_alone_or_among_others(monkeypatch: pytest.MonkeyPatch) -> None:
     encoder = default_encoder()
     texts = [*DEPLOYED, "", "…", *UNRELATED]

@@ -61,6 +61,8 @@ NEAR_BANDS = (0.1, 0.25)
 first (it holds them for three texts in four), then the wide, then all examples."""
 MAX_PIECES = 512
 """A lead longer than this many word pieces is cut: the mean settles long before."""
+READ_AT_ONCE = 4096
+"""A text up to this many characters has its words split at once (`StaticEncoder.pieces`)."""
 TAKE_PIECES = 8192
 """Word pieces whose vectors are gathered at once (8 MB): a batch of leads in one take, an
 examples file of 50,000 texts in many (all at once it was gigabytes)."""
@@ -119,6 +121,7 @@ class StaticEncoder:
     model = MODEL_NAME
 
     def __init__(self, folder: Path | None = None) -> None:
+        import numpy as np
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
@@ -128,8 +131,9 @@ class StaticEncoder:
             self._tokenizer = Tokenizer.from_file(str(folder.joinpath(*TOKENIZER)))
         except Exception as exc:  # a missing, cut or foreign file: say which, go on without
             raise SemanticUnavailable(f"cannot read {MODEL_NAME}: {exc}", folder) from None
-        self._table = table
-        """The vectors as stored (float16: 16 MB); those gathered become float32, exactly."""
+        self._table = table.astype(np.float32)
+        """The vectors as float32 (32 MB; exactly those stored as float16): gathering float16
+        rows and widening them cost a lead 16 us, three times the take itself."""
         self._word_pieces: dict[str, tuple[int, ...]] = {}
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -160,7 +164,7 @@ class StaticEncoder:
         if not chunk:
             return
         every = np.fromiter(chain.from_iterable(found for _, found in chunk), dtype=np.intp)
-        vectors = np.take(self._table, every, axis=0).astype(np.float32)
+        vectors = np.take(self._table, every, axis=0)
         start = 0
         for row, found in chunk:  # the sum points where the mean does; its length goes next
             out[row] = vectors[start : start + len(found)].sum(axis=0)
@@ -171,21 +175,37 @@ class StaticEncoder:
 
         Word by word, a word's pieces never depend on its neighbours, so they can
         be kept: the tokenizer costs about 95 us for a lead, the kept pieces 10.
+        A lead of up to READ_AT_ONCE characters is split and looked up in a few
+        C-level passes; a longer one (a lead may be a whole book) word by word,
+        until MAX_PIECES.
         """
-        kept = self._word_pieces
+        if len(text) > READ_AT_ONCE:
+            return self._pieces_until_full(text)
+        words = _WORD_OR_MARK.findall(text)
+        each = list(map(self._word_pieces.get, words))
+        if None in each:
+            each = [self._word_pieces_of(word) if p is None else p for p, word in zip(each, words)]
+        found = list(chain.from_iterable(each))
+        return found[:MAX_PIECES] if len(found) > MAX_PIECES else found
+
+    def _pieces_until_full(self, text: str) -> list[int]:
         found: list[int] = []
-        for match in _WORD_OR_MARK.finditer(text):  # word by word: a lead may be a whole book
-            word = match.group()
-            pieces = kept.get(word)
-            if pieces is None:
-                pieces = tuple(self._tokenizer.encode(word, add_special_tokens=False).ids)
-                if len(kept) >= WORDS_KEPT:
-                    kept.clear()
-                kept[word] = pieces
-            found.extend(pieces)
+        for match in _WORD_OR_MARK.finditer(text):
+            found.extend(self._word_pieces_of(match.group()))
             if len(found) >= MAX_PIECES:
                 return found[:MAX_PIECES]
         return found
+
+    def _word_pieces_of(self, word: str) -> tuple[int, ...]:
+        """A word's pieces: kept, or tokenized now and kept (all forgotten when WORDS_KEPT)."""
+        kept = self._word_pieces
+        pieces = kept.get(word)
+        if pieces is None:
+            pieces = tuple(self._tokenizer.encode(word, add_special_tokens=False).ids)
+            if len(kept) >= WORDS_KEPT:
+                kept.clear()
+            kept[word] = pieces
+        return pieces
 
 
 def _package_folder() -> Path:
