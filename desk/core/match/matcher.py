@@ -819,11 +819,11 @@ class Matcher:
         parts = {word: compounds[word] for word in hot if word in compounds}
         if not parts:
             return []
+        words = tokens.words
         return [
             (index, index, part)
-            for index, word in enumerate(tokens.words)
-            if word in parts
-            for part in parts[word]
+            for index in compress(count(), map(parts.__contains__, words))
+            for part in parts[words[index]]
         ]
 
     def _compound_words(self, word: str, unit: str) -> tuple[str, ...]:
@@ -1068,8 +1068,10 @@ class RegexGate:
         absent: set[int] = set()
         data = text.encode() if self._sets else b""
         for regex_set, ids in self._sets:
-            found = set(regex_set.Match(data) or ())  # None when nothing matched
-            absent.update(term for index, term in enumerate(ids) if index not in found)
+            absent.update(ids)
+            found = regex_set.Match(data)  # None when nothing matched
+            if found:
+                absent.difference_update(map(ids.__getitem__, found))
         lowered = text.lower() if any(folded for _, _, folded in self._words) else text
         for term, word, folded in self._words:
             if word not in (lowered if folded else text):
