@@ -5,7 +5,7 @@ one case-insensitive regex per watchlist. Both run in this process on the
 same cleaned texts. Prints a table: per watchlist precision, recall and F1
 (over articles graded 2 = must alert and 0 = must not), then articles/s:
 desk (terms and the examples' vote), the same watchlists' terms alone, and
-the regex.
+the regex, timed a pass of each in turn (PASSES passes; the best warm one counts).
 
     python benchmarks/bench_matching.py [path/to/dev.jsonl]
 """
@@ -76,30 +76,40 @@ def score(
     return precision, recall, f1
 
 
+PASSES = 10
+"""Passes over the texts each way is timed: the first with every word new to the caches, then
+one of warm-up, then eight warm ones, of which the best counts (the shared machine is noisy:
+the best pass is the least disturbed one)."""
+
+
 def timed(run: Callable[[str], set[str]], texts: list[str]) -> tuple[list[set[str]], float, float]:
-    """Run over every text six times; return the results, the first pass's articles/s
-    (every word new to the caches) and the best of the last three (after two
-    passes of warm-up; the shared machine is noisy, the best pass is the least
-    disturbed one)."""
-    rates = []
-    for _ in range(6):
-        started = time.perf_counter()
-        results = [run(text) for text in texts]
-        rates.append(len(texts) / (time.perf_counter() - started))
-    return results, rates[0], max(rates[3:])
+    """Run over every text PASSES times; return the results, the first pass's articles/s and
+    the best warm pass's."""
+    ((results, cold, warm),) = in_turns({"": lambda: [run(text) for text in texts]}, len(texts))
+    return results, cold, warm
 
 
-def timed_batches(matcher: Matcher, texts: list[str]) -> tuple[list[set[str]], float, float]:
-    """`timed` for desk as a poll runs it: a batch of up to COMMIT_BATCH pages at a time
-    (desk/core/pipeline.py), the terms text by text, then the examples' vote 64 leads at once."""
+def in_turns(
+    ways: dict[str, Callable[[], list[set[str]]]], count: int
+) -> list[tuple[list[set[str]], float, float]]:
+    """Each way over all `count` texts, a pass of each in turn (so that the machine's load
+    falls on all alike), PASSES times: per way its results, its first pass's articles/s and
+    its best warm pass's."""
+    rates: dict[str, list[float]] = {name: [] for name in ways}
+    results: dict[str, list[set[str]]] = {}
+    for _ in range(PASSES):
+        for name, run in ways.items():
+            started = time.perf_counter()
+            results[name] = run()
+            rates[name].append(count / (time.perf_counter() - started))
+    return [(results[name], rates[name][0], max(rates[name][2:])) for name in ways]
+
+
+def batched(matcher: Matcher, texts: list[str]) -> Callable[[], list[set[str]]]:
+    """desk as a poll runs it: a batch of up to COMMIT_BATCH pages at a time
+    (desk/core/pipeline.py), the terms text by text, then the examples' vote 63 leads at once."""
     batches = poll_batches(texts)
-    found: list[set[str]] = []
-    rates = []
-    for _ in range(6):
-        started = time.perf_counter()
-        found = [{h.watchlist for h in hits} for b in batches for hits in matcher.match_many(b)]
-        rates.append(len(texts) / (time.perf_counter() - started))
-    return found, rates[0], max(rates[3:])
+    return lambda: [{h.watchlist for h in hits} for b in batches for hits in matcher.match_many(b)]
 
 
 def poll_batches(texts: list[str]) -> list[list[str]]:
@@ -210,18 +220,34 @@ def main() -> int:
     articles = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     texts = [lead_with_title(a["title"], clean_text(a["text"])) for a in articles]
     matcher = Matcher(list(load_watchlists(shipped_watchlists_dir()).watchlists))
-    desk_fired, desk_cold, desk_warm = timed_batches(matcher, texts)
-    _, _, single_warm = timed(lambda t: {h.watchlist for h in matcher.match(t)}, texts)
-    regex_fired, regex_cold, regex_warm = timed(
-        lambda t: {w for w, rx in REGEX_FILTERS.items() if rx.search(t)}, texts
-    )
+    single = Matcher(matcher.watchlists)  # its own caches, as warm as the batched one's
     terms = Matcher([replace(w, semantic=None) for w in matcher.watchlists])
-    _, terms_cold, terms_warm = timed(lambda t: {h.watchlist for h in terms.match(t)}, texts)
+    (
+        (desk_fired, desk_cold, desk_warm),
+        (_, _, single_warm),
+        (_, terms_cold, terms_warm),
+        (
+            regex_fired,
+            regex_cold,
+            regex_warm,
+        ),
+    ) = in_turns(
+        {
+            "desk": batched(matcher, texts),
+            "one at a time": lambda: [{h.watchlist for h in single.match(t)} for t in texts],
+            "terms": lambda: [{h.watchlist for h in terms.match(t)} for t in texts],
+            "regex": lambda: [
+                {w for w, rx in REGEX_FILTERS.items() if rx.search(t)} for t in texts
+            ],
+        },
+        len(texts),
+    )
     print(f"{len(articles)} articles from {path.name}")
     print_scores(articles, desk_fired, regex_fired)
     print_halves(articles, desk_fired, regex_fired)
     print(
-        f"speed (one core, first pass / warm): desk {desk_cold:,.0f} / {desk_warm:,.0f}"
+        f"speed (one core, first pass / best warm pass of {PASSES - 2}, the four ways in turns):"
+        f" desk {desk_cold:,.0f} / {desk_warm:,.0f}"
         f" articles/s (as a poll matches, {COMMIT_BATCH} at a time; one at a time"
         f" {single_warm:,.0f}),"
         f" its terms alone {terms_cold:,.0f} / {terms_warm:,.0f},"
