@@ -21,7 +21,7 @@ import threading
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache, reduce
 from itertools import accumulate, compress, count, product, repeat
@@ -1164,6 +1164,7 @@ class _Scan:
         self._sorted_places: dict[tuple[str, ...], list[Place]] = {}
         self._plain_sorted: dict[tuple[str, ...], list[Place]] = {}
         self._plain_spans: dict[int, list[_Span]] = {}
+        self._found: dict[tuple[int, bool], list[list[_Span]]] = {}
 
     def spans(self, term: Term) -> list[_Span]:
         """Where `term` matches, computed on first use."""
@@ -1197,7 +1198,7 @@ class _Scan:
 
     def excluded(self, terms: tuple[Term, ...], span: _Span, near: int) -> bool:
         """An exclusion near `span`, unless it is the hit's own partner after 'and'."""
-        nearby = self._near(terms, span, near, self.exclusion_spans)
+        nearby = self._near(terms, span, near, exclusions=True)
         partners = _and_partners(self.tokens, span, nearby)
         return any(other not in partners for other in nearby)
 
@@ -1206,21 +1207,28 @@ class _Scan:
         return bool(self._near(terms, span, near))
 
     def _near(
-        self,
-        terms: tuple[Term, ...],
-        span: _Span,
-        near: int,
-        spans: Callable[[Term], list[_Span]] | None = None,
+        self, terms: tuple[Term, ...], span: _Span, near: int, exclusions: bool = False
     ) -> list[_Span]:
-        """The places of `terms` (found by `spans`, else `self.spans`) within `near` words of
-        `span`."""
-        spans_of = spans or self.spans
+        """The places of `terms` (as exclusions: `exclusion_spans`) within `near` words of
+        `span`, term by term."""
+        low, high = span.first - near, span.last + near
         return [
             other
-            for term in terms
-            for other in spans_of(term)
-            if other.last >= span.first - near and other.first <= span.last + near
+            for places in self._places_of(terms, exclusions)
+            for other in places
+            if other.last >= low and other.first <= high
         ]
+
+    def _places_of(self, terms: tuple[Term, ...], exclusions: bool) -> list[list[_Span]]:
+        """The places of each of `terms` found in the text, those with none left out: looked
+        up once a text (a list has dozens of exclusions, an article with many hits asks
+        for them at every hit)."""
+        key = (id(terms), exclusions)
+        found = self._found.get(key)
+        if found is None:
+            spans_of = self.exclusion_spans if exclusions else self.spans
+            found = self._found[key] = [places for places in map(spans_of, terms) if places]
+        return found
 
 
 def _and_partners(tokens: Tokens, span: _Span, others: list[_Span]) -> set[_Span]:
