@@ -95,6 +95,16 @@ PALETTE_SKIPS = {"down", "up", "pane", "read"}
 """Keys that only move the cursor or the focus: no use from the command palette."""
 
 
+def _remove_folder(folder: Path, seconds: float) -> None:
+    """Remove a folder that others may still be writing into (a poll that did not stop in
+    time writes the store while it goes): again until it is gone, for up to `seconds`."""
+    until = time.monotonic() + seconds
+    shutil.rmtree(folder, ignore_errors=True)
+    while folder.exists() and time.monotonic() < until:
+        time.sleep(0.05)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def terminal_gone(stream: Any) -> bool:
     """Whether `stream` is a controlling terminal that was hung up (asking it who is in front
     then fails with EIO). Not for a stream that is no terminal, or not the controlling one."""
@@ -239,7 +249,7 @@ class DeskApp(App[None]):
                 asyncio.run_coroutine_threadsafe(close_poller(), loop)
                 closed.wait(TERMINAL_GONE_GRACE)
         if temporary is not None:  # the demo's folder: no one else will remove it now
-            shutil.rmtree(temporary, ignore_errors=True)
+            _remove_folder(temporary, TERMINAL_GONE_GRACE)
         os._exit(0)  # the store is crash-safe: what is on disk is whole
 
     @work(thread=True, group="warm", exit_on_error=False)

@@ -13,10 +13,12 @@ import struct
 import subprocess
 import sys
 import termios
+import threading
 import time
+from contextlib import suppress
 from pathlib import Path
 
-from desk.ui.app import terminal_gone
+from desk.ui.app import _remove_folder, terminal_gone
 
 HANG_UP_CHILD = """
 import os, signal, sys, time
@@ -78,6 +80,28 @@ def test_the_desk_quits_when_its_window_closes_and_no_hang_up_comes(tmp_path: Pa
     finally:
         child.kill()
         child.wait()
+
+
+def test_the_demo_folder_goes_even_while_something_still_writes_into_it(tmp_path: Path) -> None:
+    """A poll that did not stop within the grace period still writes the store as the folder is
+    removed (once, in CI, the folder stayed behind): it is removed again until it is gone."""
+    folder = tmp_path / "desk-demo-x"
+    (folder / "data").mkdir(parents=True)
+    stop = time.monotonic() + 0.3
+
+    def keep_writing() -> None:  # as a store does: files into its folder, while it is there
+        n = 0
+        while time.monotonic() < stop:
+            with suppress(OSError):  # the folder gone under it
+                (folder / "data" / f"segment-{n}").write_bytes(b"x")
+            n += 1
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    time.sleep(0.05)  # it is writing
+    _remove_folder(folder, seconds=2.0)
+    writer.join()
+    assert not folder.exists()
 
 
 DESK_IN_ITS_OWN_SESSION = """
