@@ -24,9 +24,11 @@ from desk.core.match.semantic import (
     MAX_PIECES,
     ExampleIndex,
     KeptVectors,
+    SemanticUnavailable,
     StaticEncoder,
     default_encoder,
     read_index,
+    read_vectors,
     shared_index,
 )
 from desk.core.match.watchlists import load_examples, load_watchlist
@@ -188,6 +190,36 @@ def test_the_encoder_reads_word_by_word_and_keeps_unit_length() -> None:
     assert vectors.shape == (3, 256)
     assert np.allclose(np.linalg.norm(vectors[[0, 2]], axis=1), 1.0, atol=1e-5)
     assert not vectors[1].any()  # no pieces, no direction
+
+
+def test_the_vectors_are_read_a_slice_at_a_time_as_the_file_format_has_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """desk reads the model's float16 vectors itself, widened to float32 slice by slice: the
+    same numbers as the safetensors library reads; a cut or foreign file is said, not used."""
+    from safetensors.numpy import load_file, save_file
+
+    folder = semantic_module._package_folder()
+    path = folder.joinpath(*semantic_module.WEIGHTS)
+    (stored,) = load_file(str(path)).values()
+    assert np.array_equal(read_vectors(path), stored.astype(np.float32))
+    small = tmp_path / "small.safetensors"  # rows past a slice's end, and a last short slice
+    rows = np.arange(5 * 3, dtype=np.float16).reshape(5, 3) / 7
+    save_file({"vectors": rows}, str(small))
+    monkeypatch.setattr(semantic_module, "READ_ROWS", 2)
+    assert np.array_equal(read_vectors(small), rows.astype(np.float32))
+    (tmp_path / "cut.safetensors").write_bytes(small.read_bytes()[:-4])
+    with pytest.raises(ValueError, match="cut short"):
+        read_vectors(tmp_path / "cut.safetensors")
+    save_file({"vectors": rows.astype(np.float32)}, str(tmp_path / "wide.safetensors"))
+    with pytest.raises(ValueError, match="not one float16 matrix"):
+        read_vectors(tmp_path / "wide.safetensors")
+    model = tmp_path / "model"  # the encoder says which file it could not read
+    shutil.copytree(folder / "tokenizers", model / "tokenizers")
+    (model / "weights").mkdir()
+    shutil.copy(tmp_path / "cut.safetensors", model.joinpath(*semantic_module.WEIGHTS))
+    with pytest.raises(SemanticUnavailable, match="cut short"):
+        StaticEncoder(model)
 
 
 def test_a_long_lead_read_word_by_word_gives_the_pieces_of_one_read_at_once(

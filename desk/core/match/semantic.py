@@ -11,9 +11,10 @@ a term: "close to example 412 (0.71)", the example being line 412 of the file.
 
 The vectors are WordLlama's (`l2_supercat_256`, 32,000 word pieces x 256,
 shipped inside the `wordllama` package from PyPI: nothing is downloaded at
-run time). desk reads the package's two files itself, with `tokenizers` and
-`safetensors`, so the package's own loader (which reaches for the network
-when a file is not where it looks) never runs.
+run time). desk reads the package's two files itself, the tokenizer's with
+`tokenizers` and the vectors a slice at a time, so that the package's own
+loader (which reaches for the network when a file is not where it looks)
+never runs.
 
 An encoder is anything with `embed(texts) -> unit vectors`; the matcher takes
 one, so a test or a benchmark can pass its own.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import re
 import threading
 import weakref
@@ -61,6 +63,8 @@ NEAR_BANDS = (0.1, 0.25)
 first (it holds them for three texts in four), then the wide, then all examples."""
 MAX_PIECES = 512
 """A lead longer than this many word pieces is cut: the mean settles long before."""
+READ_ROWS = 2048
+"""Rows of the model's vectors read from its file at a time (1 MB as stored)."""
 READ_AT_ONCE = 4096
 """A text up to this many characters has its words split at once (`StaticEncoder.pieces`)."""
 TAKE_PIECES = 8192
@@ -121,19 +125,16 @@ class StaticEncoder:
     model = MODEL_NAME
 
     def __init__(self, folder: Path | None = None) -> None:
-        import numpy as np
-        from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
         folder = folder or _package_folder()
         try:
-            table = next(iter(load_file(str(folder.joinpath(*WEIGHTS))).values()))
+            self._table = read_vectors(folder.joinpath(*WEIGHTS))
+            """The vectors as float32 (32 MB; exactly those stored as float16): gathering
+            float16 rows and widening them cost a lead 16 us, three times the take itself."""
             self._tokenizer = Tokenizer.from_file(str(folder.joinpath(*TOKENIZER)))
         except Exception as exc:  # a missing, cut or foreign file: say which, go on without
             raise SemanticUnavailable(f"cannot read {MODEL_NAME}: {exc}", folder) from None
-        self._table = table.astype(np.float32)
-        """The vectors as float32 (32 MB; exactly those stored as float16): gathering float16
-        rows and widening them cost a lead 16 us, three times the take itself."""
         self._word_pieces: dict[str, tuple[int, ...]] = {}
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -212,6 +213,34 @@ class StaticEncoder:
                 kept.clear()
             kept[word] = pieces
         return pieces
+
+
+def read_vectors(path: Path) -> np.ndarray:
+    """The one float16 matrix of a safetensors file, widened to float32 a slice at a time.
+
+    Read whole and then widened, both copies and the file's bytes were held at once (48 MB
+    more at the peak, not 32). The format: 8 bytes of header length, a JSON header naming
+    each tensor's dtype, shape and byte range, then the data.
+    """
+    import numpy as np
+
+    with path.open("rb") as file:
+        size = int.from_bytes(file.read(8), "little")
+        header = json.loads(file.read(size))
+        (entry,) = [value for key, value in header.items() if key != "__metadata__"]
+        rows, columns = entry["shape"]
+        begin, end = entry["data_offsets"]
+        if entry["dtype"] != "F16" or end - begin != rows * columns * 2:
+            raise ValueError(f"not one float16 matrix: {entry['dtype']} {entry['shape']}")
+        file.seek(8 + size + begin)
+        table = np.empty((rows, columns), dtype=np.float32)
+        for row in range(0, rows, READ_ROWS):
+            count = min(READ_ROWS, rows - row) * columns
+            piece = np.fromfile(file, dtype="<f2", count=count)
+            if piece.size != count:
+                raise ValueError(f"cut short at row {row:,} of {rows:,}")
+            table[row : row + count // columns] = piece.reshape(-1, columns)
+    return table
 
 
 def _package_folder() -> Path:
