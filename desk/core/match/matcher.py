@@ -1223,7 +1223,7 @@ class _Scan:
         """The places of each of `terms` found in the text, those with none left out: looked
         up once a text (a list has dozens of exclusions, an article with many hits asks
         for them at every hit)."""
-        key = (id(terms), exclusions)
+        key = (id(terms), exclusions)  # a watchlist's own tuple: it outlives the scan
         found = self._found.get(key)
         if found is None:
             spans_of = self.exclusion_spans if exclusions else self.spans

@@ -63,6 +63,8 @@ NEAR_BANDS = (0.1, 0.25)
 first (it holds them for three texts in four), then the wide, then all examples."""
 MAX_PIECES = 512
 """A lead longer than this many word pieces is cut: the mean settles long before."""
+MAX_HEADER = 1 << 20
+"""The longest safetensors header read (the shipped one is 100-odd bytes)."""
 READ_ROWS = 2048
 """Rows of the model's vectors read from its file at a time (1 MB as stored)."""
 READ_AT_ONCE = 4096
@@ -226,13 +228,19 @@ def read_vectors(path: Path) -> np.ndarray:
 
     with path.open("rb") as file:
         size = int.from_bytes(file.read(8), "little")
+        if size > MAX_HEADER:
+            raise ValueError(f"a header of {size:,} bytes")
         header = json.loads(file.read(size))
         (entry,) = [value for key, value in header.items() if key != "__metadata__"]
         rows, columns = entry["shape"]
         begin, end = entry["data_offsets"]
-        if entry["dtype"] != "F16" or end - begin != rows * columns * 2:
+        if not (entry["dtype"] == "F16" and _counts(rows, columns) and begin == 0):
             raise ValueError(f"not one float16 matrix: {entry['dtype']} {entry['shape']}")
-        file.seek(8 + size + begin)
+        if end != rows * columns * 2:
+            raise ValueError(f"{end:,} bytes for {rows:,} x {columns:,} float16 values")
+        if (found := path.stat().st_size) != 8 + size + end:
+            raise ValueError(f"cut short or padded: {found:,} bytes, {8 + size + end:,} said")
+        file.seek(8 + size)
         table = np.empty((rows, columns), dtype=np.float32)
         for row in range(0, rows, READ_ROWS):
             count = min(READ_ROWS, rows - row) * columns
@@ -241,6 +249,11 @@ def read_vectors(path: Path) -> np.ndarray:
                 raise ValueError(f"cut short at row {row:,} of {rows:,}")
             table[row : row + count // columns] = piece.reshape(-1, columns)
     return table
+
+
+def _counts(*numbers: object) -> bool:
+    """Whether each is a whole number above 0 (not a bool, a float or a string)."""
+    return all(type(number) is int and number > 0 for number in numbers)
 
 
 def _package_folder() -> Path:
