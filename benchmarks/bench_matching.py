@@ -77,9 +77,10 @@ def score(
 
 
 PASSES = 10
-"""Passes over the texts each way is timed: the first with every word new to the caches, then
-one of warm-up, then eight warm ones, of which the best counts (the shared machine is noisy:
-the best pass is the least disturbed one)."""
+"""Passes over the texts each way is timed: the first (desk's with every word new; the ways
+after it in a turn find the module's stem caches filled), then one of warm-up, then eight
+warm ones, of which the best counts (the shared machine is noisy: the best pass is the least
+disturbed one)."""
 
 
 def timed(run: Callable[[str], set[str]], texts: list[str]) -> tuple[list[set[str]], float, float]:
@@ -222,16 +223,7 @@ def main() -> int:
     matcher = Matcher(list(load_watchlists(shipped_watchlists_dir()).watchlists))
     single = Matcher(matcher.watchlists)  # its own caches, as warm as the batched one's
     terms = Matcher([replace(w, semantic=None) for w in matcher.watchlists])
-    (
-        (desk_fired, desk_cold, desk_warm),
-        (_, _, single_warm),
-        (_, terms_cold, terms_warm),
-        (
-            regex_fired,
-            regex_cold,
-            regex_warm,
-        ),
-    ) = in_turns(
+    desk_run, single_run, terms_run, regex_run = in_turns(
         {
             "desk": batched(matcher, texts),
             "one at a time": lambda: [{h.watchlist for h in single.match(t)} for t in texts],
@@ -242,6 +234,8 @@ def main() -> int:
         },
         len(texts),
     )
+    (desk_fired, desk_cold, desk_warm), (regex_fired, regex_cold, regex_warm) = desk_run, regex_run
+    single_warm, (_, terms_cold, terms_warm) = single_run[2], terms_run
     print(f"{len(articles)} articles from {path.name}")
     print_scores(articles, desk_fired, regex_fired)
     print_halves(articles, desk_fired, regex_fired)

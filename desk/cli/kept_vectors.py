@@ -28,7 +28,7 @@ from typing import Any
 import orjson
 
 from desk.core.errors import StoreError
-from desk.core.match.fingerprint import code_fingerprint as fingerprint
+from desk.core.match.fingerprint import code_fingerprint as fingerprint_of
 from desk.core.match.semantic import KeptVectors, Neighbours, model_fingerprint
 from desk.core.match.watchlists import examples_fingerprint, remember_examples
 from desk.core.models import Examples
@@ -234,4 +234,4 @@ def code_fingerprint() -> str:
     """The model's fingerprint (its package and the embedding code) and this module's code,
     which writes the files; empty (nothing is kept) when either cannot be read."""
     model = model_fingerprint()
-    return fingerprint(model, files=(__file__,)) if model else ""
+    return fingerprint_of(model, files=(__file__,)) if model else ""

@@ -27,7 +27,7 @@ import orjson
 
 import desk.core.match.matcher
 from desk.core.errors import StoreError
-from desk.core.match.fingerprint import code_fingerprint as fingerprint
+from desk.core.match.fingerprint import code_fingerprint as fingerprint_of
 from desk.core.match.matcher import LearntWords, Matcher
 from desk.core.store.tinystore import atomic_write
 
@@ -114,7 +114,7 @@ def code_fingerprint() -> str:
     """Changes with the matcher's code, this module's, the Python version, or the stemmer's
     and fuzzy scorer's versions; empty (nothing is kept) when the code cannot be read."""
     files = (desk.core.match.matcher.__file__, __file__)
-    return fingerprint(f"{sys.version_info[:2]}", ("PyStemmer", "rapidfuzz"), files)
+    return fingerprint_of(f"{sys.version_info[:2]}", ("PyStemmer", "rapidfuzz"), files)
 
 
 def _digest(words: str, stems: str, similar: dict[str, Any]) -> str:

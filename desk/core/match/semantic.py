@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol
 
 from desk.core.errors import DeskError
 from desk.core.match.fingerprint import code_fingerprint
@@ -178,24 +178,14 @@ class StaticEncoder:
 
         Word by word, a word's pieces never depend on its neighbours, so they can
         be kept: the tokenizer costs about 95 us for a lead, the kept pieces 10.
-        A lead of up to READ_AT_ONCE characters is split and looked up in a few
-        C-level passes; a longer one (a lead may be a whole book) word by word,
-        until MAX_PIECES.
+        A lead of up to READ_AT_ONCE characters is split in one pass; a longer
+        one (a lead may be a whole book) is read word by word until MAX_PIECES.
         """
         if len(text) > READ_AT_ONCE:
             return self._pieces_until_full(text)
-        words = _WORD_OR_MARK.findall(text)
-        kept: list[tuple[int, ...] | None] = list(map(self._word_pieces.get, words))
-        each = (
-            [
-                self._word_pieces_of(word) if p is None else p
-                for p, word in zip(kept, words, strict=True)
-            ]
-            if None in kept
-            else cast(list[tuple[int, ...]], kept)
-        )
-        found = list(chain.from_iterable(each))
-        return found[:MAX_PIECES] if len(found) > MAX_PIECES else found
+        kept, pieces_of = self._word_pieces, self._word_pieces_of
+        each = [kept.get(word) or pieces_of(word) for word in _WORD_OR_MARK.findall(text)]
+        return list(chain.from_iterable(each))[:MAX_PIECES]
 
     def _pieces_until_full(self, text: str) -> list[int]:
         found: list[int] = []
