@@ -15,12 +15,13 @@ import sys
 import time
 import unicodedata
 from collections.abc import Sequence
+from difflib import get_close_matches
 from pathlib import Path
 
 import orjson
 
 import desk.core.article
-from desk.cli.common import load_watchlist_folder, locations_of, match_watchlists_dir, shorten
+from desk.cli.common import locations_of, match_watchlists_dir, shorten
 from desk.cli.kept_vectors import (
     Kept,
     keep_examples,
@@ -49,6 +50,7 @@ from desk.core.match.backtest import (
 )
 from desk.core.match.matcher import LearntWords, Matcher, describe_evidence
 from desk.core.match.semantic import KeptVectors
+from desk.core.match.watchlists import load_watchlists
 from desk.core.models import Hit, Verdict, Watchlist
 from desk.core.safetext import safe_line
 from desk.core.store.tinystore import atomic_write
@@ -111,12 +113,19 @@ def _run_folders(
 ) -> tuple[list[list[Report]], Matcher, int] | None:
     """Each folder's reports; the first folder's matcher (the words it keeps are those of the
     folder run most often), and how many recalled stems it learnt again. None if a folder
-    has no watchlist the file labels (said why)."""
+    has a watchlist that cannot be read or none the file labels (said why)."""
+    loaded = [_watchlists_in(folder) for folder in folders]
+    if any(watchlists is None for watchlists in loaded):
+        return None
+    every = [watchlist for watchlists in loaded if watchlists for watchlist in watchlists]
+    _say_unknown_labels(articles, path, {watchlist.id for watchlist in every})
     runs, matchers, relearnt = [], list[Matcher](), 0
-    for folder in folders:
-        matcher = _matcher_for(folder, articles, path, semantic)
-        if matcher is None:
+    for folder, watchlists in zip(folders, loaded, strict=True):
+        scored = _labelled_watchlists(watchlists or [], articles, path, folder)
+        if not scored:
             return None
+        vectors, neighbours = semantic
+        matcher = Matcher(scored, encoder=vectors, kept_neighbours=neighbours)
         if matchers:  # --compare: the second matcher meets the first one's words
             matcher.recall(matchers[0].learnt())
         elif recalled is not None:
@@ -126,32 +135,50 @@ def _run_folders(
     return runs, matchers[0], relearnt
 
 
-def _matcher_for(
-    folder: Path, articles: list[Labelled], path: Path, semantic: tuple[KeptVectors, Kept]
-) -> Matcher | None:
-    """A matcher of the folder's watchlists that the file labels; None (said why) if none."""
+def _watchlists_in(folder: Path) -> list[Watchlist] | None:
+    """The folder's watchlists; None (each error said) when a file in it cannot be read: a
+    backtest that left out a watchlist with a typo would report the folder without it."""
     if not folder.is_dir():
-        raise DeskError("no such watchlist folder", folder)
-    watchlists = load_watchlist_folder(folder)
-    if not watchlists:
+        raise DeskError("not a folder" if folder.exists() else "no such watchlist folder", folder)
+    result = load_watchlists(folder)
+    for error in result.errors:
+        print(f"desk: {error}", file=sys.stderr)
+    if result.errors:
         return None
-    scored = _labelled_watchlists(watchlists, articles, path, folder)
-    vectors, neighbours = semantic
-    return Matcher(scored, encoder=vectors, kept_neighbours=neighbours) if scored else None
+    if not result.watchlists:
+        print(f"desk: {folder}: no watchlists (*.yaml) in this folder", file=sys.stderr)
+    return list(result.watchlists)
+
+
+def _say_unknown_labels(articles: list[Labelled], path: Path, ids: set[str]) -> None:
+    """A line for each label that names no watchlist (not scored), with a near id if any:
+    'icbm_reentry' for 'icbm-reentry' would otherwise be left out without a word."""
+    labels = labelled_ids(articles)
+    if labels.isdisjoint(ids):  # no label known at all: one line says so, for each folder
+        return
+    for label in sorted(labels - ids):
+        near = get_close_matches(label.replace("_", "-"), sorted(ids), n=1, cutoff=0.75)
+        hint = f"; did you mean '{near[0]}'?" if near else ""
+        print(
+            f"desk: {path}: label '{safe_line(label)}' names no watchlist (not scored{hint})",
+            file=sys.stderr,
+        )
 
 
 def _labelled_watchlists(
     watchlists: list[Watchlist], articles: list[Labelled], path: Path, folder: Path
 ) -> list[Watchlist]:
-    """The watchlists some article is labelled for; the others, and unknown labels, are said."""
+    """The watchlists some article is labelled for; the others are said."""
     labels = labelled_ids(articles)
     scored = [w for w in watchlists if w.id in labels]
     if not scored:
-        known = ", ".join(sorted(safe_line(label) for label in labels))
-        print(
-            f"desk: {path}: no article is labelled for a watchlist in {folder} (labels: {known})",
-            file=sys.stderr,
-        )
+        if watchlists:
+            known = ", ".join(sorted(safe_line(label) for label in labels))
+            print(
+                f"desk: {path}: no article is labelled for a watchlist in {folder} "
+                f"(labels: {known})",
+                file=sys.stderr,
+            )
         return []
     for watchlist in watchlists:
         if watchlist.id not in labels:

@@ -359,6 +359,32 @@ def test_bad_input_is_one_line_naming_file_and_line(
     assert said in line
 
 
+def test_a_watchlist_that_cannot_be_read_stops_the_run_with_its_error(tmp_path: Path) -> None:
+    """A typo in one file must not leave a report of the folder without it (nor a comparison
+    that reads it as deleted)."""
+    good = write_folder(tmp_path, "good", {"drills.yaml": DRILLS, "ships.yaml": SHIPS})
+    bad = write_folder(tmp_path, "bad", {"drills.yaml": DRILLS, "ships.yaml": "fire_at: high\n"})
+    labelled = write_set(tmp_path)
+    line = one_line_error(desk("test", str(labelled), "--watchlists", str(bad)))
+    assert line.startswith(f"desk: {bad / 'ships.yaml'}:1:")
+    run = desk("test", str(labelled), "--watchlists", str(good), "--compare", str(bad))
+    assert one_line_error(run).startswith(f"desk: {bad / 'ships.yaml'}:1:")
+    assert run.stdout == ""
+    not_a_folder = one_line_error(desk("test", str(labelled), "--watchlists", str(labelled)))
+    assert not_a_folder == f"desk: {labelled}: not a folder"
+
+
+def test_a_label_that_names_no_watchlist_is_said_with_the_nearest_id(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path, "w", {"drills.yaml": DRILLS, "ship-moves.yaml": SHIPS})
+    rows = [{**row, "labels": {**row["labels"], "ship_moves": 0}} for row in ROWS]
+    run = desk("test", str(write_set(tmp_path, rows)), "--watchlists", str(folder))  # type: ignore[arg-type]
+    assert run.returncode == 0, run.stderr
+    assert (
+        f"desk: {tmp_path / 'set.jsonl'}: label 'ship_moves' names no watchlist "
+        "(not scored; did you mean 'ship-moves'?)"
+    ) in run.stderr.splitlines()
+
+
 def test_a_line_separator_inside_a_string_is_text_not_a_new_line(tmp_path: Path) -> None:
     rows = [{"title": "Border", "text": "Troops\u2028deployed today.", "labels": {"drills": 2}}]
     labelled = tmp_path / "set.jsonl"
