@@ -24,7 +24,7 @@ from desk.core.errors import WatchlistError, did_you_mean
 from desk.core.match.fingerprint import code_fingerprint
 from desk.core.match.matcher import STOP_WORDS, term_words
 from desk.core.models import Examples, Semantic, Severity, Term, Watchlist
-from desk.core.safetext import safe_line, safe_text
+from desk.core.safetext import is_safe, safe_line, safe_text
 from desk.core.settings.yamlio import PosDict, PosList, key_position_of, position_of, read_yaml
 
 WATCHLIST_KEYS = (
@@ -282,12 +282,15 @@ def _term(entries: Any, index: int, threshold: float, path: Path) -> Term:
     entry = entries[index]
     where = position_of(entries, index)
     if isinstance(entry, str | int | float) and not isinstance(entry, bool):
-        return _fuzzy_term(str(entry), threshold, 4, path, where)
+        return _fuzzy_term(_plain(str(entry), path, where), threshold, 4, path, where)
     if not isinstance(entry, PosDict):
         raise WatchlistError("a term is text or a mapping with 'term:' or 'regex:'", path, *where)
     _check_keys(entry, TERM_KEYS, path, "term")
     own_threshold = _number(entry, "threshold", threshold, path, 0, 100)
     within = int(_number(entry, "within", 4, path, 0, 50))
+    for key in ("term", "regex", "label"):
+        if isinstance(entry.get(key), str):
+            _plain(entry[key], path, position_of(entry, key))
     label = _text(entry, "label", "", path)
     weight = _number(entry, "weight", 1.0, path, 0.01, 100)
     term = _mapped_term(entry, own_threshold, within, path, where)
@@ -305,6 +308,19 @@ def _mapped_term(entry: PosDict, threshold: float, within: int, path: Path, wher
     if entry.get("exact", False) is not False:
         raise WatchlistError("'exact' must be true or false", path, *position_of(entry, "exact"))
     return _fuzzy_term(str(text), threshold, within, path, where)
+
+
+def _plain(text: str, path: Path, where: Any) -> str:
+    """`text` if it holds nothing a terminal acts on or that cannot be seen; else the error:
+    such a term would be shown without the character and never match as shown."""
+    if is_safe(text):
+        return text
+    char = next(c for c in text if not is_safe(c))
+    raise WatchlistError(
+        f"a term holds a control or invisible character (U+{ord(char):04X}): write plain text",
+        path,
+        *where,
+    )
 
 
 def _fuzzy_term(text: str, threshold: float, within: int, path: Path, where: Any) -> Term:
