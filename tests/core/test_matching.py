@@ -165,6 +165,17 @@ def test_a_regex_keeps_its_bounded_gaps_behind_the_loose_gate(tmp_path: Path) ->
     assert matcher.match("The troops, after a long and weary winter, were sent home.") == []
 
 
+def test_a_regex_never_matches_across_a_line_break(tmp_path: Path) -> None:
+    """A title and its story's first words, or two paragraphs, are not one sentence: a regex
+    match may not run from one into the other (a window of words never does)."""
+    term = watchlist("terms:\n  - regex: 'brigades[^.;]{0,40}moved'\n", tmp_path)
+    matcher = Matcher([term])
+    assert matcher.match("Brigades on the frontier\n\nOfficials moved quickly.") == []
+    assert matcher.match("Brigades stood by.\nThe rest moved.") == []
+    found = matcher.match("Quiet day\n\nTwo brigades were moved north.")
+    assert [(h.text, h.start) for h in found] == [("brigades were moved", 15)]
+
+
 def test_an_excluded_word_joined_by_and_to_the_hit_does_not_exclude(tmp_path: Path) -> None:
     """'soldiers and police' sent abroad is a deployment; 'police and soldiers' stays excluded."""
     troops = watchlist(

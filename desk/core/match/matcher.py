@@ -21,7 +21,7 @@ import threading
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache, reduce
 from itertools import accumulate, compress, count, product, repeat
@@ -50,7 +50,6 @@ from desk.core.models import (
     Examples,
     Hit,
     Term,
-    TextMatch,
     Verdict,
     Watchlist,
     example_number,
@@ -1191,9 +1190,7 @@ class _Scan:
         if term.pattern is not None:
             if id(term) in self.regex_absent:
                 return []
-            return [
-                _regex_span(m, self.tokens) for m in term.pattern.finditer(self.text) if m.group()
-            ]
+            return [_regex_span(*place, self.tokens) for place in _line_matches(term, self.text)]
         return fuzzy_spans(term, self.places, self.tokens, self._sorted_places)
 
     def excluded(self, terms: tuple[Term, ...], span: _Span, near: int) -> bool:
@@ -1256,9 +1253,22 @@ def _in_context(watchlist: Watchlist, span: _Span, scan: _Scan) -> bool:
     )
 
 
-def _regex_span(found: TextMatch, tokens: Tokens) -> _Span:
-    first = tokens.index_at(found.start())
-    last = max(first, tokens.index_at(found.end() - 1))
+def _line_matches(term: Term, text: str) -> Iterator[tuple[int, int]]:
+    """Where a term's pattern matches, line by line (start, end): a match never runs from a
+    title into its story or from one paragraph into the next, as a window never runs from
+    one sentence into the next."""
+    assert term.pattern is not None
+    start = 0
+    for line in text.split("\n"):
+        for found in term.pattern.finditer(line):
+            if found.group():
+                yield start + found.start(), start + found.end()
+        start += len(line) + 1
+
+
+def _regex_span(start: int, end: int, tokens: Tokens) -> _Span:
+    first = tokens.index_at(start)
+    last = max(first, tokens.index_at(end - 1))
     return _Span(first, last, 100.0)
 
 
