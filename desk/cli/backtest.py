@@ -264,7 +264,7 @@ def rate_line(
         learnt += f", {plural(relearnt, 'stem')} again"
     rate = articles / seconds if seconds > 0 else float("inf")
     return (
-        f"{articles:,} articles{times} in {seconds:.2f} s ({rate:,.0f} articles/s,"
+        f"{plural(articles, 'article')}{times} in {seconds:.2f} s ({rate:,.0f} articles/s,"
         f" texts cleaned {cleaned}, words learnt {learnt})"
     )
 
@@ -328,7 +328,7 @@ def _print_outcomes(heading: str, outcomes: list[Outcome]) -> None:
 def article_line(article: Labelled) -> str:
     """'agnews:12 (line 4) "Soldier charged with murder"'."""
     title = shorten(safe_line(article.title), 70)
-    return f'{shorten(safe_line(article.id), 30)} (line {article.line}) "{title}"'
+    return f'{shorten(safe_line(article.id), 60)} (line {article.line}) "{title}"'
 
 
 def evidence_line(verdict: Verdict) -> str:
@@ -341,7 +341,8 @@ def evidence_line(verdict: Verdict) -> str:
             "dropped by context/exclude: " + ", ".join(_hit(h) for h in verdict.dropped[:3])
         )
     if not verdict.fired and verdict.closest:
-        said.append(f"closest: {shorten(safe_line(verdict.closest), 70)}")
+        parts = safe_line(verdict.closest).split("; ")  # the term's, then the examples' figures
+        said.append("closest: " + "; ".join(shorten(part, 90) for part in parts))
     return " · ".join(said)
 
 

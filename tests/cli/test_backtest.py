@@ -345,6 +345,7 @@ def test_compare_shows_before_after_and_the_articles_gained_and_lost(tmp_path: P
         (b'{"title": "t", "labels": {"drills": 0}}\n{"title": "u", ', "set.jsonl:2:", "not JSON"),
         (b'{"title": "t", "text": "x"}\n', "set.jsonl:1:", "no labels"),
         (b'\xef\xbb\xbf{"title": "t", "labels": {"drills": 0}}\n', "set.jsonl:1:", "byte-order"),
+        (b'{"title": "t\x01", "labels": {"drills": 0}}\n', "set.jsonl:1:13:", "character"),
     ],
 )
 def test_bad_input_is_one_line_naming_file_and_line(
@@ -357,6 +358,7 @@ def test_bad_input_is_one_line_naming_file_and_line(
     line = one_line_error(desk("test", str(path), "--watchlists", str(folder)))
     assert line.startswith(f"desk: {tmp_path / where}")
     assert said in line
+    assert not line.endswith(" at"), line
 
 
 def test_a_watchlist_that_cannot_be_read_stops_the_run_with_its_error(tmp_path: Path) -> None:

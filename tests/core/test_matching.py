@@ -18,12 +18,13 @@ from desk.core.match.matcher import (
     RegexGate,
     Tokens,
     _Lexicon,
+    describe_evidence,
     stem,
     stems_of,
     term_words,
 )
 from desk.core.match.watchlists import load_watchlists
-from desk.core.models import Term, Watchlist
+from desk.core.models import Evidence, Term, Watchlist
 from desk.core.settings.config import shipped_watchlists_dir
 
 CASES = yaml.safe_load((Path(__file__).parents[1] / "data" / "watch_cases.yaml").read_text())
@@ -163,6 +164,22 @@ def test_a_regex_keeps_its_bounded_gaps_behind_the_loose_gate(tmp_path: Path) ->
     matcher = Matcher([term])
     assert [h.text for h in matcher.match("The troops were sent home.")] == ["troops were sent"]
     assert matcher.match("The troops, after a long and weary winter, were sent home.") == []
+
+
+def test_evidence_is_written_to_two_decimals_not_two_digits() -> None:
+    """3.75 was written '3.8' and 12.5 '12' (two significant digits), unlike `desk test`."""
+    parts = [
+        Evidence("term", "troops sent", 1.5),
+        Evidence("lead", "troops sent", 0.75),
+        Evidence("term", "brigades moved", 10.25),
+    ]
+    line = describe_evidence(parts, 12.5)
+    assert (
+        line
+        == "evidence 12.5 (fires at 12.5): troops sent 1.5 +0.75 in the lead, brigades moved 10.25"
+    )
+    passing = describe_evidence([Evidence("term", "a", 2), Evidence("passing", "one", -1.0)], 1)
+    assert passing == "evidence 1 (fires at 1): a 2, one -1"
 
 
 def test_a_regex_never_matches_across_a_line_break(tmp_path: Path) -> None:

@@ -93,6 +93,7 @@ def test_a_full_watchlist(tmp_path: Path) -> None:
         ("terms:\n  - the of to\n", ":2:5:", "only words that are ignored"),
         ("terms:\n  - " + "[" * 5000 + "]" * 5000 + "\n", "", "nested too deeply"),
         ('terms:\n  - "troops \\e]52;c;aGVsbG8=\\a deployed"\n', ":2:5:", "(U+001B)"),
+        ("terms:\n  - tro\x1bops sent\n", ":2:8:", "a character YAML does not allow (U+001B)"),
         ('terms:\n  - {term: "tanks\\u200b rolled"}\n', ":2:12:", "(U+200B)"),
         ('terms:\n  - {regex: "sent\\x07", term: a}\n', ":2:13:", "(U+0007)"),
         ('terms:\n  - {term: missile, label: "a\\u202eb"}\n', ":2:28:", "(U+202E)"),

@@ -113,7 +113,7 @@ def test_explanation_shows_each_watchlists_evidence_with_its_lead_boost() -> Non
     hits = (Hit("troops", "send troops", "sends troops", 7, 19, 100.0),)
     article = Article("u", "Brazil sends troops", TEXT)
     why = explanation(make_alert(*hits), article, {"troops": watchlist}).plain.split("\n")
-    assert why[1] == "troops  evidence 1 (fires at 1): send troops 0.67 +0.34 in the lead"
+    assert why[1] == "troops  evidence 1.01 (fires at 1): send troops 0.67 +0.34 in the lead"
     assert why[2] == "troops  term: send troops"
     assert "evidence" not in explanation(make_alert(*hits), article).plain  # none known: none said
 

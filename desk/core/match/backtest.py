@@ -72,7 +72,8 @@ def _parse_line(raw: bytes, path: str, number: int) -> Labelled:
     try:
         value = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise DeskError(f"not JSON: {exc.msg}", path, number, exc.colno) from None
+        reason = exc.msg.removesuffix(" at")  # 'Invalid control character at' (line:col after)
+        raise DeskError(f"not JSON: {reason}", path, number, exc.colno) from None
     except RecursionError:
         raise DeskError("not JSON: nested too deeply", path, number) from None
     if not isinstance(value, dict):

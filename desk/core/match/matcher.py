@@ -1286,15 +1286,21 @@ def describe_evidence(parts: Iterable[Evidence], fire_at: float) -> str:
     for part in parts:
         if part.kind == "term":
             boost = boosts.get(part.label)
-            words.append(
-                f"{part.label} {part.amount:g}" + (f" +{boost:.2g} in the lead" if boost else "")
-            )
+            in_lead = f" +{_amount(boost)} in the lead" if boost else ""
+            words.append(f"{part.label} {_amount(part.amount)}{in_lead}")
         elif part.kind == "passing":
-            words.append(f"{part.label} {part.amount:+.2g}")
+            sign = "+" if part.amount >= 0 else "-"
+            words.append(f"{part.label} {sign}{_amount(abs(part.amount))}")
         elif part.kind == "semantic":
-            words.append(f"{part.label} {part.amount:g}")
+            words.append(f"{part.label} {_amount(part.amount)}")
     total = sum(part.amount for part in parts)
-    return f"evidence {total:.2g} (fires at {fire_at:g}): " + ", ".join(words)
+    return f"evidence {_amount(total)} (fires at {_amount(fire_at)}): " + ", ".join(words)
+
+
+def _amount(number: float) -> str:
+    """An amount of evidence to two decimals at most: 3.75, 12.5, 0.67, 1 (never '3.8' for
+    3.75, nor '12' for 12.5, as two significant digits would write them)."""
+    return f"{number + 0.0:.2f}".rstrip("0").rstrip(".")
 
 
 def _similarity(unit: str, word: str) -> float:

@@ -165,6 +165,12 @@ def parse_yaml(text: str, path: Path | str, error: type[DeskError] = DeskError) 
         if "'\\t'" in problem:
             problem = "a tab; YAML indents with spaces only"
         raise error(f"invalid YAML: {problem}", path, line, col) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow: say where
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - text.rfind("\n", 0, exc.position)
+        problem = f"a character YAML does not allow (U+{code:04X})"
+        raise error(f"invalid YAML: {problem}", path, line, col) from None
     except yaml.YAMLError as exc:
         reason = " ".join(str(exc).split())
         raise error(f"invalid YAML: {reason}", path) from None
