@@ -41,6 +41,7 @@ from desk.core.match.backtest import (
     Labelled,
     Outcome,
     Report,
+    TermCount,
     backtest,
     compare,
     comparison_json,
@@ -363,12 +364,27 @@ def print_comparisons(
     for c in comparisons:
         print(comparison_row(c, before, after))
     for c in comparisons:
-        if c.before is not None and c.after is not None and (c.gained or c.lost):
+        terms = c.terms_changed
+        if c.before is not None and c.after is not None and (c.gained or c.lost or terms):
             print()
             print(f"{c.watchlist}: {len(c.gained)} gained, {len(c.lost)} lost")
             for sign, outcomes in (("+", c.gained), ("-", c.lost)):
                 for outcome in outcomes:
                     print(f"  {sign} {article_line(outcome.article)}  {_change(outcome)}")
+            if terms:
+                print("  terms whose hits changed: articles on topic/off topic/borderline")
+                for term, old, new in terms:
+                    print(f"    {_counts(old):>8} -> {_counts(new):<8} {_term_line(term, new)}")
+
+
+def _counts(count: TermCount | None) -> str:
+    """'2/1/0': the articles a term hit by grade; '-' for a term not in that run."""
+    return "-" if count is None else f"{count.positives}/{count.negatives}/{count.borderline}"
+
+
+def _term_line(term: str, now: TermCount | None) -> str:
+    warning = "  <- only off topic" if now is not None and now.only_on_negatives else ""
+    return f"{shorten(safe_line(term))}{warning}"
 
 
 def comparison_row(c: Comparison, before: str, after: str) -> str:

@@ -325,6 +325,8 @@ def test_compare_shows_before_after_and_the_articles_gained_and_lost(tmp_path: P
     assert "drills: 2 gained, 0 lost" in run.stdout
     assert '  + a2 (line 2) "Camp"  (now alerts, on topic)' in lines
     assert '  + a3 (line 3) "Convoy"  (now quiet, off topic)' in lines
+    assert "  terms whose hits changed: articles on topic/off topic/borderline" in lines
+    assert f"    {'0/1/0':>8} -> {'-':<8} tanks moved" in lines  # removed; the others hit as before
     assert "× 2 watchlist folders" in run.stderr
     back = desk("test", str(labelled), "--watchlists", str(after), "--compare", str(before))
     assert f"{'ships':24} only in {after}: not compared" in back.stdout
@@ -335,6 +337,9 @@ def test_compare_shows_before_after_and_the_articles_gained_and_lost(tmp_path: P
     drills, ships = [json.loads(line) for line in as_json.stdout.splitlines()]
     assert drills["before"]["f1"] == 0.5 and drills["f1"] == 1.0
     assert [o["id"] for o in drills["gained"]] == ["a2", "a3"] and drills["lost"] == []
+    (removed,) = drills["terms_changed"]
+    assert removed["term"] == "tanks moved" and removed["after"] is None
+    assert (removed["before"]["positives"], removed["before"]["negatives"]) == (0, 1)
     assert ships["only_in"] == str(after)
 
 

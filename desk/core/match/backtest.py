@@ -286,6 +286,21 @@ class Comparison:
         """Articles the edit now gets wrong (a positive missed, a new false alarm)."""
         return self._changed(False)
 
+    @property
+    def terms_changed(self) -> list[tuple[str, TermCount | None, TermCount | None]]:
+        """The terms whose article counts the edit changed, added or removed, with their counts
+        before and after (None: not in that run): a new term that hits only off-topic articles
+        may change no verdict, and is worth seeing before it does."""
+        if self.before is None or self.after is None:
+            return []
+        old = {count.term: count for count in self.before.terms}
+        new = {count.term: count for count in self.after.terms}
+        return [
+            (term, old.get(term), new.get(term))
+            for term in dict.fromkeys([*old, *new])
+            if old.get(term) != new.get(term)
+        ]
+
 
 def compare(before: Sequence[Report], after: Sequence[Report]) -> list[Comparison]:
     """The reports of two runs paired by watchlist id: the first run's order, then the new ones."""
@@ -372,6 +387,14 @@ def comparison_json(comparison: Comparison, before: str, after: str) -> dict[str
         "before": scores_json(comparison.before),
         "gained": [outcome_json(o) for o in comparison.gained],
         "lost": [outcome_json(o) for o in comparison.lost],
+        "terms_changed": [
+            {
+                "term": safe_line(term),
+                "before": None if old is None else term_json(old),
+                "after": None if new is None else term_json(new),
+            }
+            for term, old, new in comparison.terms_changed
+        ],
     }
 
 
