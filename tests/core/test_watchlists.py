@@ -96,7 +96,6 @@ def test_a_full_watchlist(tmp_path: Path) -> None:
         ("terms:\n  - tro\x1bops sent\n", ":2:8:", "a character YAML does not allow (U+001B)"),
         ('terms:\n  - {term: "tanks\\u200b rolled"}\n', ":2:12:", "(U+200B)"),
         ('terms:\n  - {regex: "sent\\x07", term: a}\n', ":2:13:", "(U+0007)"),
-        ('terms:\n  - {term: missile, label: "a\\u202eb"}\n', ":2:28:", "(U+202E)"),
     ],
 )
 def test_errors_name_file_line_and_column(

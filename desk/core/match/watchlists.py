@@ -288,7 +288,7 @@ def _term(entries: Any, index: int, threshold: float, path: Path) -> Term:
     _check_keys(entry, TERM_KEYS, path, "term")
     own_threshold = _number(entry, "threshold", threshold, path, 0, 100)
     within = int(_number(entry, "within", 4, path, 0, 50))
-    for key in ("term", "regex", "label"):
+    for key in ("term", "regex"):  # a label is only shown: it is made safe like a name
         if isinstance(entry.get(key), str):
             _plain(entry[key], path, position_of(entry, key))
     label = _text(entry, "label", "", path)
