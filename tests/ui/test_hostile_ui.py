@@ -37,9 +37,7 @@ from tests.hostile_text import (
 from tests.served import served_site
 from tests.ui.test_app import polling, run, status_of, wait_until
 
-BROKEN_WATCHLIST = (
-    'name: "[/]"\nterms: [{term: troops, label: "\\e]52;c;SGVsbG8=\\a"}, {"[/] [@click=app.quit]x[/]": 1}]\n'
-)
+BROKEN_WATCHLIST = 'name: "[/]"\nterms: [{term: troops, label: "\\e]52;c;SGVsbG8=\\a"}, {"[/] [@click=app.quit]x[/]": 1}]\n'
 """A watchlist whose error quotes markup: the toast that says so must show it as text."""
 
 
