@@ -193,6 +193,18 @@ class DeskApp(App[None]):
         message, title = safe_text(message), safe_line(title)
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
+    def action_help_quit(self) -> None:
+        """ctrl+c does not quit (it copies in a text field): say which key does, as plain text
+        (Textual's own words are markup, which this app's toasts show as it is)."""
+        keys = [
+            key
+            for key, bound in self.active_bindings.items()
+            if bound.binding.action in ("quit", "app.quit")
+        ]
+        if keys:  # the desk's own key first: q, then ctrl+q
+            said = " or ".join(sorted(keys, key=len))
+            self.notify(f"Press {said} to quit the desk", title="Do you want to quit?")
+
     def on_mount(self) -> None:
         """Apply key remaps, report bad watchlists and start polling."""
         self._mounted_on = asyncio.get_running_loop()  # for watch_terminal's last words

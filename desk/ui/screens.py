@@ -369,7 +369,13 @@ class MainScreen(Screen[None]):
 
     @on(AlertList.AlertHighlighted)
     def _alert_highlighted(self, event: AlertList.AlertHighlighted) -> None:
-        self._show_article(self.store.get_alert(event.alert.id))
+        """Show the alert under the cursor now: the message may be stale (keys pressed fast
+        change the list again before it arrives), and the pane must show the row that a
+        key will act on."""
+        row = self.query_one(AlertList).current_alert
+        if row is not None and row.id != event.alert.id:
+            return  # a later move has shown (or will show) the alert now under the cursor
+        self._show_article(self.current_alert())
 
     def _show_article(self, alert: Alert | None) -> None:
         pane = self.query_one(ArticleView)

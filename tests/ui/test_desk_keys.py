@@ -310,6 +310,69 @@ def test_w_and_v_narrow_the_list_by_watchlist_and_severity(tmp_path: Path) -> No
     drive(desk_on(store, tmp_path), body)
 
 
+def test_the_article_is_the_highlighted_alerts_however_fast_the_keys_come(
+    tmp_path: Path,
+) -> None:
+    """A move's message may arrive after a filter has changed the list again: the pane must
+    still show the row under the cursor, the one a key will act on (it showed the stale one,
+    and `s` then snoozed an alert other than the article being read)."""
+    store = MemoryStore()
+    fill(store, 6)
+    for n in (1, 3):
+        store.update_alert(replace(numbered(n), watchlists=("icbm-reentry",)))
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        article = screen.query_one(ArticleView)
+        table.move_cursor(row=4)
+        screen.action_cycle_watchlist()  # icbm-reentry: its moves' messages wait in the queue
+        screen.action_cycle_watchlist()  # troop-deployment: the cursor stays on row 0, unsaid
+        await pilot.pause()
+        assert table.current_alert is not None and table.current_alert.id == "alert-00000"
+        assert article.shown_alert_id == "alert-00000"
+
+    drive(desk_on(store, tmp_path), body)
+
+
+def test_the_hit_counter_is_the_shown_articles(tmp_path: Path) -> None:
+    """'hit 2/2' belonged to the alert `n` was pressed on, not to the next one shown."""
+    store = MemoryStore()
+    hits = (
+        Hit("troop-deployment", "story", "Story", 0, 5, 100.0),
+        Hit("troop-deployment", "body", "Body", 27, 31, 100.0),
+    )
+    fill(store, 2, hits=hits)
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        article = screen.query_one(ArticleView)
+        await pilot.press("n", "n")
+        assert article.border_subtitle == "hit 2/2"
+        await pilot.press("j")
+        assert article.shown_alert_id == "alert-00001"
+        assert article.border_subtitle == ""
+
+    drive(desk_on(store, tmp_path), body)
+
+
+def test_ctrl_c_says_which_key_quits_in_plain_words(tmp_path: Path) -> None:
+    """Textual's own toast is markup ('Press [b]q[/b]'), which the desk's toasts show as is."""
+    from textual.notifications import Notify
+
+    toasts: list[tuple[str, bool]] = []
+    app = desk_on(MemoryStore(), tmp_path)
+
+    async def main() -> None:
+        def hook(message: object) -> None:
+            if isinstance(message, Notify):
+                toasts.append((message.notification.message, message.notification.markup))
+
+        async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+            await pilot.press("ctrl+c")
+            await pilot.pause()
+
+    asyncio.run(main())
+    assert toasts == [("Press q or ctrl+q to quit the desk", False)]
+
+
 def test_question_mark_lists_every_key_and_the_palette_holds_the_desks_commands(
     tmp_path: Path,
 ) -> None:

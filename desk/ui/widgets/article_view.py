@@ -162,6 +162,7 @@ class ArticleView(VerticalScroll):
             self.scroll_home(animate=False)
             self.spans = hit_spans(article, alert) if article else []
             self.current_hit = None
+            self.border_subtitle = ""  # 'hit 2/11' was the last alert's
         self.shown_alert_id = alert.id
 
     def clear(self, message: str) -> None:
