@@ -51,7 +51,7 @@ from desk.core.match.backtest import (
 )
 from desk.core.match.matcher import LearntWords, Matcher, describe_evidence
 from desk.core.match.semantic import KeptVectors
-from desk.core.match.watchlists import load_watchlists
+from desk.core.match.watchlists import load_watchlists, watchlist_files
 from desk.core.models import Hit, Verdict, Watchlist
 from desk.core.safetext import safe_line
 from desk.core.store.tinystore import atomic_write
@@ -78,7 +78,7 @@ def run_test(args: argparse.Namespace) -> int:
     found_before = len(neighbours)
     folders = (folder, Path(args.compare)) if args.compare else (folder,)
     done = _run_folders(folders, articles, texts, path, recalled, (vectors, neighbours))
-    if done is None:  # _matcher_for or the loader has said why
+    if done is None:  # _run_folders has said why
         return EXIT_BAD_INPUT
     runs, matcher, relearnt = done
     elapsed = time.perf_counter() - started
@@ -142,12 +142,17 @@ def _watchlists_in(folder: Path) -> list[Watchlist] | None:
     if not folder.is_dir():
         raise DeskError("not a folder" if folder.exists() else "no such watchlist folder", folder)
     result = load_watchlists(folder)
-    for error in result.errors:
-        print(f"desk: {error}", file=sys.stderr)
-    if result.errors:
+    read = {safe_line(str(path)) for path in watchlist_files(folder)}
+    broken = [error for error in result.errors if error.path in read]
+    for error in result.errors:  # the others are files left out, and say so (a .yml twin)
+        print(f"desk: {error}" + ("" if error in broken else " (skipped)"), file=sys.stderr)
+    if broken:
         return None
     if not result.watchlists:
-        print(f"desk: {folder}: no watchlists (*.yaml) in this folder", file=sys.stderr)
+        print(
+            f"desk: {safe_line(str(folder))}: no watchlists (*.yaml) in this folder",
+            file=sys.stderr,
+        )
     return list(result.watchlists)
 
 
@@ -155,15 +160,22 @@ def _say_unknown_labels(articles: list[Labelled], path: Path, ids: set[str]) -> 
     """A line for each label that names no watchlist (not scored), with a near id if any:
     'icbm_reentry' for 'icbm-reentry' would otherwise be left out without a word."""
     labels = labelled_ids(articles)
-    if labels.isdisjoint(ids):  # no label known at all: one line says so, for each folder
-        return
+    if labels.isdisjoint(ids) and not any(_near_id(label, ids) for label in labels):
+        return  # nothing known, nothing near: one line says so (_labelled_watchlists)
     for label in sorted(labels - ids):
-        near = get_close_matches(label.replace("_", "-"), sorted(ids), n=1, cutoff=0.75)
-        hint = f"; did you mean '{near[0]}'?" if near else ""
+        near = _near_id(label, ids)
+        hint = f"; did you mean '{near}'?" if near else ""
         print(
-            f"desk: {path}: label '{safe_line(label)}' names no watchlist (not scored{hint})",
+            f"desk: {safe_line(str(path))}: label '{safe_line(label)}' names no watchlist "
+            f"(not scored{hint})",
             file=sys.stderr,
         )
+
+
+def _near_id(label: str, ids: set[str]) -> str:
+    """The watchlist id a label most likely meant ('icbm_reentry': 'icbm-reentry'), or ''."""
+    near = get_close_matches(label.replace("_", "-"), sorted(ids), n=1, cutoff=0.75)
+    return near[0] if near else ""
 
 
 def _labelled_watchlists(
@@ -176,14 +188,17 @@ def _labelled_watchlists(
         if watchlists:
             known = ", ".join(sorted(safe_line(label) for label in labels))
             print(
-                f"desk: {path}: no article is labelled for a watchlist in {folder} "
-                f"(labels: {known})",
+                f"desk: {safe_line(str(path))}: no article is labelled for a watchlist in "
+                f"{safe_line(str(folder))} (labels: {known})",
                 file=sys.stderr,
             )
         return []
     for watchlist in watchlists:
         if watchlist.id not in labels:
-            print(f"desk: {path}: no labels for '{watchlist.id}' (not scored)", file=sys.stderr)
+            print(
+                f"desk: {safe_line(str(path))}: no labels for '{watchlist.id}' (not scored)",
+                file=sys.stderr,
+            )
     return scored
 
 

@@ -18,6 +18,7 @@ from desk.core.settings.config import (
 )
 from desk.core.store.tinystore import TinyStore
 from desk.core.store.tinystore import open_store as _open_store
+from desk.core.view import shorten as shorten  # the CLI shortens as the desk does
 
 
 def open_store(data_dir: Path, wait: float = 0.0) -> TinyStore:
@@ -62,10 +63,6 @@ def read_input(name: str) -> str:
     except OSError as exc:
         raise DeskError(f"cannot read: {exc.strerror or exc}", path) from None
     return decode_text(raw)
-
-
-def shorten(term: str, width: int = 60) -> str:
-    return term if len(term) <= width else term[: width - 1] + "…"
 
 
 def local_time(value: datetime | None) -> str:

@@ -323,3 +323,8 @@ def next_poll(feeds: Iterable[Feed], states: dict[str, FeedState]) -> datetime |
     """When the next configured feed is due (None when none has been polled yet)."""
     due = [s.next_due for f in feeds if (s := states.get(f.url)) is not None and s.next_due]
     return min(due, default=None)
+
+
+def shorten(text: str, width: int = 60) -> str:
+    """`text` cut to `width` characters, an ellipsis marking the cut."""
+    return text if len(text) <= width else text[: width - 1] + "…"

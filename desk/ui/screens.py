@@ -30,7 +30,7 @@ from desk.core.models import Alert, AlertRow, AlertState, Severity, Watchlist, a
 from desk.core.safetext import safe_line
 from desk.core.store.contract import Store
 from desk.core.undo import UndoStack
-from desk.core.view import AlertQuery, page_holding, page_of, select
+from desk.core.view import AlertQuery, page_holding, page_of, select, shorten
 from desk.ui.dialogs import ConfirmScreen, NoteScreen
 from desk.ui.messages import LinkOpened, WatchlistEditRequested
 from desk.ui.widgets.alert_list import AlertList
@@ -44,6 +44,9 @@ works below, and `?` lists them): it shows only what fits; at 80 it was cut afte
 SPARED_WHEN_CRAMPED = {"tab"}
 BODY_SEARCH_MIN = 3
 """Characters a search needs before the article bodies are read for it."""
+NOTE_TITLE_ROOM = 160
+"""Characters of an alert's title the note dialog quotes: a 3,000-character title filled the
+screen and pushed the dialog's top out of it."""
 BODY_SEARCH_PAUSE = 0.3
 """Seconds of no typing before the bodies are searched (each keystroke would start a scan)."""
 BODY_SEARCH_STREAM = 0.25
@@ -114,8 +117,8 @@ def new_by_severity(alerts: Sequence[Alert | AlertRow]) -> str:
     total = sum(counts.values())
     if not total:
         return "0 new"
-    parts = [f"{counts[s]} {s.value}" for s in reversed(Severity) if s in counts]
-    return f"{total} new ({', '.join(parts)})"
+    parts = [f"{counts[s]:,} {s.value}" for s in reversed(Severity) if s in counts]
+    return f"{total:,} new ({', '.join(parts)})"
 
 
 class MainScreen(Screen[None]):
@@ -327,6 +330,8 @@ class MainScreen(Screen[None]):
         self.sub_title = f"{self._new_summary} · {plural(self.page.total, 'alert')}"
         table = self.query_one(AlertList)
         searching = " · searching article text…" if self._searching_text else ""
+        if 0 < len(self.alert_query.text) < BODY_SEARCH_MIN:
+            searching = f" · titles only (article text from {BODY_SEARCH_MIN} characters)"
         described = f"{self.alert_query.describe()} · {self.page.describe()}{searching}"
         table.border_title = safe_line(described)
 
@@ -591,7 +596,7 @@ class MainScreen(Screen[None]):
         alert = self.current_alert()
         if alert is None:
             return
-        question = f"Note on “{alert.title}”"
+        question = f"Note on “{shorten(alert.title, NOTE_TITLE_ROOM)}”"
         self.app.push_screen(NoteScreen(question, alert.note), self._acknowledge_with)
 
     def _acknowledge_with(self, note: str | None) -> None:

@@ -379,6 +379,10 @@ def test_a_watchlist_that_cannot_be_read_stops_the_run_with_its_error(tmp_path: 
     assert run.stdout == ""
     not_a_folder = one_line_error(desk("test", str(labelled), "--watchlists", str(labelled)))
     assert not_a_folder == f"desk: {labelled}: not a folder"
+    (good / "ships.yml").write_text(SHIPS)  # left out, and said: ships.yaml defines 'ships'
+    twin = desk("test", str(labelled), "--watchlists", str(good))
+    assert twin.returncode == 0, twin.stderr
+    assert f"desk: {good / 'ships.yml'}:1:1: not used: " in twin.stderr
 
 
 def test_a_label_that_names_no_watchlist_is_said_with_the_nearest_id(tmp_path: Path) -> None:
@@ -390,6 +394,10 @@ def test_a_label_that_names_no_watchlist_is_said_with_the_nearest_id(tmp_path: P
         f"desk: {tmp_path / 'set.jsonl'}: label 'ship_moves' names no watchlist "
         "(not scored; did you mean 'ship-moves'?)"
     ) in run.stderr.splitlines()
+    only_near = [{**row, "labels": {"drill_s": row["labels"]["drills"]}} for row in ROWS]
+    run = desk("test", str(write_set(tmp_path, only_near)), "--watchlists", str(folder))  # type: ignore[index]
+    assert run.returncode == 2
+    assert "label 'drill_s' names no watchlist (not scored; did you mean 'drills'?)" in run.stderr
 
 
 def test_a_line_separator_inside_a_string_is_text_not_a_new_line(tmp_path: Path) -> None:

@@ -191,6 +191,11 @@ def test_a_regex_never_matches_across_a_line_break(tmp_path: Path) -> None:
     assert matcher.match("Brigades stood by.\nThe rest moved.") == []
     found = matcher.match("Quiet day\n\nTwo brigades were moved north.")
     assert [(h.text, h.start) for h in found] == [("brigades were moved", 15)]
+    anchored = Matcher([watchlist("terms:\n  - regex: '^troops sent'\n", tmp_path)])
+    assert anchored.match("Quiet day\n\nTroops sent to Mali") == []  # ^ is the text's start
+    assert len(anchored.match("Troops sent to Chad\n\nTroops sent to Mali")) == 1
+    bounded = Matcher([watchlist("terms:\n  - regex: '\\bsent'\n", tmp_path)])
+    assert [h.start for h in bounded.match("Dissent\nsent")] == [8]  # \b sees the whole text
 
 
 def test_an_excluded_word_joined_by_and_to_the_hit_does_not_exclude(tmp_path: Path) -> None:

@@ -110,6 +110,18 @@ def test_errors_name_file_line_and_column(
     assert "\n" not in message
 
 
+def test_a_joiner_inside_a_script_is_part_of_a_term(tmp_path: Path) -> None:
+    """Persian and Hindi write the zero-width non-joiner inside words: it stays in a term, as
+    it stays in text made safe; only one that safe text would drop is an error."""
+    path = write(
+        tmp_path, "fa.yaml", 'terms:\n  - "\u0645\u06cc\u200c\u0641\u0631\u0633\u062a\u062f"\n'
+    )
+    assert load_watchlist(path).terms[0].text == "\u0645\u06cc\u200c\u0641\u0631\u0633\u062a\u062f"
+    path = write(tmp_path, "en.yaml", 'terms:\n  - "troops\u200c deployed"\n')
+    with pytest.raises(WatchlistError, match="U\\+200C"):
+        load_watchlist(path)
+
+
 def test_oversized_file_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, "big.yaml", "terms:\n" + "  - word\n" * 150_000)
     with pytest.raises(WatchlistError, match="limit is 1,000,000"):

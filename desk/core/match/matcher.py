@@ -1256,14 +1256,16 @@ def _in_context(watchlist: Watchlist, span: _Span, scan: _Scan) -> bool:
 def _line_matches(term: Term, text: str) -> Iterator[tuple[int, int]]:
     """Where a term's pattern matches, line by line (start, end): a match never runs from a
     title into its story or from one paragraph into the next, as a window never runs from
-    one sentence into the next."""
+    one sentence into the next. Each line is searched in place, the rest of the text its
+    context, so `^`, `$` and `\\b` mean what they mean in the whole text."""
     assert term.pattern is not None
     start = 0
     for line in text.split("\n"):
-        for found in term.pattern.finditer(line):
+        end = start + len(line)
+        for found in term.pattern.finditer(text, start, end):
             if found.group():
-                yield start + found.start(), start + found.end()
-        start += len(line) + 1
+                yield found.start(), found.end()
+        start = end + 1
 
 
 def _regex_span(start: int, end: int, tokens: Tokens) -> _Span:

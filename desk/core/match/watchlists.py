@@ -313,9 +313,10 @@ def _mapped_term(entry: PosDict, threshold: float, within: int, path: Path, wher
 def _plain(text: str, path: Path, where: Any) -> str:
     """`text` if it holds nothing a terminal acts on or that cannot be seen; else the error:
     such a term would be shown without the character and never match as shown."""
-    if is_safe(text):
+    if is_safe(text) or safe_text(text) == text:  # a joiner between two letters of a script
         return text
-    char = next(c for c in text if not is_safe(c))
+    unsafe = [c for c in text if not is_safe(c)]
+    char = next((c for c in unsafe if c not in "\u200c\u200d"), unsafe[0])
     raise WatchlistError(
         f"a term holds a control or invisible character (U+{ord(char):04X}): write plain text",
         path,

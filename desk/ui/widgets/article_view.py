@@ -15,6 +15,7 @@ from textual.widgets import Static
 from desk.core.decide import grew_since_handled
 from desk.core.match.matcher import describe_evidence, evidence_for
 from desk.core.models import Alert, AlertState, Article, Hit, Watchlist, example_number
+from desk.core.view import shorten
 
 HIT_STYLE = "bold black on yellow"
 CURRENT_HIT_STYLE = "bold black on bright_cyan"
@@ -76,7 +77,7 @@ def example_text(watchlist: Watchlist | None, term: str) -> str:
     if watchlist is None or watchlist.semantic is None or number < 1:
         return ""
     line = " ".join(watchlist.semantic.examples.text_at(number).split())  # '' if none there
-    return line if len(line) <= EXAMPLE_WIDTH else line[: EXAMPLE_WIDTH - 1] + "…"
+    return shorten(line, EXAMPLE_WIDTH)
 
 
 def explanation(
@@ -100,7 +101,7 @@ def explanation(
             lines.append(watchlist_id, style="bold")
             lines.append(f"  {describe_evidence(parts, watchlist.fire_at)}\n", style="dim")
     for (watchlist, term), hits in grouped_hits(alert.hits).items():
-        short = term if len(term) <= TERM_WIDTH else term[: TERM_WIDTH - 1] + "…"
+        short = shorten(term, TERM_WIDTH)
         lines.append(watchlist, style="bold")
         lines.append(f"  term: {short}\n", style="dim")
         example = example_text((watchlists or {}).get(watchlist), term)
