@@ -249,6 +249,10 @@ def test_slash_filters_titles_and_escape_clears(tmp_path: Path) -> None:
         assert pilot.app.focused is table
         await pilot.press("escape")
         assert table.row_count == 40 and search.value == ""
+        await pilot.press("slash", "S", "t")  # too short to read the article bodies: said
+        assert "titles only (article text from 3 characters)" in str(table.border_title)
+        await pilot.press("o")
+        assert "titles only" not in str(table.border_title)
 
     drive(desk_on(store, tmp_path), body)
 
@@ -677,6 +681,8 @@ def test_the_header_counts_new_alerts_by_severity() -> None:
         numbered(4, state=AlertState.ACKNOWLEDGED),
     ]
     assert new_by_severity(alerts) == "4 new (1 critical, 2 high, 1 low)"
+    many = [numbered(n) for n in range(1155)]
+    assert new_by_severity(many) == "1,155 new (1,155 high)"
     assert new_by_severity(alerts[4:]) == "0 new"
 
 
