@@ -23,8 +23,11 @@ TERMS_SHOWN = 6
 FEED_COLUMN = (14, 32)
 """The feed name column's width, narrowest and widest: a long name is cut, the status stays in view."""
 
-FEED_FIXED_COLUMNS = 12 + 12 + 5 + 2 * 6
-"""Status, last success and fails, with each column's padding: what the error column cannot have."""
+FEED_FIXED_COLUMNS = 12 + 4 + 12 + 5 + 12 + 2 * 8
+"""Status, HTTP, last success, fails and next poll, with each column's padding: what the error
+and blind-spot columns cannot have."""
+BLIND_SPOT_COLUMN = 40
+"""The blind-spot column's widest: the error column gets what is left, so both stay in view."""
 
 
 def when(moment: datetime | None) -> str:
@@ -63,7 +66,8 @@ class PanelScreen(Screen[None]):
 
 
 class FeedHealthScreen(PanelScreen):
-    """Each configured feed: name, status, last success, failures, last error.
+    """Each configured feed: name, status, HTTP, last success, failures, next poll, last error
+    and blind spot.
 
     `load` gives the rows as they stand; the desk calls `show_rows` again when a
     poll finishes, so an open screen follows the feeds.
@@ -86,35 +90,47 @@ class FeedHealthScreen(PanelScreen):
         cursor = table.cursor_row
         rows = self.load()
         table.clear(columns=True)
-        name_width, error_width = self._widths(rows)
+        name_width, error_width, blind_width = self._widths(rows)
         table.add_column("Feed", width=name_width)
-        table.add_columns("Status", "Last success", "Fails")
+        table.add_columns("Status", "HTTP", "Last success", "Fails", "Next poll")
         table.add_column("Error", width=error_width)
-        table.add_column("Blind spot")
+        table.add_column("Blind spot", width=blind_width)
         for row in rows:
             table.add_row(
                 Text(row.name, no_wrap=True, overflow="ellipsis"),
                 status_text(row),
+                Text(str(row.http_status) if row.http_status else "-"),
                 Text(when(row.last_success)),
                 Text(str(row.failures)),
+                Text(when(row.next_due) if row.next_due else "-"),
                 Text(row.error, style="red", no_wrap=True, overflow="ellipsis"),
-                Text(row.blind_spot.why if row.blind_spot else "", style="bold yellow"),
+                Text(
+                    row.blind_spot.why if row.blind_spot else "",
+                    style="bold yellow",
+                    no_wrap=True,
+                    overflow="ellipsis",
+                ),
             )
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
 
-    def _widths(self, rows: list[FeedHealth]) -> tuple[int, int]:
-        """The feed name's and the error's columns: as wide as they need, never past the screen.
+    def _widths(self, rows: list[FeedHealth]) -> tuple[int, int, int]:
+        """The feed name's, the error's and the blind spot's columns: as wide as they need,
+        never past the screen.
 
-        A long name is cut first, so status, last success and fails are always in view.
+        A long name is cut first, so status, HTTP, last success, fails and next poll are
+        always in view; the blind spot keeps its room (up to BLIND_SPOT_COLUMN), the error
+        takes the rest.
         """
         narrowest, widest = FEED_COLUMN
         screen = self.app.size.width
         longest_name = max((len(row.name) for row in rows), default=narrowest)
         name = max(narrowest, min(longest_name, widest, screen // 4))
+        spots = [len(row.blind_spot.why) for row in rows if row.blind_spot]
+        blind = max(10, min(max(spots, default=0), BLIND_SPOT_COLUMN))
         longest_error = max((len(row.error) for row in rows), default=5)
-        room = max(20, screen - name - FEED_FIXED_COLUMNS - 2)
-        return name, max(5, min(longest_error, room))
+        room = max(20, screen - name - blind - FEED_FIXED_COLUMNS - 4)
+        return name, max(5, min(longest_error, room)), blind
 
 
 class WatchlistsScreen(PanelScreen):

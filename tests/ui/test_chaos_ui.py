@@ -46,7 +46,7 @@ def health_rows(pilot: Pilot[None]) -> list[tuple[str, str, str]]:
     rows = []
     for index in range(table.row_count):
         cells = [str(cell) for cell in table.get_row_at(index)]
-        name, status, error = cells[0], cells[1], cells[4]
+        name, status, error = cells[0], cells[1], cells[6]
         rows.append((name.rsplit("/chaos/feeds/", 1)[-1], status, error))
     return rows
 

@@ -433,8 +433,13 @@ def test_F_shows_each_feeds_health(tmp_path: Path) -> None:
         assert isinstance(app.screen, FeedHealthScreen)
         rows = app.screen.query_one(DataTable)
         first = [str(cell) for cell in rows.get_row_at(0)]
-        assert first[:2] == ["Bravo", "HTTP 503"] and first[4] == "HTTP 503 Service Unavailable"
-        assert [str(c) for c in rows.get_row_at(1)][:2] == ["Alpha", "never polled"]
+        assert first[:3] == ["Bravo", "HTTP 503", "503"]
+        assert first[6] == "HTTP 503 Service Unavailable"
+        assert [str(c) for c in rows.get_row_at(1)][:3] == ["Alpha", "never polled", "-"]
+        labels = [str(column.label) for column in rows.columns.values()]
+        assert labels[-1] == "Blind spot"  # in view: the error column no longer takes its room
+        widths = sum(column.get_render_width(rows) for column in rows.columns.values())
+        assert widths <= app.size.width
         await pilot.press("escape")
         assert app.screen is screen
 

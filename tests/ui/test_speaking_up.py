@@ -93,7 +93,7 @@ def test_a_blind_spot_is_in_the_status_line_and_on_the_feed_health_screen(tmp_pa
         await wait_until(pilot, lambda: isinstance(app.screen, FeedHealthScreen), "feed health")
         table = app.screen.query_one(DataTable)
         cells = [str(cell) for cell in table.get_row_at(0)]
-        assert cells[0] == "Gone Wire" and cells[5].startswith("failing for 9 h")
+        assert cells[0] == "Gone Wire" and cells[7].startswith("failing for 9 h")
 
     run(app, body)
 
