@@ -42,6 +42,8 @@ FOOTER_ROOM = {"spaced": 112, "palette": 100, "tab": 90}
 """The columns the footer needs for its spacing, the palette's key and `tab` (each still
 works below, and `?` lists them): it shows only what fits; at 80 it was cut after `/`."""
 SPARED_WHEN_CRAMPED = {"tab"}
+WAKE_CHECK_SECONDS = 5.0
+"""How often the desk looks for snoozed alerts whose time has come."""
 BODY_SEARCH_MIN = 3
 """Characters a search needs before the article bodies are read for it."""
 NOTE_TITLE_ROOM = 160
@@ -295,10 +297,24 @@ class MainScreen(Screen[None]):
         self.query_one(DeskFooter).fit(event.size.width)
 
     def on_mount(self) -> None:
-        """Show what the store already holds."""
+        """Show what the store already holds; wake snoozed alerts when their time comes."""
         self._show_status()
         self.refresh_alerts()
         self.query_one(AlertList).focus()
+        self.set_interval(WAKE_CHECK_SECONDS, self.wake_snoozed)
+
+    def wake_snoozed(self) -> None:
+        """Snoozed alerts whose time has come are new again now, not at the next poll (which
+        may be a feed's interval away); the list shows it."""
+        now = self.app_now()
+        due = [
+            row.id
+            for row in self.store.alert_rows()
+            if row.state is AlertState.SNOOZED and row.snoozed_until and row.snoozed_until <= now
+        ]
+        woken = decide.woken(filter(None, map(self.store.get_alert, due)), now)
+        if woken and self._save(woken):
+            self.refresh_alerts()
 
     def refresh_alerts(self) -> None:
         """Select the view's alerts from the store again and show the page the cursor is on."""

@@ -213,6 +213,37 @@ def test_space_goes_to_the_next_new_alert_past_the_page(tmp_path: Path) -> None:
     drive(desk_on(store, tmp_path), body)
 
 
+def test_a_snoozed_alert_wakes_at_its_time_without_a_poll(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A snooze ran until the next poll, a feed's interval later; now the desk wakes it."""
+    from desk.ui import screens
+
+    monkeypatch.setattr(screens, "WAKE_CHECK_SECONDS", 0.05)
+    store = MemoryStore()
+    fill(store, 2)
+    store.update_alerts(
+        [
+            replace(
+                numbered(0), state=AlertState.SNOOZED, snoozed_until=NOW - timedelta(seconds=1)
+            ),
+            replace(numbered(1), state=AlertState.SNOOZED, snoozed_until=NOW + timedelta(hours=1)),
+        ]
+    )
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        for _ in range(40):
+            if (alert := store.get_alert("alert-00000")) and alert.state is AlertState.NEW:
+                break
+            await pilot.pause(0.05)
+        woke, still = store.get_alert("alert-00000"), store.get_alert("alert-00001")
+        assert woke is not None and woke.state is AlertState.NEW and woke.snoozed_until is None
+        assert still is not None and still.state is AlertState.SNOOZED
+        assert [a.id for a in table.alerts if a.state is AlertState.NEW] == ["alert-00000"]
+
+    drive(desk_on(store, tmp_path), body)
+
+
 def test_f_shows_the_archive_where_u_restores_an_alert(tmp_path: Path) -> None:
     store = MemoryStore()
     fill(store, 5)
