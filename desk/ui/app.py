@@ -73,7 +73,7 @@ from desk.ui.messages import (
     WatchlistEditRequested,
     WatchlistsRematched,
 )
-from desk.ui.panels import FeedHealthScreen, WatchlistsScreen
+from desk.ui.panels import FeedHealthScreen, PanelScreen, WatchlistsScreen
 from desk.ui.screens import MainScreen
 
 DUE_CHECK_SECONDS = 15.0
@@ -289,7 +289,15 @@ class DeskApp(App[None]):
 
     def action_help(self) -> None:
         """Show every key."""
-        if not isinstance(self.screen, HelpScreen):
+        if isinstance(self.screen, HelpScreen):
+            return
+        if isinstance(self.screen, PanelScreen):  # its own keys first: the desk's act elsewhere
+            title = (
+                "On this screen: escape or q goes back, r polls now. The desk's keys below act "
+                "on the alert list (remap them under keys: in settings.yaml; escape closes)"
+            )
+            self.push_screen(HelpScreen(self.key_rows(), title))
+        else:
             self.push_screen(HelpScreen(self.key_rows()))
 
     def action_feed_health(self) -> None:

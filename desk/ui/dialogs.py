@@ -45,21 +45,23 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(yes)
 
 
+HELP_TITLE = "Keys (remap them under keys: in settings.yaml; escape closes)"
+
+
 class HelpScreen(ModalScreen[None]):
     """Every key of the desk, from the bindings themselves (remaps included)."""
 
     BINDINGS = [Binding("escape,q,question_mark", "app.pop_screen", "Close", show=False)]
 
-    def __init__(self, rows: list[KeyRow]) -> None:
+    def __init__(self, rows: list[KeyRow], title: str = HELP_TITLE) -> None:
         super().__init__()
         self.rows = rows
+        self.title_line = title
 
     def compose(self) -> ComposeResult:
         """A table of key, action, what it does."""
         with Vertical(id="help"):
-            yield Static(
-                "Keys (remap them under keys: in settings.yaml; escape closes)", id="help-title"
-            )
+            yield Static(self.title_line, id="help-title", markup=False)
             table: DataTable[Text] = DataTable(
                 id="help-keys", cursor_type="row", zebra_stripes=True
             )

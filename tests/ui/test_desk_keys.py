@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from desk.core.models import Alert, AlertState, Article, Hit, Severity
 from desk.core.settings.config import Locations, Settings, shipped_watchlists_dir
@@ -471,8 +471,14 @@ def test_F_shows_each_feeds_health(tmp_path: Path) -> None:
         assert labels[-1] == "Blind spot"  # in view: the error column no longer takes its room
         widths = sum(column.get_render_width(rows) for column in rows.columns.values())
         assert widths <= app.size.width
-        await pilot.press("escape")
+        await pilot.press("question_mark")  # the panel's own keys first: the list's act elsewhere
+        title = str(app.screen.query_one("#help-title", Static).render())
+        assert title.startswith("On this screen: escape or q goes back, r polls now.")
+        await pilot.press("escape", "escape")
         assert app.screen is screen
+        await pilot.press("question_mark")
+        title = str(app.screen.query_one("#help-title", Static).render())
+        assert title.startswith("Keys (remap them")
 
     drive(app, body)
 
