@@ -59,6 +59,7 @@ from desk.core.view import (
     failing_feeds,
     feed_health,
     next_poll,
+    shorten,
     watchlist_summaries,
 )
 from desk.headless import FileStamp, failure_line, file_stamp
@@ -76,6 +77,9 @@ from desk.ui.messages import (
 from desk.ui.panels import FeedHealthScreen, PanelScreen, WatchlistsScreen
 from desk.ui.screens import MainScreen
 
+FAILING_ERROR_ROOM = 48
+"""Characters of a failing feed's error the status line quotes: the line's first part, a
+whole error ('Connect call failed ...') pushed the poll's time and the next poll off it."""
 DUE_CHECK_SECONDS = 15.0
 """How often the desk asks which feeds are due (cheap; each feed keeps its own interval)."""
 WATCHLIST_CHECK_SECONDS = 0.25
@@ -469,7 +473,8 @@ class DeskApp(App[None]):
         failing = failing_feeds(feed_health(self.feeds, states))
         if failing:
             first = failing[0]
-            warnings.append(f"{plural(len(failing), 'feed')} failing ({first.name}: {first.error})")
+            error = shorten(first.error, FAILING_ERROR_ROOM)  # F shows it whole
+            warnings.append(f"{plural(len(failing), 'feed')} failing ({first.name}: {error})")
         tail = []
         spots = blind_spots(self.feeds, states, self.now(), self.settings.blind_after)
         if spots:

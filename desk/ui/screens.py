@@ -592,7 +592,11 @@ class MainScreen(Screen[None]):
         self.query_one(AlertList).focus()
 
     def key_escape(self) -> None:
-        """Escape clears a search and hides its line."""
+        """Escape leaves the article pane for the list; else it clears a search and hides its
+        line."""
+        if self.focused is self.query_one(ArticleView):
+            self.query_one(AlertList).focus()
+            return
         search = self.query_one("#search", Input)
         if search.value or search.has_class("shown"):
             search.value = ""

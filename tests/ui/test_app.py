@@ -11,6 +11,7 @@ import asyncio
 import shutil
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -328,6 +329,15 @@ def test_failing_feeds_stay_in_the_status_after_a_poll_of_the_due_feeds(
         app.poll(force=False)
         await wait_until(pilot, lambda: "Polled 3 feeds" in status_of(pilot), "due poll")
         assert status_of(pilot).startswith("2 feeds failing (Gone 1: HTTP 404")
+        (state,) = [s for s in store.feed_states().values() if s.url == gone[0].url]
+        long_error = "Connect call failed " + "('127.0.0.1', 9) " * 20
+        store.commit_cycle([], {}, [], [replace(state, error=long_error)])
+        clock[0] += timedelta(minutes=2)
+        app.poll(force=False)
+        await wait_until(pilot, lambda: "Polled 3 feeds" in status_of(pilot), "another poll")
+        line = status_of(pilot)  # the error is cut: the poll's own words stay in view
+        assert line.startswith("2 feeds failing (Gone 1: Connect call failed ")
+        assert line.index("Polled 3 feeds") < 100
 
     run(app, body)
 
@@ -431,6 +441,10 @@ def test_j_and_k_scroll_the_article_when_it_has_focus(
         assert table.cursor_row == 0
         await pilot.press("tab", "j")
         assert table.cursor_row == 1
+        await pilot.press("tab")
+        assert app.focused is article
+        await pilot.press("escape")  # leaves the pane for the list, as tab does
+        assert app.focused is table
 
     run(app, body)
 
