@@ -56,6 +56,7 @@ from desk.core.settings.config import (
 from desk.core.store.contract import Store
 from desk.core.view import (
     FeedHealth,
+    WatchlistSummary,
     failing_feeds,
     feed_health,
     next_poll,
@@ -320,11 +321,14 @@ class DeskApp(App[None]):
             self.screen.show_rows()
 
     def action_watchlists(self) -> None:
-        """Show each watchlist with its hits in the store, or its file's error."""
-        rows = watchlist_summaries(
+        """Show each watchlist with its hits in the store, or its file's error (kept up to date
+        while it is open)."""
+        self.push_screen(WatchlistsScreen(self._watchlist_rows))
+
+    def _watchlist_rows(self) -> list[WatchlistSummary]:
+        return watchlist_summaries(
             self.poller.watchlists.values(), self._watchlist_problems(), self.store.alert_rows()
         )
-        self.push_screen(WatchlistsScreen(rows))
 
     def _watchlist_problems(self) -> dict[str, str]:
         """Each watchlist file that does not load now, with its error (paths within the folder)."""
@@ -567,6 +571,8 @@ class DeskApp(App[None]):
             return
         self.poller.set_watchlists(list(reloaded.watchlists))
         self._say_watchlist_problems()
+        if isinstance(self.screen, WatchlistsScreen):  # an open W screen follows the edit
+            self.screen.show_rows()
         for watchlist_id in reloaded.failed:
             error = self.live_watchlists.errors[watchlist_id]
             kept = watchlist_id in self.poller.watchlists

@@ -134,19 +134,32 @@ class FeedHealthScreen(PanelScreen):
 
 
 class WatchlistsScreen(PanelScreen):
-    """Each watchlist: severity, stored alerts and hits, its terms or the error of its file."""
+    """Each watchlist: severity, stored alerts and hits, its terms or the error of its file.
 
-    HEADING = "Watchlists (alerts and hits in the store; escape goes back)"
+    `load` gives the rows as they stand; the desk calls `show_rows` again when a
+    watchlist file is reloaded, so an open screen follows the edits.
+    """
 
-    def __init__(self, rows: list[WatchlistSummary]) -> None:
+    HEADING = (
+        "Watchlists (alerts and hits in the store; every term is in its file; escape goes back)"
+    )
+
+    def __init__(self, load: Callable[[], list[WatchlistSummary]]) -> None:
         super().__init__()
-        self.rows = rows
+        self.load = load
 
     def on_mount(self) -> None:
         """Fill the table."""
+        self.show_rows()
+        self.query_one(DataTable).focus()
+
+    def show_rows(self) -> None:
+        """The watchlists as they stand now; the cursor keeps its row."""
         table: DataTable[Text] = self.query_one(DataTable)
+        cursor = table.cursor_row
+        table.clear(columns=True)
         table.add_columns("Watchlist", "Severity", "Alerts", "Hits", "Terms")
-        for row in self.rows:
+        for row in self.load():
             table.add_row(
                 Text(row.id, style="bold red" if row.error else "bold"),
                 Text(row.severity),
@@ -154,4 +167,5 @@ class WatchlistsScreen(PanelScreen):
                 Text(f"{row.hits:,}", justify="right"),
                 terms_text(row),
             )
-        table.focus()
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))

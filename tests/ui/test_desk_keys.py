@@ -525,10 +525,16 @@ def test_a_broken_watchlist_shows_on_W_and_stays_in_the_status_until_fixed(
             cells["weather"][4]
         )
         assert "last good version in force" in str(cells["weather"][4])
-        await pilot.press("escape")
-        (folder / "weather.yaml").write_text(
+        (folder / "weather.yaml").write_text(  # fixed while W is open: it follows the edit
             "name: Weather\nterms: [storm, gale]\n", encoding="utf-8"
         )
+
+        def weather_terms() -> str:
+            found = [rows.get_row_at(i) for i in range(rows.row_count)]
+            return next(str(row[4]) for row in found if str(row[0]) == "weather")
+
+        await wait_for(lambda: weather_terms() == "storm, gale", pilot)
+        await pilot.press("escape")
         await wait_for(lambda: "broken" not in status(), pilot)
 
     drive(app, body)
