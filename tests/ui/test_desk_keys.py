@@ -151,7 +151,7 @@ def test_W_counts_hits_from_the_rows_without_reading_the_alerts(tmp_path: Path) 
         await pilot.pause()
         shown = pilot.app.screen
         assert isinstance(shown, WatchlistsScreen)
-        troops = next(row for row in shown.rows if row.id == "troop-deployment")
+        troops = next(row for row in shown.load() if row.id == "troop-deployment")
         assert (troops.alerts, troops.hits) == (700, 1400)
         assert store.read == set()
 
