@@ -224,14 +224,16 @@ def test_feeds_import_and_export_opml(isolated_dirs: Path) -> None:
         '<?xml version="1.0"?><opml version="2.0"><head/><body>'
         '<outline text="Asia"><outline text="Korea Wire" xmlUrl="https://kw.example/rss"/></outline>'
         '<outline text="Daily" xmlUrl="https://daily.example/atom"/>'
-        '<outline text="Trap" xmlUrl="javascript:alert(1)"/></body></opml>'
+        '<outline text="Trap" xmlUrl="javascript:alert(1)"/>'
+        '<outline text="Broken" xmlUrl="http://[::1"/></body></opml>'
     )
     first = desk("feeds", "import", str(opml))
     assert first.returncode == 0, first.stderr
     assert "imported 2 feeds" in first.stdout
-    # the outline that is not a feed address is said, not dropped silently
-    assert "skipped 1 outline whose xmlUrl is not an http:// or https:// address" in first.stderr
+    # the outlines that are no feed address are said, not dropped silently, nor written
+    assert "skipped 2 outlines whose xmlUrl is not an http:// or https:// address" in first.stderr
     assert "javascript:alert(1)" in first.stderr
+    assert desk("check").returncode == 0  # feeds.yaml was not broken by the import
     assert "# Your feeds." in feeds_file.read_text()  # the starter's comments are kept
     again = desk("feeds", "import", str(opml))
     assert "imported 0 feeds" in again.stdout

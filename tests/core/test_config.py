@@ -101,6 +101,10 @@ def test_feeds_file_minimal_and_full(tmp_path: Path) -> None:
             "a tab; YAML indents with spaces only",
         ),
         ("feeds:\n  - url: a.example/rss\n", ":2:10:", "is not an http:// or https:// address"),
+        ("feeds:\n  - url: http://[::1\n", ":2:10:", "is not a valid address (Invalid IPv6 URL)"),
+        ("feeds:\n  - url: http://h:65536/x\n", ":2:10:", "(Port out of range 0-65535)"),
+        ("feeds:\n  - url: http://h:0/x\n", ":2:10:", "names port 0"),
+        ("feeds:\n  - url: http:///x\n", ":2:10:", "names no host"),
         # a bare URL entry is placed by its list item, not at 1:1
         ("feeds:\n  - https://a.example/\n  - ftp://x/rss\n", ":3:5:", "'ftp://x/rss' is not"),
         ("feeds:\n  - name: no url\n", ":2:5:", "needs 'url:'"),
@@ -224,6 +228,10 @@ def test_notify_and_webhook_blocks_are_typed(tmp_path: Path) -> None:
         (
             "webhook:\n  url: ftp://h/x\n",
             "2:8: webhook.url: 'ftp://h/x' is not an http:// or https:// address",
+        ),
+        (
+            "webhook:\n  url: 'http://[::1/x'\n",
+            "2:8: webhook.url: 'http://[::1/x' is not a valid address (Invalid IPv6 URL)",
         ),
         ("webhook:\n  url: https://h/x\n  secret: 12\n", "3:11: webhook.secret: expected text"),
     ],

@@ -17,6 +17,7 @@ from xml.sax.saxutils import quoteattr
 from desk.core.errors import ConfigError
 from desk.core.models import Feed
 from desk.core.safetext import safe_line, safe_url
+from desk.core.settings.config import web_address_problem
 
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
 MAX_OPML_BYTES = 5_000_000
@@ -69,7 +70,7 @@ def _feeds_in(body: ElementTree.Element, path: Path, skipped: list[str]) -> list
             continue
         url = safe_url((outline.get("xmlUrl") or "").strip())
         title = safe_line(outline.get("title") or outline.get("text") or "")
-        if url.startswith(("http://", "https://")):
+        if url.startswith(("http://", "https://")) and web_address_problem(url) is None:
             feeds.append(Feed(url=url, name=title, tags=tags))
         elif url:
             skipped.append(safe_line(url[:200]))

@@ -270,11 +270,30 @@ def _command(value: Any) -> str:
     return value
 
 
+def web_address_problem(url: str) -> str | None:
+    """Why `url` is no http(s) address desk can fetch from or post to, in words that follow
+    it ('is not an http:// or https:// address'); None when it is one. Never raises:
+    'http://[::1' or a port past 65535 is an answer, not an exception."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        return f"is not a valid address ({exc})"
+    if parts.scheme not in ("http", "https"):
+        return "is not an http:// or https:// address"
+    if not parts.hostname:
+        return "names no host"
+    if port == 0:
+        return "names port 0"
+    return None
+
+
 def _webhook_url(value: Any) -> str:
-    if not isinstance(value, str) or urlsplit(value).scheme not in ("http", "https"):
+    if not isinstance(value, str):
         raise ValueError(f"{value!r} is not an http:// or https:// address")
-    if not urlsplit(value).netloc:
-        raise ValueError(f"{value!r} names no host")
+    problem = web_address_problem(value)
+    if problem:
+        raise ValueError(f"{value!r} {problem}")
     return value
 
 
@@ -426,12 +445,11 @@ def _feed_from(path: Path, entries: list[Any], index: int, settings: Settings) -
     url = entry.get("url")
     if not isinstance(url, str) or not url.strip():
         raise ConfigError("a feed needs 'url:' with an http(s) URL", path, line, col)
-    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+    problem = web_address_problem(url)
+    if problem:
         bare = isinstance(entries[index], str)  # "- https://..." is placed by the list
         url_line, url_col = (line, col) if bare else position_of(entry, "url")
-        raise ConfigError(
-            f"url: {url!r} is not an http:// or https:// address", path, url_line, url_col
-        )
+        raise ConfigError(f"url: {url!r} {problem}", path, url_line, url_col)
     try:
         interval = parse_duration(entry.get("interval", settings.default_interval))
     except ValueError as exc:
