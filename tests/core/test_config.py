@@ -118,6 +118,7 @@ def test_feeds_file_minimal_and_full(tmp_path: Path) -> None:
         ),
         ("feeds:\n  - &x {url: https://a.example/}\n  - *x\n", ":3:5:", "aliases"),
         ("url: https://a.example/\n", ":1:1:", "top-level 'feeds:'"),
+        ("feeds: {}\n", ":1:8:", "'feeds' must be a list"),
     ],
 )
 def test_feed_errors_name_file_line_and_column(
@@ -153,6 +154,8 @@ def test_settings_defaults_and_overrides(tmp_path: Path) -> None:
         ('keys: {ack: "a,space", snooze: a}\n', "the key 'a' would do both ack and snooze"),
         ("keys: {snooze: a}\n", "the key 'a' would do both ack and snooze"),
         ('keys: {ack: "a,,b"}\n', "is not a comma-separated list of keys"),
+        ('user_agent: "desk\\nX-Evil: 1"\n', "user_agent: holds a control character (U+000A)"),
+        ('notify: {command: "printf \\033[1m"}\n', "holds a NUL character"),
     ],
 )
 def test_settings_errors(tmp_path: Path, text: str, words: str) -> None:

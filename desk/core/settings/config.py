@@ -267,7 +267,19 @@ def _severity(value: Any) -> Severity:
 def _command(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError("expected the command line to run, as text")
+    if "\x00" in value:  # no program can take it; YAML's "\0" (as in "\033") is one
+        raise ValueError('holds a NUL character (in a double-quoted YAML string "\\0" is one)')
     return value
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+"""Control characters (tab aside): in a header or a name a setting gives, an error."""
+
+
+def _control_in(value: str) -> str:
+    """The first control character in `value` (tab aside), or ''."""
+    found = _CONTROL.search(value)
+    return found.group() if found else ""
 
 
 def web_address_problem(url: str) -> str | None:
@@ -404,6 +416,8 @@ def _coerce(value: Any, kind: type) -> Any:
         raise ValueError(f"expected a whole number, not {value}")
     if kind is str and not isinstance(value, str):
         raise ValueError("expected text")
+    if kind is str and (char := _control_in(value)):
+        raise ValueError(f"holds a control character (U+{ord(char):04X}), which no setting takes")
     return kind(value)
 
 
@@ -420,7 +434,7 @@ def load_feeds(path: Path, settings: Settings | None = None) -> list[Feed]:
         return []
     if not isinstance(data, PosDict) or "feeds" not in data:
         raise ConfigError("expected a top-level 'feeds:' list", path, *position_of(data, 0))
-    entries = data["feeds"] or PosList()
+    entries = PosList() if data["feeds"] is None else data["feeds"]
     if not isinstance(entries, list):
         raise ConfigError("'feeds' must be a list", path, *position_of(data, "feeds"))
     feeds = [_feed_from(path, entries, i, settings) for i in range(len(entries))]
