@@ -648,7 +648,8 @@ def _held_back(outcome: FeedOutcome, waiting: int) -> FeedOutcome:
         etag=None,
         last_modified=None,
         next_due=outcome.state.last_attempt,
-        warning=f"{plural(waiting, 'new item')} over this cycle's caps wait for the next cycle",
+        warning=f"{plural(waiting, 'new item')} over this cycle's caps "
+        f"{'waits' if waiting == 1 else 'wait'} for the next cycle",
     )
     return replace(outcome, state=state)
 

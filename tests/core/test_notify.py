@@ -196,6 +196,17 @@ def test_a_failing_command_is_said_and_tried_again(store: TinyStore, tmp_path: P
     assert channel_failures(store, SETTINGS_BOTH) == []
 
 
+def test_a_command_no_program_can_take_is_said_not_raised(store: TinyStore, tmp_path: Path) -> None:
+    """A NUL in the command (settings.yaml refuses one; a settings object made in code may
+    not) fails its own round in one line; it stopped the whole round, the webhook with it."""
+    stored(store, alert(1))
+    lines = notify(store, tmp_path, "printf \x00")
+    assert lines == [
+        "[x] notify: could not start the command (embedded null byte); "
+        "1 alert waits for the next cycle"
+    ]
+
+
 def test_a_hanging_command_is_killed_with_its_group_and_tried_next_round(
     store: TinyStore, tmp_path: Path
 ) -> None:
@@ -208,7 +219,7 @@ def test_a_hanging_command_is_killed_with_its_group_and_tried_next_round(
     took = time.monotonic() - began
     assert lines == [
         "[x] notify: the command took longer than 0.5 s and was stopped; "
-        "1 alert wait for the next cycle"
+        "1 alert waits for the next cycle"
     ]
     assert took < 5, f"a hung command held the round {took:.1f} s"
     shell, sleeper = (int(pid) for pid in pids.read_text().split())
@@ -417,7 +428,7 @@ def test_an_unreachable_webhook_is_one_line(store: TinyStore) -> None:
     stored(store, alert(1))
     lines, _ = post_round(store, "http://127.0.0.9:9/hook", "", timeout=1.0)
     assert len(lines) == 1 and lines[0].startswith("[x] webhook: ConnectError")
-    assert lines[0].endswith("1 alert wait for the next cycle")
+    assert lines[0].endswith("1 alert waits for the next cycle")
 
 
 def test_a_round_with_nothing_to_do_writes_nothing(store: TinyStore, tmp_path: Path) -> None:
@@ -581,7 +592,7 @@ def test_an_endpoint_trickling_its_answer_is_given_up_at_the_timeout(store: Tiny
     assert took < 2.5, f"a trickling endpoint held the round {took:.1f} s"
     assert lines == [
         "[x] webhook: no answer within 1 s (tried 1 time); "
-        "this round's time is up; 1 alert wait for the next cycle"
+        "this round's time is up; 1 alert waits for the next cycle"
     ]
 
 

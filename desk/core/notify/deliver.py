@@ -72,18 +72,19 @@ class ChannelReport:
         """Whether the round did anything: sent an alert or failed."""
         return bool(self.sent or self.failure or (self.out_of_time and self.waiting))
 
+    def _waiting(self) -> str:
+        """'1 alert waits', '3 alerts wait'."""
+        return f"{plural(self.waiting, 'alert')} {'waits' if self.waiting == 1 else 'wait'}"
+
     def line(self) -> str:
         """The round in one line, in feed health's style: `[ok] notify: 2 alerts sent`."""
         if self.failure:
-            wait = (
-                f"; {plural(self.waiting, 'alert')} wait for the next cycle" if self.waiting else ""
-            )
+            wait = f"; {self._waiting()} for the next cycle" if self.waiting else ""
             return f"[x] {self.channel}: {self.failure}{wait}"
         if self.out_of_time and self.waiting:
             return (
                 f"[ok] {self.channel}: {plural(self.sent, 'alert')} sent; "
-                f"{plural(self.waiting, 'alert')} wait for the next cycle "
-                f"(this round's {self.out_of_time:g} s are up)"
+                f"{self._waiting()} for the next cycle (this round's {self.out_of_time:g} s are up)"
             )
         return f"[ok] {self.channel}: {plural(self.sent, 'alert')} sent"
 
@@ -280,8 +281,9 @@ class NotifyRound(_Round):
                 command_values(alerts, digest, self.surging),
                 files,
             )
-        except OSError as exc:
-            self.settle(ids, f"could not start the command ({exc.strerror or exc})")
+        except (OSError, ValueError) as exc:  # ValueError: a NUL where no program takes one
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            self.settle(ids, f"could not start the command ({reason})")
             files.remove()
             return False
         assert self.record.flight is not None
