@@ -19,6 +19,7 @@ from importlib import import_module
 
 from desk.cli.parser import EXIT_BAD_INPUT, EXIT_OK, build_parser
 from desk.core.errors import DeskError
+from desk.core.safetext import safe_line
 
 COMMANDS = {
     "": "start:run_tui",
@@ -48,9 +49,19 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `desk export | head`: the reader has had enough
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except OSError as exc:  # a folder that is a file, a read-only place: one line, not a trace
+        print(f"desk: {os_error_line(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     finally:
         if argv is None:  # desk as a program, not main() called from Python
             _leave_at_once_on_ctrl_c()
+
+
+def os_error_line(exc: OSError) -> str:
+    """'/etc/passwd/config: Not a directory': the file the system named, and why."""
+    place = exc.filename if exc.filename is not None else ""
+    reason = exc.strerror or str(exc)
+    return safe_line(f"{place}: {reason}" if place else reason)
 
 
 def _leave_at_once_on_ctrl_c() -> None:

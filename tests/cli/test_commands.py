@@ -101,6 +101,20 @@ def test_match_reads_stdin_and_exits_1_when_nothing_fires() -> None:
     assert loud.returncode == 0 and "troop-deployment" in loud.stdout
 
 
+def test_a_place_the_system_refuses_is_one_line_not_a_traceback(isolated_dirs: Path) -> None:
+    """A config folder that is a file, an export to where no file can be: the system's words,
+    on one line, exit 2."""
+    a_file = isolated_dirs / "not-a-folder"
+    a_file.write_text("x")
+    run = desk("--config", str(a_file), "init")
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert run.stderr.splitlines() == [f"desk: {a_file / 'watchlists'}: Not a directory"]
+    assert desk("init").returncode == 0
+    export = desk("feeds", "export", str(a_file / "feeds.opml"))
+    assert export.returncode == 2 and "Traceback" not in export.stderr
+    assert export.stderr.strip() == f"desk: {a_file / 'feeds.opml'}: Not a directory"
+
+
 def test_init_then_check(isolated_dirs: Path) -> None:
     run = desk("init")
     assert run.returncode == 0, run.stderr
