@@ -16,7 +16,7 @@ import contextlib
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -30,7 +30,13 @@ from desk.core.article.sitejunk import SiteLines, page_id, site_of
 from desk.core.errors import plural
 from desk.core.feeds.charset import decode_text
 from desk.core.feeds.encoding import decoded_body
-from desk.core.feeds.fetch import Fetcher, FetchError, FetchResult, is_private_host
+from desk.core.feeds.fetch import (
+    SILENT_HOST_LIMIT,
+    Fetcher,
+    FetchError,
+    FetchResult,
+    is_private_host,
+)
 from desk.core.feeds.parse import FeedParseError, NeedsTolerantParser, ParsedFeed, parse_feed
 from desk.core.match.matcher import Matcher
 from desk.core.models import (
@@ -214,6 +220,7 @@ class Poller:
             )
             result = CycleResult(outcomes=list(outcomes))
             await self._process_items(fetcher, result)
+            result.warnings += silent_hosts_said(fetcher.skipped)
         finally:
             await fetcher.aclose()
         # with what the store noted between cycles too (a body found lost in the article pane)
@@ -511,6 +518,7 @@ class Poller:
                 private_ok=private_ok,
                 hold=pages,
                 decode=False,  # the worker decompresses it (decoded_body)
+                skippable=True,  # a host gone silent this cycle: the feed's text stands
             )
         except Exception:  # FetchError in words, or a surprise: the feed's own text stands
             return from_feed
@@ -652,6 +660,16 @@ def _held_back(outcome: FeedOutcome, waiting: int) -> FeedOutcome:
         f"{'waits' if waiting == 1 else 'wait'} for the next cycle",
     )
     return replace(outcome, state=state)
+
+
+def silent_hosts_said(skipped: Mapping[str, int]) -> list[str]:
+    """A line for each host whose article pages were not requested once it went silent."""
+    return [
+        f"{safe_line(host)}: {plural(count, 'article page')} not requested this cycle: the "
+        f"host gave no answer to {SILENT_HOST_LIMIT} requests in a row (their feeds' text "
+        "was matched; the next cycle asks again)"
+        for host, count in sorted(skipped.items())
+    ]
 
 
 def _summarised(outcome: FeedOutcome, fresh: int) -> FeedOutcome:

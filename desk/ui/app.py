@@ -458,7 +458,7 @@ class DeskApp(App[None]):
         for note in result.notes:
             self.notify(note, title="Store repaired", severity="warning", timeout=30)
         for warning in result.warnings:
-            self.notify(warning, title="Matching", severity="warning", timeout=30)
+            self.notify(warning, title="Poll", severity="warning", timeout=30)
         self._channel_status = self._channels_said([])
         self._refresh_feed_health()
         if not result.outcomes:  # nothing was due: the last cycle's status again, not "Polling…"

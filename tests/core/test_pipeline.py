@@ -141,6 +141,47 @@ def test_a_gzipped_page_is_extracted_and_a_bomb_leaves_the_feed_text(store: Tiny
     assert refused is not None and refused.source == "feed" and refused.text.endswith("summary.")
 
 
+SILENT_ITEM = """<item><title>Story {n}</title><link>http://{host}/story-{n}.html</link>
+<guid>silent-{n}</guid><description>Troops were sent to the border, story {n}.</description></item>"""
+
+
+def test_pages_on_a_host_that_never_answers_are_given_up_for_the_cycle(store: TinyStore) -> None:
+    """A host that accepts and never answers held a cycle for its request timeout a pair of
+    pages at a time; after SILENT_HOST_LIMIT unanswered requests in a row its other pages
+    are not requested this cycle, the feeds' text stands for them, and it is said."""
+    import socket
+
+    from desk.core.feeds.fetch import SILENT_HOST_LIMIT
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.2", 0))
+    silent.listen(64)  # accepted by the kernel, never read, never answered
+    host = f"127.0.0.2:{silent.getsockname()[1]}"
+    settings = Settings(request_timeout=0.5, max_per_host=2)
+    poller = Poller(store, settings, list(load_watchlists(shipped_watchlists_dir()).watchlists))
+    try:
+        with served_site() as site:
+            items = "".join(SILENT_ITEM.format(n=n, host=host) for n in range(12))
+            site.put("/feed.xml", FEED.format(title="x", summary="y"), "application/rss+xml")
+            feed = site.pages["/feed.xml"][0].decode().replace("</channel>", items + "</channel>")
+            site.pages["/feed.xml"] = (feed.encode(), "application/rss+xml")
+            result = asyncio.run(poller.run_once([Feed(url=f"{site.base}/feed.xml")], force=True))
+    finally:
+        poller.close()
+        silent.close()
+    assert result.new_items == 13  # every item kept, its feed text standing for its page
+    seen = store.seen_since(datetime(2000, 1, 1, tzinfo=UTC))
+    texts = [store.get_article(s.key) for s in seen if "story-" in s.url]
+    assert len(texts) == 12 and all(a is not None and a.source == "feed" for a in texts)
+    skipped = 12 - (SILENT_HOST_LIMIT + 1)  # two pairs timed out before the limit was seen
+    said = [w for w in result.warnings if w.startswith(f"{host}: ")]
+    assert said == [
+        f"{host}: {skipped} article pages not requested this cycle: the host gave no answer "
+        f"to {SILENT_HOST_LIMIT} requests in a row (their feeds' text was matched; the next "
+        "cycle asks again)"
+    ]
+
+
 def test_an_updated_item_is_matched_again_but_never_duplicates_its_alert(
     store: TinyStore,
 ) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import zlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +34,10 @@ from desk.core.safetext import safe_line
 from desk.core.settings.config import Settings
 
 MAX_REDIRECTS = 5
+SILENT_HOST_LIMIT = 3
+"""Requests in a row a host may leave unanswered (timed out) in a cycle before the cycle's
+other requests that may skip it (article pages: their feed's text stands) are not sent:
+twenty pages on a host that accepts and never answers held a cycle for 100 s."""
 PERMANENT_REDIRECTS = {301, 308}
 RETRY_AFTER_MIN, RETRY_AFTER_MAX = 60.0, 6 * 3600.0
 
@@ -143,6 +147,10 @@ class Fetcher:
             lambda: asyncio.Semaphore(settings.max_per_host)
         )
         self._slots = asyncio.Semaphore(settings.max_connections)
+        self.silent: Counter[str] = Counter()
+        """Per host, its requests in a row that timed out (an answer of any kind resets it)."""
+        self.skipped: Counter[str] = Counter()
+        """Per host, the requests not sent because it had gone silent (see SILENT_HOST_LIMIT)."""
 
     async def aclose(self) -> None:
         """Close the connection pool."""
@@ -159,8 +167,13 @@ class Fetcher:
         private_ok: bool = True,
         hold: asyncio.Semaphore | None = None,
         decode: bool = True,
+        skippable: bool = False,
     ) -> FetchResult:
         """GET `url` within the deadline and caps; raise FetchError in words.
+
+        A `skippable` request (an article page, whose feed's text stands in for
+        it) is not sent to a host that left SILENT_HOST_LIMIT requests in a row
+        unanswered this cycle: it fails at once, and `skipped` counts it.
 
         With `decode=False` the body comes as sent, its Content-Encodings
         named in the result for `decoded_body` to undo (the cap then bounds
@@ -181,7 +194,7 @@ class Fetcher:
         public_only = PUBLIC_ONLY.set(not private_ok)  # for this task's connections only
         held = _Held(hold)
         try:
-            return await self._follow(url, headers, max_bytes, private_ok, held, decode)
+            return await self._follow(url, headers, max_bytes, private_ok, held, decode, skippable)
         except BaseException:
             held.release()
             raise
@@ -196,10 +209,13 @@ class Fetcher:
         private_ok: bool,
         held: _Held,
         decode: bool = True,
+        skippable: bool = False,
     ) -> FetchResult:
         """_follow_hops with its failures in words (FetchError)."""
         try:
-            return await self._follow_hops(url, headers, max_bytes, private_ok, held, decode)
+            return await self._follow_hops(
+                url, headers, max_bytes, private_ok, held, decode, skippable
+            )
         except PrivateAddressRefused:  # a name that resolved publicly for the check, then not
             raise FetchError(PRIVATE_REFUSED, url) from None
         except TimeoutError:
@@ -219,6 +235,7 @@ class Fetcher:
         private_ok: bool,
         held: _Held,
         decode: bool = True,
+        skippable: bool = False,
     ) -> FetchResult:
         """Follow up to MAX_REDIRECTS hops; the deadline runs from the first request sent.
 
@@ -232,14 +249,19 @@ class Fetcher:
             _check_scheme(url)
             if not private_ok and await is_private_host(url):
                 raise FetchError(PRIVATE_REFUSED, url)
-            async with self._hosts[urlsplit(url).netloc]:
+            host = urlsplit(url).netloc
+            async with self._hosts[host]:
+                if skippable and self.silent[host] >= SILENT_HOST_LIMIT:
+                    self.skipped[host] += 1
+                    raise FetchError(f"not sent: {host} {self.silence(host)}", url)
                 await held.take()  # after the host's slot: a queue for one host holds none
                 async with self._slots:
                     deadline = deadline or (
                         asyncio.get_running_loop().time() + self.settings.request_timeout
                     )
-                    async with asyncio.timeout_at(deadline):
-                        answer = await self._request(url, headers, max_bytes, moved_to, decode)
+                    answer = await self._heard(
+                        host, deadline, url, headers, max_bytes, moved_to, decode
+                    )
             if isinstance(answer, FetchResult):
                 return answer
             location, status = answer
@@ -247,6 +269,34 @@ class Fetcher:
             url = urljoin(url, location)
             moved_to = url if permanent else None
         raise FetchError(f"more than {MAX_REDIRECTS} redirects", url)
+
+    def silence(self, host: str) -> str:
+        """'gave no answer to 3 requests in a row this cycle'."""
+        return f"gave no answer to {self.silent[host]} requests in a row this cycle"
+
+    async def _heard(
+        self,
+        host: str,
+        deadline: float,
+        url: str,
+        headers: dict[str, str],
+        max_bytes: int,
+        moved_to: str | None,
+        decode: bool,
+    ) -> FetchResult | tuple[str, int]:
+        """One hop within the deadline; the host's silence counted (a time-out adds one, any
+        answer, an error status too, ends the run)."""
+        try:
+            async with asyncio.timeout_at(deadline):
+                answer = await self._request(url, headers, max_bytes, moved_to, decode)
+        except (TimeoutError, httpx.TimeoutException):
+            self.silent[host] += 1
+            raise
+        except FetchError:  # an error status is an answer
+            self.silent.pop(host, None)
+            raise
+        self.silent.pop(host, None)
+        return answer
 
     async def _request(
         self,
