@@ -678,4 +678,4 @@ def _summarised(outcome: FeedOutcome, fresh: int) -> FeedOutcome:
         outcome = replace(outcome, state=with_new_items(outcome.state, outcome.state.last_attempt))
     if outcome.summary:
         return outcome
-    return replace(outcome, summary=f"{plural(len(outcome.items), 'item')}, {fresh} new")
+    return replace(outcome, summary=f"{plural(len(outcome.items), 'item')}, {fresh:,} new")
