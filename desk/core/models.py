@@ -234,7 +234,7 @@ class TextMatch(Protocol):
 class TextPattern(Protocol):
     """A compiled pattern: Python's `re` for exact words, RE2 (linear time) for regex terms."""
 
-    def finditer(self, text: str, pos: int, endpos: int) -> Iterator[TextMatch]: ...
+    def finditer(self, text: str, pos: int = ..., endpos: int = ...) -> Iterator[TextMatch]: ...
 
 
 @dataclass(frozen=True)

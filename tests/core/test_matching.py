@@ -191,6 +191,9 @@ def test_a_regex_never_matches_across_a_line_break(tmp_path: Path) -> None:
     assert matcher.match("Brigades stood by.\nThe rest moved.") == []
     found = matcher.match("Quiet day\n\nTwo brigades were moved north.")
     assert [(h.text, h.start) for h in found] == [("brigades were moved", 15)]
+    hidden = matcher.match("Brigades x\n\nTwo brigades were moved north.")  # the whole
+    assert [(h.text, h.start) for h in hidden] == [("brigades were moved", 16)]  # text's match
+    # ran from the title into the story over this one: the lines are searched then
     anchored = Matcher([watchlist("terms:\n  - regex: '^troops sent'\n", tmp_path)])
     assert anchored.match("Quiet day\n\nTroops sent to Mali") == []  # ^ is the text's start
     assert len(anchored.match("Troops sent to Chad\n\nTroops sent to Mali")) == 1

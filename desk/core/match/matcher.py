@@ -21,7 +21,7 @@ import threading
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Generator, Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache, reduce
 from itertools import accumulate, compress, count, product, repeat
@@ -1253,19 +1253,27 @@ def _in_context(watchlist: Watchlist, span: _Span, scan: _Scan) -> bool:
     )
 
 
-def _line_matches(term: Term, text: str) -> Iterator[tuple[int, int]]:
+def _line_matches(term: Term, text: str) -> list[tuple[int, int]]:
     """Where a term's pattern matches, line by line (start, end): a match never runs from a
     title into its story or from one paragraph into the next, as a window never runs from
     one sentence into the next. Each line is searched in place, the rest of the text its
-    context, so `^`, `$` and `\\b` mean what they mean in the whole text."""
+    context, so `^`, `$` and `\\b` mean what they mean in the whole text.
+
+    One search of the whole text first: when no match in it spans a line break (nearly
+    always), those are the lines' matches; a search a line costs the text's encoding each.
+    """
     assert term.pattern is not None
-    start = 0
+    found = [(m.start(), m.end()) for m in term.pattern.finditer(text) if m.group()]
+    if not any("\n" in text[start:end] for start, end in found):
+        return found
+    found, start = [], 0
     for line in text.split("\n"):
         end = start + len(line)
-        for found in term.pattern.finditer(text, start, end):
-            if found.group():
-                yield found.start(), found.end()
+        found += [
+            (m.start(), m.end()) for m in term.pattern.finditer(text, start, end) if m.group()
+        ]
         start = end + 1
+    return found
 
 
 def _regex_span(start: int, end: int, tokens: Tokens) -> _Span:
