@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -128,7 +129,14 @@ def _health_json(
 
 def _export_opml(args: argparse.Namespace) -> int:
     where = locations_of(args)
-    text = write_opml(load_feeds(where.feeds_file, load_settings(where.settings_file)))
+    feeds = load_feeds(where.feeds_file, load_settings(where.settings_file))
+    if where.data_dir.is_dir() and any(not feed.name for feed in feeds):  # a feed's own title
+        states = look_at_store(where.data_dir).feed_states()
+        titles = {url: state.title for url, state in states.items() if state.title}
+        feeds = [
+            feed if feed.name else replace(feed, name=titles.get(feed.url, "")) for feed in feeds
+        ]
+    text = write_opml(feeds)
     if args.file in (None, "-"):
         sys.stdout.write(text)
     else:

@@ -115,6 +115,30 @@ def test_a_place_the_system_refuses_is_one_line_not_a_traceback(isolated_dirs: P
     assert export.stderr.strip() == f"desk: {a_file / 'feeds.opml'}: Not a directory"
 
 
+def test_an_exported_feed_without_a_name_carries_its_own_title(isolated_dirs: Path) -> None:
+    """The OPML's text for a feed feeds.yaml names by URL alone is the title its last poll
+    read (it was the URL), and an export with no store yet creates none."""
+    from desk.core.models import FeedState
+    from desk.core.store.tinystore import TinyStore
+
+    desk("init")
+    (isolated_dirs / "config" / "feeds.yaml").write_text(
+        "feeds:\n  - https://a.example/rss\n  - {url: 'https://b.example/rss', name: Mine}\n"
+    )
+    before = desk("feeds", "export")
+    assert 'text="https://a.example/rss"' in before.stdout
+    assert not (isolated_dirs / "data").exists()
+    store = TinyStore(isolated_dirs / "data")
+    states = [
+        FeedState("https://a.example/rss", title="Alpha Wire"),
+        FeedState("https://b.example/rss", title="Bravo"),
+    ]
+    store.commit_cycle([], {}, [], states)
+    store.close()
+    after = desk("feeds", "export")
+    assert 'text="Alpha Wire"' in after.stdout and 'text="Mine"' in after.stdout
+
+
 def test_init_then_check(isolated_dirs: Path) -> None:
     run = desk("init")
     assert run.returncode == 0, run.stderr
