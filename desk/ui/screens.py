@@ -270,6 +270,7 @@ class MainScreen(Screen[None]):
         self.selected: list[AlertRow] = []
         """The view's rows, in the list's order; the list draws them, the pane reads one in full."""
         self._new_summary = "0 new"
+        self._new_here = 0
         self.page = page_of([], 0)
         self.undo = UndoStack()
         self._poll_status = status
@@ -340,10 +341,18 @@ class MainScreen(Screen[None]):
         """Take `rows` as the view's selection; its count of new alerts is made now, once."""
         self.selected = rows
         self._new_summary = new_by_severity(rows)
+        self._new_here = sum(1 for row in rows if row.state is AlertState.NEW)
 
     def _update_title(self) -> None:
-        """The counts in the header; the view, page and filter on the list's border."""
-        self.sub_title = f"{self._new_summary} · {plural(self.page.total, 'alert')}"
+        """The counts in the header (and, in a narrowed view, the new alerts it does not
+        show: '0 new' in the acknowledged view hid 13 new ones); the view, page and filter
+        on the list's border."""
+        outside = ""
+        if self.alert_query != AlertQuery():
+            rows = self.store.alert_rows()
+            new = sum(1 for row in rows if row.state is AlertState.NEW) - self._new_here
+            outside = f" · {new:,} new outside this view" if new > 0 else ""
+        self.sub_title = f"{self._new_summary} · {plural(self.page.total, 'alert')}{outside}"
         table = self.query_one(AlertList)
         searching = " · searching article text…" if self._searching_text else ""
         if 0 < len(self.alert_query.text) < BODY_SEARCH_MIN:

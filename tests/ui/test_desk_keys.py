@@ -244,6 +244,23 @@ def test_a_snoozed_alert_wakes_at_its_time_without_a_poll(
     drive(desk_on(store, tmp_path), body)
 
 
+def test_a_narrowed_view_says_how_many_new_alerts_it_does_not_show(tmp_path: Path) -> None:
+    """The acknowledged view said '0 new · 1 alert' while 2 new alerts waited elsewhere."""
+    store = MemoryStore()
+    fill(store, 3)
+    store.update_alert(replace(numbered(2), state=AlertState.ACKNOWLEDGED))
+
+    async def body(pilot: Pilot[None], screen: MainScreen, table: AlertList) -> None:
+        assert screen.sub_title == "2 new (2 high) · 3 alerts"  # the whole desk: nothing more
+        await pilot.press("f", "f")  # new, then acknowledged
+        assert screen.sub_title == "0 new · 1 alert · 2 new outside this view"
+        await pilot.press("f")  # snoozed, then the archive, then all
+        await pilot.press("f", "f")
+        assert screen.sub_title == "2 new (2 high) · 3 alerts"
+
+    drive(desk_on(store, tmp_path), body)
+
+
 def test_f_shows_the_archive_where_u_restores_an_alert(tmp_path: Path) -> None:
     store = MemoryStore()
     fill(store, 5)
