@@ -51,7 +51,7 @@ from desk.core.match.backtest import (
 )
 from desk.core.match.matcher import LearntWords, Matcher, describe_evidence
 from desk.core.match.semantic import KeptVectors
-from desk.core.match.watchlists import load_watchlists, watchlist_files
+from desk.core.match.watchlists import load_watchlists
 from desk.core.models import Hit, Verdict, Watchlist
 from desk.core.safetext import safe_line
 from desk.core.store.tinystore import atomic_write
@@ -142,11 +142,9 @@ def _watchlists_in(folder: Path) -> list[Watchlist] | None:
     if not folder.is_dir():
         raise DeskError("not a folder" if folder.exists() else "no such watchlist folder", folder)
     result = load_watchlists(folder)
-    read = {safe_line(str(path)) for path in watchlist_files(folder)}
-    broken = [error for error in result.errors if error.path in read]
     for error in result.errors:  # the others are files left out, and say so (a .yml twin)
-        print(f"desk: {error}" + ("" if error in broken else " (skipped)"), file=sys.stderr)
-    if broken:
+        print(f"desk: {error}" + ("" if error in result.failed else " (skipped)"), file=sys.stderr)
+    if result.failed:
         return None
     if not result.watchlists:
         print(

@@ -379,6 +379,16 @@ def snooze(alert: Alert, until: datetime) -> Alert:
     return replace(alert, state=AlertState.SNOOZED, snoozed_until=until)
 
 
+def snoozes_over(rows: Iterable[AlertRow], now: datetime) -> list[str]:
+    """The ids of the snoozed alerts whose time has come (read from the rows: only those
+    are read in full, to be `woken`)."""
+    return [
+        row.id
+        for row in rows
+        if row.state is AlertState.SNOOZED and row.snoozed_until and row.snoozed_until <= now
+    ]
+
+
 def woken(alerts: Iterable[Alert], now: datetime) -> list[Alert]:
     """The snoozed alerts whose time has come, back to new."""
     return [

@@ -41,7 +41,6 @@ from desk.core.feeds.parse import FeedParseError, NeedsTolerantParser, ParsedFee
 from desk.core.match.matcher import Matcher
 from desk.core.models import (
     Alert,
-    AlertState,
     Article,
     Feed,
     FeedState,
@@ -187,8 +186,8 @@ class Poller:
 
     def _housekeeping(self) -> None:
         now = self.now()
-        snoozed = (r.id for r in self.store.alert_rows() if r.state is AlertState.SNOOZED)
-        woken = decide.woken(filter(None, map(self.store.get_alert, snoozed)), now)
+        over = decide.snoozes_over(self.store.alert_rows(), now)
+        woken = decide.woken(filter(None, map(self.store.get_alert, over)), now)
         if woken:
             self.store.update_alerts(woken)
         self.store.prune(now, self.settings.retention_days)

@@ -270,7 +270,8 @@ class MainScreen(Screen[None]):
         self.selected: list[AlertRow] = []
         """The view's rows, in the list's order; the list draws them, the pane reads one in full."""
         self._new_summary = "0 new"
-        self._new_here = 0
+        self._new_outside = 0
+        """New alerts the view leaves out (0 in the active view, which holds them all)."""
         self.page = page_of([], 0)
         self.undo = UndoStack()
         self._poll_status = status
@@ -308,18 +309,14 @@ class MainScreen(Screen[None]):
         """Snoozed alerts whose time has come are new again now, not at the next poll (which
         may be a feed's interval away); the list shows it."""
         now = self.app_now()
-        due = [
-            row.id
-            for row in self.store.alert_rows()
-            if row.state is AlertState.SNOOZED and row.snoozed_until and row.snoozed_until <= now
-        ]
-        woken = decide.woken(filter(None, map(self.store.get_alert, due)), now)
+        over = decide.snoozes_over(self.store.alert_rows(), now)
+        woken = decide.woken(filter(None, map(self.store.get_alert, over)), now)
         if woken and self._save(woken):
             self.refresh_alerts()
 
     def refresh_alerts(self) -> None:
         """Select the view's alerts from the store again and show the page the cursor is on."""
-        self._select(select(self.store.alert_rows(), self.alert_query))
+        self._select_from(self.store.alert_rows())
         self._show_page(self.page.number)
 
     def _show_page(self, number: int, row: int | None = None) -> None:
@@ -337,22 +334,25 @@ class MainScreen(Screen[None]):
         """The stored alerts of these rows (one that has gone meanwhile is left out)."""
         return [alert for row in rows if (alert := self.store.get_alert(row.id)) is not None]
 
+    def _select_from(self, every: list[AlertRow]) -> None:
+        """Select the view's alerts from `every` row of the store, and count the new alerts
+        the view leaves out ('0 new' in the acknowledged view hid 13 new ones): a change of
+        one alert's state in the view changes neither (see _change)."""
+        self._select(select(every, self.alert_query))
+        new = sum(1 for row in every if row.state is AlertState.NEW)
+        self._new_outside = new - sum(1 for row in self.selected if row.state is AlertState.NEW)
+
     def _select(self, rows: list[AlertRow]) -> None:
         """Take `rows` as the view's selection; its count of new alerts is made now, once."""
         self.selected = rows
         self._new_summary = new_by_severity(rows)
-        self._new_here = sum(1 for row in rows if row.state is AlertState.NEW)
 
     def _update_title(self) -> None:
-        """The counts in the header (and, in a narrowed view, the new alerts it does not
-        show: '0 new' in the acknowledged view hid 13 new ones); the view, page and filter
-        on the list's border."""
-        outside = ""
-        if self.alert_query != AlertQuery():
-            rows = self.store.alert_rows()
-            new = sum(1 for row in rows if row.state is AlertState.NEW) - self._new_here
-            outside = f" · {new:,} new outside this view" if new > 0 else ""
-        self.sub_title = f"{self._new_summary} · {plural(self.page.total, 'alert')}{outside}"
+        """The counts in the header, with the new alerts the view leaves out; the view, page
+        and filter on the list's border."""
+        outside = self._new_outside
+        more = f" · {outside:,} new outside this view" if outside > 0 else ""
+        self.sub_title = f"{self._new_summary} · {plural(self.page.total, 'alert')}{more}"
         table = self.query_one(AlertList)
         searching = " · searching article text…" if self._searching_text else ""
         if 0 < len(self.alert_query.text) < BODY_SEARCH_MIN:
@@ -516,7 +516,7 @@ class MainScreen(Screen[None]):
     def set_query(self, query: AlertQuery) -> None:
         """List what `query` selects, from its first page."""
         self.alert_query = query
-        self._select(select(self.store.alert_rows(), query))
+        self._select_from(self.store.alert_rows())
         self._show_page(0, row=0)
 
     def action_cycle_view(self) -> None:
@@ -733,6 +733,8 @@ class MainScreen(Screen[None]):
         else:  # it left the view: the cursor keeps its row, now the next alert
             del self.selected[index]
             self._select(self.selected)
+            if updated.state is AlertState.NEW:  # restored from the archive: new elsewhere
+                self._new_outside += 1
             self._show_page(self.page.number)
         self._update_title()
         return True

@@ -254,9 +254,14 @@ def test_a_narrowed_view_says_how_many_new_alerts_it_does_not_show(tmp_path: Pat
         assert screen.sub_title == "2 new (2 high) · 3 alerts"  # the whole desk: nothing more
         await pilot.press("f", "f")  # new, then acknowledged
         assert screen.sub_title == "0 new · 1 alert · 2 new outside this view"
-        await pilot.press("f")  # snoozed, then the archive, then all
-        await pilot.press("f", "f")
-        assert screen.sub_title == "2 new (2 high) · 3 alerts"
+        await pilot.press("x")  # archived: it leaves the view, no new alert with it
+        assert screen.sub_title == "0 new · 0 alerts · 2 new outside this view"
+        await pilot.press("f", "f")  # snoozed, then the archive
+        assert screen.sub_title == "0 new · 1 alert · 2 new outside this view"
+        await pilot.press("u")  # restored: new, and outside the archive
+        assert screen.sub_title == "0 new · 0 alerts · 3 new outside this view"
+        await pilot.press("f")  # every alert
+        assert screen.sub_title == "3 new (3 high) · 3 alerts"
 
     drive(desk_on(store, tmp_path), body)
 

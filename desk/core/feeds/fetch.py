@@ -253,7 +253,7 @@ class Fetcher:
             async with self._hosts[host]:
                 if skippable and self.silent[host] >= SILENT_HOST_LIMIT:
                     self.skipped[host] += 1
-                    raise FetchError(f"not sent: {host} {self.silence(host)}", url)
+                    raise FetchError(f"not sent: {host} has gone silent this cycle", url)
                 await held.take()  # after the host's slot: a queue for one host holds none
                 async with self._slots:
                     deadline = deadline or (
@@ -269,10 +269,6 @@ class Fetcher:
             url = urljoin(url, location)
             moved_to = url if permanent else None
         raise FetchError(f"more than {MAX_REDIRECTS} redirects", url)
-
-    def silence(self, host: str) -> str:
-        """'gave no answer to 3 requests in a row this cycle'."""
-        return f"gave no answer to {self.silent[host]} requests in a row this cycle"
 
     async def _heard(
         self,

@@ -70,7 +70,7 @@ def _feeds_in(body: ElementTree.Element, path: Path, skipped: list[str]) -> list
             continue
         url = safe_url((outline.get("xmlUrl") or "").strip())
         title = safe_line(outline.get("title") or outline.get("text") or "")
-        if url.startswith(("http://", "https://")) and web_address_problem(url) is None:
+        if web_address_problem(url) is None:
             feeds.append(Feed(url=url, name=title, tags=tags))
         elif url:
             skipped.append(safe_line(url[:200]))

@@ -57,6 +57,10 @@ class LoadResult:
 
     watchlists: tuple[Watchlist, ...]
     errors: tuple[WatchlistError, ...]
+    """Each file's problem: those that did not load (`failed`), then those left out (a FIFO,
+    a dangling link, a .yml beside a .yaml of the same name)."""
+    failed: tuple[WatchlistError, ...] = ()
+    """The errors of the watchlist files that were read and did not load."""
 
 
 def watchlist_files(folder: Path) -> list[Path]:
@@ -103,20 +107,20 @@ def _shadowed(path: Path) -> bool:
 
 def load_watchlists(folder: Path) -> LoadResult:
     """Load every watchlist in `folder`, collecting errors instead of stopping."""
-    loaded, errors = [], []
+    loaded, failed = [], []
     for path in watchlist_files(folder):
         try:
             loaded.append(load_watchlist(path))
         except WatchlistError as exc:
-            errors.append(exc)
-    errors.extend(irregular_files(folder))
+            failed.append(exc)
+    errors = [*failed, *irregular_files(folder)]
     for path in shadowed_files(folder):
         twin = path.with_suffix(".yaml").name
         message = (
             f"not used: {twin} already defines the watchlist '{path.stem}' (an id is its file name)"
         )
         errors.append(WatchlistError(message, path, 1, 1))
-    return LoadResult(tuple(loaded), tuple(errors))
+    return LoadResult(tuple(loaded), tuple(errors), tuple(failed))
 
 
 def load_watchlist(path: Path) -> Watchlist:
